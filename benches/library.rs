@@ -1,0 +1,64 @@
+//! Threat libraries: loading the shipped set and searching it.
+//!
+//! Run with `cargo bench --bench library`. Targets (issue 3): loading all shipped libraries under
+//! 30 ms, and a search over all of them under 1 ms (median) for 1-, 3- and 8-character queries.
+//! Search uses the CLI's default limit of 20 results, as the picker does.
+
+use std::path::Path;
+use threatboard::library::stix::{self, ImportOptions};
+use threatboard::library::{LibrarySet, SearchOptions};
+
+fn main() {
+    divan::main();
+}
+
+fn shipped() -> LibrarySet {
+    match LibrarySet::shipped() {
+        Ok(set) => set,
+        Err(e) => panic!("shipped libraries load: {e}"),
+    }
+}
+
+/// Parse and check every shipped library file and build the search index.
+#[divan::bench]
+fn load_all_shipped() -> LibrarySet {
+    shipped()
+}
+
+fn search(bencher: divan::Bencher, query: &str) {
+    let set = shipped();
+    let options = SearchOptions {
+        limit: 20,
+        ..SearchOptions::default()
+    };
+    bencher.bench_local(|| set.search(divan::black_box(query), &options).len());
+}
+
+#[divan::bench(args = ["a", "s", "x"])]
+fn search_1_char(bencher: divan::Bencher, query: &str) {
+    search(bencher, query);
+}
+
+#[divan::bench(args = ["acc", "inj", "sql"])]
+fn search_3_chars(bencher: divan::Bencher, query: &str) {
+    search(bencher, query);
+}
+
+#[divan::bench(args = ["valid ac", "injectio", "credenti"])]
+fn search_8_chars(bencher: divan::Bencher, query: &str) {
+    search(bencher, query);
+}
+
+/// The importer on the 555 KB ATT&CK fixture (the 50 MB release bundle is not in the
+/// repository; its time is measured with the CLI).
+#[divan::bench]
+fn import_attack_sample(bencher: divan::Bencher) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/attack/enterprise-attack-18.1.sample.json");
+    let bytes = std::fs::read(&path).unwrap_or_default();
+    bencher.bench_local(|| {
+        stix::import(divan::black_box(&bytes), &ImportOptions::default())
+            .map(|i| i.data.entries.len())
+            .unwrap_or(0)
+    });
+}

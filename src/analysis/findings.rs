@@ -1,0 +1,720 @@
+//! Structural findings: things in the model that a reviewer would flag, each with a stable rule
+//! id, a severity, the element it is on and a one-line fix.
+
+use super::graph::ModelGraph;
+use crate::model::{
+    Classification, ComponentKind, Location, Response, RiskLevel, Session, StrideSet, Table,
+    ThreatStatus,
+};
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Severity uses the same four levels as risk, so one `--fail-on` threshold covers both.
+pub type Severity = RiskLevel;
+
+/// The rules, with ids that never change meaning (CI configurations and SARIF refer to them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Rule {
+    UnauthenticatedCrossing,
+    UnencryptedSensitiveFlow,
+    StoreReachableFromExternal,
+    ComponentOutsideBoundaries,
+    OrphanComponent,
+    RestrictedProcessWithoutThreats,
+    HighRiskWithoutResponse,
+    MitigationWithoutOwnerOrDue,
+    OverdueMitigation,
+    AcceptanceReviewOverdue,
+    StaleSession,
+    AcceptanceWithoutReviewDate,
+    ThreatNeedsReview,
+    MitigateWithoutMitigation,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 14] = [
+        Rule::UnauthenticatedCrossing,
+        Rule::UnencryptedSensitiveFlow,
+        Rule::StoreReachableFromExternal,
+        Rule::ComponentOutsideBoundaries,
+        Rule::OrphanComponent,
+        Rule::RestrictedProcessWithoutThreats,
+        Rule::HighRiskWithoutResponse,
+        Rule::MitigationWithoutOwnerOrDue,
+        Rule::OverdueMitigation,
+        Rule::AcceptanceReviewOverdue,
+        Rule::StaleSession,
+        Rule::AcceptanceWithoutReviewDate,
+        Rule::ThreatNeedsReview,
+        Rule::MitigateWithoutMitigation,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Rule::UnauthenticatedCrossing => "TB001",
+            Rule::UnencryptedSensitiveFlow => "TB002",
+            Rule::StoreReachableFromExternal => "TB003",
+            Rule::ComponentOutsideBoundaries => "TB004",
+            Rule::OrphanComponent => "TB005",
+            Rule::RestrictedProcessWithoutThreats => "TB006",
+            Rule::HighRiskWithoutResponse => "TB007",
+            Rule::MitigationWithoutOwnerOrDue => "TB008",
+            Rule::OverdueMitigation => "TB009",
+            Rule::AcceptanceReviewOverdue => "TB010",
+            Rule::StaleSession => "TB011",
+            Rule::AcceptanceWithoutReviewDate => "TB012",
+            Rule::ThreatNeedsReview => "TB013",
+            Rule::MitigateWithoutMitigation => "TB014",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::UnauthenticatedCrossing => "unauthenticated-boundary-crossing",
+            Rule::UnencryptedSensitiveFlow => "unencrypted-sensitive-flow",
+            Rule::StoreReachableFromExternal => "data-store-reachable-from-external-entity",
+            Rule::ComponentOutsideBoundaries => "component-outside-boundaries",
+            Rule::OrphanComponent => "orphan-component",
+            Rule::RestrictedProcessWithoutThreats => "restricted-process-without-threats",
+            Rule::HighRiskWithoutResponse => "high-risk-without-response",
+            Rule::MitigationWithoutOwnerOrDue => "mitigation-without-owner-or-due-date",
+            Rule::OverdueMitigation => "overdue-mitigation",
+            Rule::AcceptanceReviewOverdue => "acceptance-review-overdue",
+            Rule::StaleSession => "stale-session",
+            Rule::AcceptanceWithoutReviewDate => "acceptance-without-review-date",
+            Rule::ThreatNeedsReview => "threat-needs-review",
+            Rule::MitigateWithoutMitigation => "mitigate-without-mitigation",
+        }
+    }
+
+    /// What the rule checks, for SARIF rule metadata and `--help`.
+    pub fn description(self) -> &'static str {
+        match self {
+            Rule::UnauthenticatedCrossing => {
+                "A data flow crosses a trust boundary without authentication."
+            }
+            Rule::UnencryptedSensitiveFlow => {
+                "A data flow carries confidential or restricted data without encryption."
+            }
+            Rule::StoreReachableFromExternal => {
+                "An external entity talks to a data store directly, with no process in between."
+            }
+            Rule::ComponentOutsideBoundaries => {
+                "The model has trust boundaries but this component is in none of them."
+            }
+            Rule::OrphanComponent => "A component has no data flows.",
+            Rule::RestrictedProcessWithoutThreats => {
+                "A process handles restricted data but no threat was recorded for it."
+            }
+            Rule::HighRiskWithoutResponse => "An open high or critical threat has no response.",
+            Rule::MitigationWithoutOwnerOrDue => {
+                "An unfinished mitigation has no owner or no due date."
+            }
+            Rule::OverdueMitigation => "An unfinished mitigation is past its due date.",
+            Rule::AcceptanceReviewOverdue => "A risk acceptance is past its review date.",
+            Rule::StaleSession => "The model has not been reviewed within the allowed age.",
+            Rule::AcceptanceWithoutReviewDate => {
+                "A risk acceptance has no date by which it must be reviewed."
+            }
+            Rule::ThreatNeedsReview => {
+                "A change to the model put this threat in question and it has not been reviewed."
+            }
+            Rule::MitigateWithoutMitigation => {
+                "An open threat is to be mitigated but no mitigation addresses it."
+            }
+        }
+    }
+}
+
+/// One finding on one element.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub rule: Rule,
+    pub severity: Severity,
+    /// The id of the element, threat or mitigation the finding is on ("" for the session).
+    pub element: String,
+    #[serde(skip)]
+    pub location: Location,
+    pub message: String,
+    pub fix: String,
+    /// A threat whose valid acceptance covers this finding: shown, but never fails the gate.
+    pub accepted_by_threat: Option<String>,
+}
+
+impl Finding {
+    /// A key that stays the same across runs while the problem does: `TB001:client-api`.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.rule.id(), self.element)
+    }
+
+    pub fn is_accepted(&self) -> bool {
+        self.accepted_by_threat.is_some()
+    }
+}
+
+/// What the findings depend on beyond the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FindingOptions {
+    pub today: NaiveDate,
+    /// Flag the session when its last run is older than this many days.
+    pub max_age_days: Option<u32>,
+}
+
+/// Whether a threat's acceptance is in force on `today`: justified, signed and not past review.
+pub fn acceptance_is_valid(session: &Session, threat: &str, today: NaiveDate) -> bool {
+    session
+        .acceptance(threat)
+        .is_some_and(|a| acceptance_in_force(a, today))
+}
+
+fn acceptance_in_force(a: &crate::model::Acceptance, today: NaiveDate) -> bool {
+    !a.justification.trim().is_empty()
+        && !a.accepted_by.trim().is_empty()
+        && a.review_by.is_none_or(|d| d >= today)
+}
+
+pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions) -> Vec<Finding> {
+    let s = graph.session;
+    let today = options.today;
+    let mut out = Vec::new();
+    let classification: HashMap<&str, Classification> = s
+        .assets
+        .iter()
+        .map(|a| (a.id.as_str(), a.classification))
+        .collect();
+    let max_class = |assets: &[crate::model::AssetId]| {
+        assets
+            .iter()
+            .filter_map(|a| classification.get(a.as_str()).copied())
+            .max()
+    };
+    // Lookups by id, built once: models in CI can have thousands of elements.
+    let mut components: HashMap<&str, &crate::model::Component> = HashMap::new();
+    for c in &s.components {
+        components.entry(c.id.as_str()).or_insert(c);
+    }
+    let mut threats: HashMap<&str, &crate::model::Threat> = HashMap::new();
+    for t in &s.threats {
+        threats.entry(t.id.as_str()).or_insert(t);
+    }
+    let mut acceptances: HashMap<&str, &crate::model::Acceptance> = HashMap::new();
+    for a in &s.acceptances {
+        acceptances.entry(a.threat.as_str()).or_insert(a);
+    }
+    let mitigated: std::collections::HashSet<&str> = s
+        .mitigations
+        .iter()
+        .flat_map(|m| m.threats.iter().map(|t| t.as_str()))
+        .collect();
+    // Accepted threats per target with the STRIDE letters they cover.
+    let mut accepted: HashMap<&str, Vec<(&str, &StrideSet)>> = HashMap::new();
+    for t in &s.threats {
+        if t.response == Response::Accept
+            && acceptances
+                .get(t.id.as_str())
+                .is_some_and(|a| acceptance_in_force(a, today))
+        {
+            accepted
+                .entry(t.target.as_str())
+                .or_default()
+                .push((t.id.as_str(), &t.stride));
+        }
+    }
+    let accepted_for = |element: &str, letters: &str| -> Option<String> {
+        let wanted = StrideSet::parse(letters);
+        accepted.get(element).and_then(|list| {
+            list.iter()
+                .find(|(_, stride)| !stride.intersection(&wanted).is_empty())
+                .map(|(id, _)| id.to_string())
+        })
+    };
+    let threat_counts: HashMap<&str, usize> = s.threats.iter().fold(HashMap::new(), |mut m, t| {
+        *m.entry(t.target.as_str()).or_default() += 1;
+        m
+    });
+
+    for (i, f) in s.flows.iter().enumerate() {
+        let id = f.id.as_str();
+        let crossed = graph.crossings(i);
+        if !crossed.is_empty() && !f.authenticated {
+            let names: Vec<&str> = crossed.iter().map(|b| b.as_str()).collect();
+            out.push(Finding {
+                rule: Rule::UnauthenticatedCrossing,
+                severity: Severity::High,
+                element: id.to_string(),
+                location: Location::entry(Table::Flows, i, id, Some("authenticated")),
+                message: format!(
+                    "flow {id:?} ({} -> {}) crosses {} without authentication",
+                    f.from,
+                    f.to,
+                    names.join(", ")
+                ),
+                fix: "authenticate the caller (mTLS, signed tokens, HMAC) and set authenticated = true".into(),
+                accepted_by_threat: accepted_for(id, "S"),
+            });
+        }
+        if !f.encrypted
+            && let Some(class) = max_class(&f.assets).filter(|c| c.is_sensitive())
+        {
+            let severity = if class == Classification::Restricted || !crossed.is_empty() {
+                Severity::High
+            } else {
+                Severity::Medium
+            };
+            out.push(Finding {
+                rule: Rule::UnencryptedSensitiveFlow,
+                severity,
+                element: id.to_string(),
+                location: Location::entry(Table::Flows, i, id, Some("encrypted")),
+                message: format!("flow {id:?} carries {} data unencrypted", class.as_str()),
+                fix:
+                    "encrypt the channel (TLS) or stop sending the data, then set encrypted = true"
+                        .into(),
+                accepted_by_threat: accepted_for(id, "I"),
+            });
+        }
+        if let (Some(from), Some(to)) = (
+            components.get(f.from.as_str()),
+            components.get(f.to.as_str()),
+        ) {
+            let kinds = (from.kind, to.kind);
+            if matches!(
+                kinds,
+                (ComponentKind::ExternalEntity, ComponentKind::DataStore)
+                    | (ComponentKind::DataStore, ComponentKind::ExternalEntity)
+            ) {
+                let (external, store) = if from.kind == ComponentKind::ExternalEntity {
+                    (from, to)
+                } else {
+                    (to, from)
+                };
+                out.push(Finding {
+                    rule: Rule::StoreReachableFromExternal,
+                    severity: Severity::High,
+                    element: id.to_string(),
+                    location: Location::entry(Table::Flows, i, id, None),
+                    message: format!(
+                        "data store {:?} is reached directly by external entity {:?}",
+                        store.id.as_str(),
+                        external.id.as_str()
+                    ),
+                    fix: "put a process in between that authenticates and authorizes each access"
+                        .into(),
+                    accepted_by_threat: accepted_for(id, "TI"),
+                });
+            }
+        }
+    }
+
+    let flow_degree: HashMap<&str, usize> = s.flows.iter().fold(HashMap::new(), |mut m, f| {
+        *m.entry(f.from.as_str()).or_default() += 1;
+        *m.entry(f.to.as_str()).or_default() += 1;
+        m
+    });
+    for (i, c) in s.components.iter().enumerate() {
+        let id = c.id.as_str();
+        if !s.boundaries.is_empty() && c.boundary.is_none() {
+            out.push(Finding {
+                rule: Rule::ComponentOutsideBoundaries,
+                severity: Severity::Medium,
+                element: id.to_string(),
+                location: Location::entry(Table::Components, i, id, None),
+                message: format!("component {id:?} is in no trust boundary"),
+                fix: "set its boundary, so crossings to and from it are analysed".into(),
+                accepted_by_threat: None,
+            });
+        }
+        if !flow_degree.contains_key(id) {
+            out.push(Finding {
+                rule: Rule::OrphanComponent,
+                severity: Severity::Low,
+                element: id.to_string(),
+                location: Location::entry(Table::Components, i, id, None),
+                message: format!("component {id:?} has no data flows"),
+                fix: "add the flows it takes part in, or remove it".into(),
+                accepted_by_threat: None,
+            });
+        }
+        if c.kind == ComponentKind::Process && !threat_counts.contains_key(id) {
+            let handles_restricted = max_class(&c.assets) == Some(Classification::Restricted)
+                || graph
+                    .flows_at(id)
+                    .any(|(_, f)| max_class(&f.assets) == Some(Classification::Restricted));
+            if handles_restricted {
+                out.push(Finding {
+                    rule: Rule::RestrictedProcessWithoutThreats,
+                    severity: Severity::Medium,
+                    element: id.to_string(),
+                    location: Location::entry(Table::Components, i, id, None),
+                    message: format!("process {id:?} handles restricted data but has no threats"),
+                    fix: "walk STRIDE for it in question 2".into(),
+                    accepted_by_threat: None,
+                });
+            }
+        }
+    }
+
+    for (i, t) in s.threats.iter().enumerate() {
+        let id = t.id.as_str();
+        if t.status.is_open()
+            && t.response == Response::Undecided
+            && let Some(risk) = t.risk().filter(|r| *r >= RiskLevel::High)
+        {
+            out.push(Finding {
+                rule: Rule::HighRiskWithoutResponse,
+                severity: risk,
+                element: id.to_string(),
+                location: Location::entry(Table::Threats, i, id, Some("response")),
+                message: format!("{risk} threat {id:?} ({}) has no response", t.title),
+                fix: "decide: mitigate, accept (with justification), transfer or avoid".into(),
+                accepted_by_threat: None,
+            });
+        }
+        if t.status.is_open() && t.response == Response::Mitigate && !mitigated.contains(id) {
+            out.push(Finding {
+                rule: Rule::MitigateWithoutMitigation,
+                severity: t.risk().unwrap_or(Severity::Medium),
+                element: id.to_string(),
+                location: Location::entry(Table::Threats, i, id, Some("response")),
+                message: format!(
+                    "threat {id:?} ({}) is to be mitigated but has no mitigation",
+                    t.title
+                ),
+                fix: "add a mitigation with an owner and a due date in question 3".into(),
+                accepted_by_threat: None,
+            });
+        }
+        if t.status == ThreatStatus::NeedsReview {
+            out.push(Finding {
+                rule: Rule::ThreatNeedsReview,
+                severity: t.risk().unwrap_or(Severity::Medium).max(Severity::Medium),
+                element: id.to_string(),
+                location: Location::entry(Table::Threats, i, id, Some("status")),
+                message: format!(
+                    "threat {id:?} ({}) needs review after a model change",
+                    t.title
+                ),
+                fix: "review it against the changed model and set its status".into(),
+                accepted_by_threat: None,
+            });
+        }
+    }
+
+    let worst_threat_risk = |ids: &[crate::model::ThreatId]| {
+        ids.iter()
+            .filter_map(|t| threats.get(t.as_str())?.risk())
+            .max()
+    };
+    for (i, m) in s.mitigations.iter().enumerate() {
+        let id = m.id.as_str();
+        if m.status.is_finished() {
+            continue;
+        }
+        let missing: Vec<&str> = [
+            (m.owner.trim().is_empty(), "owner"),
+            (m.due.is_none(), "due date"),
+        ]
+        .into_iter()
+        .filter_map(|(missing, what)| missing.then_some(what))
+        .collect();
+        if !missing.is_empty() {
+            out.push(Finding {
+                rule: Rule::MitigationWithoutOwnerOrDue,
+                severity: Severity::Medium,
+                element: id.to_string(),
+                location: Location::entry(
+                    Table::Mitigations,
+                    i,
+                    id,
+                    Some(if m.owner.trim().is_empty() {
+                        "owner"
+                    } else {
+                        "due"
+                    }),
+                ),
+                message: format!(
+                    "mitigation {id:?} ({}) has no {}",
+                    m.action,
+                    missing.join(" and no ")
+                ),
+                fix: "name one owner and a due date".into(),
+                accepted_by_threat: None,
+            });
+        }
+        if let Some(due) = m.due.filter(|_| m.is_overdue(today)) {
+            let severity = if worst_threat_risk(&m.threats) >= Some(RiskLevel::High) {
+                Severity::High
+            } else {
+                Severity::Medium
+            };
+            out.push(Finding {
+                rule: Rule::OverdueMitigation,
+                severity,
+                element: id.to_string(),
+                location: Location::entry(Table::Mitigations, i, id, Some("due")),
+                message: format!(
+                    "mitigation {id:?} ({}) was due {due}, {} days ago",
+                    m.action,
+                    (today - due).num_days()
+                ),
+                fix: "finish it, or agree a new date with its owner".into(),
+                accepted_by_threat: None,
+            });
+        }
+    }
+
+    for (i, a) in s.acceptances.iter().enumerate() {
+        let threat = a.threat.as_str();
+        let risk = threats.get(threat).and_then(|t| t.risk());
+        match a.review_by {
+            Some(review) if review < today => out.push(Finding {
+                rule: Rule::AcceptanceReviewOverdue,
+                severity: risk.unwrap_or(Severity::Medium).max(Severity::Medium),
+                element: threat.to_string(),
+                location: Location::entry(Table::Acceptances, i, threat, Some("review_by")),
+                message: format!(
+                    "the acceptance of threat {threat:?} was due for review on {review}"
+                ),
+                fix: "review the accepted risk with its owner and set a new review_by".into(),
+                accepted_by_threat: None,
+            }),
+            None => out.push(Finding {
+                rule: Rule::AcceptanceWithoutReviewDate,
+                severity: Severity::Low,
+                element: threat.to_string(),
+                location: Location::entry(Table::Acceptances, i, threat, None),
+                message: format!("the acceptance of threat {threat:?} has no review date"),
+                fix: "set review_by, so the accepted risk is looked at again".into(),
+                accepted_by_threat: None,
+            }),
+            Some(_) => {}
+        }
+    }
+
+    if let Some(max_age) = options.max_age_days {
+        let message = match s.last_run() {
+            None => Some("the session has no recorded run".to_string()),
+            Some(run) => {
+                let age = (today - run.date).num_days();
+                (age > i64::from(max_age)).then(|| {
+                    format!(
+                        "the last run was on {}, {age} days ago (limit {max_age})",
+                        run.date
+                    )
+                })
+            }
+        };
+        if let Some(message) = message {
+            out.push(Finding {
+                rule: Rule::StaleSession,
+                severity: Severity::Medium,
+                element: String::new(),
+                location: Location::top("title"),
+                message,
+                fix: "re-run the session (threatboard rerun) to review the model".into(),
+                accepted_by_threat: None,
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.rule.cmp(&b.rule))
+            .then(a.element.cmp(&b.element))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(extra: &str) -> Session {
+        let base = r#"
+schema = 1
+title = "Findings"
+[[runs]]
+date = 2026-11-01
+[[boundaries]]
+id = "internet"
+name = "Internet"
+[[boundaries]]
+id = "dc"
+name = "Data centre"
+[[assets]]
+id = "cards"
+name = "Card numbers"
+classification = "restricted"
+[[assets]]
+id = "profile"
+name = "Profile"
+classification = "confidential"
+[[components]]
+id = "user"
+name = "User"
+kind = "external-entity"
+boundary = "internet"
+[[components]]
+id = "api"
+name = "API"
+kind = "process"
+boundary = "dc"
+[[components]]
+id = "db"
+name = "DB"
+kind = "data-store"
+boundary = "dc"
+[[components]]
+id = "loose"
+name = "Loose"
+kind = "process"
+[[flows]]
+id = "user-api"
+from = "user"
+to = "api"
+label = "login"
+assets = ["profile"]
+authenticated = false
+encrypted = true
+[[flows]]
+id = "api-db"
+from = "api"
+to = "db"
+label = "rows"
+assets = ["cards"]
+authenticated = true
+encrypted = false
+[[flows]]
+id = "user-db"
+from = "user"
+to = "db"
+label = "export"
+authenticated = true
+encrypted = true
+"#;
+        crate::store::parse(&format!("{base}{extra}"))
+            .expect("test session parses")
+            .0
+    }
+
+    fn keys(s: &Session, today: &str, max_age: Option<u32>) -> Vec<String> {
+        let options = FindingOptions {
+            today: today.parse().expect("date"),
+            max_age_days: max_age,
+        };
+        let graph = ModelGraph::new(s);
+        findings(&graph, &options)
+            .iter()
+            .map(|f| {
+                let accepted = if f.is_accepted() { " (accepted)" } else { "" };
+                format!("{} {}{accepted}", f.severity, f.key())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn structural_rules_fire_on_the_right_elements() {
+        let s = session("");
+        assert_eq!(
+            keys(&s, "2026-11-23", None),
+            [
+                "high TB001:user-api",
+                "high TB002:api-db",
+                "high TB003:user-db",
+                "medium TB004:loose",
+                "medium TB006:api",
+                "low TB005:loose",
+            ]
+        );
+    }
+
+    #[test]
+    fn threat_mitigation_and_acceptance_rules() {
+        let s = session(
+            r#"
+[[threats]]
+id = "TH-001"
+target = "api"
+title = "Credential stuffing"
+stride = "S"
+likelihood = 3
+impact = 3
+[[threats]]
+id = "TH-002"
+target = "user-api"
+title = "Spoofed client"
+stride = "S"
+likelihood = 2
+impact = 2
+response = "accept"
+[[threats]]
+id = "TH-003"
+target = "db"
+title = "Backup theft"
+stride = "I"
+likelihood = 2
+impact = 3
+response = "mitigate"
+status = "needs-review"
+[[threats]]
+id = "TH-004"
+target = "api-db"
+title = "Sniffing"
+stride = "I"
+response = "mitigate"
+[[mitigations]]
+id = "MI-001"
+threats = ["TH-003"]
+action = "Encrypt backups"
+due = 2026-11-01
+[[mitigations]]
+id = "MI-002"
+threats = ["TH-003"]
+action = "Restrict bucket"
+owner = "ana"
+due = 2026-12-01
+status = "done"
+[[acceptances]]
+threat = "TH-002"
+justification = "Public sign-up form; rate limited"
+accepted_by = "CISO"
+review_by = 2027-01-01
+"#,
+        );
+        let found = keys(&s, "2026-11-23", Some(10));
+        let expected = [
+            "critical TB007:TH-001",
+            "high TB001:user-api (accepted)",
+            "high TB002:api-db",
+            "high TB003:user-db",
+            "high TB009:MI-001",
+            "high TB013:TH-003",
+            "medium TB004:loose",
+            "medium TB008:MI-001",
+            "medium TB011:",
+            "medium TB014:TH-004",
+            "low TB005:loose",
+        ];
+        assert_eq!(found, expected);
+
+        // Past its review date, the acceptance no longer covers the crossing.
+        let later = keys(&s, "2027-02-01", None);
+        assert!(
+            later.contains(&"high TB001:user-api".to_string()),
+            "{later:#?}"
+        );
+        assert!(
+            later.contains(&"medium TB010:TH-002".to_string()),
+            "{later:#?}"
+        );
+    }
+
+    #[test]
+    fn every_rule_has_a_distinct_id_and_name() {
+        let ids: std::collections::HashSet<_> = Rule::ALL.iter().map(|r| r.id()).collect();
+        let names: std::collections::HashSet<_> = Rule::ALL.iter().map(|r| r.name()).collect();
+        assert_eq!(ids.len(), Rule::ALL.len());
+        assert_eq!(names.len(), Rule::ALL.len());
+    }
+}

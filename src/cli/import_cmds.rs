@@ -1,0 +1,100 @@
+//! `threatboard import threat-dragon` (issue 8): an OWASP Threat Dragon model becomes a session
+//! file. The mapping is described in [`crate::report::threat_dragon`].
+
+use super::{EXIT_PROBLEMS, EXIT_UNREADABLE};
+use crate::model::text::escape_control;
+use crate::report::threat_dragon;
+use crate::store;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ImportCommand {
+    /// Import an OWASP Threat Dragon model (v2, and v1 where possible) as a session file.
+    ThreatDragon {
+        /// The Threat Dragon model (JSON).
+        #[arg(value_name = "MODEL")]
+        model: PathBuf,
+        /// Write the session here (refuses to overwrite); standard output without it.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+pub fn run(command: ImportCommand) -> ExitCode {
+    match command {
+        ImportCommand::ThreatDragon { model, output } => {
+            import_threat_dragon(&model, output.as_deref())
+        }
+    }
+}
+
+/// Reads the model, prints a warning line for everything that could not be carried over, checks
+/// that the session validates, and writes it as canonical TOML.
+fn import_threat_dragon(model: &Path, output: Option<&Path>) -> ExitCode {
+    let file = model.display().to_string();
+    let file = escape_control(&file);
+    let bytes = match std::fs::read(model) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            eprintln!("{file}: cannot read: {e}");
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    };
+    let imported = match threat_dragon::import(&bytes) {
+        Ok(imported) => imported,
+        Err(e) => {
+            eprintln!("{file}:{}", escape_control(&e.to_string()));
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    };
+    drop(bytes);
+    for w in &imported.warnings {
+        eprintln!("warning: {file}: {}", escape_control(w));
+    }
+    let session = &imported.session;
+    let problems = crate::model::validate(session);
+    if !problems.is_empty() {
+        for p in &problems {
+            eprintln!(
+                "{file}: the imported session does not validate: {}",
+                escape_control(&p.to_string())
+            );
+        }
+        return ExitCode::from(EXIT_PROBLEMS);
+    }
+    let text = store::to_toml(session);
+    let destination = match output {
+        Some(path) => {
+            if let Err(e) = store::write_new(path, text.as_bytes()) {
+                eprintln!("{}", escape_control(&e.to_string()));
+                return ExitCode::from(EXIT_UNREADABLE);
+            }
+            escape_control(&path.display().to_string()).into_owned()
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            if let Err(e) = stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+            {
+                eprintln!("threatboard import threat-dragon: cannot write to standard output: {e}");
+                return ExitCode::from(EXIT_UNREADABLE);
+            }
+            "standard output".to_string()
+        }
+    };
+    let n = imported.warnings.len();
+    eprintln!(
+        "{file}: imported \"{}\": {} components, {} flows, {} trust boundaries, {} threats, {} mitigations; {n} warning{} -> {destination}",
+        escape_control(&session.title),
+        session.components.len(),
+        session.flows.len(),
+        session.boundaries.len(),
+        session.threats.len(),
+        session.mitigations.len(),
+        if n == 1 { "" } else { "s" },
+    );
+    ExitCode::SUCCESS
+}

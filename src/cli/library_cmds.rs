@@ -1,0 +1,635 @@
+//! `threatboard library ...`: list, search, show and validate threat libraries, and import
+//! MITRE's STIX bundles.
+//!
+//! Everything read from a library file is passed through `escape_control` before it reaches the
+//! terminal. Exit codes: 0 success, 1 `validate` found problems, 2 unreadable input or bad usage
+//! (including library files that do not load: the output is still given for the rest).
+
+use super::{EXIT_PROBLEMS, EXIT_UNREADABLE};
+use crate::library::stix::{self, ImportOptions, SourceKind};
+use crate::library::{
+    self, Library, LibraryProblem, LibrarySet, MatchField, Origin, SearchHit, SearchOptions,
+};
+use crate::model::text::escape_control;
+use crate::model::{ElementKind, StrideSet};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum LibraryCommand {
+    /// List the loaded libraries: id, name, version, entry count and file.
+    List,
+    /// Fuzzy-search entries by id, name, tags and tactics; an exact id or reference comes first.
+    Search {
+        /// What to look for, e.g. "valid acc", sqli, T1078, attack:T1078.004.
+        query: String,
+        /// Only entries that apply to this kind of element.
+        #[arg(long, value_name = "KIND", value_parser = parse_kind)]
+        kind: Option<ElementKind>,
+        /// Only entries with at least one of these STRIDE letters, e.g. I or TI.
+        #[arg(long, value_name = "LETTERS", value_parser = parse_stride)]
+        stride: Option<StrideSet>,
+        /// Only this library, e.g. attack.
+        #[arg(long, value_name = "ID")]
+        library: Option<String>,
+        /// At most this many results (0: all).
+        #[arg(long, default_value_t = 20, value_name = "N")]
+        limit: usize,
+    },
+    /// Show every field of one entry, e.g. attack:T1078.004 (or a bare id, if only one library has it).
+    Show {
+        #[arg(value_name = "REF")]
+        reference: String,
+    },
+    /// Check library files; every problem is listed as file:line:col: message.
+    ///
+    /// Without DIR: the shipped libraries and each --library-dir.
+    Validate {
+        /// A directory of library files (*.toml).
+        dir: Option<PathBuf>,
+    },
+    /// Convert a MITRE ATT&CK (Enterprise, ICS, Mobile) or CAPEC STIX bundle into a library file.
+    ImportStix {
+        /// The STIX 2.0 or 2.1 bundle (JSON), e.g. enterprise-attack.json.
+        bundle: PathBuf,
+        /// Write here (atomically) instead of to standard output.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Library id to write instead of the derived one (attack, attack-ics, attack-mobile, capec).
+        #[arg(long = "id", value_name = "ID")]
+        id: Option<String>,
+    },
+}
+
+fn parse_kind(text: &str) -> Result<ElementKind, String> {
+    ElementKind::parse(text).ok_or_else(|| {
+        format!(
+            "unknown element kind {:?}; use {}",
+            escape_control(text),
+            library::element_kind_names()
+        )
+    })
+}
+
+fn parse_stride(text: &str) -> Result<StrideSet, String> {
+    let set = StrideSet::parse(text);
+    if !set.unknown().is_empty() {
+        return Err(format!(
+            "{:?} is not STRIDE; use letters from S, T, R, I, D, E",
+            escape_control(set.unknown())
+        ));
+    }
+    if set.is_empty() {
+        return Err("no STRIDE letter given".to_string());
+    }
+    Ok(set)
+}
+
+pub fn run(command: LibraryCommand, library_dirs: &[PathBuf]) -> ExitCode {
+    match command {
+        LibraryCommand::List => list(library_dirs),
+        LibraryCommand::Search {
+            query,
+            kind,
+            stride,
+            library,
+            limit,
+        } => {
+            let options = SearchOptions {
+                kind,
+                stride: stride.unwrap_or_default(),
+                library,
+                limit,
+            };
+            search(&query, &options, library_dirs)
+        }
+        LibraryCommand::Show { reference } => show(&reference, library_dirs),
+        LibraryCommand::Validate { dir } => validate(dir.as_deref(), library_dirs),
+        LibraryCommand::ImportStix { bundle, output, id } => {
+            import_stix(&bundle, output.as_deref(), id, library_dirs)
+        }
+    }
+}
+
+fn print_problems(problems: &[LibraryProblem]) {
+    for p in problems {
+        eprintln!("{}", escape_control(&p.to_string()));
+    }
+}
+
+/// The shipped libraries and the `--library-dir`s. Files that do not load are reported and left
+/// out; the flag says whether that happened, so the command can end with exit code 2.
+fn load(library_dirs: &[PathBuf]) -> (LibrarySet, bool) {
+    match LibrarySet::load(library_dirs) {
+        Ok(set) => (set, false),
+        Err(e) => {
+            print_problems(&e.problems);
+            (e.partial, true)
+        }
+    }
+}
+
+fn finish(had_problems: bool) -> ExitCode {
+    if had_problems {
+        ExitCode::from(EXIT_UNREADABLE)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Pads to a width in characters (format's width counts characters too, but this also
+/// truncates nothing and keeps the escaping in one place).
+fn pad(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    let mut out = text.to_string();
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(n)));
+    out
+}
+
+/// Aligned columns, two spaces apart; the last column is not padded. An empty header prints no
+/// header line.
+fn print_table(header: &[&str], rows: &[Vec<String>]) {
+    let columns = rows
+        .iter()
+        .map(Vec::len)
+        .chain([header.len()])
+        .max()
+        .unwrap_or(0);
+    let mut widths = vec![0usize; columns];
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    for row in rows.iter().chain([&header]) {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut out = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                out.push_str(cell);
+            } else {
+                out.push_str(&pad(cell, widths.get(i).copied().unwrap_or(0)));
+                out.push_str("  ");
+            }
+        }
+        out.trim_end().to_string()
+    };
+    let mut stdout = std::io::stdout().lock();
+    if !header.is_empty() {
+        let _ = writeln!(stdout, "{}", line(&header));
+    }
+    for row in rows {
+        let _ = writeln!(stdout, "{}", line(row));
+    }
+}
+
+fn list(library_dirs: &[PathBuf]) -> ExitCode {
+    let (set, had_problems) = load(library_dirs);
+    let rows: Vec<Vec<String>> = set
+        .libraries()
+        .iter()
+        .map(|lib| {
+            vec![
+                escape_control(&lib.info.id).into_owned(),
+                escape_control(&lib.info.name).into_owned(),
+                escape_control(&lib.info.version).into_owned(),
+                lib.entries.len().to_string(),
+                escape_control(&lib.origin.to_string()).into_owned(),
+            ]
+        })
+        .collect();
+    print_table(&["ID", "NAME", "VERSION", "ENTRIES", "FILE"], &rows);
+    finish(had_problems)
+}
+
+/// Why a result matched, for the last column.
+fn why(hit: &SearchHit<'_>) -> String {
+    if hit.exact {
+        return "exact id".to_string();
+    }
+    match hit.field {
+        MatchField::Name => "name".to_string(),
+        MatchField::Id => "id".to_string(),
+        field => format!("{} {}", field.as_str(), escape_control(hit.matched)),
+    }
+}
+
+fn search(query: &str, options: &SearchOptions, library_dirs: &[PathBuf]) -> ExitCode {
+    let (set, had_problems) = load(library_dirs);
+    let hits = set.search(query, options);
+    if hits.is_empty() {
+        eprintln!(
+            "no entries match {:?}{}",
+            escape_control(query),
+            if options.kind.is_some() || !options.stride.is_empty() || options.library.is_some() {
+                " with these filters"
+            } else {
+                ""
+            }
+        );
+        return finish(had_problems);
+    }
+    let rows: Vec<Vec<String>> = hits
+        .iter()
+        .map(|h| {
+            vec![
+                escape_control(h.reference().as_str()).into_owned(),
+                escape_control(h.name()).into_owned(),
+                why(h),
+            ]
+        })
+        .collect();
+    print_table(&[], &rows);
+    finish(had_problems)
+}
+
+fn show(reference: &str, library_dirs: &[PathBuf]) -> ExitCode {
+    let (set, had_problems) = load(library_dirs);
+    let (lib, entry) = match set.resolve(reference) {
+        Ok(found) => found,
+        Err(e) => {
+            eprintln!("threatboard library show: {e}");
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    };
+    let esc = |s: &str| escape_control(s).into_owned();
+    let mut lines: Vec<(&str, String)> = Vec::new();
+    let version = if lib.info.version.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", esc(&lib.info.version))
+    };
+    lines.push((
+        "library",
+        format!("{}{version} ({})", esc(&lib.info.name), esc(&lib.info.id)),
+    ));
+    if !entry.stride.is_empty() {
+        let names: Vec<String> = entry
+            .stride
+            .iter()
+            .map(|s| s.name().to_lowercase())
+            .collect();
+        lines.push((
+            "stride",
+            format!("{}  ({})", entry.stride, names.join(", ")),
+        ));
+    }
+    if !entry.applies_to.is_empty() {
+        let kinds: Vec<&str> = entry.applies_to.iter().map(|k| k.as_str()).collect();
+        lines.push(("applies to", kinds.join(", ")));
+    }
+    if !entry.tactics.is_empty() {
+        lines.push(("tactics", esc(&entry.tactics.join(", "))));
+    }
+    if !entry.platforms.is_empty() {
+        lines.push(("platforms", esc(&entry.platforms.join(", "))));
+    }
+    if let Some(parent) = &entry.parent {
+        let name = lib
+            .entry(parent)
+            .map(|p| p.name.as_str())
+            .unwrap_or("(not in the library)");
+        lines.push((
+            "parent",
+            format!("{}:{}  {}", esc(&lib.info.id), esc(parent), esc(name)),
+        ));
+    }
+    let children: Vec<String> = lib
+        .children(&entry.id)
+        .map(|c| format!("{}:{}  {}", esc(&lib.info.id), esc(&c.id), esc(&c.name)))
+        .collect();
+    for (i, c) in children.into_iter().enumerate() {
+        lines.push((if i == 0 { "children" } else { "" }, c));
+    }
+    for (i, m) in entry.mitigations.iter().enumerate() {
+        let name = lib
+            .mitigation(m)
+            .map(|x| x.name.as_str())
+            .unwrap_or("(not in the library)");
+        lines.push((
+            if i == 0 { "mitigations" } else { "" },
+            format!("{}  {}", esc(m), esc(name)),
+        ));
+    }
+    if !entry.cwes.is_empty() {
+        lines.push(("cwes", esc(&entry.cwes.join(", "))));
+    }
+    for (i, r) in entry.related.iter().enumerate() {
+        let name = set
+            .resolve(r)
+            .map(|(_, e)| e.name.as_str())
+            .unwrap_or("(not loaded)");
+        lines.push((
+            if i == 0 { "related" } else { "" },
+            format!("{}  {}", esc(r), esc(name)),
+        ));
+    }
+    if !entry.tags.is_empty() {
+        lines.push(("tags", esc(&entry.tags.join(", "))));
+    }
+    if !entry.summary.is_empty() {
+        lines.push(("summary", esc(&entry.summary)));
+    }
+    if !entry.url.is_empty() {
+        lines.push(("url", esc(&entry.url)));
+    }
+    if !lib.info.licence.is_empty() {
+        lines.push(("licence", esc(&lib.info.licence)));
+    }
+
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(
+        stdout,
+        "{}  {}",
+        esc(lib.reference(entry).as_str()),
+        esc(&entry.name)
+    );
+    let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (key, value) in lines {
+        let _ = writeln!(stdout, "  {}  {value}", pad(key, width));
+    }
+    finish(had_problems)
+}
+
+fn validate(dir: Option<&Path>, library_dirs: &[PathBuf]) -> ExitCode {
+    let mut problems: Vec<LibraryProblem> = Vec::new();
+    let mut libraries: Vec<Library> = Vec::new();
+    let mut files = 0usize;
+    let mut bad_files = 0usize;
+
+    let mut take = |result: Result<Library, Vec<LibraryProblem>>,
+                    libraries: &mut Vec<Library>,
+                    problems: &mut Vec<LibraryProblem>| {
+        files += 1;
+        match result {
+            Ok(lib) => libraries.push(lib),
+            Err(ps) => {
+                bad_files += 1;
+                problems.extend(ps);
+            }
+        }
+    };
+    match dir {
+        Some(dir) => match library::read_dir(dir) {
+            Ok(items) if items.is_empty() => {
+                eprintln!("{}: no library files (*.toml) to validate", dir.display());
+                return ExitCode::from(EXIT_UNREADABLE);
+            }
+            Ok(items) => {
+                for item in items {
+                    take(item, &mut libraries, &mut problems);
+                }
+            }
+            Err(p) => {
+                print_problems(&[p]);
+                return ExitCode::from(EXIT_UNREADABLE);
+            }
+        },
+        None => {
+            for (name, text) in library::shipped_files() {
+                take(
+                    library::parse_library(text, Origin::Shipped(name)),
+                    &mut libraries,
+                    &mut problems,
+                );
+            }
+            for d in library_dirs {
+                match library::read_dir(d) {
+                    Ok(items) => {
+                        for item in items {
+                            take(item, &mut libraries, &mut problems);
+                        }
+                    }
+                    Err(p) => {
+                        print_problems(&[p]);
+                        return ExitCode::from(EXIT_UNREADABLE);
+                    }
+                }
+            }
+        }
+    }
+
+    // Across files: unique ids (a file may replace a shipped library), and `related` references
+    // into the libraries being checked, plus the shipped ones when checking a directory.
+    let summaries: Vec<String> = libraries
+        .iter()
+        .map(|l| {
+            format!(
+                "{}: ok ({}, {} entries, {} mitigations)",
+                escape_control(&l.origin.to_string()),
+                escape_control(&l.info.id),
+                l.entries.len(),
+                l.mitigations.len()
+            )
+        })
+        .collect();
+    let mut all = Vec::new();
+    if dir.is_some()
+        && let Ok(shipped) = LibrarySet::shipped()
+    {
+        all.extend(shipped.libraries().iter().cloned());
+    }
+    all.extend(libraries);
+    let set = match LibrarySet::from_libraries(all) {
+        Ok(set) => set,
+        Err(e) => {
+            problems.extend(e.problems);
+            e.partial
+        }
+    };
+    problems.extend(set.dangling_related());
+
+    for s in &summaries {
+        println!("{s}");
+    }
+    if problems.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    print_problems(&problems);
+    eprintln!(
+        "{} problem{} ({} of {} file{} did not load)",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" },
+        bad_files,
+        files,
+        if files == 1 { "" } else { "s" }
+    );
+    ExitCode::from(EXIT_PROBLEMS)
+}
+
+fn import_stix(
+    bundle: &Path,
+    output: Option<&Path>,
+    id: Option<String>,
+    library_dirs: &[PathBuf],
+) -> ExitCode {
+    let file = bundle.display().to_string();
+    let bytes = match std::fs::read(bundle) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            eprintln!("{}: cannot read: {e}", escape_control(&file));
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    };
+    if let Some(id) = &id
+        && let Some(problem) = crate::model::ids::id_syntax_problem(id)
+    {
+        eprintln!("threatboard library import-stix: --id: {problem}");
+        return ExitCode::from(EXIT_UNREADABLE);
+    }
+    // CAPEC takes STRIDE and element kinds from the ATT&CK techniques it links to.
+    let set = LibrarySet::load(library_dirs).unwrap_or_else(|e| e.partial);
+    let options = ImportOptions {
+        library_id: id,
+        attack: set.library("attack"),
+    };
+    let imported = match stix::import(&bytes, &options) {
+        Ok(imported) => imported,
+        Err(e) => {
+            eprintln!(
+                "{}:{}",
+                escape_control(&file),
+                escape_control(&e.to_string())
+            );
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    };
+    drop(bytes);
+    for w in &imported.warnings {
+        eprintln!("warning: {}: {}", escape_control(&file), escape_control(w));
+    }
+    let text = match imported.to_toml() {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!(
+                "{}: cannot write the library as TOML: {e}",
+                escape_control(&file)
+            );
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    };
+    // The importer's output must load like any library file; checked before anything is written.
+    let name = output.map_or_else(|| "<output>".to_string(), |p| p.display().to_string());
+    if let Err(problems) = library::parse_library(&text, Origin::Text(name.clone())) {
+        eprintln!(
+            "{}: the generated library does not validate:",
+            escape_control(&file)
+        );
+        print_problems(&problems);
+        return ExitCode::from(EXIT_UNREADABLE);
+    }
+
+    match output {
+        Some(path) => {
+            if let Err(e) = write_atomically(path, text.as_bytes()) {
+                eprintln!("{}: cannot write: {e}", escape_control(&name));
+                return ExitCode::from(EXIT_UNREADABLE);
+            }
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            if let Err(e) = stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+            {
+                eprintln!("threatboard library import-stix: cannot write to standard output: {e}");
+                return ExitCode::from(EXIT_UNREADABLE);
+            }
+        }
+    }
+    let s = &imported.stats;
+    let (top, children) = match imported.kind {
+        SourceKind::Attack => ("techniques", "sub-techniques"),
+        SourceKind::Capec => ("top-level patterns", "child patterns"),
+    };
+    let lib = &imported.data.library;
+    eprintln!(
+        "{}: {} {}: {} entries ({} {top}, {} {children}), {} mitigations, {} mitigation links; skipped {} revoked or deprecated -> {}",
+        escape_control(&file),
+        escape_control(&lib.name),
+        escape_control(&lib.version),
+        s.entries,
+        s.top_level,
+        s.children,
+        s.mitigations,
+        s.mitigation_links,
+        s.skipped,
+        if output.is_some() {
+            escape_control(&name).into_owned()
+        } else {
+            "standard output".to_string()
+        }
+    );
+    ExitCode::SUCCESS
+}
+
+/// Writes through a temporary file in the same directory and renames it into place, so a reader
+/// never sees half a library and a failed write leaves the old file as it was.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    // The temporary file is private (0600); a library file is meant to be read by others, so it
+    // gets the permissions of the file it replaces, or the usual 0644.
+    match std::fs::metadata(path) {
+        Ok(old) => tmp.as_file().set_permissions(old.permissions())?,
+        Err(_) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                tmp.as_file()
+                    .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+            }
+        }
+    }
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_and_stride_arguments() {
+        assert_eq!(parse_kind("Data-Store"), Ok(ElementKind::DataStore));
+        assert!(
+            parse_kind("db")
+                .err()
+                .unwrap_or_default()
+                .contains("process, data-store")
+        );
+        assert_eq!(
+            parse_stride("ti").map(|s| s.to_string()),
+            Ok("TI".to_string())
+        );
+        assert!(parse_stride("X").is_err());
+        assert!(parse_stride("").is_err());
+    }
+
+    #[test]
+    fn atomic_write_replaces_the_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("lib.toml");
+        std::fs::write(&path, "old").unwrap_or_else(|e| panic!("{e}"));
+        write_atomically(&path, b"new").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(std::fs::read_to_string(&path).unwrap_or_default(), "new");
+        assert_eq!(
+            std::fs::read_dir(dir.path())
+                .map(|d| d.count())
+                .unwrap_or(0),
+            1
+        );
+    }
+
+    #[test]
+    fn padding_counts_characters() {
+        assert_eq!(pad("é", 3), "é  ");
+        assert_eq!(pad("long", 2), "long");
+    }
+}

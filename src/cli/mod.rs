@@ -1,0 +1,137 @@
+//! The command line: clap definitions and dispatch. Each command returns its exit code:
+//! 0 success, 1 the command found problems, 2 usage or unreadable input.
+
+mod check_cmd;
+mod diff_cmd;
+mod import_cmds;
+mod library_cmds;
+mod report_cmds;
+mod session_cmds;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub use library_cmds::LibraryCommand;
+
+/// Exit code: the check or validation found problems.
+pub const EXIT_PROBLEMS: u8 = 1;
+/// Exit code: bad usage or input that cannot be read.
+pub const EXIT_UNREADABLE: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "threatboard",
+    version,
+    about = "Facilitated threat modeling in the terminal: Shostack's four questions, a TOML session file, a CI gate.",
+    after_help = "Exit codes: 0 success, 1 problems found, 2 bad usage or unreadable input."
+)]
+pub struct Cli {
+    /// Also load threat libraries from this directory (repeatable).
+    #[arg(long = "library-dir", global = true, value_name = "DIR")]
+    pub library_dirs: Vec<PathBuf>,
+
+    /// Without a command: the start screen over ./sessions.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new session file, sessions/<slug>.toml (never overwrites), and open it.
+    New {
+        /// The session's title, e.g. "Checkout service".
+        title: String,
+        /// Directory the session file is created in.
+        #[arg(long, default_value = "sessions", value_name = "DIR")]
+        dir: PathBuf,
+        /// Only create the file. Also the default when not run in a terminal.
+        #[arg(long)]
+        no_open: bool,
+    },
+    /// Open a session in the facilitator's app.
+    Open {
+        /// The session file (TOML).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Re-run after a change: open at "what changed", with the threats it touches flagged.
+    Rerun {
+        /// The session file (TOML).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Compare with the file's version at this git revision (default: the last commit).
+        #[arg(long, value_name = "GIT-REV", conflicts_with = "baseline")]
+        since: Option<String>,
+        /// Compare with this earlier copy of the session instead of git.
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<PathBuf>,
+    },
+    /// Parse and validate session files; every problem is listed as file:line:col: message.
+    Validate {
+        /// Session files (TOML).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// The CI gate: analyse sessions and fail on unowned, undated, overdue or unreviewed risk.
+    Check(check_cmd::CheckArgs),
+    /// Reports for reviewers and tools: Markdown with Mermaid, HTML, JSON, CSV, SARIF.
+    Report(report_cmds::ReportArgs),
+    /// The data-flow diagram as Mermaid or Graphviz DOT.
+    Diagram(report_cmds::DiagramArgs),
+    /// What changed between two versions of a session, semantically.
+    Diff(diff_cmd::DiffArgs),
+    /// Import models made by other tools.
+    Import {
+        #[command(subcommand)]
+        command: import_cmds::ImportCommand,
+    },
+    /// Threat libraries: list, search, show, validate, import from MITRE's STIX bundles.
+    Library {
+        #[command(subcommand)]
+        command: LibraryCommand,
+    },
+}
+
+/// Parses the process arguments and runs the command.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help and version to stdout with success, usage errors to stderr.
+            let _ = err.print();
+            return if err.use_stderr() {
+                ExitCode::from(EXIT_UNREADABLE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    run(cli)
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let Some(command) = cli.command else {
+        return session_cmds::start_screen(std::path::Path::new("sessions"));
+    };
+    match command {
+        Command::New {
+            title,
+            dir,
+            no_open,
+        } => session_cmds::new(&title, &dir, no_open),
+        Command::Open { file } => session_cmds::open(&file),
+        Command::Rerun {
+            file,
+            since,
+            baseline,
+        } => session_cmds::rerun(&file, since.as_deref(), baseline.as_deref()),
+        Command::Validate { files } => session_cmds::validate(&files, &cli.library_dirs),
+        Command::Check(args) => check_cmd::run(args),
+        Command::Report(args) => report_cmds::report(args, &cli.library_dirs),
+        Command::Diagram(args) => report_cmds::diagram(args),
+        Command::Diff(args) => diff_cmd::run(args),
+        Command::Import { command } => import_cmds::run(command),
+        Command::Library { command } => library_cmds::run(command, &cli.library_dirs),
+    }
+}

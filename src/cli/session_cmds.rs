@@ -1,0 +1,227 @@
+//! `threatboard new` and `threatboard validate`.
+
+use super::{EXIT_PROBLEMS, EXIT_UNREADABLE};
+use crate::model::{text::escape_control, validate as validate_session};
+use crate::store;
+use std::path::{Path, PathBuf};
+
+use std::process::ExitCode;
+
+/// Creates `<dir>/<slug>.toml` for a new session, refusing to overwrite, and opens it when
+/// run in a terminal.
+pub fn new(title: &str, dir: &Path, no_open: bool) -> ExitCode {
+    match store::create_session(title, dir) {
+        Ok(path) => {
+            println!("created {}", path.display());
+            if no_open || !interactive() {
+                ExitCode::SUCCESS
+            } else {
+                open(&path)
+            }
+        }
+        Err(message) => {
+            eprintln!("threatboard new: {message}");
+            ExitCode::from(EXIT_UNREADABLE)
+        }
+    }
+}
+
+/// Library references that name no loaded entry: a typo, or a library the team forgot to ship
+/// beside its sessions.
+fn unknown_refs(
+    session: &crate::model::Session,
+    libraries: &crate::library::LibrarySet,
+) -> Vec<crate::model::Problem> {
+    use crate::model::{Location, Problem, Table};
+    let mut out = Vec::new();
+    for (i, t) in session.threats.iter().enumerate() {
+        for r in &t.refs {
+            let Some((library, _)) = r.parts() else {
+                continue; // malformed references are reported by validation already
+            };
+            if libraries.get(r).is_some() {
+                continue;
+            }
+            let message = if libraries.library(library).is_none() {
+                format!(
+                    "library reference {:?}: no library {library:?} is loaded (add its file to libraries/ beside the session, or use --library-dir)",
+                    r.as_str()
+                )
+            } else {
+                format!(
+                    "library reference {:?}: no such entry in {library:?}",
+                    r.as_str()
+                )
+            };
+            out.push(Problem {
+                location: Location::entry(Table::Threats, i, t.id.as_str(), Some("refs")),
+                message,
+            });
+        }
+    }
+    out
+}
+
+fn interactive() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}
+
+fn run_tui(launch: crate::tui::Launch<'_>) -> ExitCode {
+    if !interactive() {
+        eprintln!(
+            "threatboard: the app needs a terminal; for scripts use validate, check or report"
+        );
+        return ExitCode::from(EXIT_UNREADABLE);
+    }
+    match crate::tui::run(launch) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("threatboard: terminal error: {e}");
+            ExitCode::from(EXIT_UNREADABLE)
+        }
+    }
+}
+
+/// Opens a session file in the app.
+pub fn open(path: &Path) -> ExitCode {
+    if let Err(Some(owner)) = store::autosave::lock(path) {
+        eprintln!(
+            "{}: open elsewhere ({owner}); close it there first",
+            path.display()
+        );
+        return ExitCode::from(EXIT_UNREADABLE);
+    }
+    match store::load(path) {
+        Ok(loaded) => run_tui(crate::tui::Launch::Open(Box::new(loaded))),
+        Err(e) => {
+            eprintln!("{}", escape_control(&e.to_string()));
+            ExitCode::from(EXIT_UNREADABLE)
+        }
+    }
+}
+
+/// `rerun`: the diff against a baseline (a git revision, the last commit, or a file), the
+/// affected threats marked needs-review, and the app opened at "what changed".
+pub fn rerun(path: &Path, since: Option<&str>, baseline: Option<&Path>) -> ExitCode {
+    let fail = |message: String| {
+        eprintln!("{}", escape_control(&message));
+        ExitCode::from(EXIT_UNREADABLE)
+    };
+    if let Err(Some(owner)) = store::autosave::lock(path) {
+        return fail(format!(
+            "{}: open elsewhere ({owner}); close it there first",
+            path.display()
+        ));
+    }
+    let loaded = match store::load(path) {
+        Ok(loaded) => loaded,
+        Err(e) => return fail(e.to_string()),
+    };
+    let (text, label) = match baseline {
+        Some(file) => match std::fs::read_to_string(file) {
+            Ok(text) => (text, file.display().to_string()),
+            Err(e) => return fail(format!("{}: {e}", file.display())),
+        },
+        None => {
+            let rev = since.unwrap_or("HEAD");
+            match store::git::show_file(path, rev) {
+                Ok(Some(text)) => (text, format!("{}@{rev}", path.display())),
+                Ok(None) => {
+                    return fail(format!(
+                        "{}: not in git at {rev}; commit it first, or give an earlier copy with --baseline <file>",
+                        path.display()
+                    ));
+                }
+                Err(e) => {
+                    return fail(format!(
+                        "{}: no git baseline ({e}); give an earlier copy with --baseline <file>",
+                        path.display()
+                    ));
+                }
+            }
+        }
+    };
+    let old = match store::parse(&text) {
+        Ok((session, _)) => session,
+        Err(e) => return fail(format!("{label}:{}: {}", e.at, e.message)),
+    };
+    let diff = crate::analysis::diff::diff(&old, &loaded.session);
+    let marked = crate::analysis::diff::mark_needs_review(&loaded.session, &diff);
+    let report = if diff.is_empty() {
+        format!("Nothing changed since {label}.")
+    } else {
+        format!("Compared with {label}\n\n{}", diff.to_text())
+    };
+    run_tui(crate::tui::Launch::Rerun {
+        loaded: Box::new(loaded),
+        marked: Box::new(marked),
+        report,
+        trigger: diff.trigger(),
+    })
+}
+
+/// The start screen over a sessions directory.
+pub fn start_screen(dir: &Path) -> ExitCode {
+    run_tui(crate::tui::Launch::Start(dir))
+}
+
+/// Validates each file; prints every problem as `file:line:col: message`.
+pub fn validate(files: &[PathBuf], library_dirs: &[PathBuf]) -> ExitCode {
+    let mut unreadable = false;
+    let mut problems_found = false;
+    for path in files {
+        let loaded = match store::load(path) {
+            Ok(loaded) => loaded,
+            Err(e) => {
+                eprintln!("{}", escape_control(&e.to_string()));
+                unreadable = true;
+                continue;
+            }
+        };
+        let mut problems = validate_session(&loaded.session);
+        match crate::library::load_for_session(Some(path), library_dirs) {
+            Ok(libraries) => problems.extend(unknown_refs(&loaded.session, &libraries)),
+            Err(e) => {
+                eprintln!("{}", escape_control(&e.to_string()));
+                unreadable = true;
+            }
+        }
+        if problems.is_empty() {
+            let s = &loaded.session;
+            println!(
+                "{}: ok ({} boundaries, {} components, {} flows, {} threats, {} mitigations)",
+                path.display(),
+                s.boundaries.len(),
+                s.components.len(),
+                s.flows.len(),
+                s.threats.len(),
+                s.mitigations.len()
+            );
+        } else {
+            problems_found = true;
+            // In file order, as a person reads and fixes them.
+            let mut lines: Vec<_> = problems
+                .iter()
+                .map(|p| (loaded.positions.locate(&p.location), loaded.describe(p)))
+                .collect();
+            lines.sort_by_key(|(at, _)| *at);
+            for (_, line) in &lines {
+                eprintln!("{}", escape_control(line));
+            }
+            eprintln!(
+                "{}: {} problem{}",
+                path.display(),
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" }
+            );
+        }
+    }
+    if unreadable {
+        ExitCode::from(EXIT_UNREADABLE)
+    } else if problems_found {
+        ExitCode::from(EXIT_PROBLEMS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,12 @@
+//! threatboard: facilitated threat modeling in the terminal.
+//!
+//! Layers, from the bottom: [`model`] (pure data) <- [`store`] (files) <- [`cli`] (commands).
+//! Only the `tui` layer knows about the terminal.
+
+pub mod analysis;
+pub mod cli;
+pub mod library;
+pub mod model;
+pub mod report;
+pub mod store;
+pub mod tui;

@@ -1,0 +1,259 @@
+//! The HTML report (`threatboard report --format html`): one self-contained file with the same
+//! content as the Markdown report and the data-flow diagram drawn inline as SVG.
+//!
+//! Self-contained means no network at all: no scripts, no external stylesheets, fonts or images,
+//! only an inline `<style>`. A Content-Security-Policy meta tag forbids everything else, so even a
+//! mistake in escaping could not load or run anything. The only links are the threat-library
+//! references, as plain `<a href>` anchors. All text from the session is HTML-escaped, with
+//! control characters made visible first.
+
+use super::context::ReportContext;
+use super::document::{self, Block, Inline, SECTIONS, Span};
+use super::svg;
+use crate::model::text::escape_control;
+use std::fmt::Write as _;
+
+const STYLE: &str = r#"
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; background: #fff; color: #1b1b1b;
+  font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+main { max-width: 1280px; margin: 0 auto; padding: 24px 28px 48px; }
+h1 { font-size: 1.9em; margin: 0 0 .2em; line-height: 1.2; }
+h2 { font-size: 1.4em; margin: 2em 0 .6em; padding-bottom: .2em; border-bottom: 2px solid #cfd8dc; }
+h3 { font-size: 1.1em; margin: 1.4em 0 .4em; }
+p { margin: .5em 0; max-width: 80em; }
+nav ul { list-style: none; padding: 0; margin: 1em 0; display: flex; flex-wrap: wrap; gap: .3em 1.2em; }
+table { border-collapse: collapse; width: 100%; margin: .4em 0 1.2em; font-size: .92em; }
+th, td { border: 1px solid #cfd8dc; padding: 5px 8px; text-align: left; vertical-align: top; }
+th { background: #eceff1; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+tbody tr:nth-child(even) { background: #fafbfc; }
+a { color: #0b57d0; }
+.tag { font-weight: 700; white-space: nowrap; }
+.risk-critical { color: #fff; background: #8e0000; padding: 0 .35em; border-radius: 3px; }
+.risk-high { color: #b71c1c; }
+.risk-medium { color: #8a5300; }
+.risk-low { color: #2e7d32; }
+.risk-unrated, .accepted { color: #455a64; }
+.warn, .crossing { color: #b71c1c; }
+.class-restricted, .class-confidential { color: #6a1b9a; }
+figure.diagram { margin: 1em 0; overflow-x: auto; }
+figure.diagram svg { max-width: 100%; height: auto; font-family: inherit; }
+footer { margin-top: 3em; color: #607d8b; font-size: .85em; }
+@media print {
+  @page { margin: 14mm; }
+  body { font-size: 10pt; }
+  main { max-width: none; padding: 0; }
+  nav { display: none; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  h3 { break-after: avoid; page-break-after: avoid; }
+  tr, li, figure.diagram { break-inside: avoid; page-break-inside: avoid; }
+  thead { display: table-header-group; }
+  tbody tr:nth-child(even) { background: none; }
+  a { color: inherit; text-decoration: none; }
+  a[href]::after { content: " (" attr(href) ")"; font-size: .8em; word-break: break-all; }
+  figure.diagram { overflow: visible; }
+  .risk-critical, .warn, .crossing, svg { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"#;
+
+/// The complete HTML document; ends with a newline.
+pub fn render(ctx: &ReportContext<'_>) -> String {
+    let doc = document::build(ctx);
+    let title = format!("Threat model: {}", ctx.session.title);
+    let mut out = String::new();
+    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    out.push_str(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n",
+    );
+    out.push_str("<meta name=\"referrer\" content=\"no-referrer\">\n");
+    out.push_str("<meta name=\"generator\" content=\"threatboard\">\n");
+    let _ = writeln!(out, "<title>{}</title>", escape(&title));
+    let _ = writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>\n<main>");
+    let anchors: Vec<&str> = doc
+        .iter()
+        .filter_map(|b| match b {
+            Block::Heading {
+                level: 2,
+                anchor: Some(a),
+                ..
+            } => Some(*a),
+            _ => None,
+        })
+        .collect();
+    for (i, block) in doc.iter().enumerate() {
+        write_block(&mut out, ctx, block);
+        // The table of contents goes after the title and the line under it.
+        if i == 1 {
+            out.push_str("<nav aria-label=\"Sections\"><ul>");
+            for anchor in &anchors {
+                let title = SECTIONS
+                    .iter()
+                    .find(|(a, _)| a == anchor)
+                    .map_or("Validation problems", |(_, t)| t);
+                let _ = write!(out, "<li><a href=\"#{anchor}\">{}</a></li>", escape(title));
+            }
+            out.push_str("</ul></nav>\n");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "<footer>Generated by threatboard on {}.</footer>\n</main>\n</body>\n</html>",
+        ctx.today
+    );
+    out
+}
+
+fn write_block(out: &mut String, ctx: &ReportContext<'_>, block: &Block) {
+    match block {
+        Block::Heading {
+            level,
+            anchor,
+            content,
+        } => {
+            let level = (*level).clamp(1, 6);
+            match anchor {
+                Some(a) => {
+                    let _ = writeln!(out, "<h{level} id=\"{a}\">{}</h{level}>", inline(content));
+                }
+                None => {
+                    let _ = writeln!(out, "<h{level}>{}</h{level}>", inline(content));
+                }
+            }
+        }
+        Block::Paragraph(content) => {
+            let _ = writeln!(out, "<p>{}</p>", inline(content));
+        }
+        Block::Text(text) => out.push_str(&block_text(text)),
+        Block::Table {
+            headers,
+            numeric,
+            rows,
+        } => {
+            let num = |i: usize| {
+                if numeric.get(i).copied().unwrap_or(false) {
+                    " class=\"num\""
+                } else {
+                    ""
+                }
+            };
+            out.push_str("<table>\n<thead><tr>");
+            for (i, h) in headers.iter().enumerate() {
+                let _ = write!(out, "<th scope=\"col\"{}>{}</th>", num(i), escape(h));
+            }
+            out.push_str("</tr></thead>\n<tbody>\n");
+            for row in rows {
+                out.push_str("<tr>");
+                for (i, cell) in row.iter().enumerate() {
+                    let _ = write!(out, "<td{}>{}</td>", num(i), inline(cell));
+                }
+                out.push_str("</tr>\n");
+            }
+            out.push_str("</tbody>\n</table>\n");
+        }
+        Block::List { ordered, items } => {
+            let tag = if *ordered { "ol" } else { "ul" };
+            let _ = writeln!(out, "<{tag}>");
+            for item in items {
+                let _ = writeln!(out, "<li>{}</li>", inline(item));
+            }
+            let _ = writeln!(out, "</{tag}>");
+        }
+        Block::Diagram => {
+            out.push_str("<figure class=\"diagram\">\n");
+            out.push_str(&svg::render(
+                &ctx.diagram,
+                &format!("Data-flow diagram of {}", ctx.session.title),
+            ));
+            out.push_str("</figure>\n");
+        }
+    }
+}
+
+fn inline(content: &Inline) -> String {
+    let mut out = String::new();
+    for span in content {
+        match span {
+            Span::Text(t) => out.push_str(&escape(t)),
+            Span::Strong(t) => {
+                let _ = write!(out, "<strong>{}</strong>", escape(t));
+            }
+            Span::Em(t) => {
+                let _ = write!(out, "<em>{}</em>", escape(t));
+            }
+            Span::Tag { class, text } => {
+                let class: String = class
+                    .chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                    .collect();
+                let _ = write!(out, "<span class=\"tag {class}\">{}</span>", escape(text));
+            }
+            Span::Link { text, url, title } => {
+                let _ = write!(
+                    out,
+                    "<a href=\"{}\" title=\"{}\" rel=\"noreferrer\">{}</a>",
+                    escape(url),
+                    escape(title),
+                    escape(text)
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Text for HTML content and attribute values: control characters made visible, then `&`, `<`,
+/// `>`, `"` and `'` as entities.
+pub fn escape(raw: &str) -> String {
+    let raw = escape_control(raw);
+    let mut out = String::with_capacity(raw.len() + 8);
+    for c in raw.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Multi-line text as paragraphs, line breaks kept.
+fn block_text(raw: &str) -> String {
+    let mut out = String::new();
+    let mut paragraph: Vec<String> = Vec::new();
+    let flush = |paragraph: &mut Vec<String>, out: &mut String| {
+        if !paragraph.is_empty() {
+            let _ = writeln!(out, "<p>{}</p>", paragraph.join("<br>\n"));
+            paragraph.clear();
+        }
+    };
+    for line in raw.lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            flush(&mut paragraph, &mut out);
+        } else {
+            paragraph.push(escape(line));
+        }
+    }
+    flush(&mut paragraph, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_covers_markup_and_controls() {
+        assert_eq!(
+            escape("<script>\"x\" & 'y'\u{1b}"),
+            "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;\\e"
+        );
+        assert_eq!(block_text("a\nb\n\nc"), "<p>a<br>\nb</p>\n<p>c</p>\n");
+    }
+}

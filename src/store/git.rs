@@ -1,0 +1,456 @@
+//! Committing a session file with the `git` command the user already has.
+//!
+//! Git is always run as a program with an argument list (never through a shell, never
+//! re-implemented), so the user's hooks, signing settings, identity and aliases all apply exactly
+//! as they would for a `git commit` typed by hand. Nothing here passes `--no-verify` or `-c`.
+//!
+//! Every call names the repository through the file's own directory (`git -C <dir>`). The
+//! variables that would point git at some other repository or index (`GIT_DIR`, `GIT_INDEX_FILE`,
+//! ... as set, for instance, while a git hook runs this program) are removed for those calls, so
+//! "the repository containing this file" means just that.
+
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("git is not installed (no `git` program on the PATH)")]
+    NotInstalled,
+    #[error("{}: not inside a git work tree", path.display())]
+    NotARepository { path: PathBuf },
+    #[error("{}: no changes to commit", path.display())]
+    NothingToCommit { path: PathBuf },
+    /// Git ran and refused: a failing hook, a merge in progress, a bad revision... `stderr` is
+    /// what git (or the hook) said, as is; escape it before showing it in a terminal.
+    #[error("`{command}` failed{}: {stderr}", exit_status(*status))]
+    Failed {
+        command: String,
+        status: Option<i32>,
+        stderr: String,
+    },
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// `" (exit status 1)"`; nothing when git was killed by a signal or never ran.
+fn exit_status(status: Option<i32>) -> String {
+    status
+        .map(|code| format!(" (exit status {code})"))
+        .unwrap_or_default()
+}
+
+/// Environment variables that would make git look somewhere other than the repository
+/// containing the path it is given.
+const REPOSITORY_VARIABLES: [&str; 7] = [
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_PREFIX",
+];
+
+const GIT: &str = "git";
+
+/// The root of the work tree containing `path` (a file, which need not exist yet, or a
+/// directory), or `None` if it is in no repository, or in a `.git` directory or bare repository.
+pub fn work_tree(path: &Path) -> Result<Option<PathBuf>, GitError> {
+    let dir = existing_dir(path)?;
+    let mut command = git_in(&dir);
+    command.args(["rev-parse", "--show-toplevel"]);
+    // Only to recognise "not a repository" below; this command runs no hooks.
+    command.env("LC_ALL", "C").env_remove("LANGUAGE");
+    let output = run(command)?;
+    if output.status.success() {
+        return Ok(Some(path_from_bytes(trim_newline(&output.stdout))));
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if output.status.code() == Some(128)
+        && (stderr.contains("not a git repository")
+            || stderr.contains("must be run in a work tree"))
+    {
+        return Ok(None);
+    }
+    Err(failed(&["rev-parse", "--show-toplevel"], &output))
+}
+
+/// Commits exactly this one file, with `message`, whatever else is staged: `git add -- <file>`,
+/// then `git commit -m <message> --only -- <file>`. Other staged changes stay staged and out of
+/// the commit. Hooks and signing run as configured. Returns the new commit's short hash.
+///
+/// [`GitError::NothingToCommit`] if the file is the same as in `HEAD`.
+pub fn commit_file(path: &Path, message: &str) -> Result<String, GitError> {
+    let file = locate(path)?;
+    // Literal: a file named `[a].toml` or `:x.toml` must not act as a pattern or magic. (Not
+    // `--literal-pathspecs`, which would reach the hooks through the environment.)
+    let mut pathspec = OsString::from(":(literal)");
+    pathspec.push(&file.rel_slash);
+    let rel = pathspec.as_os_str();
+
+    let add: [&OsStr; 3] = ["add".as_ref(), "--".as_ref(), rel];
+    check(&file.root, &add)?;
+
+    // Compared with HEAD (or with nothing, before the first commit) after the add, so the
+    // index holds exactly the working-tree file. Exit 1 means "differs".
+    let diff: [&OsStr; 6] = [
+        "diff".as_ref(),
+        "--cached".as_ref(),
+        "--quiet".as_ref(),
+        "--no-ext-diff".as_ref(),
+        "--".as_ref(),
+        rel,
+    ];
+    let output = run_in(&file.root, &diff)?;
+    match output.status.code() {
+        Some(0) => {
+            return Err(GitError::NothingToCommit {
+                path: path.to_path_buf(),
+            });
+        }
+        Some(1) => {}
+        _ => return Err(failed(&diff, &output)),
+    }
+
+    let commit: [&OsStr; 6] = [
+        "commit".as_ref(),
+        "-m".as_ref(),
+        message.as_ref(),
+        "--only".as_ref(),
+        "--".as_ref(),
+        rel,
+    ];
+    check(&file.root, &commit)?;
+
+    let head: [&OsStr; 4] = [
+        "rev-parse".as_ref(),
+        "--short".as_ref(),
+        "--verify".as_ref(),
+        "HEAD".as_ref(),
+    ];
+    let output = check(&file.root, &head)?;
+    Ok(String::from_utf8_lossy(trim_newline(&output.stdout)).into_owned())
+}
+
+/// The file's content at revision `rev` (`git show <rev>:<path>`), or `None` if the file does
+/// not exist there. An unknown revision is an error.
+pub fn show_file(path: &Path, rev: &str) -> Result<Option<String>, GitError> {
+    let file = locate(path)?;
+    show(&file, rev)
+}
+
+/// The file's content in `HEAD`, the last commit; `None` if it is not committed (untracked, newly
+/// added, or no commit yet).
+pub fn last_committed(path: &Path) -> Result<Option<String>, GitError> {
+    let file = locate(path)?;
+    let verify: [&OsStr; 4] = [
+        "rev-parse".as_ref(),
+        "--quiet".as_ref(),
+        "--verify".as_ref(),
+        "HEAD^{commit}".as_ref(),
+    ];
+    if !run_in(&file.root, &verify)?.status.success() {
+        return Ok(None); // An unborn branch: nothing committed yet.
+    }
+    show(&file, "HEAD")
+}
+
+fn show(file: &Located, rev: &str) -> Result<Option<String>, GitError> {
+    // One that looks like an option is refused outright: `git show` would take it for one.
+    if rev.is_empty() || rev.starts_with('-') {
+        return Err(GitError::Failed {
+            command: render(&["show", &format!("{rev}:...")]),
+            status: None,
+            stderr: format!("not a revision: {rev:?}"),
+        });
+    }
+    // The revision first, so that a bad one is an error rather than a missing file.
+    let mut commit = OsString::from(rev);
+    commit.push("^{commit}");
+    let verify: [&OsStr; 4] = [
+        "rev-parse".as_ref(),
+        "--quiet".as_ref(),
+        "--verify".as_ref(),
+        &commit,
+    ];
+    let output = run_in(&file.root, &verify)?;
+    if !output.status.success() {
+        return Err(GitError::Failed {
+            command: render(&verify),
+            status: output.status.code(),
+            stderr: format!("unknown revision {rev:?}"),
+        });
+    }
+
+    let mut object = OsString::from(rev);
+    object.push(":");
+    object.push(&file.rel_slash);
+    let exists: [&OsStr; 3] = ["cat-file".as_ref(), "-e".as_ref(), &object];
+    if !run_in(&file.root, &exists)?.status.success() {
+        return Ok(None);
+    }
+    let show: [&OsStr; 2] = ["show".as_ref(), &object];
+    let output = check(&file.root, &show)?;
+    String::from_utf8(output.stdout).map(Some).map_err(|_| {
+        GitError::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "{}: the version at {rev} is not UTF-8 text",
+                file.rel.display()
+            ),
+        ))
+    })
+}
+
+/// A file inside a work tree.
+struct Located {
+    root: PathBuf,
+    /// Relative to the root, for messages.
+    rel: PathBuf,
+    /// Relative to the root with `/` separators, for pathspecs and `<rev>:<path>`.
+    rel_slash: OsString,
+}
+
+fn locate(path: &Path) -> Result<Located, GitError> {
+    let not_a_file = || {
+        GitError::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{}: not a file path", path.display()),
+        ))
+    };
+    let name = path.file_name().ok_or_else(not_a_file)?;
+    if path.is_dir() {
+        return Err(not_a_file());
+    }
+    let dir = parent_dir(path);
+    let Some(root) = work_tree(&dir)? else {
+        return Err(GitError::NotARepository {
+            path: path.to_path_buf(),
+        });
+    };
+    // The directory's place in the work tree, as git sees it (no need to canonicalize paths,
+    // which may differ in symlinks or case from git's view).
+    let prefix_args: [&OsStr; 2] = ["rev-parse".as_ref(), "--show-prefix".as_ref()];
+    let output = run(git_in_args(&dir, &prefix_args))?;
+    if !output.status.success() {
+        return Err(failed(&prefix_args, &output));
+    }
+    let prefix = path_from_bytes(trim_newline(&output.stdout));
+    let rel = prefix.join(name);
+    let mut rel_slash = OsString::new();
+    for (i, part) in rel.components().enumerate() {
+        if i > 0 {
+            rel_slash.push("/");
+        }
+        rel_slash.push(part.as_os_str());
+    }
+    Ok(Located {
+        root,
+        rel,
+        rel_slash,
+    })
+}
+
+/// The directory to run git in for `path`: itself if it is a directory, else its parent.
+fn existing_dir(path: &Path) -> Result<PathBuf, GitError> {
+    let dir = if path.is_dir() {
+        path.to_path_buf()
+    } else {
+        parent_dir(path)
+    };
+    if dir.is_dir() {
+        Ok(dir)
+    } else {
+        Err(GitError::Io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("{}: no such directory", dir.display()),
+        )))
+    }
+}
+
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn git_in(dir: &Path) -> Command {
+    program_in(GIT, dir)
+}
+
+fn program_in(program: &str, dir: &Path) -> Command {
+    let mut command = Command::new(program);
+    command.arg("-C").arg(dir);
+    for name in REPOSITORY_VARIABLES {
+        command.env_remove(name);
+    }
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+fn git_in_args(dir: &Path, args: &[&OsStr]) -> Command {
+    let mut command = git_in(dir);
+    command.args(args);
+    command
+}
+
+fn run(mut command: Command) -> Result<Output, GitError> {
+    command.output().map_err(spawn_error)
+}
+
+fn spawn_error(error: std::io::Error) -> GitError {
+    if error.kind() == std::io::ErrorKind::NotFound {
+        GitError::NotInstalled
+    } else {
+        GitError::Io(error)
+    }
+}
+
+fn run_in(root: &Path, args: &[&OsStr]) -> Result<Output, GitError> {
+    run(git_in_args(root, args))
+}
+
+/// Runs git and turns a non-zero exit into [`GitError::Failed`].
+fn check(root: &Path, args: &[&OsStr]) -> Result<Output, GitError> {
+    let output = run_in(root, args)?;
+    if output.status.success() {
+        Ok(output)
+    } else {
+        Err(failed(args, &output))
+    }
+}
+
+/// What git said: its error output, or its standard output if it wrote nothing there (`git
+/// commit` reports some refusals on standard output). Hooks' output is on standard error.
+fn failed<S: AsRef<OsStr>>(args: &[S], output: &Output) -> GitError {
+    let mut said = String::from_utf8_lossy(&output.stderr)
+        .trim_end()
+        .to_string();
+    if said.trim().is_empty() {
+        said = String::from_utf8_lossy(&output.stdout)
+            .trim_end()
+            .to_string();
+    }
+    GitError::Failed {
+        command: render(args),
+        status: output.status.code(),
+        stderr: said,
+    }
+}
+
+/// `git commit -m "threat model: X" --only -- sessions/x.toml`, for messages (the `-C <root>`
+/// is left out: the path in the message already says where).
+fn render<S: AsRef<OsStr>>(args: &[S]) -> String {
+    let mut text = String::from(GIT);
+    for arg in args {
+        let arg = arg.as_ref().to_string_lossy();
+        text.push(' ');
+        if arg.is_empty()
+            || arg
+                .chars()
+                .any(|c| c.is_whitespace() || c == '"' || c == '\'')
+        {
+            text.push_str(&format!("{arg:?}"));
+        } else {
+            text.push_str(&arg);
+        }
+    }
+    text
+}
+
+fn trim_newline(bytes: &[u8]) -> &[u8] {
+    let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    bytes.strip_suffix(b"\r").unwrap_or(bytes)
+}
+
+#[cfg(unix)]
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(OsStr::from_bytes(bytes))
+}
+
+#[cfg(not(unix))]
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_git_program_is_not_installed() {
+        let mut command = program_in("threatboard-test-no-such-program-3f9a", Path::new("."));
+        command.arg("--version");
+        assert!(matches!(run(command), Err(GitError::NotInstalled)));
+        assert!(matches!(
+            spawn_error(std::io::Error::from(std::io::ErrorKind::PermissionDenied)),
+            GitError::Io(_)
+        ));
+    }
+
+    #[test]
+    fn commands_are_rendered_readably() {
+        let args: [&OsStr; 6] = [
+            "commit".as_ref(),
+            "-m".as_ref(),
+            "threat model: X (+1 threat)".as_ref(),
+            "--only".as_ref(),
+            "--".as_ref(),
+            "threat models/x.toml".as_ref(),
+        ];
+        assert_eq!(
+            render(&args),
+            "git commit -m \"threat model: X (+1 threat)\" --only -- \"threat models/x.toml\""
+        );
+        assert_eq!(render(&["show", "HEAD:a.toml"]), "git show HEAD:a.toml");
+    }
+
+    #[test]
+    fn failure_messages() {
+        let error = GitError::Failed {
+            command: "git commit".into(),
+            status: Some(1),
+            stderr: "hook says no".into(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "`git commit` failed (exit status 1): hook says no"
+        );
+        let error = GitError::NotARepository {
+            path: "/tmp/x.toml".into(),
+        };
+        assert_eq!(error.to_string(), "/tmp/x.toml: not inside a git work tree");
+    }
+
+    #[test]
+    fn output_lines_lose_only_their_newline() {
+        assert_eq!(trim_newline(b"/a b/c\n"), b"/a b/c");
+        assert_eq!(trim_newline(b"C:/x\r\n"), b"C:/x");
+        assert_eq!(trim_newline(b"sub dir/ \n"), b"sub dir/ ");
+        assert_eq!(trim_newline(b""), b"");
+    }
+
+    #[test]
+    fn a_directory_is_not_a_file_to_commit() {
+        let dir = std::env::temp_dir();
+        assert!(matches!(
+            commit_file(&dir, "m"),
+            Err(GitError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidInput
+        ));
+    }
+
+    #[test]
+    fn a_missing_directory_is_reported() {
+        let path = Path::new("/threatboard-test-no-such-dir-3f9a/x.toml");
+        assert!(matches!(
+            work_tree(path),
+            Err(GitError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound
+        ));
+    }
+}

@@ -1,0 +1,402 @@
+//! Reading and writing session files: deterministic TOML, atomic saves, conflict detection.
+
+pub mod autosave;
+pub mod git;
+mod position;
+
+pub use position::{LineCol, LineIndex, Positions};
+
+use crate::model::{Problem, Session};
+use std::fs;
+use std::hash::{Hash, Hasher};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Session files are small; anything far larger is a mistake, not a model.
+pub const MAX_SESSION_BYTES: usize = 64 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Syntax errors, wrong types, unknown fields: the file cannot be read as a session.
+    #[error("{}:{at}: {message}", path.display())]
+    Syntax {
+        path: PathBuf,
+        at: LineCol,
+        message: String,
+    },
+    #[error(
+        "{}: the file changed on disk since it was loaded; not overwriting it (reload it, or save under another name)",
+        path.display()
+    )]
+    ChangedOnDisk { path: PathBuf },
+    #[error("{}: already exists; not overwriting it", path.display())]
+    AlreadyExists { path: PathBuf },
+}
+
+impl StoreError {
+    fn io(path: &Path, source: std::io::Error) -> Self {
+        StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// What a file held when it was read, to notice later changes by someone else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint {
+    len: usize,
+    hash: u64,
+}
+
+impl Fingerprint {
+    pub fn of(bytes: &[u8]) -> Self {
+        // SipHash with fixed keys: stable within and across runs, which is all this needs.
+        let mut hasher = std::hash::DefaultHasher::new();
+        bytes.hash(&mut hasher);
+        Fingerprint {
+            len: bytes.len(),
+            hash: hasher.finish(),
+        }
+    }
+}
+
+/// A syntax error inside a text, before a file name is attached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub at: LineCol,
+    pub message: String,
+}
+
+impl ParseError {
+    fn in_file(self, path: &Path) -> StoreError {
+        StoreError::Syntax {
+            path: path.to_path_buf(),
+            at: self.at,
+            message: self.message,
+        }
+    }
+}
+
+/// A session together with where it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedSession {
+    pub session: Session,
+    pub path: PathBuf,
+    /// Where each entry and field is in the file as loaded (for messages).
+    pub positions: Positions,
+    /// The file's content when loaded or last saved; `None` if it did not exist yet.
+    disk: Option<Fingerprint>,
+}
+
+impl LoadedSession {
+    /// A session not yet on disk; the first save refuses to overwrite an existing file.
+    pub fn unsaved(session: Session, path: impl Into<PathBuf>) -> Self {
+        LoadedSession {
+            session,
+            path: path.into(),
+            positions: Positions::default(),
+            disk: None,
+        }
+    }
+
+    /// `path:line:col: message` for a validation problem.
+    pub fn describe(&self, problem: &Problem) -> String {
+        format!(
+            "{}:{}: {}",
+            self.path.display(),
+            self.positions.locate(&problem.location),
+            problem
+        )
+    }
+
+    /// Makes the next save overwrite whatever is on disk (after the user chose to).
+    pub fn forget_disk_state(&mut self) {
+        self.disk = read_if_exists(&self.path)
+            .ok()
+            .flatten()
+            .map(|bytes| Fingerprint::of(&bytes));
+    }
+
+    /// Whether the file on disk differs from what this session was loaded from or saved to.
+    pub fn changed_on_disk(&self) -> Result<bool, StoreError> {
+        Ok(match (read_if_exists(&self.path)?, self.disk) {
+            (Some(bytes), Some(fp)) => Fingerprint::of(&bytes) != fp,
+            (None, None) => false,
+            _ => true,
+        })
+    }
+
+    /// Saves atomically, refusing if someone else changed the file since it was loaded.
+    /// Returns whether bytes were written (an unchanged session writes nothing).
+    pub fn save(&mut self) -> Result<bool, StoreError> {
+        let text = to_toml(&self.session);
+        let on_disk = read_if_exists(&self.path)?;
+        match (&on_disk, self.disk) {
+            (Some(bytes), Some(fp)) if Fingerprint::of(bytes) != fp => {
+                return Err(StoreError::ChangedOnDisk {
+                    path: self.path.clone(),
+                });
+            }
+            (Some(_), None) => {
+                return Err(StoreError::AlreadyExists {
+                    path: self.path.clone(),
+                });
+            }
+            (None, Some(_)) => {
+                return Err(StoreError::ChangedOnDisk {
+                    path: self.path.clone(),
+                });
+            }
+            _ => {}
+        }
+        if on_disk.as_deref() == Some(text.as_bytes()) {
+            return Ok(false);
+        }
+        match self.disk {
+            Some(_) => write_atomic(&self.path, text.as_bytes())?,
+            None => write_new(&self.path, text.as_bytes())?,
+        }
+        self.disk = Some(Fingerprint::of(text.as_bytes()));
+        Ok(true)
+    }
+}
+
+/// Creates `<dir>/<slug>.toml` for a new session, refusing to overwrite. Returns the path, or
+/// a one-line reason. The slug keeps the file inside `dir` whatever the title says.
+pub fn create_session(title: &str, dir: &Path) -> Result<PathBuf, String> {
+    let title = title.trim();
+    if title.is_empty() {
+        return Err("the title is empty".into());
+    }
+    let slug = crate::model::slugify(title);
+    if slug.is_empty() {
+        return Err(format!(
+            "the title {:?} has no ASCII letters or digits to name the file after",
+            crate::model::text::escape_control(title)
+        ));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join(format!("{slug}.toml"));
+    let mut loaded = LoadedSession::unsaved(crate::model::Session::new(title), &path);
+    loaded.save().map_err(|e| e.to_string())?;
+    Ok(path)
+}
+
+fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(StoreError::io(path, e)),
+    }
+}
+
+/// Where a serde_json error is, as a 1-based line and a column in characters (serde_json counts
+/// bytes), and its message without serde_json's own " at line L column C" suffix. Shared by the
+/// importers, which read JSON that other tools wrote.
+pub fn json_error_position(bytes: &[u8], err: &serde_json::Error) -> (usize, usize, String) {
+    let line = err.line().max(1);
+    let line_start = if line == 1 {
+        0
+    } else {
+        bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .nth(line - 2)
+            .map_or(bytes.len(), |(i, _)| i + 1)
+    };
+    let end = line_start
+        .saturating_add(err.column().saturating_sub(1))
+        .min(bytes.len());
+    // Characters before the error on its line: every byte that does not continue a UTF-8
+    // sequence starts one.
+    let chars = bytes[line_start.min(end)..end]
+        .iter()
+        .filter(|b| (**b & 0xC0) != 0x80)
+        .count();
+    let full = err.to_string();
+    let message = full
+        .rsplit_once(" at line ")
+        .map_or(full.as_str(), |(m, _)| m)
+        .to_string();
+    (line, chars + 1, message)
+}
+
+/// Reads and parses a session file. Validation is separate: see [`crate::model::validate`].
+pub fn load(path: &Path) -> Result<LoadedSession, StoreError> {
+    let bytes = fs::read(path).map_err(|e| StoreError::io(path, e))?;
+    let (session, positions) = parse_bytes(&bytes).map_err(|e| e.in_file(path))?;
+    Ok(LoadedSession {
+        session,
+        path: path.to_path_buf(),
+        positions,
+        disk: Some(Fingerprint::of(&bytes)),
+    })
+}
+
+/// Parses the bytes of a session file: checks size and encoding first, so a binary file gets a
+/// clear message rather than a TOML error about its first odd byte.
+pub fn parse_bytes(bytes: &[u8]) -> Result<(Session, Positions), ParseError> {
+    if bytes.len() > MAX_SESSION_BYTES {
+        return Err(ParseError {
+            at: LineCol { line: 1, col: 1 },
+            message: format!(
+                "file is {} MB; session files are limited to {} MB",
+                bytes.len() / (1024 * 1024),
+                MAX_SESSION_BYTES / (1024 * 1024)
+            ),
+        });
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let valid = &bytes[..e.valid_up_to()];
+            let text = std::str::from_utf8(valid).unwrap_or_default();
+            return Err(ParseError {
+                at: LineIndex::new(text).line_col(text, text.len()),
+                message: format!(
+                    "not a text file: byte {} is not UTF-8 (is this a session file?)",
+                    e.valid_up_to()
+                ),
+            });
+        }
+    };
+    if let Some(nul) = text.find('\0') {
+        return Err(ParseError {
+            at: LineIndex::new(text).line_col(text, nul),
+            message: "not a text file: it contains a NUL byte (is this a session file?)".into(),
+        });
+    }
+    parse(text)
+}
+
+/// Parses session TOML. Errors carry the position of the offending text.
+pub fn parse(text: &str) -> Result<(Session, Positions), ParseError> {
+    let error_at = |err: toml::de::Error| {
+        let offset = err.span().map(|s| s.start).unwrap_or(0);
+        ParseError {
+            at: LineIndex::new(text).line_col(text, offset),
+            message: tidy_message(err.message()),
+        }
+    };
+    if text.trim().is_empty() {
+        return Err(ParseError {
+            at: LineCol { line: 1, col: 1 },
+            message: "file is empty: a session needs at least `schema = 1` and a `title`".into(),
+        });
+    }
+    let document = toml::de::DeTable::parse(text).map_err(error_at)?;
+    let positions = Positions::from_document(text, document.get_ref());
+    let session = serde::Deserialize::deserialize(toml::de::Deserializer::from(document))
+        .map_err(error_at)?;
+    Ok((session, positions))
+}
+
+/// serde's messages name Rust types; say what a person editing TOML needs.
+fn tidy_message(message: &str) -> String {
+    message
+        .trim()
+        .replace("expected i64", "expected an integer")
+        .replace("expected u32", "expected a whole number")
+        .replace("expected a sequence", "expected an array")
+        .replace("expected a boolean", "expected true or false")
+        .replace(
+            "input contains invalid characters",
+            "expected a date like 2026-12-15",
+        )
+}
+
+/// The canonical text of a session: tables sorted by id, fields in a fixed order, empty optional
+/// fields left out. Equal sessions give equal bytes.
+pub fn to_toml(session: &Session) -> String {
+    let mut sorted = session.clone();
+    sorted.sort_tables();
+    // Serializing plain data cannot fail: no maps with non-string keys, no unsupported types.
+    match toml::to_string(&sorted) {
+        Ok(text) => text,
+        Err(e) => unreachable!("session serializes to TOML: {e}"),
+    }
+}
+
+/// Writes a file so that readers see the old or the new content, never a mix: a temporary file in
+/// the same directory, flushed to disk, then renamed over the target.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let temp = temp_beside(path, bytes)?;
+    temp.persist(path)
+        .map_err(|e| StoreError::io(path, e.error))?;
+    sync_dir(path);
+    Ok(())
+}
+
+/// Like [`write_atomic`], but fails if the target exists (even if it appears meanwhile).
+pub fn write_new(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let temp = temp_beside(path, bytes)?;
+    temp.persist_noclobber(path).map_err(|e| {
+        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+            StoreError::AlreadyExists {
+                path: path.to_path_buf(),
+            }
+        } else {
+            StoreError::io(path, e.error)
+        }
+    })?;
+    sync_dir(path);
+    Ok(())
+}
+
+/// Temporary files are created private (0600); the file that replaces a session keeps the
+/// permissions of the file it replaces, and a new file gets the usual 0644.
+fn set_permissions(temp: &tempfile::NamedTempFile, target: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(target)
+            .map(|m| m.permissions().mode() & 0o7777)
+            .unwrap_or(0o644);
+        let _ = temp
+            .as_file()
+            .set_permissions(fs::Permissions::from_mode(mode));
+    }
+    #[cfg(not(unix))]
+    let _ = (temp, target);
+}
+
+fn temp_beside(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, StoreError> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut temp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| StoreError::io(path, e))?;
+    temp.write_all(bytes)
+        .and_then(|_| temp.as_file().sync_all())
+        .map_err(|e| StoreError::io(path, e))?;
+    set_permissions(&temp, path);
+    Ok(temp)
+}
+
+/// Makes the rename itself durable. Best effort: not every platform can sync a directory.
+fn sync_dir(path: &Path) {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && let Ok(handle) = fs::File::open(dir)
+    {
+        let _ = handle.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,407 @@
+use super::*;
+use crate::model::*;
+use chrono::NaiveDate;
+use proptest::prelude::*;
+
+const SAMPLE: &str = r#"schema = 1
+title = "Checkout"
+agenda = [8, 12, 7, 3]
+
+[[runs]]
+date = 2026-11-20
+facilitator = "Ana"
+attendees = ["Ana", "Bo"]
+trigger = "initial"
+
+[[boundaries]]
+id = "dmz"
+name = "DMZ"
+
+[[components]]
+id = "web"
+name = "Web"
+kind = "process"
+boundary = "dmz"
+tags = ["internet-facing"]
+
+[[components]]
+id = "db"
+name = "DB"
+kind = "data-store"
+notes = """line one
+line two"""
+
+[[flows]]
+id = "web-db"
+from = "web"
+to = "db"
+label = "queries"
+authenticated = true
+encrypted = false
+
+[[threats]]
+id = "TH-001"
+target = "web-db"
+title = "SQL injection"
+stride = "TI"
+due_note_unused = 1
+"#;
+
+#[test]
+fn unknown_fields_are_reported_with_their_position() {
+    let err = parse(SAMPLE).expect_err("unknown field is an error");
+    assert_eq!(err.at, LineCol { line: 42, col: 1 });
+    assert!(
+        err.message.contains("unknown field `due_note_unused`"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn canonical_text_sorts_tables_and_is_stable() {
+    let text = SAMPLE.replace("due_note_unused = 1\n", "");
+    let (session, _) = parse(&text).expect("sample parses");
+    let saved = to_toml(&session);
+    // db sorts before web; dates are written as TOML dates, not strings.
+    let db = saved.find("id = \"db\"").expect("db written");
+    let web = saved.find("id = \"web\"").expect("web written");
+    assert!(db < web, "{saved}");
+    assert!(saved.contains("date = 2026-11-20\n"), "{saved}");
+    assert!(
+        saved.contains("notes = \"\"\"\nline one\nline two\"\"\""),
+        "{saved}"
+    );
+    let (again, _) = parse(&saved).expect("saved text parses");
+    assert_eq!(to_toml(&again), saved);
+}
+
+#[test]
+fn quoted_dates_are_accepted_and_invalid_dates_located() {
+    let ok = "schema = 1\ntitle = \"t\"\n[[runs]]\ndate = \"2026-01-02\"\n";
+    let (s, _) = parse(ok).expect("quoted date parses");
+    assert_eq!(
+        s.runs[0].date,
+        NaiveDate::from_ymd_opt(2026, 1, 2).expect("date")
+    );
+    let bad = "schema = 1\ntitle = \"t\"\n[[runs]]\ndate = \"next week\"\n";
+    let err = parse(bad).expect_err("bad date");
+    assert_eq!(err.at, LineCol { line: 4, col: 8 });
+    assert!(err.message.contains("2026-12-15"), "{}", err.message);
+    let feb30 = "schema = 1\ntitle = \"t\"\n[[runs]]\ndate = 2026-02-30\n";
+    assert!(parse(feb30).is_err());
+}
+
+#[test]
+fn binary_and_empty_files_get_clear_messages() {
+    let err = parse_bytes(b"schema = 1\n\xff\xfe").expect_err("binary");
+    assert_eq!(err.at, LineCol { line: 2, col: 1 });
+    assert!(err.message.contains("not UTF-8"), "{}", err.message);
+    let err = parse_bytes(b"schema = 1\0").expect_err("nul");
+    assert!(err.message.contains("NUL"), "{}", err.message);
+    let err = parse_bytes(b"  \n").expect_err("empty");
+    assert!(err.message.contains("empty"), "{}", err.message);
+}
+
+#[test]
+fn save_is_atomic_refuses_overwrites_and_detects_outside_changes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("s.toml");
+    let mut fresh = LoadedSession::unsaved(Session::new("One"), &path);
+    assert!(fresh.save().expect("first save"));
+    let first = std::fs::read(&path).expect("written");
+    // Saving again without changes writes nothing.
+    assert!(!fresh.save().expect("second save"));
+    assert_eq!(std::fs::read(&path).expect("still there"), first);
+
+    // A second unsaved session for the same path must not overwrite it.
+    let mut other = LoadedSession::unsaved(Session::new("Two"), &path);
+    assert!(matches!(
+        other.save(),
+        Err(StoreError::AlreadyExists { .. })
+    ));
+
+    // Someone edits the file: our save refuses and leaves their change alone.
+    let mut loaded = load(&path).expect("load");
+    std::fs::write(&path, "schema = 1\ntitle = \"Theirs\"\n").expect("outside edit");
+    assert!(loaded.changed_on_disk().expect("check"));
+    loaded.session.title = "Mine".into();
+    assert!(matches!(
+        loaded.save(),
+        Err(StoreError::ChangedOnDisk { .. })
+    ));
+    assert!(
+        std::fs::read_to_string(&path)
+            .expect("read")
+            .contains("Theirs")
+    );
+
+    // After a reload, saving works and leaves no temporary files behind.
+    let mut loaded = load(&path).expect("reload");
+    loaded.session.title = "Mine".into();
+    assert!(loaded.save().expect("save"));
+    assert!(!loaded.changed_on_disk().expect("check"));
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("s.toml")]);
+}
+
+#[test]
+fn positions_point_at_entries_and_fields() {
+    let text = SAMPLE.replace("due_note_unused = 1\n", "");
+    let (_, positions) = parse(&text).expect("parses");
+    let loc = Location::entry(Table::Flows, 0, "web-db", Some("to"));
+    assert_eq!(positions.locate(&loc), LineCol { line: 32, col: 6 });
+    let loc = Location::entry(Table::Components, 1, "db", None);
+    assert_eq!(positions.locate(&loc).line, 22);
+    assert_eq!(
+        positions.locate(&Location::top("title")),
+        LineCol { line: 2, col: 9 }
+    );
+}
+
+// ---- property test: load(save(s)) == s for sessions in canonical order ----
+
+fn id() -> impl Strategy<Value = String> {
+    "[a-z][a-z0-9-]{0,8}"
+}
+
+fn text() -> impl Strategy<Value = String> {
+    // Printable text, quotes, backslashes, newlines, tabs and non-ASCII must survive.
+    proptest::string::string_regex("[ -~é日\\n\\t\"\\\\]{0,20}").expect("regex")
+}
+
+fn date() -> impl Strategy<Value = NaiveDate> {
+    (2000i32..2100, 1u32..=12, 1u32..=28)
+        .prop_map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default())
+}
+
+fn stride() -> impl Strategy<Value = StrideSet> {
+    "[STRIDE]{0,6}".prop_map(|s| StrideSet::parse(&s))
+}
+
+fn session() -> impl Strategy<Value = Session> {
+    let runs = prop::collection::vec(
+        (
+            date(),
+            text(),
+            prop::collection::vec(text(), 0..3),
+            text(),
+            prop::option::of(0u32..500),
+        ),
+        0..3,
+    )
+    .prop_map(|v| {
+        v.into_iter()
+            .map(|(date, facilitator, attendees, trigger, minutes)| Run {
+                date,
+                facilitator,
+                attendees,
+                trigger,
+                minutes,
+                notes: String::new(),
+            })
+            .collect::<Vec<_>>()
+    });
+    let components = prop::collection::vec(
+        (
+            id(),
+            text(),
+            0usize..3,
+            prop::option::of(id()),
+            prop::collection::vec(id(), 0..3),
+            stride(),
+            text(),
+        ),
+        0..5,
+    )
+    .prop_map(|v| {
+        v.into_iter()
+            .map(
+                |(id, name, kind, boundary, tags, not_applicable, notes)| Component {
+                    id: id.into(),
+                    name,
+                    kind: ComponentKind::ALL[kind],
+                    boundary: boundary.map(BoundaryId::from),
+                    tags,
+                    assets: Vec::new(),
+                    not_applicable,
+                    notes,
+                },
+            )
+            .collect::<Vec<_>>()
+    });
+    let flows = prop::collection::vec(
+        (
+            id(),
+            id(),
+            id(),
+            text(),
+            text(),
+            any::<bool>(),
+            any::<bool>(),
+        ),
+        0..5,
+    )
+    .prop_map(|v| {
+        v.into_iter()
+            .map(
+                |(id, from, to, label, protocol, authenticated, encrypted)| Flow {
+                    id: id.into(),
+                    from: from.into(),
+                    to: to.into(),
+                    label,
+                    protocol,
+                    assets: vec![AssetId::from("pii")],
+                    authenticated,
+                    encrypted,
+                    tags: Vec::new(),
+                    not_applicable: StrideSet::empty(),
+                    notes: String::new(),
+                },
+            )
+            .collect::<Vec<_>>()
+    });
+    let threats = prop::collection::vec(
+        (
+            id(),
+            id(),
+            text(),
+            stride(),
+            prop::option::of(-2i64..6),
+            prop::option::of(1i64..4),
+            0usize..5,
+        ),
+        0..5,
+    )
+    .prop_map(|v| {
+        v.into_iter()
+            .map(
+                |(id, target, title, stride, likelihood, impact, response)| Threat {
+                    id: ThreatId::new(format!("TH-{id}")),
+                    target: target.into(),
+                    title,
+                    stride,
+                    refs: vec![LibraryRef::new("attack", "T1078.004")],
+                    likelihood: likelihood.map(Rating),
+                    impact: impact.map(Rating),
+                    response: [
+                        Response::Undecided,
+                        Response::Mitigate,
+                        Response::Accept,
+                        Response::Transfer,
+                        Response::Avoid,
+                    ][response],
+                    status: ThreatStatus::Open,
+                    notes: String::new(),
+                },
+            )
+            .collect::<Vec<_>>()
+    });
+    let mitigations = prop::collection::vec(
+        (id(), text(), text(), prop::option::of(date()), text()),
+        0..4,
+    )
+    .prop_map(|v| {
+        v.into_iter()
+            .map(|(id, action, owner, due, ticket)| Mitigation {
+                id: MitigationId::new(format!("MI-{id}")),
+                threats: vec!["TH-1".into()],
+                action,
+                owner,
+                due,
+                status: MitigationStatus::InProgress,
+                ticket,
+            })
+            .collect::<Vec<_>>()
+    });
+    let extras = (
+        prop::collection::vec((id(), text(), text(), prop::option::of(date())), 0..3),
+        prop::collection::vec((id(), text(), any::<bool>()), 0..3),
+        (text(), text(), text()),
+        prop::option::of(prop::array::uniform4(0u32..30)),
+    );
+    (
+        text(),
+        text(),
+        runs,
+        components,
+        flows,
+        threats,
+        mitigations,
+        extras,
+    )
+        .prop_map(
+            |(title, description, runs, components, flows, threats, mitigations, extras)| {
+                let (acceptances, assumptions, review, agenda) = extras;
+                let mut s = Session::new(title);
+                s.description = description;
+                s.agenda = agenda;
+                s.runs = runs;
+                s.boundaries = vec![Boundary {
+                    id: "cloud".into(),
+                    name: "Cloud".into(),
+                    parent: Some("account".into()),
+                    notes: String::new(),
+                }];
+                s.assets = vec![Asset {
+                    id: "pii".into(),
+                    name: "Customer PII".into(),
+                    classification: Classification::Restricted,
+                    notes: String::new(),
+                }];
+                s.components = components;
+                s.flows = flows;
+                s.threats = threats;
+                s.mitigations = mitigations;
+                s.acceptances = acceptances
+                    .into_iter()
+                    .map(
+                        |(threat, justification, accepted_by, review_by)| Acceptance {
+                            threat: threat.into(),
+                            justification,
+                            accepted_by,
+                            review_by,
+                        },
+                    )
+                    .collect();
+                s.assumptions = assumptions
+                    .into_iter()
+                    .map(|(id, text, validated)| Assumption {
+                        id: id.into(),
+                        text,
+                        owner: String::new(),
+                        validated,
+                    })
+                    .collect();
+                s.review = Review {
+                    coverage_notes: review.0,
+                    went_well: review.1,
+                    to_change: review.2,
+                };
+                s
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn load_of_save_is_identity(s in session()) {
+        let text = to_toml(&s);
+        let (loaded, _) = parse(&text).map_err(|e| TestCaseError::fail(format!("{}: {}\n{text}", e.at, e.message)))?;
+        let mut expected = s.clone();
+        expected.sort_tables();
+        prop_assert_eq!(&loaded, &expected);
+        // And saving what was loaded gives the same bytes.
+        prop_assert_eq!(to_toml(&loaded), text);
+    }
+
+    #[test]
+    fn parse_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        let _ = parse_bytes(&bytes);
+    }
+}

@@ -1,0 +1,617 @@
+//! The one key table: dispatch, the footer and the `?` help all read it, so they cannot disagree.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Save,
+    Undo,
+    Redo,
+    Help,
+    Question(usize),
+    NextQuestion,
+    PrevQuestion,
+    Up,
+    Down,
+    Left,
+    Right,
+    Top,
+    Bottom,
+    Add,
+    Edit,
+    Delete,
+    MoveUp,
+    MoveDown,
+    EditRun,
+    Open,
+    Custom,
+    Likelihood,
+    Impact,
+    SortByRisk,
+    RespondMitigate,
+    RespondAccept,
+    RespondTransfer,
+    RespondAvoid,
+    CycleStatus,
+    CycleThreatStatus,
+    Commit,
+}
+
+/// Where a binding applies. Screen contexts are tried before `Session`, which is tried before
+/// `Global`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    Global,
+    Session,
+    Start,
+    Build,
+    Diagram,
+    Threats,
+    Respond,
+    Browse,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+const fn k(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        mods: KeyModifiers::NONE,
+    }
+}
+
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        mods: KeyModifiers::CONTROL,
+    }
+}
+
+const fn code(code: KeyCode) -> Key {
+    Key {
+        code,
+        mods: KeyModifiers::NONE,
+    }
+}
+
+pub struct Binding {
+    pub context: Context,
+    pub keys: &'static [Key],
+    /// How the keys are written in the footer and help.
+    pub label: &'static str,
+    pub action: Action,
+    pub help: &'static str,
+    /// Shown in the footer (the keys that matter most); all are shown in help.
+    pub footer: bool,
+}
+
+const fn bind(
+    context: Context,
+    keys: &'static [Key],
+    label: &'static str,
+    action: Action,
+    help: &'static str,
+    footer: bool,
+) -> Binding {
+    Binding {
+        context,
+        keys,
+        label,
+        action,
+        help,
+        footer,
+    }
+}
+
+use Action as A;
+use Context as C;
+
+pub static BINDINGS: &[Binding] = &[
+    bind(
+        C::Start,
+        &[code(KeyCode::Up), k('k')],
+        "↑/k",
+        A::Up,
+        "previous session",
+        false,
+    ),
+    bind(
+        C::Start,
+        &[code(KeyCode::Down), k('j')],
+        "↓/j",
+        A::Down,
+        "next session",
+        false,
+    ),
+    bind(
+        C::Start,
+        &[code(KeyCode::Enter)],
+        "Enter",
+        A::Open,
+        "open the session (or start a new one)",
+        true,
+    ),
+    bind(C::Start, &[k('n')], "n", A::Add, "new session", true),
+    bind(
+        C::Build,
+        &[code(KeyCode::Up), k('k')],
+        "↑↓ j k",
+        A::Up,
+        "select",
+        true,
+    ),
+    bind(
+        C::Build,
+        &[code(KeyCode::Down), k('j')],
+        "",
+        A::Down,
+        "next item",
+        false,
+    ),
+    bind(
+        C::Build,
+        &[code(KeyCode::Left), k('h')],
+        "←→ h l",
+        A::Left,
+        "section (boundaries, assets, components, flows, diagram)",
+        true,
+    ),
+    bind(
+        C::Build,
+        &[code(KeyCode::Right), k('l')],
+        "",
+        A::Right,
+        "next section",
+        false,
+    ),
+    bind(
+        C::Build,
+        &[k('g'), code(KeyCode::Home)],
+        "g G",
+        A::Top,
+        "first / last item (also Home, End)",
+        false,
+    ),
+    bind(
+        C::Build,
+        &[k('G'), code(KeyCode::End)],
+        "",
+        A::Bottom,
+        "last item",
+        false,
+    ),
+    bind(
+        C::Build,
+        &[k('a'), code(KeyCode::Insert)],
+        "a",
+        A::Add,
+        "add (also Insert)",
+        true,
+    ),
+    bind(
+        C::Build,
+        &[k('e'), code(KeyCode::Enter)],
+        "e Enter",
+        A::Edit,
+        "edit",
+        true,
+    ),
+    bind(
+        C::Build,
+        &[k('d'), code(KeyCode::Delete)],
+        "d Del",
+        A::Delete,
+        "delete (asks when something refers to it)",
+        true,
+    ),
+    bind(
+        C::Build,
+        &[k('K')],
+        "K J",
+        A::MoveUp,
+        "move up / down (kept while open; files list entries by id)",
+        false,
+    ),
+    bind(C::Build, &[k('J')], "", A::MoveDown, "move down", false),
+    bind(
+        C::Diagram,
+        &[code(KeyCode::Up), k('k')],
+        "↑↓ j k",
+        A::Up,
+        "scroll",
+        true,
+    ),
+    bind(
+        C::Diagram,
+        &[code(KeyCode::Down), k('j')],
+        "",
+        A::Down,
+        "scroll down",
+        false,
+    ),
+    bind(
+        C::Diagram,
+        &[k('h')],
+        "h/l",
+        A::Left,
+        "scroll left / right",
+        false,
+    ),
+    bind(C::Diagram, &[k('l')], "", A::Right, "scroll right", false),
+    bind(
+        C::Diagram,
+        &[code(KeyCode::Left)],
+        "←",
+        A::PrevQuestion,
+        "back to the flows list",
+        false,
+    ),
+    bind(
+        C::Threats,
+        &[code(KeyCode::Up), k('k')],
+        "↑↓ j k",
+        A::Up,
+        "select",
+        true,
+    ),
+    bind(
+        C::Threats,
+        &[code(KeyCode::Down), k('j')],
+        "",
+        A::Down,
+        "next",
+        false,
+    ),
+    bind(
+        C::Threats,
+        &[code(KeyCode::Left), k('h')],
+        "←→ h l",
+        A::Left,
+        "elements / threats pane",
+        true,
+    ),
+    bind(
+        C::Threats,
+        &[code(KeyCode::Right), k('l')],
+        "",
+        A::Right,
+        "threats pane",
+        false,
+    ),
+    bind(
+        C::Threats,
+        &[k('a'), k('/')],
+        "a /",
+        A::Add,
+        "add a threat from the libraries (fuzzy picker, suggestions first)",
+        true,
+    ),
+    bind(
+        C::Threats,
+        &[k('c')],
+        "c",
+        A::Custom,
+        "add a threat typed by hand",
+        false,
+    ),
+    bind(
+        C::Threats,
+        &[k('e'), code(KeyCode::Enter)],
+        "e Enter",
+        A::Edit,
+        "edit the selected threat",
+        false,
+    ),
+    bind(
+        C::Threats,
+        &[k('d'), code(KeyCode::Delete)],
+        "d Del",
+        A::Delete,
+        "delete the selected threat (asks when mitigations refer to it)",
+        false,
+    ),
+    bind(
+        C::Threats,
+        &[k('L')],
+        "L I",
+        A::Likelihood,
+        "likelihood / impact: low → medium → high",
+        true,
+    ),
+    bind(C::Threats, &[k('I')], "", A::Impact, "impact", false),
+    bind(
+        C::Threats,
+        &[k('o')],
+        "o",
+        A::SortByRisk,
+        "order threats by risk / as entered",
+        false,
+    ),
+    bind(
+        C::Respond,
+        &[code(KeyCode::Up), k('k')],
+        "↑↓ j k",
+        A::Up,
+        "select",
+        true,
+    ),
+    bind(
+        C::Respond,
+        &[code(KeyCode::Down), k('j')],
+        "",
+        A::Down,
+        "next",
+        false,
+    ),
+    bind(
+        C::Respond,
+        &[code(KeyCode::Left), k('h')],
+        "←→ h l",
+        A::Left,
+        "threats / mitigations pane",
+        false,
+    ),
+    bind(
+        C::Respond,
+        &[code(KeyCode::Right), k('l')],
+        "",
+        A::Right,
+        "mitigations pane",
+        false,
+    ),
+    bind(
+        C::Respond,
+        &[k('m')],
+        "m x t v",
+        A::RespondMitigate,
+        "respond: mitigate / accept (asks justification, who, review date) / transfer / avoid",
+        true,
+    ),
+    bind(C::Respond, &[k('x')], "", A::RespondAccept, "accept", false),
+    bind(
+        C::Respond,
+        &[k('t')],
+        "",
+        A::RespondTransfer,
+        "transfer",
+        false,
+    ),
+    bind(C::Respond, &[k('v')], "", A::RespondAvoid, "avoid", false),
+    bind(
+        C::Respond,
+        &[k('a')],
+        "a",
+        A::Add,
+        "add a mitigation (owner, due date like +2w, ticket)",
+        true,
+    ),
+    bind(
+        C::Respond,
+        &[k('e'), code(KeyCode::Enter)],
+        "e Enter",
+        A::Edit,
+        "edit the selected mitigation, or the acceptance",
+        false,
+    ),
+    bind(
+        C::Respond,
+        &[k('d'), code(KeyCode::Delete)],
+        "d Del",
+        A::Delete,
+        "delete the selected mitigation",
+        false,
+    ),
+    bind(
+        C::Respond,
+        &[k('s')],
+        "s S",
+        A::CycleStatus,
+        "mitigation status: planned → in-progress → done → verified; S the threat's (needs-review → open)",
+        true,
+    ),
+    bind(
+        C::Respond,
+        &[k('S')],
+        "",
+        A::CycleThreatStatus,
+        "threat status: needs-review → open (reviewed) → resolved → not-applicable",
+        false,
+    ),
+    bind(
+        C::Browse,
+        &[k('e'), code(KeyCode::Enter)],
+        "e",
+        A::Edit,
+        "edit the retrospective: went well, to change, coverage notes",
+        true,
+    ),
+    bind(
+        C::Browse,
+        &[code(KeyCode::Up), k('k')],
+        "↑↓ j k",
+        A::Up,
+        "scroll",
+        true,
+    ),
+    bind(
+        C::Browse,
+        &[code(KeyCode::Down), k('j')],
+        "",
+        A::Down,
+        "scroll down",
+        false,
+    ),
+    bind(
+        C::Session,
+        &[k('C')],
+        "C",
+        A::Commit,
+        "commit: save and git-commit this file alone, with a summary of the change",
+        true,
+    ),
+    bind(
+        C::Session,
+        &[k('1')],
+        "1-4",
+        A::Question(0),
+        "go to question 1 .. 4 (numbered in the header)",
+        false,
+    ),
+    bind(
+        C::Session,
+        &[k('2')],
+        "",
+        A::Question(1),
+        "question 2",
+        false,
+    ),
+    bind(
+        C::Session,
+        &[k('3')],
+        "",
+        A::Question(2),
+        "question 3",
+        false,
+    ),
+    bind(
+        C::Session,
+        &[k('4')],
+        "",
+        A::Question(3),
+        "question 4",
+        false,
+    ),
+    bind(
+        C::Session,
+        &[code(KeyCode::Tab)],
+        "Tab S-Tab",
+        A::NextQuestion,
+        "next / previous question",
+        false,
+    ),
+    bind(
+        C::Session,
+        &[code(KeyCode::BackTab)],
+        "",
+        A::PrevQuestion,
+        "previous question",
+        false,
+    ),
+    bind(C::Session, &[ctrl('s')], "^S", A::Save, "save", true),
+    bind(
+        C::Session,
+        &[k('u'), ctrl('z')],
+        "u ^Z",
+        A::Undo,
+        "undo",
+        true,
+    ),
+    bind(
+        C::Session,
+        &[ctrl('r'), ctrl('y')],
+        "^R ^Y",
+        A::Redo,
+        "redo",
+        false,
+    ),
+    bind(
+        C::Session,
+        &[k('r')],
+        "r",
+        A::EditRun,
+        "today's run: facilitator, attendees, trigger",
+        false,
+    ),
+    bind(
+        C::Global,
+        &[k('?'), code(KeyCode::F(1))],
+        "? F1",
+        A::Help,
+        "help: every key of this screen",
+        true,
+    ),
+    bind(
+        C::Global,
+        &[k('q')],
+        "q",
+        A::Quit,
+        "quit (asks when there are unsaved changes)",
+        true,
+    ),
+];
+
+impl Key {
+    fn matches(&self, event: &KeyEvent) -> bool {
+        // Shifted letters arrive as uppercase with SHIFT; compare without SHIFT for characters.
+        let mods = match event.code {
+            KeyCode::Char(_) => event.modifiers - KeyModifiers::SHIFT,
+            _ => event.modifiers,
+        };
+        self.code == event.code && self.mods == mods
+    }
+}
+
+/// The action bound to `event` in the first of `contexts` that has one.
+pub fn lookup(contexts: &[Context], event: &KeyEvent) -> Option<Action> {
+    contexts.iter().find_map(|context| {
+        BINDINGS
+            .iter()
+            .filter(|b| b.context == *context)
+            .find(|b| b.keys.iter().any(|k| k.matches(event)))
+            .map(|b| b.action)
+    })
+}
+
+/// Bindings in effect for `contexts`, for the footer and help.
+pub fn bindings(contexts: &[Context]) -> impl Iterator<Item = &'static Binding> + '_ {
+    contexts
+        .iter()
+        .flat_map(|c| BINDINGS.iter().filter(move |b| b.context == *c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn screen_bindings_win_over_global_ones() {
+        let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(
+            lookup(&[C::Build, C::Session, C::Global], &enter),
+            Some(A::Edit)
+        );
+        assert_eq!(lookup(&[C::Start, C::Global], &enter), Some(A::Open));
+        let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(
+            lookup(&[C::Build, C::Session, C::Global], &q),
+            Some(A::Quit)
+        );
+        let shift_k = KeyEvent::new(KeyCode::Char('K'), KeyModifiers::SHIFT);
+        assert_eq!(lookup(&[C::Build], &shift_k), Some(A::MoveUp));
+        let ctrl_s = KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        assert_eq!(lookup(&[C::Build, C::Session], &ctrl_s), Some(A::Save));
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_context() {
+        for a in BINDINGS {
+            for b in BINDINGS {
+                if std::ptr::eq(a, b) || a.context != b.context {
+                    continue;
+                }
+                for key in a.keys {
+                    assert!(
+                        !b.keys.contains(key),
+                        "{key:?} bound twice in {:?}",
+                        a.context
+                    );
+                }
+            }
+        }
+    }
+}

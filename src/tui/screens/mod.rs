@@ -1,0 +1,6 @@
+//! One module per screen.
+
+pub mod browse;
+pub mod build;
+pub mod respond;
+pub mod threats;

@@ -1,0 +1,438 @@
+//! The app driven by keys without a terminal, and snapshots of its screens (TestBackend).
+
+use super::app::{App, Modal, Screen, keys};
+use super::theme::Theme;
+use super::view;
+use crate::store;
+use chrono::NaiveDate;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::path::Path;
+use std::time::Duration;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 23).expect("date")
+}
+
+fn example(name: &str) -> store::LoadedSession {
+    store::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("sessions")
+            .join(name),
+    )
+    .expect("example loads")
+}
+
+fn app_on(name: &str) -> App {
+    let mut app = App::open(example(name), Theme::plain(), today());
+    app.user = "facilitator".into();
+    app.frozen_clock = Some(Duration::from_secs(5 * 60 + 7));
+    app
+}
+
+fn screen(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal.draw(|f| view::draw(app, f)).expect("draws");
+    let buffer = terminal.backend().buffer();
+    (0..height)
+        .map(|y| {
+            // A wide character fills two cells; the second is a placeholder to skip.
+            let mut line = String::new();
+            let mut x = 0;
+            while x < width {
+                let symbol = buffer[(x, y)].symbol();
+                line.push_str(symbol);
+                x += unicode_width::UnicodeWidthStr::width(symbol).max(1) as u16;
+            }
+            line.trim_end().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn session(app: &App) -> &crate::model::Session {
+    app.session().expect("a session is open").session()
+}
+
+#[test]
+fn opening_a_session_starts_todays_run() {
+    let mut app = app_on("microservices-api-platform.toml");
+    assert!(matches!(app.modal, Some(Modal::Form { .. })));
+    let before = session(&app).runs.len();
+    keys(&mut app, "<tab><tab><C-u>Ana, Bo<ret>");
+    let runs = &session(&app).runs;
+    assert_eq!(runs.len(), before + 1);
+    let run = runs.last().expect("run");
+    assert_eq!(run.date, today());
+    assert_eq!(run.attendees, ["Ana", "Bo"]);
+    assert_eq!(run.trigger, "re-run");
+    assert!(app.is_dirty());
+}
+
+#[test]
+fn building_a_model_by_keys_with_undo_and_redo() {
+    let mut app = App::open(
+        store::LoadedSession::unsaved(crate::model::Session::new("Shop"), "unused.toml"),
+        Theme::plain(),
+        today(),
+    );
+    keys(&mut app, "<esc>");
+    // Boundaries: two, the second inside the first.
+    keys(&mut app, "hh");
+    keys(&mut app, "aCloud<ret>aVPC<tab><tab><right><ret>");
+    // Components: two processes and a store in the VPC.
+    keys(&mut app, "ll");
+    keys(&mut app, "aWeb app<tab><tab><tab><right><right><ret>");
+    keys(
+        &mut app,
+        "aOrders DB<tab><tab><right><tab><right><right><ret>",
+    );
+    keys(&mut app, "aBrowser<tab><tab><right><right><ret>");
+    // A flow from the browser to the web app, authenticated and encrypted.
+    keys(
+        &mut app,
+        "laLogin<tab><tab><right><right><tab><right><right><tab><tab><space><tab><space><ret>",
+    );
+    let s = session(&app);
+    assert_eq!(s.boundaries.len(), 2);
+    assert_eq!(
+        s.boundaries[1].parent.as_ref().map(|p| p.as_str()),
+        Some("cloud")
+    );
+    let ids: Vec<&str> = s.components.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["web-app", "orders-db", "browser"]);
+    assert_eq!(
+        s.components[0].boundary.as_ref().map(|b| b.as_str()),
+        Some("vpc")
+    );
+    assert_eq!(s.components[1].kind, crate::model::ComponentKind::DataStore);
+    assert_eq!(
+        s.components[2].kind,
+        crate::model::ComponentKind::ExternalEntity
+    );
+    let f = &s.flows[0];
+    assert_eq!((f.from.as_str(), f.to.as_str()), ("browser", "web-app"));
+    assert_eq!(f.id.as_str(), "browser-web-app");
+    assert!(f.authenticated && f.encrypted);
+    assert!(crate::model::validate(s).is_empty());
+
+    keys(&mut app, "u");
+    assert!(session(&app).flows.is_empty());
+    keys(&mut app, "<C-r>");
+    assert_eq!(session(&app).flows.len(), 1);
+}
+
+#[test]
+fn forms_refuse_bad_input_inline() {
+    let mut app = App::open(
+        store::LoadedSession::unsaved(crate::model::Session::new("Shop"), "unused.toml"),
+        Theme::plain(),
+        today(),
+    );
+    keys(&mut app, "<esc>a<ret>");
+    let Some(Modal::Form { form, .. }) = &app.modal else {
+        panic!("the form stays open");
+    };
+    assert_eq!(
+        form.fields[0].error.as_deref(),
+        Some("a component needs a name")
+    );
+    keys(&mut app, "API<tab>bad id<ret>");
+    let Some(Modal::Form { form, .. }) = &app.modal else {
+        panic!("the form stays open");
+    };
+    assert!(
+        form.fields[1]
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("a space")
+    );
+    keys(&mut app, "<esc>");
+    assert!(session(&app).components.is_empty());
+    // A flow needs two components.
+    keys(&mut app, "la");
+    assert!(app.modal.is_none());
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|(m, _)| m.contains("two components"))
+    );
+}
+
+#[test]
+fn deleting_a_referenced_component_asks_and_cascades() {
+    let mut app = app_on("microservices-api-platform.toml");
+    keys(&mut app, "<esc>");
+    let before = session(&app).clone();
+    // The first component is the API gateway: flows and threats refer to it.
+    keys(&mut app, "d");
+    let Some(Modal::ConfirmDelete { message, .. }) = &app.modal else {
+        panic!("asks before deleting");
+    };
+    assert!(message.contains("flows are deleted"), "{message}");
+    keys(&mut app, "n");
+    assert_eq!(session(&app), &before);
+    keys(&mut app, "dy");
+    let s = session(&app);
+    assert!(s.component("api-gateway").is_none());
+    assert!(
+        s.flows
+            .iter()
+            .all(|f| f.from.as_str() != "api-gateway" && f.to.as_str() != "api-gateway")
+    );
+    assert!(
+        crate::model::validate(s).is_empty(),
+        "{:?}",
+        crate::model::validate(s)
+    );
+    keys(&mut app, "u");
+    assert_eq!(session(&app), &before);
+}
+
+#[test]
+fn quitting_with_unsaved_changes_asks() {
+    let mut app = app_on("llm-support-bot.toml");
+    keys(&mut app, "<esc>J");
+    assert!(app.is_dirty());
+    keys(&mut app, "q");
+    assert!(matches!(app.modal, Some(Modal::ConfirmQuit)));
+    assert!(!app.quit);
+    keys(&mut app, "x");
+    assert!(!app.quit);
+    keys(&mut app, "qd");
+    assert!(app.quit);
+}
+
+#[test]
+fn start_screen_lists_sessions_and_creates_new_ones() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sessions = dir.path().join("sessions");
+    std::fs::create_dir(&sessions).expect("dir");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sessions/llm-support-bot.toml"),
+        sessions.join("llm-support-bot.toml"),
+    )
+    .expect("copy");
+    let mut app = App::start(&sessions, Theme::plain(), today());
+    let text = screen(&app, 120, 10);
+    assert!(text.contains("LLM customer-support bot"), "{text}");
+    assert!(text.contains("+ New session"), "{text}");
+    keys(&mut app, "nPayments API<ret>");
+    assert!(matches!(app.screen, Screen::Session(_)));
+    assert!(sessions.join("payments-api.toml").exists());
+}
+
+#[test]
+fn snapshots_at_80x24_and_120x40() {
+    let mut app = app_on("three-tier-cloud-web-app.toml");
+    keys(&mut app, "<esc>");
+    insta::assert_snapshot!("question1_components_120x40", screen(&app, 120, 40));
+    insta::assert_snapshot!("question1_components_80x24", screen(&app, 80, 24));
+    keys(&mut app, "ll");
+    insta::assert_snapshot!("question1_diagram_120x40", screen(&app, 120, 40));
+    insta::assert_snapshot!("question1_diagram_80x24", screen(&app, 80, 24));
+    keys(&mut app, "?");
+    insta::assert_snapshot!("help_diagram_120x40", screen(&app, 120, 40));
+    keys(&mut app, "<esc><left>h?");
+    insta::assert_snapshot!("help_build_80x24", screen(&app, 80, 24));
+
+    // A relative directory (cargo runs tests from the package root) keeps the snapshot the same
+    // wherever the project is cloned: an absolute path would change where rows are truncated.
+    let start = App::start(Path::new("sessions"), Theme::plain(), today());
+    insta::assert_snapshot!("start_120x40", screen(&start, 120, 40));
+    insta::assert_snapshot!("start_80x24", screen(&start, 80, 24));
+}
+
+#[test]
+fn hostile_names_render_escaped_and_wide_names_fit() {
+    let mut s = crate::model::Session::new("Evil \u{1b}]0;pwned\u{7} 日本語 🚀");
+    s.components.push(crate::model::Component {
+        id: "x".into(),
+        name: "\u{1b}[2J名前が長いコンポーネント🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀".into(),
+        kind: crate::model::ComponentKind::Process,
+        boundary: None,
+        tags: Vec::new(),
+        assets: Vec::new(),
+        not_applicable: crate::model::StrideSet::empty(),
+        notes: "\u{202e}reversed".into(),
+    });
+    let mut app = App::open(
+        store::LoadedSession::unsaved(s, "x.toml"),
+        Theme::plain(),
+        today(),
+    );
+    keys(&mut app, "<esc>");
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+        let text = screen(&app, w, h);
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'),
+            "{text}"
+        );
+        assert!(text.contains("\\e]0;pwned"), "{text}");
+        for line in text.lines() {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(line) <= w as usize,
+                "{line}"
+            );
+        }
+    }
+}
+
+#[test]
+fn question2_picker_adds_a_library_threat_and_single_keys_rate_it() {
+    let mut app = app_on("three-tier-cloud-web-app.toml");
+    keys(&mut app, "<esc>2");
+    let before = session(&app).threats.len();
+    let target = app
+        .session()
+        .and_then(|s| s.q2_row())
+        .map(|r| r.id.clone())
+        .expect("an element");
+    keys(&mut app, "avalid acc");
+    let Some(Modal::Picker(picker)) = &app.modal else {
+        panic!("the picker is open");
+    };
+    assert_eq!(
+        picker.hits.first().map(|h| h.reference.as_str()),
+        Some("attack:T1078")
+    );
+    keys(&mut app, "<ret>");
+    let s = session(&app);
+    assert_eq!(s.threats.len(), before + 1);
+    let added = s.threats.last().expect("added");
+    assert_eq!(added.target.as_str(), target);
+    assert_eq!(added.title, "Valid Accounts");
+    assert_eq!(added.refs[0].as_str(), "attack:T1078");
+    assert!(!added.stride.is_empty());
+    keys(&mut app, "LLIII");
+    let added = session(&app).threats.last().expect("added");
+    assert_eq!(
+        (added.likelihood, added.impact),
+        (Some(crate::model::Rating(2)), Some(crate::model::Rating(3)))
+    );
+    assert_eq!(added.risk(), Some(crate::model::RiskLevel::High));
+    assert!(crate::model::validate(session(&app)).is_empty());
+    insta::assert_snapshot!("question2_120x40", screen(&app, 120, 40));
+    insta::assert_snapshot!("question2_80x24", screen(&app, 80, 24));
+}
+
+#[test]
+fn question2_suggestions_fit_the_element_and_custom_threats_validate() {
+    let mut app = app_on("microservices-api-platform.toml");
+    keys(&mut app, "<esc>2a");
+    let Some(Modal::Picker(picker)) = &app.modal else {
+        panic!("the picker is open");
+    };
+    assert!(!picker.hits.is_empty(), "suggestions before typing");
+    assert!(picker.hits.iter().all(|h| h.why.starts_with("suggested")));
+    keys(&mut app, "<esc>cToken replay<tab>SX<ret>");
+    let Some(Modal::Form { form, .. }) = &app.modal else {
+        panic!("the form stays open on a bad STRIDE letter");
+    };
+    assert!(form.fields[1].error.as_deref().unwrap_or("").contains("X"));
+    keys(&mut app, "<bs><ret>");
+    let t = session(&app).threats.last().expect("added");
+    assert_eq!(
+        (t.title.as_str(), t.stride.to_string().as_str()),
+        ("Token replay", "S")
+    );
+}
+
+#[test]
+fn question3_mitigation_with_relative_due_date_and_an_acceptance() {
+    let mut app = app_on("three-tier-cloud-web-app.toml");
+    keys(&mut app, "<esc>3");
+    // What needs review comes first (TH-009), then the highest risk: TH-010, critical, undecided.
+    let first = app
+        .session()
+        .and_then(|s| s.q3_selected_threat())
+        .expect("a threat");
+    assert_eq!(session(&app).threats[first].id.as_str(), "TH-009");
+    keys(&mut app, "j");
+    let first = app
+        .session()
+        .and_then(|s| s.q3_selected_threat())
+        .expect("a threat");
+    assert_eq!(session(&app).threats[first].id.as_str(), "TH-010");
+    keys(&mut app, "m");
+    let Some(Modal::Form { .. }) = &app.modal else {
+        panic!("mitigate opens the mitigation form when there is none");
+    };
+    keys(
+        &mut app,
+        "Require MFA for customers<tab>No<right><tab>+2w<tab><tab>WEB-300<ret>",
+    );
+    let s = session(&app);
+    let m = s.mitigations.last().expect("added");
+    assert_eq!(m.action, "Require MFA for customers");
+    assert_eq!(m.owner, "Noor", "completed from the attendees");
+    assert_eq!(m.due, NaiveDate::from_ymd_opt(2026, 12, 7));
+    assert_eq!(m.ticket, "WEB-300");
+    assert_eq!(m.threats[0].as_str(), "TH-010");
+    assert_eq!(s.threats[first].response, crate::model::Response::Mitigate);
+
+    // Accept the next threat: all three fields are required.
+    keys(&mut app, "<left>jx<ret>");
+    let Some(Modal::Form { form, .. }) = &app.modal else {
+        panic!("the acceptance form stays open");
+    };
+    assert!(form.has_errors());
+    keys(&mut app, "Low value target<tab>Hannah<tab>+3m<ret>");
+    let s = session(&app);
+    let accepted = app
+        .session()
+        .and_then(|st| st.q3_selected_threat())
+        .expect("selected");
+    let id = s.threats[accepted].id.clone();
+    assert_eq!(s.threats[accepted].response, crate::model::Response::Accept);
+    let a = s.acceptance(id.as_str()).expect("acceptance written");
+    assert_eq!(
+        (a.justification.as_str(), a.accepted_by.as_str()),
+        ("Low value target", "Hannah")
+    );
+    assert_eq!(a.review_by, NaiveDate::from_ymd_opt(2027, 2, 23));
+    assert!(
+        crate::model::validate(s).is_empty(),
+        "{:?}",
+        crate::model::validate(s)
+    );
+    insta::assert_snapshot!("question3_120x40", screen(&app, 120, 40));
+}
+
+#[test]
+fn question4_shows_open_work_and_saves_the_retrospective() {
+    let mut app = app_on("three-tier-cloud-web-app.toml");
+    keys(&mut app, "<esc>4");
+    let text = screen(&app, 120, 60);
+    assert!(text.contains("Threats without a response (1)"), "{text}");
+    assert!(text.contains("⚠ MI-005"), "{text}");
+    assert!(text.contains("Open high and critical risks"), "{text}");
+    keys(&mut app, "e<C-u>Kept to time<ret>");
+    assert_eq!(session(&app).review.went_well, "Kept to time");
+    insta::assert_snapshot!("question4_120x40", screen(&app, 120, 40));
+}
+
+#[test]
+fn a_file_changed_on_disk_is_not_overwritten_and_mine_can_be_kept_beside() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, "schema = 1\ntitle = \"Original\"\n").expect("write");
+    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    keys(&mut app, "<esc>aMine<ret>");
+    std::fs::write(&path, "schema = 1\ntitle = \"Theirs\"\n").expect("outside edit");
+    keys(&mut app, "<C-s>");
+    assert!(matches!(app.modal, Some(Modal::SaveConflict)));
+    keys(&mut app, "k");
+    assert!(
+        std::fs::read_to_string(&path)
+            .expect("read")
+            .contains("Theirs")
+    );
+    let mine = std::fs::read_to_string(dir.path().join("s.mine.toml")).expect("kept beside");
+    assert!(mine.contains("name = \"Mine\""), "{mine}");
+    // Reloading takes theirs.
+    keys(&mut app, "<C-s>r");
+    assert_eq!(session(&app).title, "Theirs");
+    assert!(session(&app).components.is_empty());
+}

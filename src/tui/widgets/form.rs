@@ -1,0 +1,582 @@
+//! A modal form: labelled fields (text, choice, toggle, multi-choice), one focused at a time,
+//! with a message under each field that failed validation.
+
+use super::text_input::TextInput;
+use crate::model::text::escape_control;
+use crate::tui::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+
+/// One option of a choice: the value stored and the label shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+impl Choice {
+    pub fn new(value: impl Into<String>, label: impl Into<String>) -> Self {
+        Choice {
+            value: value.into(),
+            label: label.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldKind {
+    Text(TextInput),
+    /// Pick one; ←/→ cycle. References are always choices, so they cannot dangle.
+    Choice {
+        options: Vec<Choice>,
+        index: usize,
+    },
+    Toggle(bool),
+    /// A due or review date as typed ("2026-12-15", "+10d", "+2w"), shown resolved with its
+    /// weekday as the facilitator types.
+    Date {
+        input: TextInput,
+        today: chrono::NaiveDate,
+    },
+    /// Pick any; ←/→ move, space toggles.
+    Multi {
+        options: Vec<Choice>,
+        chosen: Vec<bool>,
+        cursor: usize,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub kind: FieldKind,
+    pub hint: &'static str,
+    pub error: Option<String>,
+    /// Completions for a text field (names already used); → at the end of the text takes the
+    /// first one that starts with what is typed.
+    pub suggestions: Vec<String>,
+}
+
+impl Field {
+    pub fn text(key: &'static str, label: &'static str, value: &str, hint: &'static str) -> Self {
+        Field {
+            key,
+            label,
+            kind: FieldKind::Text(TextInput::new(value)),
+            hint,
+            error: None,
+            suggestions: Vec::new(),
+        }
+    }
+
+    pub fn date(
+        key: &'static str,
+        label: &'static str,
+        value: Option<chrono::NaiveDate>,
+        today: chrono::NaiveDate,
+    ) -> Self {
+        Field {
+            key,
+            label,
+            kind: FieldKind::Date {
+                input: TextInput::new(value.map(|d| d.to_string()).unwrap_or_default()),
+                today,
+            },
+            hint: "2026-12-15, +10d, +2w, +1m",
+            error: None,
+            suggestions: Vec::new(),
+        }
+    }
+
+    pub fn with_suggestions(mut self, suggestions: Vec<String>) -> Self {
+        self.suggestions = suggestions;
+        self
+    }
+
+    /// The completion on offer for what is typed, if any.
+    pub fn completion(&self) -> Option<&str> {
+        let FieldKind::Text(t) = &self.kind else {
+            return None;
+        };
+        let typed = t.text().to_lowercase();
+        if typed.is_empty() {
+            return None;
+        }
+        self.suggestions
+            .iter()
+            .find(|s| s.to_lowercase().starts_with(&typed) && s.len() > typed.len())
+            .map(String::as_str)
+    }
+
+    pub fn choice(
+        key: &'static str,
+        label: &'static str,
+        options: Vec<Choice>,
+        value: &str,
+    ) -> Self {
+        let index = options.iter().position(|o| o.value == value).unwrap_or(0);
+        Field {
+            key,
+            label,
+            kind: FieldKind::Choice { options, index },
+            hint: "←/→ choose",
+            error: None,
+            suggestions: Vec::new(),
+        }
+    }
+
+    pub fn toggle(key: &'static str, label: &'static str, on: bool) -> Self {
+        Field {
+            key,
+            label,
+            kind: FieldKind::Toggle(on),
+            hint: "space toggles",
+            error: None,
+            suggestions: Vec::new(),
+        }
+    }
+
+    pub fn multi(
+        key: &'static str,
+        label: &'static str,
+        options: Vec<Choice>,
+        chosen: &[String],
+    ) -> Self {
+        let flags = options.iter().map(|o| chosen.contains(&o.value)).collect();
+        Field {
+            key,
+            label,
+            kind: FieldKind::Multi {
+                options,
+                chosen: flags,
+                cursor: 0,
+            },
+            hint: "←/→ move, space toggles",
+            error: None,
+            suggestions: Vec::new(),
+        }
+    }
+}
+
+/// What a key did to the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormOutcome {
+    Continue,
+    Submit,
+    Cancel,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Form {
+    pub title: String,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+}
+
+impl Form {
+    pub fn new(title: impl Into<String>, fields: Vec<Field>) -> Self {
+        Form {
+            title: title.into(),
+            fields,
+            focus: 0,
+        }
+    }
+
+    fn field(&self, key: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+
+    /// The text of a text field, trimmed.
+    pub fn text(&self, key: &str) -> String {
+        match self.field(key).map(|f| &f.kind) {
+            Some(FieldKind::Text(t)) => t.text().trim().to_string(),
+            _ => String::new(),
+        }
+    }
+
+    pub fn choice(&self, key: &str) -> String {
+        match self.field(key).map(|f| &f.kind) {
+            Some(FieldKind::Choice { options, index }) => options
+                .get(*index)
+                .map(|o| o.value.clone())
+                .unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+
+    /// A date field resolved: `Ok(None)` when empty, `Err` with a message when unreadable.
+    pub fn date(&self, key: &str) -> Result<Option<chrono::NaiveDate>, String> {
+        match self.field(key).map(|f| &f.kind) {
+            Some(FieldKind::Date { input, today }) if !input.text().trim().is_empty() => {
+                crate::model::due::parse_due(input.text(), *today).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    pub fn toggle(&self, key: &str) -> bool {
+        matches!(
+            self.field(key).map(|f| &f.kind),
+            Some(FieldKind::Toggle(true))
+        )
+    }
+
+    pub fn chosen(&self, key: &str) -> Vec<String> {
+        match self.field(key).map(|f| &f.kind) {
+            Some(FieldKind::Multi {
+                options, chosen, ..
+            }) => options
+                .iter()
+                .zip(chosen)
+                .filter(|(_, on)| **on)
+                .map(|(o, _)| o.value.clone())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn clear_errors(&mut self) {
+        for f in &mut self.fields {
+            f.error = None;
+        }
+    }
+
+    /// Marks a field invalid and focuses the first invalid field.
+    pub fn set_error(&mut self, key: &str, message: impl Into<String>) {
+        if let Some(i) = self.fields.iter().position(|f| f.key == key) {
+            if self.fields[..i].iter().all(|f| f.error.is_none()) {
+                self.focus = i;
+            }
+            self.fields[i].error = Some(message.into());
+        }
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.fields.iter().any(|f| f.error.is_some())
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        match self.fields.get_mut(self.focus).map(|f| &mut f.kind) {
+            Some(FieldKind::Text(t)) | Some(FieldKind::Date { input: t, .. }) => t.insert(text),
+            _ => {}
+        }
+    }
+
+    pub fn handle_key(&mut self, key: KeyEvent) -> FormOutcome {
+        let n = self.fields.len().max(1);
+        match key.code {
+            KeyCode::Esc => return FormOutcome::Cancel,
+            KeyCode::Enter => return FormOutcome::Submit,
+            KeyCode::Char('s') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                return FormOutcome::Submit;
+            }
+            KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1) % n,
+            KeyCode::BackTab | KeyCode::Up => self.focus = (self.focus + n - 1) % n,
+            _ => {
+                let Some(field) = self.fields.get_mut(self.focus) else {
+                    return FormOutcome::Continue;
+                };
+                if key.code == KeyCode::Right
+                    && let FieldKind::Text(t) = &field.kind
+                    && t.cursor() == t.text().chars().count()
+                    && let Some(completion) = field.completion().map(String::from)
+                {
+                    field.kind = FieldKind::Text(TextInput::new(completion));
+                    return FormOutcome::Continue;
+                }
+                match &mut field.kind {
+                    FieldKind::Text(t) | FieldKind::Date { input: t, .. } => {
+                        if t.handle_key(key) {
+                            field.error = None;
+                        }
+                    }
+                    FieldKind::Choice { options, index } => {
+                        let len = options.len().max(1);
+                        match key.code {
+                            KeyCode::Right | KeyCode::Char(' ') => *index = (*index + 1) % len,
+                            KeyCode::Left => *index = (*index + len - 1) % len,
+                            _ => {}
+                        }
+                        field.error = None;
+                    }
+                    FieldKind::Toggle(on) => {
+                        if matches!(
+                            key.code,
+                            KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right
+                        ) {
+                            *on = !*on;
+                        }
+                    }
+                    FieldKind::Multi {
+                        options,
+                        chosen,
+                        cursor,
+                    } => {
+                        let len = options.len();
+                        match key.code {
+                            KeyCode::Right if len > 0 => *cursor = (*cursor + 1) % len,
+                            KeyCode::Left if len > 0 => *cursor = (*cursor + len - 1) % len,
+                            KeyCode::Char(' ') => {
+                                if let Some(flag) = chosen.get_mut(*cursor) {
+                                    *flag = !*flag;
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        FormOutcome::Continue
+    }
+
+    /// Renders centred in `area`; returns where the terminal cursor goes (the focused text field).
+    pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme) -> Option<Position> {
+        let label_width = self.fields.iter().map(|f| f.label.len()).max().unwrap_or(0) as u16 + 2;
+        let rows: u16 = self
+            .fields
+            .iter()
+            .map(|f| 1 + u16::from(f.error.is_some()))
+            .sum();
+        let width = area.width.clamp(20, 76);
+        let height = (rows + 4).min(area.height);
+        let popup = Rect {
+            x: area.x + (area.width - width) / 2,
+            y: area.y + (area.height.saturating_sub(height)) / 2,
+            width,
+            height,
+        };
+        Clear.render(popup, buf);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border())
+            .title(Span::styled(format!(" {} ", self.title), theme.title()))
+            .title_bottom(Line::from(vec![
+                Span::styled(" Enter", theme.key()),
+                Span::raw(" save  "),
+                Span::styled("Esc", theme.key()),
+                Span::raw(" cancel  "),
+                Span::styled("Tab/↑↓", theme.key()),
+                Span::raw(" field "),
+            ]));
+        let inner = block.inner(popup);
+        block.render(popup, buf);
+        let value_width = inner.width.saturating_sub(label_width + 1) as usize;
+        let mut y = inner.y;
+        let mut cursor = None;
+        for (i, field) in self.fields.iter().enumerate() {
+            if y >= inner.bottom() {
+                break;
+            }
+            let focused = i == self.focus;
+            let marker = if focused { "▸" } else { " " };
+            let label_style = if focused { theme.key() } else { theme.normal() };
+            let mut spans = vec![Span::styled(
+                format!("{marker}{:<w$}", field.label, w = label_width as usize - 1),
+                label_style,
+            )];
+            match &field.kind {
+                FieldKind::Text(t) => {
+                    let (shown, col) = t.view(value_width);
+                    let shown = escape_control(&shown).into_owned();
+                    if focused {
+                        cursor = Some(Position::new(inner.x + label_width + col as u16, y));
+                    }
+                    let style = if focused {
+                        theme.selected()
+                    } else {
+                        theme.normal()
+                    };
+                    let pad = value_width
+                        .saturating_sub(unicode_width::UnicodeWidthStr::width(shown.as_str()));
+                    spans.push(Span::styled(format!("{shown}{}", " ".repeat(pad)), style));
+                }
+                FieldKind::Choice { options, index } => {
+                    let label = options
+                        .get(*index)
+                        .map_or("(none available)", |o| o.label.as_str());
+                    spans.push(Span::styled(
+                        format!("◀ {} ▶", escape_control(label)),
+                        if focused {
+                            theme.selected()
+                        } else {
+                            theme.normal()
+                        },
+                    ));
+                }
+                FieldKind::Date { input, today } => {
+                    let (shown, col) = input.view(value_width.saturating_sub(22));
+                    if focused {
+                        cursor = Some(Position::new(inner.x + label_width + col as u16, y));
+                    }
+                    let style = if focused {
+                        theme.selected()
+                    } else {
+                        theme.normal()
+                    };
+                    let pad = value_width
+                        .saturating_sub(22)
+                        .saturating_sub(unicode_width::UnicodeWidthStr::width(shown.as_str()));
+                    spans.push(Span::styled(
+                        format!("{}{}", escape_control(&shown), " ".repeat(pad)),
+                        style,
+                    ));
+                    if !input.text().trim().is_empty() {
+                        match crate::model::due::parse_due(input.text(), *today) {
+                            Ok(d) => spans.push(Span::styled(
+                                format!(" → {}", crate::model::due::with_weekday(d)),
+                                theme.ok(),
+                            )),
+                            Err(_) => spans.push(Span::styled(" ✗ not a date", theme.error())),
+                        }
+                    }
+                }
+                FieldKind::Toggle(on) => {
+                    spans.push(Span::styled(
+                        if *on { "[x] yes" } else { "[ ] no" },
+                        if focused {
+                            theme.selected()
+                        } else {
+                            theme.normal()
+                        },
+                    ));
+                }
+                FieldKind::Multi {
+                    options,
+                    chosen,
+                    cursor: at,
+                } => {
+                    if options.is_empty() {
+                        spans.push(Span::styled("(none defined yet)", theme.dim()));
+                    }
+                    for (j, (o, on)) in options.iter().zip(chosen).enumerate() {
+                        let text = format!(
+                            "[{}] {} ",
+                            if *on { 'x' } else { ' ' },
+                            escape_control(&o.label)
+                        );
+                        let style = if focused && j == *at {
+                            theme.selected()
+                        } else {
+                            theme.normal()
+                        };
+                        spans.push(Span::styled(text, style));
+                    }
+                }
+            }
+            if focused && let Some(completion) = field.completion() {
+                spans.push(Span::styled(
+                    format!("  → {} (→ takes it)", escape_control(completion)),
+                    theme.dim(),
+                ));
+            } else if focused
+                && !field.hint.is_empty()
+                && matches!(
+                    field.kind,
+                    FieldKind::Text(_) | FieldKind::Choice { .. } | FieldKind::Toggle(_)
+                )
+            {
+                spans.push(Span::styled(format!("  {}", field.hint), theme.dim()));
+            }
+            Paragraph::new(Line::from(spans)).render(
+                Rect {
+                    y,
+                    height: 1,
+                    ..inner
+                },
+                buf,
+            );
+            y += 1;
+            if let Some(error) = &field.error
+                && y < inner.bottom()
+            {
+                Paragraph::new(Line::from(vec![Span::styled(
+                    format!(
+                        "{:w$}✗ {}",
+                        "",
+                        escape_control(error),
+                        w = label_width as usize
+                    ),
+                    theme.error(),
+                )]))
+                .render(
+                    Rect {
+                        y,
+                        height: 1,
+                        ..inner
+                    },
+                    buf,
+                );
+                y += 1;
+            }
+        }
+        cursor
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(form: &mut Form, code: KeyCode) -> FormOutcome {
+        form.handle_key(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn fields_are_edited_and_read_back() {
+        let mut form = Form::new(
+            "Flow",
+            vec![
+                Field::text("label", "Label", "", ""),
+                Field::choice(
+                    "from",
+                    "From",
+                    vec![Choice::new("a", "A"), Choice::new("b", "B")],
+                    "a",
+                ),
+                Field::toggle("encrypted", "Encrypted", false),
+                Field::multi(
+                    "assets",
+                    "Assets",
+                    vec![Choice::new("x", "X"), Choice::new("y", "Y")],
+                    &[],
+                ),
+            ],
+        );
+        for c in "queries".chars() {
+            press(&mut form, KeyCode::Char(c));
+        }
+        press(&mut form, KeyCode::Tab);
+        press(&mut form, KeyCode::Right);
+        press(&mut form, KeyCode::Tab);
+        press(&mut form, KeyCode::Char(' '));
+        press(&mut form, KeyCode::Tab);
+        press(&mut form, KeyCode::Right);
+        press(&mut form, KeyCode::Char(' '));
+        assert_eq!(form.text("label"), "queries");
+        assert_eq!(form.choice("from"), "b");
+        assert!(form.toggle("encrypted"));
+        assert_eq!(form.chosen("assets"), ["y"]);
+        assert_eq!(press(&mut form, KeyCode::Enter), FormOutcome::Submit);
+        assert_eq!(press(&mut form, KeyCode::Esc), FormOutcome::Cancel);
+    }
+
+    #[test]
+    fn errors_focus_the_first_bad_field() {
+        let mut form = Form::new(
+            "T",
+            vec![Field::text("a", "A", "", ""), Field::text("b", "B", "", "")],
+        );
+        form.focus = 1;
+        form.set_error("b", "bad b");
+        form.set_error("a", "bad a");
+        assert_eq!(form.focus, 0);
+        assert!(form.has_errors());
+        form.clear_errors();
+        assert!(!form.has_errors());
+    }
+}

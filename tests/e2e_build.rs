@@ -1,0 +1,155 @@
+//! End to end in a pseudo-terminal: the real binary, keys in, the screen and the written TOML
+//! checked. A newcomer's first session: create it, record the run, build a small model on
+//! question 1, look at the diagram, save, quit, reopen.
+#![cfg(unix)]
+
+mod support;
+
+use std::time::Duration;
+use support::{DEFAULT_TIMEOUT, Tui, step, step_all, threatboard_bin};
+
+#[test]
+fn build_a_model_by_keys_save_quit_and_reopen() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut tui = Tui::spawn(
+        threatboard_bin(),
+        &["new", "Payments", "--dir", "sessions"],
+        dir.path(),
+        (120, 40),
+        &[("USER", "tester")],
+    )
+    .expect("spawns");
+    tui.wait_for("Start today's run", DEFAULT_TIMEOUT)
+        .expect("asks for today's run");
+    step(&mut tui, "<tab><C-u>Dana<tab>Ana, Bo<ret>", "run recorded");
+
+    // Two boundaries.
+    step(&mut tui, "hh", "[Boundaries (0)]");
+    step(&mut tui, "aInternet<ret>", "boundary added");
+    step(&mut tui, "aCloud<ret>", "Boundaries (2)");
+
+    // Three components: a browser on the internet, an API and its database in the cloud.
+    step(&mut tui, "ll", "[Components (0)]");
+    step(
+        &mut tui,
+        "aBrowser<tab><tab><right><right><tab><right><ret>",
+        "Components (1)",
+    );
+    step(
+        &mut tui,
+        "aPayments API<tab><tab><tab><right><right><ret>",
+        "Components (2)",
+    );
+    step(
+        &mut tui,
+        "aLedger DB<tab><tab><right><tab><right><right><ret>",
+        "Components (3)",
+    );
+
+    // Two flows.
+    step(&mut tui, "l", "[Flows (0)]");
+    step(
+        &mut tui,
+        "aPayment request<tab><tab><tab><tab>HTTPS<tab><space><tab><space><ret>",
+        "Flows (1)",
+    );
+    // "! yes": the browser flow crosses a boundary.
+    step_all(
+        &mut tui,
+        "aLedger write<tab><tab><right><tab><right><ret>",
+        &[
+            "Flows (2)",
+            "browser → payments-api",
+            "Payment request",
+            "! yes",
+        ],
+    );
+
+    // The diagram shows the boxes inside their boundaries and the crossing.
+    step_all(
+        &mut tui,
+        "l",
+        &["Flows crossing a trust boundary: 1", "Cloud", "Ledger DB"],
+    );
+
+    step(&mut tui, "<C-s>", "saved sessions/payments.toml");
+    tui.send("q");
+    assert_eq!(tui.wait_exit(DEFAULT_TIMEOUT), Some(0));
+    assert!(!tui.alternate_screen(), "the terminal is restored");
+    assert!(!tui.cursor_hidden(), "the cursor is shown again");
+
+    let text = std::fs::read_to_string(dir.path().join("sessions/payments.toml")).expect("saved");
+    let expected_parts = [
+        "title = \"Payments\"",
+        "facilitator = \"Dana\"\nattendees = [\"Ana\", \"Bo\"]\ntrigger = \"initial\"",
+        "[[boundaries]]\nid = \"cloud\"\nname = \"Cloud\"",
+        "[[boundaries]]\nid = \"internet\"\nname = \"Internet\"",
+        "[[components]]\nid = \"browser\"\nname = \"Browser\"\nkind = \"external-entity\"\nboundary = \"internet\"",
+        "[[components]]\nid = \"ledger-db\"\nname = \"Ledger DB\"\nkind = \"data-store\"\nboundary = \"cloud\"",
+        "[[components]]\nid = \"payments-api\"\nname = \"Payments API\"\nkind = \"process\"\nboundary = \"cloud\"",
+        "[[flows]]\nid = \"browser-payments-api\"\nfrom = \"browser\"\nto = \"payments-api\"\nlabel = \"Payment request\"\nprotocol = \"HTTPS\"\nauthenticated = true\nencrypted = true",
+        "[[flows]]\nid = \"payments-api-ledger-db\"\nfrom = \"payments-api\"\nto = \"ledger-db\"\nlabel = \"Ledger write\"\nauthenticated = false\nencrypted = false",
+    ];
+    for part in expected_parts {
+        assert!(text.contains(part), "missing {part:?} in:\n{text}");
+    }
+
+    // Reopen: everything is there, and no new run is asked for today.
+    let mut again = Tui::spawn(
+        threatboard_bin(),
+        &["open", "sessions/payments.toml"],
+        dir.path(),
+        (120, 40),
+        &[],
+    )
+    .expect("spawns");
+    again
+        .wait_for("Components (3)", DEFAULT_TIMEOUT)
+        .expect("reopened");
+    let screen = again.wait_stable(Duration::from_millis(200), DEFAULT_TIMEOUT);
+    assert!(!screen.contains("Start today's run"), "{screen}");
+    assert!(
+        screen.contains("Ledger DB") && screen.contains("✓ saved"),
+        "{screen}"
+    );
+    again.send("q");
+    assert_eq!(again.wait_exit(DEFAULT_TIMEOUT), Some(0));
+}
+
+#[test]
+fn hostile_session_content_cannot_touch_the_terminal() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("sessions")).expect("dir");
+    std::fs::write(
+        dir.path().join("sessions/evil.toml"),
+        "schema = 1\ntitle = \"Evil \\u001b]0;pwned\\u0007 \\u001b[2J\"\n[[runs]]\ndate = 2000-01-01\n[[components]]\nid = \"x\"\nname = \"\\u001b[31mred\\u202e 日本\"\nkind = \"process\"\n",
+    )
+    .expect("write");
+    let mut tui = Tui::spawn(
+        threatboard_bin(),
+        &["open", "sessions/evil.toml"],
+        dir.path(),
+        (80, 24),
+        &[],
+    )
+    .expect("spawns");
+    tui.wait_for("Start today's run", DEFAULT_TIMEOUT)
+        .expect("opens");
+    tui.send("<esc>");
+    let screen = tui
+        .wait_for("\\e]0;pwned", DEFAULT_TIMEOUT)
+        .expect("title shown escaped");
+    assert!(screen.contains("\\e[31mred"), "{screen}");
+    assert_eq!(tui.title(), "", "the window title was not changed");
+    tui.send("q");
+    assert_eq!(tui.wait_exit(DEFAULT_TIMEOUT), Some(0));
+    let raw = tui.raw_output();
+    assert!(
+        !raw.windows(6).any(|w| w == b"\x1b]0;pw"),
+        "a raw OSC from the file reached the terminal"
+    );
+    assert!(
+        !raw.contains(&0x07),
+        "a raw BEL from the file reached the terminal"
+    );
+}

@@ -1,0 +1,164 @@
+//! Nothing typed is lost: the real binary is killed mid-session and reopened; a second instance
+//! is turned away; SIGTERM keeps the work and restores the terminal.
+#![cfg(unix)]
+
+mod support;
+
+use std::process::Command;
+use std::time::Duration;
+use support::{DEFAULT_TIMEOUT, Tui, step, threatboard_bin};
+
+fn new_session(dir: &std::path::Path) {
+    let out = Command::new(threatboard_bin())
+        .args(["new", "Ledger", "--dir", "sessions", "--no-open"])
+        .current_dir(dir)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+/// Waits until the autosave holds `needle` (it is written within a second of a change).
+fn wait_autosave(path: &std::path::Path, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + DEFAULT_TIMEOUT;
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.contains(needle) || std::time::Instant::now() > deadline {
+            return text;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_killed_session_is_recovered_on_reopen() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    new_session(dir.path());
+    let mut tui = Tui::spawn(
+        threatboard_bin(),
+        &["open", "sessions/ledger.toml"],
+        dir.path(),
+        (120, 40),
+        &[],
+    )
+    .expect("spawns");
+    tui.wait_for("Start today's run", DEFAULT_TIMEOUT)
+        .expect("opens");
+    step(&mut tui, "<tab><C-u>Dana<ret>", "run recorded");
+    step(&mut tui, "hhaCore<ret>", "boundary added");
+    step(
+        &mut tui,
+        "llaLedger API<tab><tab><tab><right><ret>",
+        "Components (1)",
+    );
+    step(
+        &mut tui,
+        "aLedger DB<tab><tab><right><ret>",
+        "Components (2)",
+    );
+    step(&mut tui, "laWrites<ret>", "Flows (1)");
+    let autosave = dir.path().join("sessions/.ledger.toml.autosave");
+    let journal = wait_autosave(&autosave, "Writes");
+    assert!(
+        journal.contains("label = \"Writes\""),
+        "autosave holds the last edit:\n{journal}"
+    );
+    assert!(dir.path().join("sessions/.ledger.toml.lock").exists());
+    tui.kill();
+    assert_eq!(tui.wait_exit(DEFAULT_TIMEOUT), Some(137));
+    // The file itself was never saved.
+    let file = std::fs::read_to_string(dir.path().join("sessions/ledger.toml")).expect("file");
+    assert!(!file.contains("Ledger API"));
+
+    // Reopening (the stale lock of the killed process is taken over) offers the recovery.
+    let mut again = Tui::spawn(
+        threatboard_bin(),
+        &["open", "sessions/ledger.toml"],
+        dir.path(),
+        (120, 40),
+        &[],
+    )
+    .expect("spawns");
+    let screen = again
+        .wait_for("Recover unsaved work?", DEFAULT_TIMEOUT)
+        .expect("offers recovery");
+    assert!(screen.contains("+2 components"), "{screen}");
+    step(&mut again, "r", "recovered");
+    step(&mut again, "<C-s>", "saved sessions/ledger.toml");
+    again.send("q");
+    assert_eq!(again.wait_exit(DEFAULT_TIMEOUT), Some(0));
+    let file = std::fs::read_to_string(dir.path().join("sessions/ledger.toml")).expect("file");
+    for part in [
+        "facilitator = \"Dana\"",
+        "id = \"core\"",
+        "name = \"Ledger API\"",
+        "name = \"Ledger DB\"",
+        "label = \"Writes\"",
+    ] {
+        assert!(file.contains(part), "missing {part:?}:\n{file}");
+    }
+    assert!(!autosave.exists(), "a clean save removes the autosave");
+    assert!(
+        !dir.path().join("sessions/.ledger.toml.lock").exists(),
+        "quitting releases the lock"
+    );
+}
+
+#[test]
+fn a_second_instance_is_told_the_file_is_open() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    new_session(dir.path());
+    let mut first = Tui::spawn(
+        threatboard_bin(),
+        &["open", "sessions/ledger.toml"],
+        dir.path(),
+        (100, 30),
+        &[],
+    )
+    .expect("spawns");
+    first
+        .wait_for("Start today's run", DEFAULT_TIMEOUT)
+        .expect("opens");
+    let mut second = Tui::spawn(
+        threatboard_bin(),
+        &["open", "sessions/ledger.toml"],
+        dir.path(),
+        (100, 30),
+        &[],
+    )
+    .expect("spawns");
+    assert_eq!(second.wait_exit(DEFAULT_TIMEOUT), Some(2));
+    let screen = second.screen();
+    assert!(screen.contains("open elsewhere (process"), "{screen}");
+    first.send("<esc>q");
+    assert_eq!(first.wait_exit(DEFAULT_TIMEOUT), Some(0));
+}
+
+#[test]
+fn sigterm_keeps_the_work_and_restores_the_terminal() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    new_session(dir.path());
+    let mut tui = Tui::spawn(
+        threatboard_bin(),
+        &["open", "sessions/ledger.toml"],
+        dir.path(),
+        (100, 30),
+        &[],
+    )
+    .expect("spawns");
+    tui.wait_for("Start today's run", DEFAULT_TIMEOUT)
+        .expect("opens");
+    step(&mut tui, "<esc>aGateway<ret>", "component added");
+    let status = Command::new("kill")
+        .args(["-TERM", &tui.pid().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    assert_eq!(tui.wait_exit(DEFAULT_TIMEOUT), Some(0));
+    assert!(
+        !tui.alternate_screen() && !tui.cursor_hidden(),
+        "terminal restored"
+    );
+    let autosave = std::fs::read_to_string(dir.path().join("sessions/.ledger.toml.autosave"))
+        .expect("autosaved");
+    assert!(autosave.contains("name = \"Gateway\""), "{autosave}");
+}

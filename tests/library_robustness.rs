@@ -1,0 +1,105 @@
+//! No input makes the library code panic: arbitrary text as a library file, arbitrary bytes as a
+//! STIX bundle, arbitrary search queries.
+
+use proptest::prelude::*;
+use threatboard::library::stix::{self, ImportOptions};
+use threatboard::library::{LibrarySet, Origin, SearchOptions, parse_library};
+use threatboard::model::{ElementKind, StrideSet};
+
+/// Pieces of real library syntax, so the generator reaches the checks and not only the parser.
+fn library_like() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("[library]\n".to_string()),
+        Just("[[entries]]\n".to_string()),
+        Just("[[mitigations]]\n".to_string()),
+        Just("id = \"x\"\n".to_string()),
+        Just("id = \"T1\"\n".to_string()),
+        Just("name = \"\"\n".to_string()),
+        Just("name = \"n\"\n".to_string()),
+        Just("stride = \"SQ\"\n".to_string()),
+        Just("applies_to = [\"flow\", \"db\", 3]\n".to_string()),
+        Just("parent = \"T1\"\n".to_string()),
+        Just("mitigations = [\"M1\"]\n".to_string()),
+        Just("related = [\"a:b\", \"bad\"]\n".to_string()),
+        "[a-z_]{1,8} = \"[^\"\\\\]{0,6}\"\n",
+        "\\PC{0,12}",
+    ];
+    proptest::collection::vec(piece, 0..24).prop_map(|v| v.concat())
+}
+
+/// A few hundred cases in the regular suite; long fuzzing runs set THREATBOARD_FUZZ_CASES.
+fn config() -> ProptestConfig {
+    let cases = std::env::var("THREATBOARD_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn parsing_any_library_text_never_panics(text in library_like()) {
+        if let Err(problems) = parse_library(&text, Origin::Text("p.toml".into())) {
+            prop_assert!(!problems.is_empty());
+            for p in problems {
+                prop_assert!(p.line >= 1 && p.column >= 1, "{p}");
+            }
+        }
+    }
+
+    #[test]
+    fn importing_any_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+        let _ = stix::import(&bytes, &ImportOptions::default());
+    }
+
+    #[test]
+    fn importing_bundle_like_json_never_panics(
+        kinds in proptest::collection::vec(prop_oneof![
+            Just("attack-pattern"), Just("relationship"), Just("course-of-action"),
+            Just("x-mitre-tactic"), Just("x-mitre-matrix"), Just("marking-definition")], 0..8),
+        ids in proptest::collection::vec("(T|M|CAPEC-)[0-9]{1,3}(\\.[0-9]{1,2})?", 8),
+    ) {
+        let objects: Vec<String> = kinds.iter().zip(&ids).enumerate().map(|(i, (kind, id))| {
+            let source = if id.starts_with("CAPEC") { "capec" } else { "mitre-attack" };
+            format!(
+                r#"{{"type": "{kind}", "id": "{kind}--{i}", "name": "N{i}", "revoked": {},
+                   "relationship_type": "{}", "source_ref": "course-of-action--{}", "target_ref": "attack-pattern--{}",
+                   "x_capec_child_of_refs": ["attack-pattern--{}"], "tactic_refs": ["x-mitre-tactic--{}"],
+                   "kill_chain_phases": [{{"kill_chain_name": "mitre-attack", "phase_name": "p{}"}}],
+                   "external_references": [{{"source_name": "{source}", "external_id": "{id}"}}]}}"#,
+                i % 5 == 4,
+                if i % 2 == 0 { "mitigates" } else { "subtechnique-of" },
+                (i + 1) % 8, (i + 2) % 8, i % 3, (i + 3) % 8, i % 4
+            )
+        }).collect();
+        let json = format!(r#"{{"type": "bundle", "objects": [{}]}}"#, objects.join(","));
+        if let Ok(imported) = stix::import(json.as_bytes(), &ImportOptions::default()) {
+            let text = imported.to_toml().unwrap_or_default();
+            prop_assert!(parse_library(&text, Origin::Text("gen".into())).is_ok(), "{text}");
+        }
+    }
+
+    #[test]
+    fn any_query_searches(query in "\\PC{0,12}", kind in 0usize..5, stride in "[STRIDE]{0,2}", limit in 0usize..30) {
+        static SET: std::sync::OnceLock<LibrarySet> = std::sync::OnceLock::new();
+        let set = SET.get_or_init(|| LibrarySet::shipped().unwrap_or_default());
+        let options = SearchOptions {
+            kind: ElementKind::ALL.get(kind).copied(),
+            stride: StrideSet::parse(&stride),
+            library: None,
+            limit,
+        };
+        let hits = set.search(&query, &options);
+        prop_assert!(limit == 0 || hits.len() <= limit);
+        for h in &hits {
+            let len = h.matched.chars().count();
+            prop_assert!(h.positions.iter().all(|&p| p < len), "{:?} {:?}", h.matched, h.positions);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! Helpers shared by the integration tests.
+//!
+//! Each test file that needs them says `mod support;`, which compiles this module into that
+//! test crate; helpers a given test does not use are therefore allowed to be dead code.
+#![allow(dead_code, unused_imports)]
+
+#[cfg(unix)]
+pub mod pty;
+
+#[cfg(unix)]
+pub use pty::{DEFAULT_SIZE, DEFAULT_TIMEOUT, Tui};
+
+/// The `threatboard` binary cargo built for these integration tests.
+pub fn threatboard_bin() -> &'static std::path::Path {
+    std::path::Path::new(env!("CARGO_BIN_EXE_threatboard"))
+}
+
+/// Sends keys and waits until the screen shows `expect`; fails with the screen otherwise.
+#[cfg(unix)]
+pub fn step(tui: &mut Tui, keys: &str, expect: &str) {
+    tui.send(keys);
+    if let Err(screen) = tui.wait_for(expect, DEFAULT_TIMEOUT) {
+        panic!("after {keys:?} expected {expect:?} on screen:\n{screen}");
+    }
+}
+
+/// Sends keys and waits until the screen shows every one of `expect` at once. A frame reaches
+/// the terminal in pieces, so checking the rest of a screen right after one needle appeared
+/// would race the drawing.
+#[cfg(unix)]
+pub fn step_all(tui: &mut Tui, keys: &str, expect: &[&str]) -> String {
+    tui.send(keys);
+    match tui.wait_until(&format!("{expect:?}"), DEFAULT_TIMEOUT, |screen| {
+        expect.iter().all(|needle| screen.contains(needle))
+    }) {
+        Ok(screen) => screen,
+        Err(screen) => panic!("after {keys:?} expected all of {expect:?}:\n{screen}"),
+    }
+}
+
+/// Runs git in `dir` and returns its output; fails the test with git's message otherwise.
+pub fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
