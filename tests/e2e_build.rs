@@ -153,3 +153,84 @@ fn hostile_session_content_cannot_touch_the_terminal() {
         "a raw BEL from the file reached the terminal"
     );
 }
+
+/// 10,000 components whose names carry a bell, a backspace, NUL and a bidi override, one name
+/// and one note of 100 KB: every screen draws them escaped and inside the terminal, and none of
+/// those bytes reaches the terminal raw.
+#[test]
+fn a_huge_hostile_session_renders_escaped_on_every_screen() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("sessions")).expect("dir");
+    let mut toml = String::from("schema = 1\ntitle = \"Huge\"\n[[runs]]\ndate = 2000-01-01\n");
+    let long = "x".repeat(100 * 1024);
+    toml.push_str(&format!(
+        "[[components]]\nid = \"a-long\"\nname = \"Long {long}\"\nkind = \"process\"\nnotes = \"{long}\"\n"
+    ));
+    for i in 0..10_000 {
+        toml.push_str(&format!(
+            "[[components]]\nid = \"c{i:05}\"\nname = \"Bell\\u0007 back\\b nul\\u0000 bidi\\u202e {i}\"\nkind = \"data-store\"\n"
+        ));
+    }
+    toml.push_str(
+        "[[flows]]\nid = \"f\"\nfrom = \"a-long\"\nto = \"c00000\"\nlabel = \"Query\\u0007\"\n",
+    );
+    toml.push_str(
+        "[[threats]]\nid = \"t\"\ntarget = \"a-long\"\ntitle = \"Bidi\\u202e threat\\b\"\n",
+    );
+    std::fs::write(dir.path().join("sessions/huge.toml"), toml).expect("write");
+
+    let (cols, rows) = (100, 30);
+    let mut tui = Tui::spawn(
+        threatboard_bin(),
+        &["open", "sessions/huge.toml"],
+        dir.path(),
+        (cols, rows),
+        &[],
+    )
+    .expect("spawns");
+    tui.wait_for("Start today's run", DEFAULT_TIMEOUT)
+        .expect("opens");
+    let mut screens = Vec::new();
+    screens.push(step_all(
+        &mut tui,
+        "<esc>",
+        &["Components (10001)", "c00000", "Bell\\u{7} back\\u…"],
+    ));
+    // Names too long for their column are cut with an ellipsis.
+    assert!(screens[0].contains("Long xxxxxxxxxxx…"), "{}", screens[0]);
+    screens.push(step_all(
+        &mut tui,
+        "2",
+        &["2/4 What can go wrong?", "Bidi\\u{202e} thr"],
+    ));
+    screens.push(step_all(
+        &mut tui,
+        "3",
+        &["3/4 What are we going to do about it?"],
+    ));
+    screens.push(step_all(&mut tui, "4", &["4/4 Did we do a good job?"]));
+    for screen in &screens {
+        assert_eq!(screen.lines().count(), usize::from(rows), "{screen}");
+        for line in screen.lines() {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(line) <= usize::from(cols),
+                "{line}"
+            );
+        }
+    }
+    assert_eq!(tui.title(), "", "the window title was not changed");
+    tui.send("q");
+    assert_eq!(tui.wait_exit(DEFAULT_TIMEOUT), Some(0));
+    let raw = tui.raw_output();
+    for (bytes, what) in [
+        (&b"\x07"[..], "BEL"),
+        (&b"\x08"[..], "backspace"),
+        (&b"\x00"[..], "NUL"),
+        ("\u{202e}".as_bytes(), "bidi override"),
+    ] {
+        assert!(
+            !raw.windows(bytes.len()).any(|w| w == bytes),
+            "a raw {what} from the file reached the terminal"
+        );
+    }
+}

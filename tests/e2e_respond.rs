@@ -126,3 +126,94 @@ fn threats_responses_and_a_commit_of_the_session_file_alone() {
     );
     assert_eq!(git(root, &["status", "--porcelain"]), "A  other.txt\n");
 }
+
+/// A team's own library, given with `--library-dir`, is searchable in the picker, and the
+/// threat added from it refers to it.
+#[test]
+fn the_picker_searches_a_library_given_with_library_dir() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    std::fs::create_dir(root.join("sessions")).expect("dir");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sessions/three-tier-cloud-web-app.toml"),
+        root.join("sessions/app.toml"),
+    )
+    .expect("copy example");
+    let team = root.join("team-libraries");
+    std::fs::create_dir(&team).expect("dir");
+    std::fs::write(
+        team.join("acme.toml"),
+        r#"[library]
+id = "acme"
+name = "Acme internal threats"
+version = "1"
+
+[[entries]]
+id = "AC-7"
+name = "Quarterly payroll export left in the shared bucket"
+stride = "I"
+applies_to = ["data-store", "process", "flow"]
+summary = "Our own lesson from an incident."
+"#,
+    )
+    .expect("write library");
+
+    let mut tui = Tui::spawn(
+        threatboard_bin(),
+        &[
+            "--library-dir",
+            "team-libraries",
+            "open",
+            "sessions/app.toml",
+        ],
+        root,
+        (120, 40),
+        &[("USER", "tester")],
+    )
+    .expect("spawns");
+    step(&mut tui, "<esc>", "1/4 What are we building?");
+    step(&mut tui, "2", "2/4 What can go wrong?");
+    step(&mut tui, "a", "suggestions");
+    step(&mut tui, "payroll bucket", "acme:AC-7");
+    step(
+        &mut tui,
+        "<ret>",
+        "Quarterly payroll export left in the shared bucket",
+    );
+    step(&mut tui, "<C-s>", "saved");
+    tui.send("q");
+    assert_eq!(tui.wait_exit(DEFAULT_TIMEOUT), Some(0));
+    let text = std::fs::read_to_string(root.join("sessions/app.toml")).expect("saved");
+    assert!(text.contains("refs = [\"acme:AC-7\"]"), "{text}");
+
+    // Without the directory the same file still opens; the reference is then unknown to
+    // `validate`, which says where to put the library.
+    let out = Command::new(threatboard_bin())
+        .args(["validate", "sessions/app.toml"])
+        .current_dir(root)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        format!("{stdout}{stderr}").contains("--library-dir"),
+        "{stdout}{stderr}"
+    );
+    let out = Command::new(threatboard_bin())
+        .args([
+            "--library-dir",
+            "team-libraries",
+            "validate",
+            "sessions/app.toml",
+        ])
+        .current_dir(root)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

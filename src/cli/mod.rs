@@ -112,20 +112,25 @@ pub fn main() -> ExitCode {
 
 pub fn run(cli: Cli) -> ExitCode {
     let Some(command) = cli.command else {
-        return session_cmds::start_screen(std::path::Path::new("sessions"));
+        return session_cmds::start_screen(std::path::Path::new("sessions"), &cli.library_dirs);
     };
     match command {
         Command::New {
             title,
             dir,
             no_open,
-        } => session_cmds::new(&title, &dir, no_open),
-        Command::Open { file } => session_cmds::open(&file),
+        } => session_cmds::new(&title, &dir, no_open, &cli.library_dirs),
+        Command::Open { file } => session_cmds::open(&file, &cli.library_dirs),
         Command::Rerun {
             file,
             since,
             baseline,
-        } => session_cmds::rerun(&file, since.as_deref(), baseline.as_deref()),
+        } => session_cmds::rerun(
+            &file,
+            since.as_deref(),
+            baseline.as_deref(),
+            &cli.library_dirs,
+        ),
         Command::Validate { files } => session_cmds::validate(&files, &cli.library_dirs),
         Command::Check(args) => check_cmd::run(args),
         Command::Report(args) => report_cmds::report(args, &cli.library_dirs),

@@ -9,14 +9,14 @@ use std::process::ExitCode;
 
 /// Creates `<dir>/<slug>.toml` for a new session, refusing to overwrite, and opens it when
 /// run in a terminal.
-pub fn new(title: &str, dir: &Path, no_open: bool) -> ExitCode {
+pub fn new(title: &str, dir: &Path, no_open: bool, library_dirs: &[PathBuf]) -> ExitCode {
     match store::create_session(title, dir) {
         Ok(path) => {
             println!("created {}", path.display());
             if no_open || !interactive() {
                 ExitCode::SUCCESS
             } else {
-                open(&path)
+                open(&path, library_dirs)
             }
         }
         Err(message) => {
@@ -67,14 +67,14 @@ fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
 }
 
-fn run_tui(launch: crate::tui::Launch<'_>) -> ExitCode {
+fn run_tui(launch: crate::tui::Launch<'_>, library_dirs: &[PathBuf]) -> ExitCode {
     if !interactive() {
         eprintln!(
             "threatboard: the app needs a terminal; for scripts use validate, check or report"
         );
         return ExitCode::from(EXIT_UNREADABLE);
     }
-    match crate::tui::run(launch) {
+    match crate::tui::run(launch, library_dirs) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("threatboard: terminal error: {e}");
@@ -84,7 +84,7 @@ fn run_tui(launch: crate::tui::Launch<'_>) -> ExitCode {
 }
 
 /// Opens a session file in the app.
-pub fn open(path: &Path) -> ExitCode {
+pub fn open(path: &Path, library_dirs: &[PathBuf]) -> ExitCode {
     if let Err(Some(owner)) = store::autosave::lock(path) {
         eprintln!(
             "{}: open elsewhere ({owner}); close it there first",
@@ -93,7 +93,7 @@ pub fn open(path: &Path) -> ExitCode {
         return ExitCode::from(EXIT_UNREADABLE);
     }
     match store::load(path) {
-        Ok(loaded) => run_tui(crate::tui::Launch::Open(Box::new(loaded))),
+        Ok(loaded) => run_tui(crate::tui::Launch::Open(Box::new(loaded)), library_dirs),
         Err(e) => {
             eprintln!("{}", escape_control(&e.to_string()));
             ExitCode::from(EXIT_UNREADABLE)
@@ -103,7 +103,12 @@ pub fn open(path: &Path) -> ExitCode {
 
 /// `rerun`: the diff against a baseline (a git revision, the last commit, or a file), the
 /// affected threats marked needs-review, and the app opened at "what changed".
-pub fn rerun(path: &Path, since: Option<&str>, baseline: Option<&Path>) -> ExitCode {
+pub fn rerun(
+    path: &Path,
+    since: Option<&str>,
+    baseline: Option<&Path>,
+    library_dirs: &[PathBuf],
+) -> ExitCode {
     let fail = |message: String| {
         eprintln!("{}", escape_control(&message));
         ExitCode::from(EXIT_UNREADABLE)
@@ -153,17 +158,20 @@ pub fn rerun(path: &Path, since: Option<&str>, baseline: Option<&Path>) -> ExitC
     } else {
         format!("Compared with {label}\n\n{}", diff.to_text())
     };
-    run_tui(crate::tui::Launch::Rerun {
-        loaded: Box::new(loaded),
-        marked: Box::new(marked),
-        report,
-        trigger: diff.trigger(),
-    })
+    run_tui(
+        crate::tui::Launch::Rerun {
+            loaded: Box::new(loaded),
+            marked: Box::new(marked),
+            report,
+            trigger: diff.trigger(),
+        },
+        library_dirs,
+    )
 }
 
 /// The start screen over a sessions directory.
-pub fn start_screen(dir: &Path) -> ExitCode {
-    run_tui(crate::tui::Launch::Start(dir))
+pub fn start_screen(dir: &Path, library_dirs: &[PathBuf]) -> ExitCode {
+    run_tui(crate::tui::Launch::Start(dir), library_dirs)
 }
 
 /// Validates each file; prints every problem as `file:line:col: message`.

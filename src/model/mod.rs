@@ -5,6 +5,7 @@ pub mod date;
 pub mod due;
 pub mod edit;
 pub mod ids;
+pub mod merge;
 pub mod session;
 pub mod stride;
 pub mod text;

@@ -93,6 +93,8 @@ pub struct LoadedSession {
     pub positions: Positions,
     /// The file's content when loaded or last saved; `None` if it did not exist yet.
     disk: Option<Fingerprint>,
+    /// The session as that content holds it: what a merge with a changed file starts from.
+    base: Option<Session>,
 }
 
 impl LoadedSession {
@@ -103,7 +105,23 @@ impl LoadedSession {
             path: path.into(),
             positions: Positions::default(),
             disk: None,
+            base: None,
         }
+    }
+
+    /// The session as the file held it when loaded or last saved; `None` before the first save.
+    pub fn base(&self) -> Option<&Session> {
+        self.base.as_ref()
+    }
+
+    /// Takes `theirs` (the file as it is on disk now) as the new starting point, keeping this
+    /// session's content: after a merge, the next save overwrites exactly that file version and
+    /// still refuses if it changes again.
+    pub fn rebase_onto(&mut self, theirs: LoadedSession) {
+        debug_assert_eq!(self.path, theirs.path);
+        self.disk = theirs.disk;
+        self.base = theirs.base;
+        self.positions = theirs.positions;
     }
 
     /// `path:line:col: message` for a validation problem.
@@ -157,6 +175,7 @@ impl LoadedSession {
             _ => {}
         }
         if on_disk.as_deref() == Some(text.as_bytes()) {
+            self.base = Some(self.session.clone());
             return Ok(false);
         }
         match self.disk {
@@ -164,6 +183,7 @@ impl LoadedSession {
             None => write_new(&self.path, text.as_bytes())?,
         }
         self.disk = Some(Fingerprint::of(text.as_bytes()));
+        self.base = Some(self.session.clone());
         Ok(true)
     }
 }
@@ -234,6 +254,7 @@ pub fn load(path: &Path) -> Result<LoadedSession, StoreError> {
     let bytes = fs::read(path).map_err(|e| StoreError::io(path, e))?;
     let (session, positions) = parse_bytes(&bytes).map_err(|e| e.in_file(path))?;
     Ok(LoadedSession {
+        base: Some(session.clone()),
         session,
         path: path.to_path_buf(),
         positions,

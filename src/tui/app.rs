@@ -331,46 +331,33 @@ impl App {
 
     /// A re-run: the session with the threats the change puts in question marked needs-review
     /// (one undoable step), opened on the "what changed" view.
-    pub fn open_rerun(
+    pub fn enter_rerun(
+        &mut self,
         loaded: LoadedSession,
         marked: Session,
         report: String,
         trigger: String,
-        theme: Theme,
-        today: NaiveDate,
-        take_lock: bool,
-    ) -> Self {
-        let mut app = App::start(Path::new("sessions"), theme, today);
-        app.take_lock = take_lock;
-        app.enter_session(loaded);
-        if !matches!(app.screen, Screen::Session(_)) {
-            return app; // the lock is held elsewhere; the status says so
+    ) {
+        self.enter_session(loaded);
+        if !matches!(self.screen, Screen::Session(_)) {
+            return; // the lock is held elsewhere; the status says so
         }
         let flagged = marked
             .threats
             .iter()
             .filter(|t| t.status == crate::model::ThreatStatus::NeedsReview)
             .count();
-        if app.session().is_some_and(|s| s.session() != &marked) {
-            app.apply(
+        if self.session().is_some_and(|s| s.session() != &marked) {
+            self.apply(
                 Edit::Whole(Box::new(marked)),
                 &format!("{flagged} threats need review"),
             );
         }
-        app.modal = Some(Modal::WhatChanged {
+        self.modal = Some(Modal::WhatChanged {
             text: report.lines().map(String::from).collect(),
             trigger,
             scroll: 0,
         });
-        app
-    }
-
-    /// Opens a session in a running program: takes the file's lock and may offer recovery.
-    pub fn open_locked(loaded: LoadedSession, theme: Theme, today: NaiveDate) -> Self {
-        let mut app = App::start(Path::new("sessions"), theme, today);
-        app.take_lock = true;
-        app.enter_session(loaded);
-        app
     }
 
     pub fn open(loaded: LoadedSession, theme: Theme, today: NaiveDate) -> Self {
@@ -395,7 +382,9 @@ impl App {
         app
     }
 
-    fn enter_session(&mut self, loaded: LoadedSession) {
+    /// Opens a session: loads its libraries, takes the file's lock when this app holds locks,
+    /// and offers recovery from an autosave.
+    pub fn enter_session(&mut self, loaded: LoadedSession) {
         self.libraries =
             match crate::library::load_for_session(Some(&loaded.path), &self.library_dirs) {
                 Ok(set) => set,
@@ -1405,12 +1394,72 @@ impl App {
                     Err(e) => self.error(format!("not saved: {e}")),
                 }
             }
+            KeyCode::Char('m') => self.merge_with_disk(),
             KeyCode::Char('o') => {
                 s.loaded.forget_disk_state();
                 self.save();
             }
             _ => self.info("not saved: the file on disk is unchanged"),
         }
+    }
+
+    /// Merges the file as it is on disk now with this session, element by element (see
+    /// `model::merge`), as one undoable step, and saves the result.
+    fn merge_with_disk(&mut self) {
+        let today = self.today;
+        let Screen::Session(s) = &mut self.screen else {
+            return;
+        };
+        let theirs = match store::load(&s.loaded.path) {
+            Ok(theirs) => theirs,
+            Err(e) => {
+                self.error(format!("cannot merge: {e}"));
+                return;
+            }
+        };
+        let base = s
+            .loaded
+            .base()
+            .cloned()
+            .unwrap_or_else(|| Session::new(s.session().title.clone()));
+        let merged = crate::model::merge::merge(&base, s.session(), &theirs.session);
+        s.loaded.rebase_onto(theirs);
+        if merged.session != *s.session() {
+            let edit = Edit::Whole(Box::new(merged.session));
+            if let Err(e) = s.history.apply(&mut s.loaded.session, edit) {
+                self.error(format!("cannot merge: {e}"));
+                return;
+            }
+            s.derived = Derived::compute(&s.loaded.session, s.history.revision(), today);
+        }
+        if !self.save() {
+            return;
+        }
+        let taken = merged.taken_from_theirs;
+        let mut message = format!(
+            "merged and saved: {taken} change{} from the file on disk",
+            if taken == 1 { "" } else { "s" }
+        );
+        if !merged.conflicts.is_empty() {
+            let shown: Vec<&str> = merged
+                .conflicts
+                .iter()
+                .take(3)
+                .map(String::as_str)
+                .collect();
+            let more = merged.conflicts.len() - shown.len();
+            message.push_str(&format!(
+                "; both sides changed {}{}: yours kept",
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        message.push_str(" (u undoes the merge)");
+        self.info(message);
     }
 
     /// Prepares the commit screen: the change against the last committed version of the file

@@ -23,13 +23,24 @@ use std::time::Duration;
 
 /// Restores the terminal when dropped: on quit, on error and while unwinding from a panic
 /// (ratatui's panic hook restores it too, before the panic message is printed).
-struct TerminalGuard;
+pub struct TerminalGuard;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         let _ = execute!(io::stdout(), DisableBracketedPaste);
         ratatui::restore();
     }
+}
+
+/// Takes over the terminal the way the app runs in it: the panic hook that keeps unsaved work
+/// (installed before ratatui's, whose hook restores the terminal and then calls it), the
+/// alternate screen in raw mode, and bracketed paste. The guard gives the terminal back.
+pub fn init_terminal() -> io::Result<(ratatui::DefaultTerminal, TerminalGuard)> {
+    crash::install_panic_hook();
+    let terminal = ratatui::init();
+    let guard = TerminalGuard;
+    execute!(io::stdout(), EnableBracketedPaste)?;
+    Ok((terminal, guard))
 }
 
 /// Where the app starts.
@@ -48,28 +59,29 @@ pub enum Launch<'a> {
     },
 }
 
-/// Runs the app until the user quits.
-pub fn run(launch: Launch<'_>) -> io::Result<()> {
+/// Runs the app until the user quits. `library_dirs` are loaded beside the shipped libraries
+/// and those in `libraries/` next to the session (`--library-dir`).
+pub fn run(launch: Launch<'_>, library_dirs: &[std::path::PathBuf]) -> io::Result<()> {
     let theme = theme::Theme::from_env();
     let today = chrono::Local::now().date_naive();
-    let mut app = match launch {
-        Launch::Start(dir) => {
-            let mut app = App::start(dir, theme, today);
-            app.take_lock = true;
-            app
-        }
-        Launch::Open(loaded) => App::open_locked(*loaded, theme, today),
+    let dir = match &launch {
+        Launch::Start(dir) => dir,
+        _ => Path::new("sessions"),
+    };
+    let mut app = App::start(dir, theme, today);
+    app.take_lock = true;
+    app.library_dirs = library_dirs.to_vec();
+    match launch {
+        Launch::Start(_) => {}
+        Launch::Open(loaded) => app.enter_session(*loaded),
         Launch::Rerun {
             loaded,
             marked,
             report,
             trigger,
-        } => App::open_rerun(*loaded, *marked, report, trigger, theme, today, true),
-    };
-    crash::install_panic_hook();
-    let mut terminal = ratatui::init();
-    let _guard = TerminalGuard;
-    execute!(io::stdout(), EnableBracketedPaste)?;
+        } => app.enter_rerun(*loaded, *marked, report, trigger),
+    }
+    let (mut terminal, _guard) = init_terminal()?;
     let stop = stop_signals();
     let mut last_second = u64::MAX;
     let mut dirty = true;

@@ -436,3 +436,72 @@ fn a_file_changed_on_disk_is_not_overwritten_and_mine_can_be_kept_beside() {
     assert_eq!(session(&app).title, "Theirs");
     assert!(session(&app).components.is_empty());
 }
+
+#[test]
+fn merging_with_a_changed_file_keeps_both_sides_work_by_element() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("s.toml");
+    let original = "schema = 1\ntitle = \"Shop\"\n\n[[components]]\nid = \"api\"\nname = \"API\"\nkind = \"process\"\n\n[[components]]\nid = \"db\"\nname = \"Database\"\nkind = \"data-store\"\n";
+    std::fs::write(&path, original).expect("write");
+    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    // Here: a new component, and the run for today (the form that opening shows).
+    keys(&mut app, "<ret>aQueue<ret>");
+    // Elsewhere, meanwhile: db renamed and a boundary added.
+    let theirs = original.replace("name = \"Database\"", "name = \"Orders DB\"")
+        + "\n[[boundaries]]\nid = \"cloud\"\nname = \"Cloud\"\n";
+    std::fs::write(&path, &theirs).expect("outside edit");
+    keys(&mut app, "<C-s>");
+    assert!(matches!(app.modal, Some(Modal::SaveConflict)));
+    keys(&mut app, "m");
+    assert!(app.modal.is_none());
+    let status = app
+        .status
+        .as_ref()
+        .map(|(text, _)| text.clone())
+        .unwrap_or_default();
+    assert!(
+        status.contains("merged and saved: 2 changes from the file on disk"),
+        "{status}"
+    );
+
+    let saved = store::load(&path).expect("merged file loads");
+    let s = &saved.session;
+    let names: Vec<&str> = s.components.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["API", "Orders DB", "Queue"]);
+    assert_eq!(s.boundaries.len(), 1);
+    assert_eq!(s.runs.len(), 1, "today's run, made here, is kept");
+    assert!(!app.is_dirty());
+
+    // The merge is one step to undo: back to this side's version alone, unsaved.
+    keys(&mut app, "u");
+    assert_eq!(session(&app).components[1].name, "Database");
+    assert!(session(&app).boundaries.is_empty());
+    assert!(app.is_dirty());
+}
+
+#[test]
+fn a_merge_where_both_changed_one_element_keeps_mine_and_names_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, "schema = 1\ntitle = \"Shop\"\n").expect("write");
+    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    keys(&mut app, "<esc>aQueue<ret>");
+    std::fs::write(
+        &path,
+        "schema = 1\ntitle = \"Shop\"\n\n[[components]]\nid = \"queue\"\nname = \"Kafka\"\nkind = \"data-store\"\n",
+    )
+    .expect("outside edit");
+    keys(&mut app, "<C-s>m");
+    let status = app
+        .status
+        .as_ref()
+        .map(|(text, _)| text.clone())
+        .unwrap_or_default();
+    assert!(
+        status.contains("both sides changed component queue: yours kept"),
+        "{status}"
+    );
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(text.contains("name = \"Queue\""), "{text}");
+    assert!(!text.contains("Kafka"), "{text}");
+}

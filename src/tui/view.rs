@@ -163,6 +163,8 @@ pub fn draw(app: &App, frame: &mut Frame) {
                 &[
                     "Someone or something changed the session file since it was opened here.",
                     "",
+                    "m merge by element: changes to different elements both stay; where both",
+                    "  sides changed the same element, yours is kept and named",
                     "r reload theirs (drops your changes)   k keep mine: save it beside as <name>.mine.toml",
                     "o overwrite theirs with mine   any other key: cancel",
                 ],
@@ -371,7 +373,7 @@ fn draw_build(app: &App, s: &SessionState, frame: &mut Frame, area: Rect) {
     let crossing = |i: usize| s.derived.crossing.get(i).copied().unwrap_or(false);
     let (header, rows, widths) = build::rows(session, s.section, &crossing);
     let empty = rows.is_empty();
-    let table = build::table(header, rows, widths, t).block(
+    let table = build::table(header, rows, widths, list_area.width, t).block(
         Block::default()
             .borders(Borders::TOP)
             .border_style(t.border()),
@@ -559,12 +561,21 @@ fn draw_threats(app: &App, s: &SessionState, frame: &mut Frame, area: Rect) {
     );
     let mut right_lines = Vec::new();
     if let Some(row) = s.q2_row() {
+        // One line, whatever the name's length, so the element's threats stay in view.
+        let inner_width = if wide {
+            right.width.saturating_sub(1)
+        } else {
+            right.width
+        };
         right_lines.push(Line::from(Span::styled(
-            format!(
-                "{} {} ({})",
-                row.kind.as_str(),
-                escape_control(&row.title),
-                escape_control(&row.id)
+            super::diagram::fit(
+                &format!(
+                    "{} {} ({})",
+                    row.kind.as_str(),
+                    escape_control(&row.title),
+                    escape_control(&row.id)
+                ),
+                usize::from(inner_width),
             ),
             t.title(),
         )));

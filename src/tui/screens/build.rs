@@ -7,12 +7,13 @@ use crate::model::{
     Asset, AssetId, Boundary, BoundaryId, Classification, Component, ComponentKind, ElementId,
     Flow, Location, Problem, Session, StrideSet, Table, id_syntax_problem, slugify,
 };
+use crate::tui::diagram::fit;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::form::{Choice, Field, Form};
-use ratatui::layout::Constraint;
+use ratatui::layout::{Constraint, Layout};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Row, Table as TableWidget};
+use ratatui::widgets::{HighlightSpacing, Row, Table as TableWidget};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
@@ -660,7 +661,7 @@ pub fn rows(
     s: &Session,
     section: Section,
     crossing: &dyn Fn(usize) -> bool,
-) -> (Row<'static>, Vec<Row<'static>>, Vec<Constraint>) {
+) -> (Row<'static>, Vec<Vec<String>>, Vec<Constraint>) {
     let e = |t: &str| escape_control(t).into_owned();
     let name_of_boundary = |id: Option<&BoundaryId>| {
         id.map(|b| {
@@ -680,12 +681,12 @@ pub fn rows(
                         .iter()
                         .filter(|c| c.boundary.as_ref() == Some(&b.id))
                         .count();
-                    Row::new([
+                    vec![
                         e(b.id.as_str()),
                         e(&b.name),
                         e(&name_of_boundary(b.parent.as_ref())),
                         n.to_string(),
-                    ])
+                    ]
                 })
                 .collect(),
             vec![
@@ -700,11 +701,11 @@ pub fn rows(
             s.assets
                 .iter()
                 .map(|a| {
-                    Row::new([
+                    vec![
                         e(a.id.as_str()),
                         e(&a.name),
                         a.classification.as_str().to_string(),
-                    ])
+                    ]
                 })
                 .collect(),
             vec![
@@ -718,12 +719,12 @@ pub fn rows(
             s.components
                 .iter()
                 .map(|c| {
-                    Row::new([
+                    vec![
                         kind_mark(c.kind).to_string(),
                         e(c.id.as_str()),
                         e(&c.name),
                         e(&name_of_boundary(c.boundary.as_ref())),
-                    ])
+                    ]
                 })
                 .collect(),
             vec![
@@ -739,7 +740,7 @@ pub fn rows(
                 .iter()
                 .enumerate()
                 .map(|(i, f)| {
-                    Row::new([
+                    vec![
                         e(f.id.as_str()),
                         format!("{} → {}", e(f.from.as_str()), e(f.to.as_str())),
                         e(&f.label),
@@ -749,7 +750,7 @@ pub fn rows(
                             yes_no(f.encrypted, "yes", "NO")
                         ),
                         yes_no(crossing(i), "! yes", "").to_string(),
-                    ])
+                    ]
                 })
                 .collect(),
             vec![
@@ -764,17 +765,47 @@ pub fn rows(
     }
 }
 
-/// A table widget for a section, selected row reversed (visible without colour).
+/// Width of the selection marker column (`▸ `), always kept so columns never shift.
+const SELECTION_WIDTH: u16 = 2;
+
+/// A table widget for a section, `width` cells wide, selected row reversed (visible without
+/// colour). Cells too long for their column end in an ellipsis rather than being clipped, so a
+/// cut name never reads as a whole one.
 pub fn table(
     header: Row<'static>,
-    rows: Vec<Row<'static>>,
+    rows: Vec<Vec<String>>,
     widths: Vec<Constraint>,
+    width: u16,
     theme: &Theme,
 ) -> TableWidget<'static> {
+    let columns = column_widths(&widths, width);
+    let rows = rows.into_iter().map(|cells| {
+        Row::new(
+            cells
+                .into_iter()
+                .zip(&columns)
+                .map(|(cell, &w)| fit(&cell, usize::from(w))),
+        )
+    });
     TableWidget::new(rows, widths)
         .header(header.style(theme.title()))
         .row_highlight_style(theme.selected())
         .highlight_symbol("▸ ")
+        .highlight_spacing(HighlightSpacing::Always)
+}
+
+/// The widths ratatui's table gives its columns in `width` cells: the selection column first,
+/// then the constraints with one cell between columns (the table's defaults).
+fn column_widths(widths: &[Constraint], width: u16) -> Vec<u16> {
+    let [_, columns] =
+        Layout::horizontal([Constraint::Length(SELECTION_WIDTH), Constraint::Fill(0)])
+            .areas(ratatui::layout::Rect::new(0, 0, width, 1));
+    Layout::horizontal(widths.iter().copied())
+        .spacing(1)
+        .split(columns)
+        .iter()
+        .map(|r| r.width)
+        .collect()
 }
 
 /// Lines describing the selected entry and its validation problems.
