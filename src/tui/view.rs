@@ -161,12 +161,15 @@ pub fn draw(app: &App, frame: &mut Frame) {
                 area,
                 "The file changed on disk",
                 &[
-                    "Someone or something changed the session file since it was opened here.",
+                    "Someone or something changed the session file since it was",
+                    "opened here. What should happen to your changes?",
                     "",
-                    "m merge by element: changes to different elements both stay; where both",
-                    "  sides changed the same element, yours is kept and named",
-                    "r reload theirs (drops your changes)   k keep mine: save it beside as <name>.mine.toml",
-                    "o overwrite theirs with mine   any other key: cancel",
+                    "m  merge by element: both sides' changes stay; where both",
+                    "   changed the same element, yours is kept (and named)",
+                    "r  reload the file from disk, dropping your changes",
+                    "k  keep mine beside it, as <name>.mine.toml",
+                    "o  overwrite the file with mine",
+                    "   any other key: cancel, nothing is saved",
                 ],
             );
         }
@@ -444,7 +447,22 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 fn draw_dialog(app: &App, frame: &mut Frame, area: Rect, title: &str, lines: &[&str]) {
-    let popup = centered(area, 64, lines.len() as u16 + 4);
+    // Tall enough for the lines as they wrap in this width, so no choice is cut off.
+    let width = area.width.min(64);
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|l| {
+            super::diagram::width(&escape_control(l))
+                .div_ceil(inner)
+                .max(1)
+        })
+        .sum();
+    let popup = centered(
+        area,
+        width,
+        u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2),
+    );
     frame.render_widget(Clear, popup);
     let text: Vec<Line> = lines
         .iter()
