@@ -6,6 +6,8 @@
 //! The regular suite runs a few hundred cases; longer runs set THREATBOARD_FUZZ_CASES, e.g.
 //! `THREATBOARD_FUZZ_CASES=1000000 timeout 600 cargo test --release --test fuzz_session`.
 
+mod support;
+
 use proptest::prelude::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -22,13 +24,6 @@ const EXAMPLES: [&str; 3] = [
     include_str!("../sessions/three-tier-cloud-web-app.toml"),
     include_str!("../sessions/llm-support-bot.toml"),
 ];
-
-fn cases() -> u32 {
-    std::env::var("THREATBOARD_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200)
-}
 
 #[derive(Debug, Clone)]
 enum Mutation {
@@ -101,7 +96,7 @@ fn apply(text: &str, mutations: &[Mutation]) -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: support::fuzz_cases(200), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn mutated_sessions_never_panic_and_survive_a_save(

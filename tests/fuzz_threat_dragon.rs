@@ -7,6 +7,8 @@
 //! The regular suite runs a few hundred cases; longer runs set THREATBOARD_FUZZ_CASES, e.g.
 //! `THREATBOARD_FUZZ_CASES=100000000 timeout 600 cargo test --release --test fuzz_threat_dragon`.
 
+mod support;
+
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use threatboard::model::validate;
@@ -21,12 +23,8 @@ const MODELS: [&[u8]; 4] = [
 ];
 
 fn config() -> ProptestConfig {
-    let cases = std::env::var("THREATBOARD_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
     ProptestConfig {
-        cases,
+        cases: support::fuzz_cases(300),
         failure_persistence: None,
         ..ProptestConfig::default()
     }

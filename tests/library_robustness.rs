@@ -1,6 +1,8 @@
 //! No input makes the library code panic: arbitrary text as a library file, arbitrary bytes as a
 //! STIX bundle, arbitrary search queries.
 
+mod support;
+
 use proptest::prelude::*;
 use threatboard::library::stix::{self, ImportOptions};
 use threatboard::library::{LibrarySet, Origin, SearchOptions, parse_library};
@@ -29,12 +31,8 @@ fn library_like() -> impl Strategy<Value = String> {
 
 /// A few hundred cases in the regular suite; long fuzzing runs set THREATBOARD_FUZZ_CASES.
 fn config() -> ProptestConfig {
-    let cases = std::env::var("THREATBOARD_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
     ProptestConfig {
-        cases,
+        cases: support::fuzz_cases(300),
         failure_persistence: None,
         ..ProptestConfig::default()
     }

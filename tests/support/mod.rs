@@ -53,3 +53,13 @@ pub fn git(dir: &std::path::Path, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// How many cases a fuzzing property runs: `default` in the regular suite, or
+/// THREATBOARD_FUZZ_CASES for long runs, e.g.
+/// `THREATBOARD_FUZZ_CASES=100000000 timeout 600 cargo test --release --test <file>`.
+pub fn fuzz_cases(default: u32) -> u32 {
+    std::env::var("THREATBOARD_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
