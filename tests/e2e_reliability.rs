@@ -1,5 +1,5 @@
 //! Nothing typed is lost: the real binary is killed mid-session and reopened; a second instance
-//! is turned away; SIGTERM keeps the work and restores the terminal.
+//! is turned away; SIGTERM keeps the work and restores the terminal; so does a hung-up terminal.
 #![cfg(unix)]
 
 mod support;
@@ -161,4 +161,48 @@ fn sigterm_keeps_the_work_and_restores_the_terminal() {
     let autosave = std::fs::read_to_string(dir.path().join("sessions/.ledger.toml.autosave"))
         .expect("autosaved");
     assert!(autosave.contains("name = \"Gateway\""), "{autosave}");
+}
+
+/// A closed terminal window: the program gets SIGHUP and its terminal reads end of file
+/// (crossterm then never returns from its event reader). The unsaved edit must reach the
+/// autosave and the program must end, not spin; reopening recovers the edit.
+#[test]
+fn a_hung_up_terminal_keeps_the_work_and_ends_the_program() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    new_session(dir.path());
+    let mut tui = Tui::spawn(
+        threatboard_bin(),
+        &["open", "sessions/ledger.toml"],
+        dir.path(),
+        (100, 30),
+        &[("USER", "tester")],
+    )
+    .expect("spawns");
+    step(&mut tui, "<esc>", "1/4 What are we building?");
+    step(&mut tui, "aLedger API<ret>", "Components (1)");
+    // At once, before the half-second autosave is due.
+    tui.hang_up();
+    let code = tui.wait_exit(Duration::from_secs(15));
+    // Which way it ends depends on what the program was doing when the terminal went: 0 when
+    // its loop saw the SIGHUP (as on SIGTERM), 2 when drawing failed first, 129 when the
+    // watchdog had to end it; never a crash (134, an abort) or a timeout (None).
+    assert!(
+        matches!(code, Some(0 | 2 | 129)),
+        "the program ends after the hang-up: {code:?}"
+    );
+    let autosave = dir.path().join("sessions/.ledger.toml.autosave");
+    let kept = std::fs::read_to_string(&autosave).expect("autosave written");
+    assert!(kept.contains("name = \"Ledger API\""), "{kept}");
+
+    let mut again = Tui::spawn(
+        threatboard_bin(),
+        &["open", "sessions/ledger.toml"],
+        dir.path(),
+        (100, 30),
+        &[("USER", "tester")],
+    )
+    .expect("spawns again");
+    step(&mut again, "", "Recover unsaved work?");
+    step(&mut again, "r", "recovered");
+    again.kill();
 }

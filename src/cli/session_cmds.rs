@@ -77,7 +77,9 @@ fn run_tui(launch: crate::tui::Launch<'_>, library_dirs: &[PathBuf]) -> ExitCode
     match crate::tui::run(launch, library_dirs) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("threatboard: terminal error: {e}");
+            // The terminal may be gone (hung up): a failed print must not panic.
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "threatboard: terminal error: {e}");
             ExitCode::from(EXIT_UNREADABLE)
         }
     }

@@ -95,6 +95,8 @@ pub struct SessionState {
     pub started: Instant,
     /// The revision last written to the autosave file, and when the next write is due.
     pub autosaved_revision: u64,
+    /// The revision whose text the crash handlers hold (see `crash::remember`).
+    pub crash_copy_revision: Option<u64>,
     pub autosave_due: Option<Instant>,
     /// The lock that tells other instances this file is open here.
     pub lock: Option<crate::store::autosave::SessionLock>,
@@ -155,6 +157,7 @@ impl SessionState {
             q3_mitigations_pane: false,
             started: Instant::now(),
             autosaved_revision: 0,
+            crash_copy_revision: None,
             autosave_due: None,
             lock: None,
             derived,
@@ -901,6 +904,11 @@ impl App {
             if s.autosaved_revision != s.history.revision() && s.autosave_due.is_none() {
                 // Within a second of any change; a burst of keys makes one write.
                 s.autosave_due = Some(Instant::now() + Duration::from_millis(500));
+            }
+            // The crash handlers (a panic, a hung-up terminal) need the very latest text: they
+            // run when the next autosave may never come.
+            if s.crash_copy_revision != Some(s.history.revision()) {
+                s.crash_copy_revision = Some(s.history.revision());
                 super::crash::remember(
                     &s.loaded.path,
                     s.history.is_dirty().then(|| store::to_toml(s.session())),

@@ -13,6 +13,13 @@ pub fn remember(path: &Path, text: Option<String>) {
     }
 }
 
+/// Writes the pending text, if any, to its autosave file; returns the session and autosave
+/// paths, or why the write failed.
+pub fn write_pending() -> Option<Result<(PathBuf, PathBuf), crate::store::StoreError>> {
+    let (path, text) = PENDING.lock().ok().and_then(|slot| slot.clone())?;
+    Some(crate::store::autosave::write_autosave(&path, &text).map(|saved| (path, saved)))
+}
+
 /// Installs a panic hook that writes the pending text to the autosave file and says where it
 /// is. Install before `ratatui::init`, whose own hook restores the terminal first and then
 /// calls this one, so the message lands on a normal screen.
@@ -20,18 +27,22 @@ pub fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         previous(info);
-        let pending = PENDING.lock().ok().and_then(|slot| slot.clone());
-        if let Some((path, text)) = pending {
-            match crate::store::autosave::write_autosave(&path, &text) {
-                Ok(saved) => eprintln!(
-                    "threatboard stopped on an internal error. Your unsaved work is in {}; reopen {} to recover it.",
-                    saved.display(),
-                    path.display()
-                ),
-                Err(e) => eprintln!(
-                    "threatboard stopped on an internal error, and the autosave failed: {e}"
-                ),
-            }
-        }
+        // `writeln!`, not `eprintln!`: with the terminal gone, printing fails, and a panic
+        // inside the panic hook aborts before anything else is kept.
+        use std::io::Write;
+        let mut stderr = std::io::stderr();
+        let _ = match write_pending() {
+            Some(Ok((path, saved))) => writeln!(
+                stderr,
+                "threatboard stopped on an internal error. Your unsaved work is in {}; reopen {} to recover it.",
+                saved.display(),
+                path.display()
+            ),
+            Some(Err(e)) => writeln!(
+                stderr,
+                "threatboard stopped on an internal error, and the autosave failed: {e}"
+            ),
+            None => Ok(()),
+        };
     }));
 }

@@ -19,6 +19,8 @@ use ratatui::crossterm::event::{
 use ratatui::crossterm::execute;
 use std::io;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Restores the terminal when dropped: on quit, on error and while unwinding from a panic
@@ -27,19 +29,36 @@ pub struct TerminalGuard;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        let _ = execute!(io::stdout(), DisableBracketedPaste);
-        ratatui::restore();
+        restore_terminal();
     }
 }
 
-/// Takes over the terminal the way the app runs in it: the panic hook that keeps unsaved work
-/// (installed before ratatui's, whose hook restores the terminal and then calls it), the
-/// alternate screen in raw mode, and bracketed paste. The guard gives the terminal back.
+/// Leaves raw mode, the alternate screen and bracketed paste, silently: unlike
+/// `ratatui::restore`, which prints its failure, and printing to the dead stderr of a hung-up
+/// terminal panics (a panic in a panic hook or a drop aborts).
+fn restore_terminal() -> bool {
+    let paste = execute!(io::stdout(), DisableBracketedPaste).is_ok();
+    paste & ratatui::try_restore().is_ok()
+}
+
+/// Takes over the terminal the way the app runs in it: raw mode, the alternate screen and
+/// bracketed paste, with a panic hook that first gives the terminal back, then lets the
+/// message print and the unsaved work be kept (`crash`). The guard gives the terminal back.
 pub fn init_terminal() -> io::Result<(ratatui::DefaultTerminal, TerminalGuard)> {
     crash::install_panic_hook();
-    let terminal = ratatui::init();
+    let keep_work = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        keep_work(info);
+    }));
+    ratatui::crossterm::terminal::enable_raw_mode()?;
     let guard = TerminalGuard;
-    execute!(io::stdout(), EnableBracketedPaste)?;
+    execute!(
+        io::stdout(),
+        ratatui::crossterm::terminal::EnterAlternateScreen,
+        EnableBracketedPaste
+    )?;
+    let terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(io::stdout()))?;
     Ok((terminal, guard))
 }
 
@@ -83,18 +102,37 @@ pub fn run(launch: Launch<'_>, library_dirs: &[std::path::PathBuf]) -> io::Resul
     }
     let (mut terminal, _guard) = init_terminal()?;
     let stop = stop_signals();
+    let finished = Arc::new(AtomicBool::new(false));
+    spawn_stop_watchdog(Arc::clone(&stop), Arc::clone(&finished), STOP_GRACE);
+    let result = event_loop(&mut app, &mut terminal, &stop);
+    // On quit, a signal, or a terminal error alike: keep the work.
+    app.flush_autosave();
+    finished.store(true, Ordering::SeqCst);
+    if !restore_terminal() {
+        // The terminal is gone (hung up). Dropping `terminal` would try to show the cursor and
+        // print the failure to that terminal, which panics; there is nothing left to restore.
+        std::mem::forget(terminal);
+    }
+    result
+}
+
+fn event_loop(
+    app: &mut App,
+    terminal: &mut ratatui::DefaultTerminal,
+    stop: &AtomicBool,
+) -> io::Result<()> {
     let mut last_second = u64::MAX;
     let mut dirty = true;
     while !app.quit {
-        if stop.load(std::sync::atomic::Ordering::Relaxed) {
-            // SIGTERM or SIGHUP (a closed terminal): keep the work, restore the terminal, go.
-            app.flush_autosave();
+        if stop.load(Ordering::Relaxed) {
+            // SIGTERM or SIGHUP (a closed terminal): the caller keeps the work; the guard
+            // restores the terminal.
             break;
         }
         app.tick(std::time::Instant::now());
         let second = app.clock().map_or(0, |(elapsed, _)| elapsed.as_secs());
         if dirty || second != last_second {
-            terminal.draw(|frame| view::draw(&app, frame))?;
+            terminal.draw(|frame| view::draw(app, frame))?;
             last_second = second;
             dirty = false;
         }
@@ -107,19 +145,105 @@ pub fn run(launch: Launch<'_>, library_dirs: &[std::path::PathBuf]) -> io::Resul
             dirty = true;
         }
     }
-    app.flush_autosave();
     Ok(())
 }
 
+/// How long the event loop has to act on SIGTERM or SIGHUP before the watchdog does.
+const STOP_GRACE: Duration = Duration::from_secs(2);
+
+/// Exit status when the watchdog ends the program: 128 + SIGHUP, as a shell reports a process
+/// the closed terminal took down.
+const EXIT_HUNG_UP: i32 = 129;
+
 /// A flag raised by SIGTERM and SIGHUP.
-fn stop_signals() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
-    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+fn stop_signals() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
     #[cfg(unix)]
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
-        let _ = signal_hook::flag::register(signal, std::sync::Arc::clone(&flag));
+        let _ = signal_hook::flag::register(signal, Arc::clone(&flag));
     }
     flag
 }
 
+/// When the terminal goes away (a closed window, a dropped SSH connection), crossterm's event
+/// reader keeps reading end-of-file and never returns, so the event loop cannot see the SIGHUP.
+/// This thread waits for the stop flag; if the loop has not finished `grace` later, it writes
+/// the unsaved work to the autosave file itself and ends the process (the lock file it leaves
+/// names a dead process, which the next open takes over).
+fn spawn_stop_watchdog(stop: Arc<AtomicBool>, finished: Arc<AtomicBool>, grace: Duration) {
+    let spawned = std::thread::Builder::new()
+        .name("stop-watchdog".into())
+        .spawn(move || {
+            if stuck_after_stop(&stop, &finished, grace) {
+                let _ = crash::write_pending();
+                std::process::exit(EXIT_HUNG_UP);
+            }
+        });
+    // Without the thread the app still runs; only a hung-up terminal would leave it spinning.
+    drop(spawned);
+}
+
+/// Waits until the loop finishes (`false`) or the stop flag has been up for `grace` without
+/// the loop finishing (`true`).
+fn stuck_after_stop(stop: &AtomicBool, finished: &AtomicBool, grace: Duration) -> bool {
+    const POLL: Duration = Duration::from_millis(50);
+    loop {
+        if finished.load(Ordering::SeqCst) {
+            return false;
+        }
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        std::thread::sleep(POLL);
+    }
+    let deadline = std::time::Instant::now() + grace;
+    while std::time::Instant::now() < deadline {
+        if finished.load(Ordering::SeqCst) {
+            return false;
+        }
+        std::thread::sleep(POLL);
+    }
+    !finished.load(Ordering::SeqCst)
+}
+
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod watchdog_tests {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    fn a_loop_that_finishes_in_time_is_left_alone() {
+        let stop = Arc::new(AtomicBool::new(true));
+        let finished = Arc::new(AtomicBool::new(false));
+        let done = Arc::clone(&finished);
+        let main = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            done.store(true, Ordering::SeqCst);
+        });
+        assert!(!stuck_after_stop(&stop, &finished, Duration::from_secs(5)));
+        main.join().expect("joins");
+    }
+
+    #[test]
+    fn a_loop_that_never_finishes_is_stuck_after_the_grace_period() {
+        let stop = AtomicBool::new(true);
+        let finished = AtomicBool::new(false);
+        let start = Instant::now();
+        assert!(stuck_after_stop(
+            &stop,
+            &finished,
+            Duration::from_millis(200)
+        ));
+        assert!(start.elapsed() >= Duration::from_millis(200));
+    }
+
+    #[test]
+    fn without_a_stop_signal_it_waits_for_the_loop() {
+        let stop = AtomicBool::new(false);
+        let finished = AtomicBool::new(true);
+        assert!(!stuck_after_stop(&stop, &finished, Duration::ZERO));
+    }
+}

@@ -99,7 +99,8 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
 pub struct Tui {
     program: String,
     child: Box<std::process::Child>,
-    master: Box<dyn MasterPty + Send>,
+    /// `None` once [`Tui::hang_up`] closed it.
+    master: Option<Box<dyn MasterPty + Send>>,
     writer: Arc<Mutex<Box<dyn Write + Send>>>,
     shared: Arc<Mutex<Shared>>,
     reader: Option<JoinHandle<()>>,
@@ -113,6 +114,9 @@ struct Shared {
     last_output: Instant,
     /// The reader saw end of output: every process holding the pty's slave side is gone.
     eof: bool,
+    /// Set by [`Tui::hang_up`]: the reader closes its copy of the master side after its next
+    /// read, which leaves the terminal with no master at all.
+    hang_up: bool,
 }
 
 /// vt100 callbacks: tracks the window title and collects replies to terminal queries.
@@ -269,6 +273,7 @@ impl Tui {
             raw: Vec::new(),
             last_output: Instant::now(),
             eof: false,
+            hang_up: false,
         }));
         let reader = {
             let shared = Arc::clone(&shared);
@@ -289,7 +294,7 @@ impl Tui {
         Ok(Tui {
             program,
             child,
-            master,
+            master: Some(master),
             writer,
             shared,
             reader: Some(reader),
@@ -442,9 +447,22 @@ impl Tui {
             pixel_width: 0,
             pixel_height: 0,
         };
-        if let Err(e) = self.master.resize(size) {
+        let Some(master) = &self.master else {
+            panic!("resizing {}'s pty after hanging up", self.program);
+        };
+        if let Err(e) = master.resize(size) {
             panic!("resizing {}'s pty to {cols}x{rows}: {e}", self.program);
         }
+    }
+
+    /// Closes the terminal as a closed window or a dropped SSH connection does: the program
+    /// gets SIGHUP and its terminal reads end of file. The last master descriptor (the
+    /// reader's) closes after the program's next output, so a program that draws a clock is
+    /// hung up within a second or so.
+    pub fn hang_up(&mut self) {
+        lock(&self.shared).hang_up = true;
+        self.master = None;
+        *lock(&self.writer) = Box::new(std::io::sink());
     }
 
     /// Waits for the program to exit and for its remaining output to be read; returns its exit
@@ -545,13 +563,19 @@ fn read_loop(
             // Linux reports EIO once every process has closed the slave side.
             Err(_) => break,
         };
-        let replies = {
+        let (replies, hang_up) = {
             let mut shared = lock(shared);
             shared.raw.extend_from_slice(&buf[..n]);
             shared.parser.process(&buf[..n]);
             shared.last_output = Instant::now();
-            std::mem::take(&mut shared.parser.callbacks_mut().replies)
+            let replies = std::mem::take(&mut shared.parser.callbacks_mut().replies);
+            (replies, shared.hang_up)
         };
+        if hang_up {
+            // Dropping the reader closes the last master descriptor: the kernel hangs up the
+            // terminal, sending SIGHUP to the program, whose reads then see end of file.
+            break;
+        }
         if !replies.is_empty() {
             let mut writer = lock(writer);
             // The program may be gone already; nobody is left to read the reply then.
