@@ -4,6 +4,7 @@
 use crate::analysis::{Analysis, Finding, Rule, Severity};
 use crate::model::text::escape_control;
 use crate::store::{LineCol, Positions};
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -127,59 +128,144 @@ pub fn text(files: &[CheckedFile], threshold: Severity) -> String {
     out
 }
 
-fn finding_json(file: &CheckedFile, f: &Finding, threshold: Severity) -> Value {
+// The JSON document as borrowed, typed records: building it as `serde_json::Value` trees cost
+// about 20 ms on a 1,000-component model. Fields are in alphabetical order, the order the
+// document has always had (serde_json's default map sorts its keys).
+
+#[derive(Serialize)]
+struct CheckJson<'a> {
+    fail_on: &'static str,
+    files: Vec<FileJson<'a>>,
+    passed: bool,
+    tool: ToolJson,
+    version: u32,
+}
+
+#[derive(Serialize)]
+struct ToolJson {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct FileJson<'a> {
+    attack_paths: Value,
+    coverage: CoverageJson,
+    findings: Vec<FindingJson<'a>>,
+    passed: bool,
+    path: String,
+    problems: Vec<ProblemJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct CoverageJson {
+    applicable: usize,
+    covered: usize,
+    gaps: Vec<GapJson>,
+    percent: f64,
+}
+
+#[derive(Serialize)]
+struct GapJson {
+    element: String,
+    kind: &'static str,
+    missing: String,
+}
+
+#[derive(Serialize)]
+struct ProblemJson<'a> {
+    column: usize,
+    line: usize,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct FindingJson<'a> {
+    accepted_by_threat: &'a Option<String>,
+    blocking: bool,
+    column: usize,
+    element: &'a str,
+    fix: &'a str,
+    key: String,
+    line: usize,
+    message: &'a str,
+    name: &'static str,
+    rule: &'static str,
+    severity: &'static str,
+}
+
+fn finding_json<'a>(file: &CheckedFile, f: &'a Finding, threshold: Severity) -> FindingJson<'a> {
     let at = file.position(f);
-    json!({
-        "key": f.key(),
-        "rule": f.rule.id(),
-        "name": f.rule.name(),
-        "severity": f.severity.as_str(),
-        "element": f.element,
-        "line": at.line,
-        "column": at.col,
-        "message": f.message,
-        "fix": f.fix,
-        "accepted_by_threat": f.accepted_by_threat,
-        "blocking": f.severity >= threshold && !f.is_accepted(),
-    })
+    FindingJson {
+        accepted_by_threat: &f.accepted_by_threat,
+        blocking: f.severity >= threshold && !f.is_accepted(),
+        column: at.col,
+        element: &f.element,
+        fix: &f.fix,
+        key: f.key(),
+        line: at.line,
+        message: &f.message,
+        name: f.rule.name(),
+        rule: f.rule.id(),
+        severity: f.severity.as_str(),
+    }
 }
 
 /// A stable JSON document: keys in a fixed order, arrays in the analysis's deterministic order.
 pub fn json(files: &[CheckedFile], threshold: Severity) -> String {
-    let files_json: Vec<Value> = files
+    let files_json: Vec<FileJson> = files
         .iter()
         .map(|file| {
             let a = &file.analysis;
             // One entry per element with its uncovered letters: compact on large models.
-            let gaps: Vec<Value> = a
+            let gaps = a
                 .coverage
                 .elements
                 .iter()
                 .filter(|e| !e.gaps().is_empty())
-                .map(|e| json!({"element": e.id, "kind": e.kind.as_str(), "missing": e.gaps().to_string()}))
+                .map(|e| GapJson {
+                    element: e.id.to_string(),
+                    kind: e.kind.as_str(),
+                    missing: e.gaps().to_string(),
+                })
                 .collect();
-            json!({
-                "path": file.path.display().to_string(),
-                "passed": file.passes(threshold),
-                "problems": file.problems.iter().map(|(at, p)| json!({"line": at.line, "column": at.col, "message": p})).collect::<Vec<_>>(),
-                "findings": a.findings.iter().map(|f| finding_json(file, f, threshold)).collect::<Vec<_>>(),
-                "coverage": {
-                    "percent": (a.coverage.percent() * 10.0).round() / 10.0,
-                    "covered": a.coverage.covered_pairs(),
-                    "applicable": a.coverage.applicable_pairs(),
-                    "gaps": gaps,
+            FileJson {
+                attack_paths: serde_json::to_value(&a.attack_paths).unwrap_or_default(),
+                coverage: CoverageJson {
+                    applicable: a.coverage.applicable_pairs(),
+                    covered: a.coverage.covered_pairs(),
+                    gaps,
+                    percent: (a.coverage.percent() * 10.0).round() / 10.0,
                 },
-                "attack_paths": a.attack_paths,
-            })
+                findings: a
+                    .findings
+                    .iter()
+                    .map(|f| finding_json(file, f, threshold))
+                    .collect(),
+                passed: file.passes(threshold),
+                path: file.path.display().to_string(),
+                problems: file
+                    .problems
+                    .iter()
+                    .map(|(at, p)| ProblemJson {
+                        column: at.col,
+                        line: at.line,
+                        message: p,
+                    })
+                    .collect(),
+            }
         })
         .collect();
-    let doc = json!({
-        "version": CHECK_JSON_VERSION,
-        "tool": {"name": "threatboard", "version": env!("CARGO_PKG_VERSION")},
-        "fail_on": threshold.as_str(),
-        "passed": files.iter().all(|f| f.passes(threshold)),
-        "files": files_json,
-    });
+    let doc = CheckJson {
+        fail_on: threshold.as_str(),
+        files: files_json,
+        passed: files.iter().all(|f| f.passes(threshold)),
+        tool: ToolJson {
+            name: "threatboard",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        version: CHECK_JSON_VERSION,
+    };
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');
     text
