@@ -911,7 +911,7 @@ impl App {
                 s.crash_copy_revision = Some(s.history.revision());
                 super::crash::remember(
                     &s.loaded.path,
-                    s.history.is_dirty().then(|| store::to_toml(s.session())),
+                    s.history.is_dirty().then(|| s.session().clone()),
                 );
             }
         }
