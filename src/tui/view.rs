@@ -6,6 +6,7 @@ use super::keymap;
 use super::screens::build::Section;
 use super::screens::{browse, build, respond, threats};
 use super::widgets::key_hints;
+use super::widgets::text::{fit, fit_line, width};
 use crate::model::text::escape_control;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -254,12 +255,18 @@ fn draw_header(app: &App, s: &SessionState, frame: &mut Frame, area: Rect) {
         format!(" {}/4 {}", s.question + 1, QUESTIONS[s.question].1),
         t.title(),
     ));
-    frame.render_widget(Paragraph::new(vec![line1, Line::from(line2)]), area);
+    let width = usize::from(area.width);
+    frame.render_widget(
+        Paragraph::new(vec![
+            fit_line(line1, width),
+            fit_line(Line::from(line2), width),
+        ]),
+        area,
+    );
 }
 
 fn draw_start(app: &App, start: &super::app::StartState, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
-    use super::diagram::{fit, width};
     let mut lines = Vec::new();
     // The title column is as wide as the longest title, within reason, so the dates line up and
     // a long title ends in an ellipsis instead of running into them.
@@ -448,19 +455,15 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 
 fn draw_dialog(app: &App, frame: &mut Frame, area: Rect, title: &str, lines: &[&str]) {
     // Tall enough for the lines as they wrap in this width, so no choice is cut off.
-    let width = area.width.min(64);
-    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let popup_width = area.width.min(64);
+    let inner = usize::from(popup_width.saturating_sub(2)).max(1);
     let rows: usize = lines
         .iter()
-        .map(|l| {
-            super::diagram::width(&escape_control(l))
-                .div_ceil(inner)
-                .max(1)
-        })
+        .map(|l| width(&escape_control(l)).div_ceil(inner).max(1))
         .sum();
     let popup = centered(
         area,
-        width,
+        popup_width,
         u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2),
     );
     frame.render_widget(Clear, popup);
@@ -548,10 +551,13 @@ fn draw_threats(app: &App, s: &SessionState, frame: &mut Frame, area: Rect) {
                 t.dim(),
             ),
             Span::styled(
-                format!(
-                    "{}{}",
-                    if row.crossing { "! " } else { "" },
-                    escape_control(&row.title)
+                fit(
+                    &format!(
+                        "{}{}",
+                        if row.crossing { "! " } else { "" },
+                        escape_control(&row.title)
+                    ),
+                    usize::from(left.width.saturating_sub(2 + 18)),
                 ),
                 style,
             ),
@@ -586,7 +592,7 @@ fn draw_threats(app: &App, s: &SessionState, frame: &mut Frame, area: Rect) {
             right.width
         };
         right_lines.push(Line::from(Span::styled(
-            super::diagram::fit(
+            fit(
                 &format!(
                     "{} {} ({})",
                     row.kind.as_str(),
@@ -739,6 +745,7 @@ fn draw_respond(app: &App, s: &SessionState, frame: &mut Frame, area: Rect) {
                 .threats
                 .get(ti)
                 .map(|th| respond::threat_line(th, i == selected && !s.q3_mitigations_pane, t))
+                .map(|line| fit_line(line, usize::from(left.width)))
         })
         .collect();
     if lines.is_empty() {

@@ -10,7 +10,7 @@
 //! the top border, component kinds carry a marker (`[P]`, `[D]`, `[E]`), and a flow that crosses
 //! a trust boundary is drawn with heavy lines and its number followed by `!`.
 //!
-//! All text from the session goes through [`sanitize`]: control characters and escape sequences
+//! All text from the session goes through `sanitize`: control characters and escape sequences
 //! are made visible, and every string is measured in terminal cells and cut with an ellipsis to
 //! fit its box, so a name cannot move the cursor or push a border out of place.
 
@@ -20,149 +20,9 @@ mod render;
 pub use layout::{CrossingFlow, DiagramLayout};
 pub use render::{CrossingList, DiagramView};
 
-use crate::model::text::escape_control;
-use ratatui::buffer::CellWidth;
-use unicode_width::UnicodeWidthChar;
-
-/// Makes text from a session safe to place cell by cell.
-///
-/// Control characters and direction overrides become visible escapes (`escape_control`). Zero-
-/// width joiners, emoji variation selectors and skin-tone modifiers are dropped: terminals
-/// disagree about how wide the sequences they build are, and a sequence drawn wider or narrower
-/// than measured would shift every border after it on the row. A combining mark with nothing to
-/// combine with gets a dotted circle to sit on, so no cell ever holds a zero-width symbol.
-pub(crate) fn sanitize(text: &str) -> String {
-    let escaped = escape_control(text);
-    let mut out = String::with_capacity(escaped.len());
-    let mut has_base = false;
-    for c in escaped.chars() {
-        match c {
-            '\u{200d}' | '\u{fe0e}' | '\u{fe0f}' | '\u{1f3fb}'..='\u{1f3ff}' => {}
-            // Line and paragraph separators may be taken as line breaks.
-            '\u{2028}' | '\u{2029}' => {
-                out.push_str(&format!("\\u{{{:x}}}", c as u32));
-                has_base = true;
-            }
-            c if is_combining(c) => {
-                if !has_base {
-                    out.push('\u{25cc}');
-                    has_base = true;
-                }
-                out.push(c);
-            }
-            c => {
-                out.push(c);
-                has_base = true;
-            }
-        }
-    }
-    out
-}
-
-/// Zero-width characters that attach to the character before them. The halfwidth katakana
-/// sound marks are reported as zero-width but take a cell of their own in terminals (ratatui
-/// counts them that way too).
-fn is_combining(c: char) -> bool {
-    !matches!(c, '\u{ff9e}' | '\u{ff9f}') && c.width() == Some(0)
-}
-
-/// The terminal cells of sanitized text: each a base character with the combining marks that
-/// follow it, and its width as ratatui's buffer counts it (unicode-width underneath), so the
-/// layout and the buffer agree on where every following cell goes.
-pub(crate) fn cells(text: &str) -> Cells<'_> {
-    Cells { rest: text }
-}
-
-pub(crate) struct Cells<'a> {
-    rest: &'a str,
-}
-
-impl<'a> Iterator for Cells<'a> {
-    type Item = (&'a str, usize);
-
-    fn next(&mut self) -> Option<(&'a str, usize)> {
-        let mut chars = self.rest.char_indices();
-        chars.next()?;
-        let end = chars
-            .find(|&(_, c)| !is_combining(c))
-            .map_or(self.rest.len(), |(i, _)| i);
-        let (cell, rest) = self.rest.split_at(end);
-        self.rest = rest;
-        Some((cell, usize::from(cell.cell_width()).max(1)))
-    }
-}
-
-/// Width of sanitized text in terminal cells.
-pub(crate) fn width(text: &str) -> usize {
-    cells(text).map(|(_, w)| w).sum()
-}
-
-/// Sanitized text cut to at most `max` cells, ending in `…` when something was cut.
-pub(crate) fn fit(text: &str, max: usize) -> String {
-    if width(text) <= max {
-        return text.to_string();
-    }
-    if max == 0 {
-        return String::new();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for (cell, w) in cells(text) {
-        if used + w > max - 1 {
-            break;
-        }
-        out.push_str(cell);
-        used += w;
-    }
-    out.push('…');
-    out
-}
-
-/// Word-wraps sanitized text into at most `max_lines` lines: the first `first` cells wide, the
-/// others `rest` wide. Words longer than a line are broken; what does not fit on the last line
-/// is cut with an ellipsis.
-pub(crate) fn wrap(text: &str, first: usize, rest: usize, max_lines: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut remaining = text.trim();
-    while !remaining.is_empty() && max_lines > 0 {
-        let cap = if lines.is_empty() { first } else { rest };
-        if lines.len() + 1 == max_lines || width(remaining) <= cap {
-            lines.push(fit(remaining, cap));
-            break;
-        }
-        let mut used = 0;
-        let mut end = 0;
-        let mut last_space = None;
-        let mut broke_at_space = false;
-        for (cell, w) in cells(remaining) {
-            if used + w > cap {
-                broke_at_space = cell == " ";
-                break;
-            }
-            if cell == " " {
-                last_space = Some(end);
-            }
-            used += w;
-            end += cell.len();
-        }
-        let cut = match last_space {
-            _ if broke_at_space => end,
-            Some(space) if space > 0 => space,
-            _ => end,
-        };
-        if cut == 0 {
-            // Not even one cell fits: show that something is there.
-            lines.push(fit(remaining, cap));
-            break;
-        }
-        lines.push(remaining[..cut].trim_end().to_string());
-        remaining = remaining[cut..].trim_start();
-    }
-    if lines.is_empty() {
-        lines.push(String::new());
-    }
-    lines
-}
+// The text-fitting helpers are shared with the other screens; the diagram's modules reach
+// them through here.
+pub(crate) use crate::tui::widgets::text::{cells, fit, sanitize, width, wrap};
 
 #[cfg(test)]
 mod tests;

@@ -7,9 +7,9 @@ use crate::model::{
     Asset, AssetId, Boundary, BoundaryId, Classification, Component, ComponentKind, ElementId,
     Flow, Location, Problem, Session, StrideSet, Table, id_syntax_problem, slugify,
 };
-use crate::tui::diagram::fit;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::form::{Choice, Field, Form};
+use crate::tui::widgets::text::fit;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};

@@ -1,6 +1,7 @@
 //! Widgets shared by the screens.
 
 pub mod form;
+pub mod text;
 pub mod text_input;
 
 use crate::tui::theme::Theme;
