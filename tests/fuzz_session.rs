@@ -11,6 +11,7 @@ mod support;
 use proptest::prelude::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use threatboard::analysis::{FindingOptions, analyze};
 use threatboard::model::validate;
 use threatboard::store;
@@ -120,8 +121,13 @@ proptest! {
         expected.sort_tables();
         prop_assert_eq!(&again, &expected);
         let _ = DiagramLayout::compute(&session);
-        let app = App::open(store::LoadedSession::unsaved(session, "fuzz.toml"), Theme::plain(), today);
+        let mut app = App::open(store::LoadedSession::unsaved(session, "fuzz.toml"), Theme::plain(), today);
         let mut terminal = Terminal::new(TestBackend::new(80, 24)).map_err(|e| TestCaseError::fail(e.to_string()))?;
         terminal.draw(|f| view::draw(&app, f)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        // Every question's screen, and the diagram, drawn from the mutated session.
+        for key in [KeyCode::Esc, KeyCode::Char('l'), KeyCode::Char('l'), KeyCode::Char('2'), KeyCode::Char('3'), KeyCode::Char('4')] {
+            app.handle_key(KeyEvent::new(key, KeyModifiers::NONE));
+            terminal.draw(|f| view::draw(&app, f)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        }
     }
 }
