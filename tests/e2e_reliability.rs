@@ -17,6 +17,18 @@ fn new_session(dir: &std::path::Path) {
     assert_eq!(out.status.code(), Some(0));
 }
 
+/// The app on sessions/ledger.toml in a pseudo-terminal of `size`.
+fn open_ledger(dir: &std::path::Path, size: (u16, u16)) -> Tui {
+    Tui::spawn(
+        threatboard_bin(),
+        &["open", "sessions/ledger.toml"],
+        dir,
+        size,
+        &[("USER", "tester")],
+    )
+    .expect("spawns threatboard")
+}
+
 /// Waits until the autosave holds `needle` (it is written within a second of a change).
 fn wait_autosave(path: &std::path::Path, needle: &str) -> String {
     let deadline = std::time::Instant::now() + DEFAULT_TIMEOUT;
@@ -33,14 +45,7 @@ fn wait_autosave(path: &std::path::Path, needle: &str) -> String {
 fn a_killed_session_is_recovered_on_reopen() {
     let dir = tempfile::tempdir().expect("temp dir");
     new_session(dir.path());
-    let mut tui = Tui::spawn(
-        threatboard_bin(),
-        &["open", "sessions/ledger.toml"],
-        dir.path(),
-        (120, 40),
-        &[],
-    )
-    .expect("spawns");
+    let mut tui = open_ledger(dir.path(), (120, 40));
     tui.wait_for("Start today's run", DEFAULT_TIMEOUT)
         .expect("opens");
     step(&mut tui, "<tab><C-u>Dana<ret>", "run recorded");
@@ -70,14 +75,7 @@ fn a_killed_session_is_recovered_on_reopen() {
     assert!(!file.contains("Ledger API"));
 
     // Reopening (the stale lock of the killed process is taken over) offers the recovery.
-    let mut again = Tui::spawn(
-        threatboard_bin(),
-        &["open", "sessions/ledger.toml"],
-        dir.path(),
-        (120, 40),
-        &[],
-    )
-    .expect("spawns");
+    let mut again = open_ledger(dir.path(), (120, 40));
     let screen = again
         .wait_for("Recover unsaved work?", DEFAULT_TIMEOUT)
         .expect("offers recovery");
@@ -107,25 +105,11 @@ fn a_killed_session_is_recovered_on_reopen() {
 fn a_second_instance_is_told_the_file_is_open() {
     let dir = tempfile::tempdir().expect("temp dir");
     new_session(dir.path());
-    let mut first = Tui::spawn(
-        threatboard_bin(),
-        &["open", "sessions/ledger.toml"],
-        dir.path(),
-        (100, 30),
-        &[],
-    )
-    .expect("spawns");
+    let mut first = open_ledger(dir.path(), (100, 30));
     first
         .wait_for("Start today's run", DEFAULT_TIMEOUT)
         .expect("opens");
-    let mut second = Tui::spawn(
-        threatboard_bin(),
-        &["open", "sessions/ledger.toml"],
-        dir.path(),
-        (100, 30),
-        &[],
-    )
-    .expect("spawns");
+    let mut second = open_ledger(dir.path(), (100, 30));
     assert_eq!(second.wait_exit(DEFAULT_TIMEOUT), Some(2));
     let screen = second.screen();
     assert!(screen.contains("open elsewhere (process"), "{screen}");
@@ -137,14 +121,7 @@ fn a_second_instance_is_told_the_file_is_open() {
 fn sigterm_keeps_the_work_and_restores_the_terminal() {
     let dir = tempfile::tempdir().expect("temp dir");
     new_session(dir.path());
-    let mut tui = Tui::spawn(
-        threatboard_bin(),
-        &["open", "sessions/ledger.toml"],
-        dir.path(),
-        (100, 30),
-        &[],
-    )
-    .expect("spawns");
+    let mut tui = open_ledger(dir.path(), (100, 30));
     tui.wait_for("Start today's run", DEFAULT_TIMEOUT)
         .expect("opens");
     step(&mut tui, "<esc>aGateway<ret>", "component added");
@@ -170,14 +147,7 @@ fn sigterm_keeps_the_work_and_restores_the_terminal() {
 fn a_hung_up_terminal_keeps_the_work_and_ends_the_program() {
     let dir = tempfile::tempdir().expect("temp dir");
     new_session(dir.path());
-    let mut tui = Tui::spawn(
-        threatboard_bin(),
-        &["open", "sessions/ledger.toml"],
-        dir.path(),
-        (100, 30),
-        &[("USER", "tester")],
-    )
-    .expect("spawns");
+    let mut tui = open_ledger(dir.path(), (100, 30));
     step(&mut tui, "<esc>", "1/4 What are we building?");
     step(&mut tui, "aLedger API<ret>", "Components (1)");
     // At once, before the half-second autosave is due.
@@ -194,14 +164,7 @@ fn a_hung_up_terminal_keeps_the_work_and_ends_the_program() {
     let kept = std::fs::read_to_string(&autosave).expect("autosave written");
     assert!(kept.contains("name = \"Ledger API\""), "{kept}");
 
-    let mut again = Tui::spawn(
-        threatboard_bin(),
-        &["open", "sessions/ledger.toml"],
-        dir.path(),
-        (100, 30),
-        &[("USER", "tester")],
-    )
-    .expect("spawns again");
+    let mut again = open_ledger(dir.path(), (100, 30));
     step(&mut again, "", "Recover unsaved work?");
     step(&mut again, "r", "recovered");
     again.kill();
