@@ -1,5 +1,5 @@
-//! The facilitator's screen on a large model: one frame of question 1 and of the diagram, and
-//! the time from a key press to the next frame. Target (issue 4): a frame under 5 ms for a
+//! The facilitator's screen on a large model: one frame of each question and of the diagram,
+//! and the time from a key press to the next frame. Target (issue 4): a frame under 5 ms for a
 //! session of 1,000 components and 5,000 flows.
 //!
 //! Run with `cargo bench --bench tui`.
@@ -47,6 +47,18 @@ fn frame_question1_diagram(bencher: divan::Bencher) {
     let mut app = app(1000);
     app.handle_key(key(KeyCode::Right));
     app.handle_key(key(KeyCode::Right));
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    bencher.bench_local(|| {
+        terminal.draw(|f| view::draw(&app, f)).expect("draws");
+    });
+}
+
+/// One frame of each of questions 2, 3 and 4: the element list with its STRIDE marks, the
+/// threats by risk with their mitigations, and the review.
+#[divan::bench(args = ['2', '3', '4'], sample_count = 30)]
+fn frame_question(bencher: divan::Bencher, question: char) {
+    let mut app = app(1000);
+    app.handle_key(key(KeyCode::Char(question)));
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
     bencher.bench_local(|| {
         terminal.draw(|f| view::draw(&app, f)).expect("draws");

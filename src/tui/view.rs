@@ -522,16 +522,11 @@ fn draw_threats(app: &App, s: &SessionState, frame: &mut Frame, area: Rect) {
     };
     let rows = &s.derived.elements;
     let selected = s.q2_element.min(rows.len().saturating_sub(1));
+    // Only the rows in view are built: a large model has thousands.
+    let height = left.height.saturating_sub(1) as usize;
+    let scroll = selected.saturating_sub(height.saturating_sub(1));
     let mut lines = Vec::new();
-    for (i, row) in rows.iter().enumerate() {
-        let covered = threats::covered(session, &row.id);
-        let na = match row.kind {
-            crate::model::ElementKind::Flow => {
-                session.flow(&row.id).map(|f| f.not_applicable.clone())
-            }
-            _ => session.component(&row.id).map(|c| c.not_applicable.clone()),
-        }
-        .unwrap_or_default();
+    for (i, row) in rows.iter().enumerate().skip(scroll).take(height) {
         let is_sel = i == selected;
         let style = if is_sel && !s.q2_threats_pane {
             t.selected()
@@ -546,7 +541,7 @@ fn draw_threats(app: &App, s: &SessionState, frame: &mut Frame, area: Rect) {
             Span::styled(
                 format!(
                     "{:<17} ",
-                    threats::stride_marks(&row.applicable, &covered, &na)
+                    threats::stride_marks(&row.applicable, &row.covered, &row.not_applicable)
                 ),
                 t.dim(),
             ),
@@ -569,10 +564,8 @@ fn draw_threats(app: &App, s: &SessionState, frame: &mut Frame, area: Rect) {
             t.dim(),
         )));
     }
-    let height = left.height.saturating_sub(1) as usize;
-    let scroll = selected.saturating_sub(height.saturating_sub(1)) as u16;
     frame.render_widget(
-        Paragraph::new(lines).scroll((scroll, 0)).block(
+        Paragraph::new(lines).block(
             Block::default()
                 .borders(Borders::TOP)
                 .border_style(t.border())

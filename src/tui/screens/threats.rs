@@ -13,6 +13,7 @@ use crate::tui::theme::Theme;
 use crate::tui::widgets::form::{Field, Form};
 use crate::tui::widgets::text_input::TextInput;
 use ratatui::text::{Line, Span};
+use std::collections::HashMap;
 
 /// An element as question 2 lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,43 +23,71 @@ pub struct ElementRow {
     pub title: String,
     pub crossing: bool,
     pub applicable: StrideSet,
+    /// Letters named by reviewed threats on the element (see [`covered`]).
+    pub covered: StrideSet,
+    /// Letters the team marked not applicable to it.
+    pub not_applicable: StrideSet,
+    /// A threat on it waits for review (a re-run flagged it).
+    pub needs_review: bool,
 }
 
 /// Flows that cross a boundary first (they get all six categories), then components, then the
 /// other flows: the order a facilitator walks them.
 pub fn elements(s: &Session) -> Vec<ElementRow> {
     let graph = ModelGraph::new(s);
+    // One pass over the threats instead of one per element: large models have thousands of both.
+    let mut by_target: HashMap<&str, (StrideSet, bool)> = HashMap::new();
+    for t in &s.threats {
+        let entry = by_target
+            .entry(t.target.as_str())
+            .or_insert_with(|| (StrideSet::empty(), false));
+        if t.status == ThreatStatus::NeedsReview {
+            entry.1 = true;
+        } else {
+            entry.0 = entry.0.union(&t.stride);
+        }
+    }
+    let threat_state = |id: &str| {
+        by_target
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| (StrideSet::empty(), false))
+    };
     let mut rows = Vec::new();
     for (i, f) in s.flows.iter().enumerate() {
+        let (covered, needs_review) = threat_state(f.id.as_str());
         rows.push(ElementRow {
             id: f.id.to_string(),
             kind: ElementKind::Flow,
             title: format!("{} → {}: {}", f.from, f.to, f.label),
             crossing: graph.crosses_boundary(i),
             applicable: flow_applicable(&graph, i),
+            covered,
+            not_applicable: f.not_applicable.clone(),
+            needs_review,
         });
     }
     for c in &s.components {
+        let (covered, needs_review) = threat_state(c.id.as_str());
         rows.push(ElementRow {
             id: c.id.to_string(),
             kind: c.kind.into(),
             title: c.name.clone(),
             crossing: false,
             applicable: component_applicable(c),
+            covered,
+            not_applicable: c.not_applicable.clone(),
+            needs_review,
         });
     }
     // Elements with threats to review come first (a re-run starts there), then crossing flows.
-    let needs_review = |id: &str| {
-        s.threats_on(id)
-            .any(|t| t.status == ThreatStatus::NeedsReview)
-    };
     rows.sort_by_key(|r| {
         let order = match (r.crossing, r.kind) {
             (true, _) => 0,
             (false, ElementKind::Flow) => 2,
             _ => 1,
         };
-        (!needs_review(&r.id), order)
+        (!r.needs_review, order)
     });
     rows
 }
