@@ -50,6 +50,14 @@ fn screen(app: &App, width: u16, height: u16) -> String {
         .join("\n")
 }
 
+/// The status line's text, or "" when there is none.
+fn status_text(app: &App) -> String {
+    app.status
+        .as_ref()
+        .map(|(text, _)| text.clone())
+        .unwrap_or_default()
+}
+
 fn session(app: &App) -> &crate::model::Session {
     app.session().expect("a session is open").session()
 }
@@ -454,11 +462,7 @@ fn merging_with_a_changed_file_keeps_both_sides_work_by_element() {
     assert!(matches!(app.modal, Some(Modal::SaveConflict)));
     keys(&mut app, "m");
     assert!(app.modal.is_none());
-    let status = app
-        .status
-        .as_ref()
-        .map(|(text, _)| text.clone())
-        .unwrap_or_default();
+    let status = status_text(&app);
     assert!(
         status.contains("merged and saved: 2 changes from the file on disk"),
         "{status}"
@@ -492,11 +496,7 @@ fn a_merge_where_both_changed_one_element_keeps_mine_and_names_it() {
     )
     .expect("outside edit");
     keys(&mut app, "<C-s>m");
-    let status = app
-        .status
-        .as_ref()
-        .map(|(text, _)| text.clone())
-        .unwrap_or_default();
+    let status = status_text(&app);
     assert!(
         status.contains("both sides changed component queue: yours kept"),
         "{status}"
