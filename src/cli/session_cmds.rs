@@ -75,7 +75,11 @@ fn run_tui(launch: crate::tui::Launch<'_>, library_dirs: &[PathBuf]) -> ExitCode
         return ExitCode::from(EXIT_UNREADABLE);
     }
     match crate::tui::run(launch, library_dirs) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(crate::tui::Ended::Quit) => ExitCode::SUCCESS,
+        // As a shell reports a process a signal ended: 143 for SIGTERM, 129 for SIGHUP.
+        Ok(crate::tui::Ended::Signal(signal)) => {
+            ExitCode::from(u8::try_from(128 + signal).unwrap_or(u8::MAX))
+        }
         Err(e) => {
             // The terminal may be gone (hung up): a failed print must not panic.
             use std::io::Write;
@@ -87,10 +91,10 @@ fn run_tui(launch: crate::tui::Launch<'_>, library_dirs: &[PathBuf]) -> ExitCode
 
 /// Opens a session file in the app.
 pub fn open(path: &Path, library_dirs: &[PathBuf]) -> ExitCode {
-    if let Err(Some(owner)) = store::autosave::lock(path) {
+    if let Err(e @ store::autosave::LockError::Held(_)) = store::autosave::lock(path) {
         eprintln!(
-            "{}: open elsewhere ({owner}); close it there first",
-            path.display()
+            "{}: {e}; close it there first",
+            escape_control(&path.display().to_string())
         );
         return ExitCode::from(EXIT_UNREADABLE);
     }
@@ -115,11 +119,8 @@ pub fn rerun(
         eprintln!("{}", escape_control(&message));
         ExitCode::from(EXIT_UNREADABLE)
     };
-    if let Err(Some(owner)) = store::autosave::lock(path) {
-        return fail(format!(
-            "{}: open elsewhere ({owner}); close it there first",
-            path.display()
-        ));
+    if let Err(e @ store::autosave::LockError::Held(_)) = store::autosave::lock(path) {
+        return fail(format!("{}: {e}; close it there first", path.display()));
     }
     let loaded = match store::load(path) {
         Ok(loaded) => loaded,

@@ -94,7 +94,8 @@ pub struct LoadedSession {
     /// The file's content when loaded or last saved; `None` if it did not exist yet.
     disk: Option<Fingerprint>,
     /// The session as that content holds it: what a merge with a changed file starts from.
-    base: Option<Session>,
+    /// Shared, because the crash copy and the autosave keep it beside every unsaved state.
+    base: Option<std::sync::Arc<Session>>,
 }
 
 impl LoadedSession {
@@ -111,7 +112,12 @@ impl LoadedSession {
 
     /// The session as the file held it when loaded or last saved; `None` before the first save.
     pub fn base(&self) -> Option<&Session> {
-        self.base.as_ref()
+        self.base.as_deref()
+    }
+
+    /// The same, shared (cheap to keep beside each unsaved state).
+    pub fn shared_base(&self) -> Option<std::sync::Arc<Session>> {
+        self.base.clone()
     }
 
     /// Takes `theirs` (the file as it is on disk now) as the new starting point, keeping this
@@ -175,7 +181,7 @@ impl LoadedSession {
             _ => {}
         }
         if on_disk.as_deref() == Some(text.as_bytes()) {
-            self.base = Some(self.session.clone());
+            self.base = Some(std::sync::Arc::new(self.session.clone()));
             return Ok(false);
         }
         match self.disk {
@@ -183,7 +189,7 @@ impl LoadedSession {
             None => write_new(&self.path, text.as_bytes())?,
         }
         self.disk = Some(Fingerprint::of(text.as_bytes()));
-        self.base = Some(self.session.clone());
+        self.base = Some(std::sync::Arc::new(self.session.clone()));
         Ok(true)
     }
 }
@@ -254,7 +260,7 @@ pub fn load(path: &Path) -> Result<LoadedSession, StoreError> {
     let bytes = fs::read(path).map_err(|e| StoreError::io(path, e))?;
     let (session, positions) = parse_bytes(&bytes).map_err(|e| e.in_file(path))?;
     Ok(LoadedSession {
-        base: Some(session.clone()),
+        base: Some(std::sync::Arc::new(session.clone())),
         session,
         path: path.to_path_buf(),
         positions,

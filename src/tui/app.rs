@@ -12,6 +12,9 @@ use crate::analysis::{Analysis, FindingOptions, analyze};
 use crate::library::LibrarySet;
 use crate::model::edit::{Edit, History, Item};
 use crate::model::{Problem, Run, Session, validate};
+use super::recovery::{Recovery, find_recovery};
+use crate::model::text::escape_control;
+use crate::store::autosave::FormDraft;
 use crate::store::{self, LoadedSession};
 use chrono::NaiveDate;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -95,8 +98,14 @@ pub struct SessionState {
     pub started: Instant,
     /// The revision last written to the autosave file, and when the next write is due.
     pub autosaved_revision: u64,
-    /// The revision whose text the crash handlers hold (see `crash::remember`).
+    /// The revision whose text the crash handlers hold (see `crash::remember_session`).
     pub crash_copy_revision: Option<u64>,
+    /// The open form's unsubmitted values (`None` when no form is open or it is untouched),
+    /// the values it opened with, and the draft last handed to the autosave and crash copy.
+    pub draft: Option<FormDraft>,
+    pub form_pristine: Option<FormDraft>,
+    pub autosaved_draft: Option<FormDraft>,
+    pub crash_draft: Option<FormDraft>,
     pub autosave_due: Option<Instant>,
     /// The lock that tells other instances this file is open here.
     pub lock: Option<crate::store::autosave::SessionLock>,
@@ -158,6 +167,10 @@ impl SessionState {
             started: Instant::now(),
             autosaved_revision: 0,
             crash_copy_revision: None,
+            draft: None,
+            form_pristine: None,
+            autosaved_draft: None,
+            crash_draft: None,
             autosave_due: None,
             lock: None,
             derived,
@@ -257,10 +270,13 @@ pub enum Modal {
         message: String,
     },
     ConfirmQuit,
-    /// An autosave newer than the file was found: recover it or discard it.
-    Recover {
-        session: Box<Session>,
-        changes: Vec<String>,
+    /// Unsaved work from an earlier run was found: recover it, discard it, or keep it for
+    /// later. `session` is that work merged with the file as it is now.
+    Recover(Box<Recovery>),
+    /// Something the user must read (a long error, a draft that could not be reopened).
+    Notice {
+        title: String,
+        lines: Vec<String>,
     },
     /// Someone else changed the file since it was loaded.
     SaveConflict,
@@ -400,36 +416,38 @@ impl App {
             };
         let path = loaded.path.clone();
         let mut state = SessionState::new(loaded, self.today);
+        let mut lock_warning = None;
         if self.take_lock {
             match store::autosave::lock(&path) {
                 Ok(lock) => state.lock = Some(lock),
-                Err(Some(owner)) => {
+                Err(store::autosave::LockError::Held(owner)) => {
+                    let who = owner.map_or("by a process that is starting".to_string(), |o| {
+                        format!("({o})")
+                    });
                     self.error(format!(
-                        "{} is open elsewhere ({owner}); close it there first",
-                        path.display()
+                        "{} is open elsewhere {who}; close it there first",
+                        escape_control(&path.display().to_string())
                     ));
                     return;
                 }
-                Err(None) => {}
+                Err(e @ store::autosave::LockError::Unavailable(_)) => {
+                    lock_warning = Some(format!(
+                        "{e}: a second instance would not be turned away"
+                    ));
+                }
             }
         }
-        let recovered = store::autosave::pending_autosave(&path)
-            .and_then(|text| store::parse(&text).ok())
-            .map(|(s, _)| s)
-            .filter(|s| s != state.session());
         let needs_run = state.session().runs.iter().all(|r| r.date != self.today);
         let last = state.session().last_run().cloned();
-        if let Some(autosaved) = recovered {
-            let changes =
-                crate::model::change::ChangeSummary::between(state.session(), &autosaved).lines();
-            self.screen = Screen::Session(Box::new(state));
-            self.modal = Some(Modal::Recover {
-                session: Box::new(autosaved),
-                changes,
-            });
+        let (recovery, unreadable) = find_recovery(&path, state.session());
+        self.screen = Screen::Session(Box::new(state));
+        if let Some(message) = unreadable.or(lock_warning) {
+            self.error(message);
+        }
+        if let Some(recovery) = recovery {
+            self.modal = Some(Modal::Recover(Box::new(recovery)));
             return;
         }
-        self.screen = Screen::Session(Box::new(state));
         if needs_run {
             // A new sitting: record who is in the room before the team starts.
             let trigger = if last.is_some() { "re-run" } else { "initial" };
@@ -487,6 +505,11 @@ impl App {
     }
 
     pub fn handle_paste(&mut self, text: &str) {
+        self.paste(text);
+        self.refresh();
+    }
+
+    fn paste(&mut self, text: &str) {
         match self.modal.take() {
             Some(Modal::Form { mut form, purpose }) => {
                 form.paste(text);
@@ -596,19 +619,8 @@ impl App {
                     self.info("nothing deleted");
                 }
             }
-            Modal::Recover { session, .. } => match key.code {
-                KeyCode::Char('r') => self.apply(
-                    Edit::Whole(session),
-                    "recovered the autosaved work; Ctrl-S saves it",
-                ),
-                KeyCode::Char('d') => {
-                    if let Some(s) = self.session() {
-                        store::autosave::remove_autosave(&s.loaded.path);
-                    }
-                    self.info("autosave discarded");
-                }
-                _ => self.info("autosave kept for later; reopen the session to recover it"),
-            },
+            Modal::Recover(recovery) => self.resolve_recovery(*recovery, key),
+            Modal::Notice { .. } => {} // any key closes it
             Modal::SaveConflict => self.resolve_conflict(key),
             Modal::WhatChanged {
                 text,
@@ -659,9 +671,14 @@ impl App {
                     }
                 }
                 KeyCode::Char('d') => {
-                    if let Some(s) = self.session() {
+                    if let Screen::Session(s) = &mut self.screen {
                         store::autosave::remove_autosave(&s.loaded.path);
-                        super::crash::remember(&s.loaded.path, None);
+                        super::crash::forget();
+                        // Nothing left for the exit path to write.
+                        s.autosave_due = None;
+                        s.autosaved_revision = s.history.revision();
+                        s.draft = None;
+                        s.autosaved_draft = None;
                     }
                     self.quit = true;
                 }
@@ -873,13 +890,20 @@ impl App {
         if s.autosave_due.is_some_and(|due| due <= now) {
             s.autosave_due = None;
             s.autosaved_revision = s.history.revision();
+            s.autosaved_draft = s.draft.clone();
             let path = s.loaded.path.clone();
-            if s.history.is_dirty() {
-                let text = store::to_toml(s.session());
-                if let Err(e) = store::autosave::write_autosave(&path, &text) {
+            if s.history.is_dirty() || s.draft.is_some() {
+                if let Err(e) = store::autosave::write_autosave(
+                    &path,
+                    s.session(),
+                    s.loaded.base(),
+                    s.draft.as_ref(),
+                ) {
                     self.error(format!("autosave failed: {e}"));
                 }
             } else {
+                // Back to what the file holds (undone, or saved): nothing unsaved to keep.
+                // Work set aside earlier for later is in other files and stays.
                 store::autosave::remove_autosave(&path);
             }
         }
@@ -897,23 +921,55 @@ impl App {
 
     fn refresh(&mut self) {
         let today = self.today;
-        if let Screen::Session(s) = &mut self.screen {
-            if s.derived.revision != s.history.revision() {
-                s.derived = Derived::compute(&s.loaded.session, s.history.revision(), today);
+        let Screen::Session(s) = &mut self.screen else {
+            return;
+        };
+        if s.derived.revision != s.history.revision() {
+            s.derived = Derived::compute(&s.loaded.session, s.history.revision(), today);
+        }
+        // What is typed in an open form counts as unsaved work once it differs from what the
+        // form opened with.
+        let open_form = match &self.modal {
+            Some(Modal::Form { form, purpose }) => {
+                super::draft::draft_of(form, purpose, &s.loaded.session)
             }
-            if s.autosaved_revision != s.history.revision() && s.autosave_due.is_none() {
-                // Within a second of any change; a burst of keys makes one write.
-                s.autosave_due = Some(Instant::now() + Duration::from_millis(500));
+            _ => None,
+        };
+        match open_form {
+            Some(draft) => {
+                let same_form = s.form_pristine.as_ref().is_some_and(|p| {
+                    p.title == draft.title && p.purpose == draft.purpose && p.ids == draft.ids
+                });
+                if !same_form {
+                    s.form_pristine = Some(draft.clone());
+                }
+                let pristine = s.form_pristine.as_ref().is_some_and(|p| p == &draft);
+                s.draft = (!pristine).then_some(draft);
             }
-            // The crash handlers (a panic, a hung-up terminal) need the very latest text: they
-            // run when the next autosave may never come.
-            if s.crash_copy_revision != Some(s.history.revision()) {
-                s.crash_copy_revision = Some(s.history.revision());
-                super::crash::remember(
-                    &s.loaded.path,
-                    s.history.is_dirty().then(|| s.session().clone()),
-                );
+            None => {
+                s.form_pristine = None;
+                s.draft = None;
             }
+        }
+        let changed = s.autosaved_revision != s.history.revision() || s.autosaved_draft != s.draft;
+        if changed && s.autosave_due.is_none() {
+            // Within a second of any change; a burst of keys makes one write.
+            s.autosave_due = Some(Instant::now() + Duration::from_millis(500));
+        }
+        // The crash handlers (a panic, a signal, a hung-up terminal) need the very latest
+        // state: they run when the next autosave may never come.
+        if s.crash_copy_revision != Some(s.history.revision()) {
+            s.crash_copy_revision = Some(s.history.revision());
+            super::crash::remember_session(
+                &s.loaded.path,
+                s.session(),
+                s.history.is_dirty(),
+                s.loaded.shared_base(),
+            );
+        }
+        if s.crash_draft != s.draft {
+            s.crash_draft = s.draft.clone();
+            super::crash::remember_form(s.draft.clone());
         }
     }
 
@@ -927,8 +983,14 @@ impl App {
                 s.history.mark_saved();
                 store::autosave::remove_autosave(&s.loaded.path);
                 s.autosaved_revision = s.history.revision();
+                s.autosaved_draft = None;
                 s.autosave_due = None;
-                super::crash::remember(&s.loaded.path, None);
+                super::crash::remember_session(
+                    &s.loaded.path,
+                    s.session(),
+                    false,
+                    s.loaded.shared_base(),
+                );
                 let path = s.loaded.path.display().to_string();
                 self.info(if written {
                     format!("saved {path}")
@@ -1378,10 +1440,9 @@ impl App {
             KeyCode::Char('r') => match store::load(&path) {
                 Ok(theirs) => {
                     let lock = s.lock.take();
-                    let mine = store::to_toml(s.session());
-                    let _ = store::autosave::write_autosave(&path, &mine);
                     let state = SessionState::new(theirs, self.today);
                     self.screen = Screen::Session(Box::new(SessionState { lock, ..state }));
+                    // The user chose to drop their version: nothing of it is to be recovered.
                     store::autosave::remove_autosave(&path);
                     self.info("reloaded the file from disk; your version was discarded");
                 }
@@ -1408,6 +1469,91 @@ impl App {
                 self.save();
             }
             _ => self.info("not saved: the file on disk is unchanged"),
+        }
+    }
+
+    /// The answer to "Recover unsaved work?": `r` takes it back (and reopens the form that was
+    /// being typed in), `d` discards it, any other key keeps it for later, set aside where this
+    /// run's autosaves and saves cannot touch it.
+    fn resolve_recovery(&mut self, recovery: Recovery, key: KeyEvent) {
+        let Some(path) = self.session().map(|s| s.loaded.path.clone()) else {
+            return;
+        };
+        let file = escape_control(&recovery.file.display().to_string()).into_owned();
+        let more = match recovery.more {
+            0 => String::new(),
+            n => format!("; {n} more kept for later: reopen the session to see them"),
+        };
+        match key.code {
+            KeyCode::Char('r') => {
+                let changed = self
+                    .session()
+                    .is_some_and(|s| s.session() != &recovery.session);
+                if changed {
+                    self.apply(Edit::Whole(Box::new(recovery.session)), "recovered");
+                }
+                let mut notice = None;
+                if let Some(draft) = &recovery.form {
+                    match self
+                        .session()
+                        .and_then(|s| super::draft::reopen(draft, s.session(), self.today))
+                    {
+                        Some((form, purpose)) => {
+                            if let Screen::Session(s) = &mut self.screen {
+                                // Counts as typed, so it is autosaved again at once.
+                                s.form_pristine = Some(FormDraft {
+                                    fields: Default::default(),
+                                    ..draft.clone()
+                                });
+                            }
+                            self.modal = Some(Modal::Form { form, purpose });
+                        }
+                        None => notice = Some(super::draft::describe(draft)),
+                    }
+                }
+                // Under this run's own autosave at once, before the file it came from goes.
+                self.refresh();
+                self.flush_autosave();
+                if recovery.file != store::autosave::autosave_path(&path) {
+                    store::autosave::remove_autosave_file(&recovery.file);
+                }
+                let mut message = String::from("recovered the unsaved work; Ctrl-S saves it");
+                if !recovery.conflicts.is_empty() {
+                    message.push_str(&format!(
+                        "; the file and the unsaved work both changed {}: the unsaved version kept",
+                        recovery.conflicts.join(", ")
+                    ));
+                }
+                if changed {
+                    message.push_str(" (u undoes)");
+                }
+                message.push_str(&more);
+                self.info(message);
+                if let Some(mut lines) = notice {
+                    lines.push(String::new());
+                    lines.push(
+                        "What it was for no longer exists, so the form cannot reopen; its text is above."
+                            .to_string(),
+                    );
+                    self.modal = Some(Modal::Notice {
+                        title: "An unsubmitted form".into(),
+                        lines,
+                    });
+                }
+            }
+            KeyCode::Char('d') => {
+                store::autosave::remove_autosave_file(&recovery.file);
+                self.info(format!("discarded the unsaved work in {file}{more}"));
+            }
+            _ => match store::autosave::keep_for_later(&recovery.file, &path) {
+                Ok(kept) => self.info(format!(
+                    "unsaved work kept for later in {}; it is offered each time the session opens{more}",
+                    escape_control(&kept.display().to_string())
+                )),
+                Err(e) => self.error(format!(
+                    "could not set {file} aside ({e}): the next change here would replace it"
+                )),
+            },
         }
     }
 
@@ -1670,7 +1816,7 @@ impl App {
     }
 }
 
-fn run_form(
+pub(super) fn run_form(
     title: &str,
     date: NaiveDate,
     facilitator: &str,

@@ -6,7 +6,9 @@
 pub mod app;
 mod crash;
 pub mod diagram;
+mod draft;
 pub mod keymap;
+mod recovery;
 pub mod screens;
 pub mod theme;
 pub mod view;
@@ -20,7 +22,7 @@ use ratatui::crossterm::execute;
 use std::io;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Restores the terminal when dropped: on quit, on error and while unwinding from a panic
@@ -78,9 +80,19 @@ pub enum Launch<'a> {
     },
 }
 
-/// Runs the app until the user quits. `library_dirs` are loaded beside the shipped libraries
-/// and those in `libraries/` next to the session (`--library-dir`).
-pub fn run(launch: Launch<'_>, library_dirs: &[std::path::PathBuf]) -> io::Result<()> {
+/// How the app ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// The user quit.
+    Quit,
+    /// A signal stopped it (its number), after the unsaved work was written to the autosave;
+    /// the process should exit with 128 + that number, as a shell reports such an end.
+    Signal(i32),
+}
+
+/// Runs the app until the user quits or a signal stops it. `library_dirs` are loaded beside
+/// the shipped libraries and those in `libraries/` next to the session (`--library-dir`).
+pub fn run(launch: Launch<'_>, library_dirs: &[std::path::PathBuf]) -> io::Result<Ended> {
     let theme = theme::Theme::from_env();
     let today = chrono::Local::now().date_naive();
     let dir = match &launch {
@@ -113,20 +125,25 @@ pub fn run(launch: Launch<'_>, library_dirs: &[std::path::PathBuf]) -> io::Resul
         // print the failure to that terminal, which panics; there is nothing left to restore.
         std::mem::forget(terminal);
     }
-    result
+    // A hung-up terminal may fail a draw before the loop sees its SIGHUP: the signal is still
+    // what ended the app.
+    match stop.load(Ordering::SeqCst) {
+        0 => result.map(|()| Ended::Quit),
+        signal => Ok(Ended::Signal(i32::try_from(signal).unwrap_or(0))),
+    }
 }
 
 fn event_loop(
     app: &mut App,
     terminal: &mut ratatui::DefaultTerminal,
-    stop: &AtomicBool,
+    stop: &AtomicUsize,
 ) -> io::Result<()> {
     let mut last_second = u64::MAX;
     let mut dirty = true;
     while !app.quit {
-        if stop.load(Ordering::Relaxed) {
-            // SIGTERM or SIGHUP (a closed terminal): the caller keeps the work; the guard
-            // restores the terminal.
+        if stop.load(Ordering::Relaxed) != 0 {
+            // A stop signal (SIGTERM, SIGHUP from a closed terminal, SIGINT, SIGQUIT): the
+            // caller keeps the work; the guard restores the terminal.
             break;
         }
         app.tick(std::time::Instant::now());
@@ -151,16 +168,22 @@ fn event_loop(
 /// How long the event loop has to act on SIGTERM or SIGHUP before the watchdog does.
 const STOP_GRACE: Duration = Duration::from_secs(2);
 
-/// Exit status when the watchdog ends the program: 128 + SIGHUP, as a shell reports a process
-/// the closed terminal took down.
-const EXIT_HUNG_UP: i32 = 129;
-
-/// A flag raised by SIGTERM and SIGHUP.
-fn stop_signals() -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
+/// The signal that asked the app to stop (0 while none has): SIGTERM, SIGHUP (a closed
+/// terminal), and SIGINT and SIGQUIT sent from outside (in raw mode Ctrl-C and Ctrl-\ are
+/// keys, not signals). Each ends the app the same way: the work is written to the autosave,
+/// the lock released, the terminal restored, and the exit status is 128 + the signal.
+fn stop_signals() -> Arc<AtomicUsize> {
+    let flag = Arc::new(AtomicUsize::new(0));
     #[cfg(unix)]
-    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
-        let _ = signal_hook::flag::register(signal, Arc::clone(&flag));
+    for signal in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGQUIT,
+    ] {
+        if let Ok(number) = usize::try_from(signal) {
+            let _ = signal_hook::flag::register_usize(signal, Arc::clone(&flag), number);
+        }
     }
     flag
 }
@@ -170,13 +193,17 @@ fn stop_signals() -> Arc<AtomicBool> {
 /// This thread waits for the stop flag; if the loop has not finished `grace` later, it writes
 /// the unsaved work to the autosave file itself and ends the process (the lock file it leaves
 /// names a dead process, which the next open takes over).
-fn spawn_stop_watchdog(stop: Arc<AtomicBool>, finished: Arc<AtomicBool>, grace: Duration) {
+///
+/// This is the one `process::exit` outside `main`: the main thread is the one that is stuck, so
+/// it cannot return the decision to `main`.
+fn spawn_stop_watchdog(stop: Arc<AtomicUsize>, finished: Arc<AtomicBool>, grace: Duration) {
     let spawned = std::thread::Builder::new()
         .name("stop-watchdog".into())
         .spawn(move || {
             if stuck_after_stop(&stop, &finished, grace) {
                 let _ = crash::write_pending();
-                std::process::exit(EXIT_HUNG_UP);
+                let signal = i32::try_from(stop.load(Ordering::SeqCst)).unwrap_or(0);
+                std::process::exit(128 + signal);
             }
         });
     // Without the thread the app still runs; only a hung-up terminal would leave it spinning.
@@ -185,13 +212,13 @@ fn spawn_stop_watchdog(stop: Arc<AtomicBool>, finished: Arc<AtomicBool>, grace: 
 
 /// Waits until the loop finishes (`false`) or the stop flag has been up for `grace` without
 /// the loop finishing (`true`).
-fn stuck_after_stop(stop: &AtomicBool, finished: &AtomicBool, grace: Duration) -> bool {
+fn stuck_after_stop(stop: &AtomicUsize, finished: &AtomicBool, grace: Duration) -> bool {
     const POLL: Duration = Duration::from_millis(50);
     loop {
         if finished.load(Ordering::SeqCst) {
             return false;
         }
-        if stop.load(Ordering::SeqCst) {
+        if stop.load(Ordering::SeqCst) != 0 {
             break;
         }
         std::thread::sleep(POLL);
@@ -216,7 +243,7 @@ mod watchdog_tests {
 
     #[test]
     fn a_loop_that_finishes_in_time_is_left_alone() {
-        let stop = Arc::new(AtomicBool::new(true));
+        let stop = Arc::new(AtomicUsize::new(15));
         let finished = Arc::new(AtomicBool::new(false));
         let done = Arc::clone(&finished);
         let main = std::thread::spawn(move || {
@@ -229,7 +256,7 @@ mod watchdog_tests {
 
     #[test]
     fn a_loop_that_never_finishes_is_stuck_after_the_grace_period() {
-        let stop = AtomicBool::new(true);
+        let stop = AtomicUsize::new(1);
         let finished = AtomicBool::new(false);
         let start = Instant::now();
         assert!(stuck_after_stop(
@@ -242,7 +269,7 @@ mod watchdog_tests {
 
     #[test]
     fn without_a_stop_signal_it_waits_for_the_loop() {
-        let stop = AtomicBool::new(false);
+        let stop = AtomicUsize::new(0);
         let finished = AtomicBool::new(true);
         assert!(!stuck_after_stop(&stop, &finished, Duration::ZERO));
     }

@@ -114,17 +114,33 @@ pub fn draw(app: &App, frame: &mut Frame) {
                 ],
             );
         }
-        Some(Modal::Recover { changes, .. }) => {
-            let mut lines: Vec<&str> = vec![
-                "Unsaved work from an earlier run of threatboard was found (autosave):",
-                "",
+        Some(Modal::Recover(recovery)) => {
+            let mut lines: Vec<String> = vec![
+                "Unsaved work from an earlier run of threatboard was found (autosave):".into(),
+                String::new(),
             ];
-            lines.extend(changes.iter().map(String::as_str));
+            lines.extend(recovery.changes.iter().cloned());
+            if !recovery.conflicts.is_empty() {
+                lines.push(String::new());
+                lines.push(format!(
+                    "Changed both in the file since and in the unsaved work (the unsaved version is kept): {}",
+                    recovery.conflicts.join(", ")
+                ));
+            }
+            if let Some(form) = &recovery.form {
+                lines.push(format!("An unsubmitted form: {}", form.title));
+            }
             lines.extend([
-                "",
-                "r recover it   d discard it   any other key: decide later",
+                String::new(),
+                "r recover it   d discard it   any other key: decide later (it is kept)".into(),
             ]);
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
             draw_dialog(app, frame, area, "Recover unsaved work?", &lines);
+        }
+        Some(Modal::Notice { title, lines }) => {
+            let mut lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            lines.extend(["", "Any key closes this."]);
+            draw_dialog(app, frame, area, title, &lines);
         }
         Some(Modal::WhatChanged { text, scroll, .. }) => {
             let t = &app.theme;

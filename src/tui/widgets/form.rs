@@ -239,6 +239,66 @@ impl Form {
         }
     }
 
+    /// Every field's value as plain strings (text as typed, a choice's value, `true`/`false`,
+    /// the chosen values): what an autosave keeps of a form not yet submitted.
+    pub fn values(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        self.fields
+            .iter()
+            .map(|f| {
+                let value = match &f.kind {
+                    FieldKind::Text(t) | FieldKind::Date { input: t, .. } => {
+                        vec![t.text().to_string()]
+                    }
+                    FieldKind::Choice { options, index } => options
+                        .get(*index)
+                        .map(|o| vec![o.value.clone()])
+                        .unwrap_or_default(),
+                    FieldKind::Toggle(on) => vec![on.to_string()],
+                    FieldKind::Multi {
+                        options, chosen, ..
+                    } => options
+                        .iter()
+                        .zip(chosen)
+                        .filter(|(_, on)| **on)
+                        .map(|(o, _)| o.value.clone())
+                        .collect(),
+                };
+                (f.key.to_string(), value)
+            })
+            .collect()
+    }
+
+    /// Puts back values taken by [`Form::values`]. A choice whose value no longer exists keeps
+    /// the form's own; keys the form does not have are ignored.
+    pub fn restore(&mut self, values: &std::collections::BTreeMap<String, Vec<String>>) {
+        for field in &mut self.fields {
+            let Some(value) = values.get(field.key) else {
+                continue;
+            };
+            match &mut field.kind {
+                FieldKind::Text(t) | FieldKind::Date { input: t, .. } => {
+                    t.set(value.first().cloned().unwrap_or_default());
+                }
+                FieldKind::Choice { options, index } => {
+                    if let Some(i) = value
+                        .first()
+                        .and_then(|v| options.iter().position(|o| &o.value == v))
+                    {
+                        *index = i;
+                    }
+                }
+                FieldKind::Toggle(on) => *on = value.first().is_some_and(|v| v == "true"),
+                FieldKind::Multi {
+                    options, chosen, ..
+                } => {
+                    for (option, flag) in options.iter().zip(chosen.iter_mut()) {
+                        *flag = value.contains(&option.value);
+                    }
+                }
+            }
+        }
+    }
+
     pub fn clear_errors(&mut self) {
         for f in &mut self.fields {
             f.error = None;
