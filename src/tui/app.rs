@@ -249,6 +249,8 @@ pub enum FormPurpose {
         index: Option<usize>,
     },
     NewSession,
+    /// Saving under another name (when the session's directory cannot be written, say).
+    SaveAs,
 }
 
 #[derive(Debug)]
@@ -323,6 +325,9 @@ pub struct App {
     pub library_dirs: Vec<PathBuf>,
     /// Whether opening a session takes its lock file (off in unit tests of the app).
     pub take_lock: bool,
+    /// What opens once the "recover unsaved work?" question is answered (a re-run's "what
+    /// changed"); otherwise today's run form, if today has no run yet.
+    pub after_recovery: Option<Modal>,
 }
 
 fn default_user() -> String {
@@ -345,6 +350,7 @@ impl App {
             libraries: LibrarySet::from_libraries(Vec::new()).unwrap_or_else(|_| unreachable!()),
             library_dirs: Vec::new(),
             take_lock: false,
+            after_recovery: None,
         }
     }
 
@@ -372,11 +378,17 @@ impl App {
                 &format!("{flagged} threats need review"),
             );
         }
-        self.modal = Some(Modal::WhatChanged {
+        let what_changed = Modal::WhatChanged {
             text: report.lines().map(String::from).collect(),
             trigger,
             scroll: 0,
-        });
+        };
+        // Unsaved work from a crash is offered first; "what changed" follows.
+        if matches!(self.modal, Some(Modal::Recover(_))) {
+            self.after_recovery = Some(what_changed);
+        } else {
+            self.modal = Some(what_changed);
+        }
     }
 
     pub fn open(loaded: LoadedSession, theme: Theme, today: NaiveDate) -> Self {
@@ -396,6 +408,7 @@ impl App {
             libraries: LibrarySet::from_libraries(Vec::new()).unwrap_or_else(|_| unreachable!()),
             library_dirs: Vec::new(),
             take_lock: false,
+            after_recovery: None,
         };
         app.enter_session(loaded);
         app
@@ -438,7 +451,6 @@ impl App {
             }
         }
         let needs_run = state.session().runs.iter().all(|r| r.date != self.today);
-        let last = state.session().last_run().cloned();
         let (recovery, unreadable) = find_recovery(&path, state.session());
         self.screen = Screen::Session(Box::new(state));
         if let Some(message) = unreadable.or(lock_warning) {
@@ -449,23 +461,33 @@ impl App {
             return;
         }
         if needs_run {
-            // A new sitting: record who is in the room before the team starts.
-            let trigger = if last.is_some() { "re-run" } else { "initial" };
-            let facilitator = last
-                .as_ref()
-                .map_or(self.user.clone(), |r| r.facilitator.clone());
-            let attendees = last.map(|r| r.attendees.join(", ")).unwrap_or_default();
-            self.modal = Some(Modal::Form {
-                form: run_form(
-                    "Start today's run",
-                    self.today,
-                    &facilitator,
-                    &attendees,
-                    trigger,
-                ),
-                purpose: FormPurpose::Run { index: None },
-            });
+            self.modal = self.todays_run_form();
         }
+    }
+
+    /// A new sitting: the form that records who is in the room before the team starts; `None`
+    /// when today's run is recorded already.
+    fn todays_run_form(&self) -> Option<Modal> {
+        let s = self.session()?.session();
+        if s.runs.iter().any(|r| r.date == self.today) {
+            return None;
+        }
+        let last = s.last_run().cloned();
+        let trigger = if last.is_some() { "re-run" } else { "initial" };
+        let facilitator = last
+            .as_ref()
+            .map_or(self.user.clone(), |r| r.facilitator.clone());
+        let attendees = last.map(|r| r.attendees.join(", ")).unwrap_or_default();
+        Some(Modal::Form {
+            form: run_form(
+                "Start today's run",
+                self.today,
+                &facilitator,
+                &attendees,
+                trigger,
+            ),
+            purpose: FormPurpose::Run { index: None },
+        })
     }
 
     pub fn session(&self) -> Option<&SessionState> {
@@ -619,7 +641,12 @@ impl App {
                     self.info("nothing deleted");
                 }
             }
-            Modal::Recover(recovery) => self.resolve_recovery(*recovery, key),
+            Modal::Recover(recovery) => {
+                self.resolve_recovery(*recovery, key);
+                if self.modal.is_none() {
+                    self.modal = self.after_recovery.take().or_else(|| self.todays_run_form());
+                }
+            }
             Modal::Notice { .. } => {} // any key closes it
             Modal::SaveConflict => self.resolve_conflict(key),
             Modal::WhatChanged {
@@ -705,6 +732,7 @@ impl App {
 
     fn submit_form(&mut self, mut form: Form, purpose: FormPurpose) {
         match purpose.clone() {
+            FormPurpose::SaveAs => self.save_as(form),
             FormPurpose::NewSession => {
                 let dir = match &self.screen {
                     Screen::Start(s) => s.dir.clone(),
@@ -1003,11 +1031,127 @@ impl App {
                 self.modal = Some(Modal::SaveConflict);
                 false
             }
+            Err(crate::store::StoreError::Io { path, source })
+                if matches!(
+                    source.kind(),
+                    std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+                ) =>
+            {
+                // Saving writes a new file beside the session and renames it over the old one,
+                // so it needs the directory writable even when the file is.
+                let dir = path
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                let dir = escape_control(&dir.display().to_string()).into_owned();
+                self.open_save_as(Some(format!("cannot write in {dir}: save elsewhere")));
+                self.error(format!(
+                    "not saved: cannot write in {dir} ({}); a save writes a new file there and renames it over the session",
+                    source.kind()
+                ));
+                false
+            }
             Err(e) => {
                 self.error(format!("not saved: {e}"));
                 false
             }
         }
+    }
+
+    /// The save-as form, pre-filled with the file's name in the home directory; `why` says
+    /// why it opened by itself.
+    fn open_save_as(&mut self, why: Option<String>) {
+        let Some(s) = self.session() else { return };
+        let name = s
+            .loaded
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "session.toml".into());
+        let suggested = std::env::var_os("HOME")
+            .map(|home| Path::new(&home).join(&name))
+            .unwrap_or_else(|| PathBuf::from(&name));
+        let mut form = Form::new(
+            "Save as",
+            vec![Field::text(
+                "path",
+                "File",
+                &suggested.to_string_lossy(),
+                "a new file; ~ is your home directory",
+            )],
+        );
+        if let Some(why) = why {
+            form.set_error("path", why);
+        }
+        self.modal = Some(Modal::Form {
+            form,
+            purpose: FormPurpose::SaveAs,
+        });
+    }
+
+    /// Writes the session to a new file, which this app then edits: its lock, its autosave.
+    fn save_as(&mut self, mut form: Form) {
+        form.clear_errors();
+        let typed = form.text("path");
+        let mut target = match (typed.strip_prefix("~/"), std::env::var_os("HOME")) {
+            (Some(rest), Some(home)) => Path::new(&home).join(rest),
+            _ => PathBuf::from(&typed),
+        };
+        if typed.is_empty() {
+            form.set_error("path", "type a file name");
+        } else if target.is_dir() {
+            if let Some(name) = self.session().and_then(|s| s.loaded.path.file_name()) {
+                target = target.join(name);
+            }
+        }
+        let take_lock = self.take_lock;
+        let Screen::Session(s) = &mut self.screen else {
+            return;
+        };
+        if form.has_errors() {
+            self.modal = Some(Modal::Form {
+                form,
+                purpose: FormPurpose::SaveAs,
+            });
+            return;
+        }
+        let lock = if take_lock {
+            match store::autosave::lock(&target) {
+                Ok(lock) => Some(lock),
+                Err(e @ store::autosave::LockError::Held(_)) => {
+                    form.set_error("path", e.to_string());
+                    self.modal = Some(Modal::Form {
+                        form,
+                        purpose: FormPurpose::SaveAs,
+                    });
+                    return;
+                }
+                Err(store::autosave::LockError::Unavailable(_)) => None,
+            }
+        } else {
+            None
+        };
+        let mut saved = LoadedSession::unsaved(s.session().clone(), &target);
+        if let Err(e) = saved.save() {
+            form.set_error("path", format!("not saved: {e}"));
+            self.modal = Some(Modal::Form {
+                form,
+                purpose: FormPurpose::SaveAs,
+            });
+            return;
+        }
+        // From now on this app edits the new file; the old one's unsaved work is in it.
+        store::autosave::remove_autosave(&s.loaded.path);
+        let old = std::mem::replace(&mut s.loaded, saved);
+        s.lock = lock;
+        s.history.mark_saved();
+        s.autosaved_revision = s.history.revision();
+        s.autosaved_draft = None;
+        s.autosave_due = None;
+        s.crash_copy_revision = None;
+        let shown = escape_control(&target.display().to_string()).into_owned();
+        let was = escape_control(&old.path.display().to_string()).into_owned();
+        self.info(format!("saved as {shown}; you now edit that file ({was} is unchanged)"));
     }
 
     fn delete_now(&mut self, section: Section, index: usize) {
@@ -1084,6 +1228,7 @@ impl App {
             Action::Save => {
                 self.save();
             }
+            Action::SaveAs => self.open_save_as(None),
             Action::Undo => {
                 let done = s.history.undo(&mut s.loaded.session);
                 match done {

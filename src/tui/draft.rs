@@ -14,7 +14,8 @@ use chrono::NaiveDate;
 pub fn draft_of(form: &Form, purpose: &FormPurpose, s: &Session) -> Option<FormDraft> {
     let threat_id = |i: usize| s.threats.get(i).map(|t| t.id.to_string());
     let (name, ids): (&str, Vec<String>) = match purpose {
-        FormPurpose::NewSession => return None,
+        // Not session content: a new session's title, a file name to save under.
+        FormPurpose::NewSession | FormPurpose::SaveAs => return None,
         FormPurpose::Element(target) => {
             let id = target.index.and_then(|i| element_id(s, target.section, i));
             (target.section.noun(), id.into_iter().collect())

@@ -6,6 +6,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 pub enum Action {
     Quit,
     Save,
+    SaveAs,
     Undo,
     Redo,
     Help,
@@ -503,6 +504,14 @@ pub static BINDINGS: &[Binding] = &[
         false,
     ),
     bind(C::Session, &[ctrl('s')], "^S", A::Save, "save", true),
+    bind(
+        C::Session,
+        &[ctrl('o')],
+        "^O",
+        A::SaveAs,
+        "save as another file (then edit that one)",
+        false,
+    ),
     bind(
         C::Session,
         &[k('u'), ctrl('z')],
