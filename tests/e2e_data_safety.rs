@@ -266,10 +266,18 @@ fn a_symlinked_session_shares_its_lock_and_saves_through_the_link() {
         .expect("opens");
     let mut second = open(dir.path(), "sessions/ledger.toml");
     assert_eq!(second.wait_exit(DEFAULT_TIMEOUT), Some(2));
-    assert!(second.screen().contains("open elsewhere"), "{}", second.screen());
+    assert!(
+        second.screen().contains("open elsewhere"),
+        "{}",
+        second.screen()
+    );
 
     step(&mut first, "<esc>j", "Ledger DB");
-    step(&mut first, "e<C-u>Through the link<ret>", "Through the link");
+    step(
+        &mut first,
+        "e<C-u>Through the link<ret>",
+        "Through the link",
+    );
     step(&mut first, "<C-s>", "saved");
     first.send("q");
     assert_eq!(first.wait_exit(DEFAULT_TIMEOUT), Some(0));
@@ -360,7 +368,11 @@ fn sigint_and_sigquit_keep_the_work_and_release_the_lock() {
         ledger(dir.path());
         let mut tui = open_ledger(dir.path());
         step(&mut tui, "j", "Ledger DB");
-        step(&mut tui, "e<C-u>Before the signal<ret>", "Before the signal");
+        step(
+            &mut tui,
+            "e<C-u>Before the signal<ret>",
+            "Before the signal",
+        );
         signal(&tui, name);
         assert_eq!(tui.wait_exit(DEFAULT_TIMEOUT), Some(code), "SIG{name}");
         assert!(

@@ -92,7 +92,11 @@ struct AutosaveFile {
 const FORMAT: u32 = 1;
 
 /// The text of an autosave file.
-pub fn autosave_text(session: &Session, base: Option<&Session>, form: Option<&FormDraft>) -> String {
+pub fn autosave_text(
+    session: &Session,
+    base: Option<&Session>,
+    form: Option<&FormDraft>,
+) -> String {
     let file = AutosaveFile {
         autosave: FORMAT,
         session: super::to_toml(session),
@@ -408,8 +412,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let session = dir.path().join("s.toml");
         fs::write(&session, "schema = 1\ntitle = \"a\"\n").expect("write");
-        let crashed = write_autosave(&session, &session_with_title("crashed"), None, None)
-            .expect("autosave");
+        let crashed =
+            write_autosave(&session, &session_with_title("crashed"), None, None).expect("autosave");
         let kept = keep_for_later(&crashed, &session).expect("kept");
         assert_ne!(kept, crashed);
         // The next run autosaves and then saves cleanly (which removes its own autosave).

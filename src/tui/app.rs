@@ -3,6 +3,7 @@
 
 use super::diagram::DiagramLayout;
 use super::keymap::{self, Action, Context};
+use super::recovery::{Recovery, find_recovery};
 use super::screens::build::{self, FormTarget, Section};
 use super::screens::respond;
 use super::screens::threats::{self, ElementRow, Picker};
@@ -11,9 +12,8 @@ use super::widgets::form::{Field, Form, FormOutcome};
 use crate::analysis::{Analysis, FindingOptions, analyze};
 use crate::library::LibrarySet;
 use crate::model::edit::{Edit, History, Item};
-use crate::model::{Problem, Run, Session, validate};
-use super::recovery::{Recovery, find_recovery};
 use crate::model::text::escape_control;
+use crate::model::{Problem, Run, Session, validate};
 use crate::store::autosave::FormDraft;
 use crate::store::{self, LoadedSession};
 use chrono::NaiveDate;
@@ -444,9 +444,7 @@ impl App {
                     return;
                 }
                 Err(e @ store::autosave::LockError::Unavailable(_)) => {
-                    lock_warning = Some(format!(
-                        "{e}: a second instance would not be turned away"
-                    ));
+                    lock_warning = Some(format!("{e}: a second instance would not be turned away"));
                 }
             }
         }
@@ -644,7 +642,10 @@ impl App {
             Modal::Recover(recovery) => {
                 self.resolve_recovery(*recovery, key);
                 if self.modal.is_none() {
-                    self.modal = self.after_recovery.take().or_else(|| self.todays_run_form());
+                    self.modal = self
+                        .after_recovery
+                        .take()
+                        .or_else(|| self.todays_run_form());
                 }
             }
             Modal::Notice { .. } => {} // any key closes it
@@ -1151,7 +1152,9 @@ impl App {
         s.crash_copy_revision = None;
         let shown = escape_control(&target.display().to_string()).into_owned();
         let was = escape_control(&old.path.display().to_string()).into_owned();
-        self.info(format!("saved as {shown}; you now edit that file ({was} is unchanged)"));
+        self.info(format!(
+            "saved as {shown}; you now edit that file ({was} is unchanged)"
+        ));
     }
 
     fn delete_now(&mut self, section: Section, index: usize) {

@@ -114,7 +114,10 @@ pub fn reopen(draft: &FormDraft, s: &Session, today: NaiveDate) -> Option<(Form,
             (form, FormPurpose::Run { index })
         }
         noun => {
-            let section = Section::ALL[..4].iter().copied().find(|x| x.noun() == noun)?;
+            let section = Section::ALL[..4]
+                .iter()
+                .copied()
+                .find(|x| x.noun() == noun)?;
             let index = match first {
                 Some(id) => Some(element_index(s, section, id)?),
                 None => None,
@@ -184,15 +187,17 @@ stride = "T"
         {
             t.set("compensating control: WAF rule 12");
         }
-        let draft =
-            draft_of(&form, &FormPurpose::Acceptance { threat: 1 }, &s).expect("a draft");
+        let draft = draft_of(&form, &FormPurpose::Acceptance { threat: 1 }, &s).expect("a draft");
         assert_eq!(draft.ids, vec!["TH-002".to_string()]);
         // The merge put a threat before it.
         let mut moved = s.clone();
         moved.threats.swap(0, 1);
         let (form, purpose) = reopen(&draft, &moved, NaiveDate::MIN).expect("reopens");
         assert_eq!(purpose, FormPurpose::Acceptance { threat: 0 });
-        assert_eq!(form.text("justification"), "compensating control: WAF rule 12");
+        assert_eq!(
+            form.text("justification"),
+            "compensating control: WAF rule 12"
+        );
         assert_eq!(form.title, draft.title);
     }
 
