@@ -57,7 +57,11 @@ fn open(dir: &Path, file: &str) -> Tui {
         &["open", file],
         dir,
         (120, 40),
-        &[("USER", "tester"), ("HOME", &dir.to_string_lossy())],
+        &[
+            ("USER", "tester"),
+            ("HOME", &dir.to_string_lossy()),
+            ("XDG_STATE_HOME", &dir.join("state").to_string_lossy()),
+        ],
     )
     .expect("spawns threatboard")
 }
@@ -359,6 +363,55 @@ fn a_read_only_directory_says_why_and_offers_save_as() {
             .expect("saved elsewhere")
             .contains("Unsaveable here")
     );
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), LEDGER);
+}
+
+/// In a read-only directory the autosave goes to the user's state directory, and reopening
+/// finds it there.
+#[test]
+fn a_read_only_directory_keeps_the_autosave_in_the_state_directory() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = ledger(dir.path());
+    let readonly = ReadOnlyDir::new(&dir.path().join("sessions"));
+    let mut tui = open_ledger(dir.path());
+    step(&mut tui, "j", "Ledger DB");
+    step(
+        &mut tui,
+        "e<C-u>Typed in a read-only checkout<ret>",
+        "read-only checkout",
+    );
+    let state = dir.path().join("state/threatboard/autosave");
+    let deadline = std::time::Instant::now() + DEFAULT_TIMEOUT;
+    let kept = loop {
+        let found: Vec<PathBuf> = std::fs::read_dir(&state)
+            .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        let text = found
+            .first()
+            .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+            .unwrap_or_default();
+        if text.contains("read-only checkout") || std::time::Instant::now() > deadline {
+            break (found, text);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(kept.1.contains("read-only checkout"), "{kept:?}");
+    assert!(
+        kept.0[0]
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("ledger.toml.")),
+        "{kept:?}"
+    );
+    tui.kill();
+    tui.wait_exit(DEFAULT_TIMEOUT);
+    let mut again = open(dir.path(), "sessions/ledger.toml");
+    again
+        .wait_for("Recover unsaved work?", DEFAULT_TIMEOUT)
+        .expect("the autosave in the state directory is offered");
+    step(&mut again, "r", "recovered");
+    step(&mut again, "<esc>", "Typed in a read-only");
+    again.kill();
+    drop(readonly);
     assert_eq!(std::fs::read_to_string(&path).expect("read"), LEDGER);
 }
 

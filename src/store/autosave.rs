@@ -43,6 +43,41 @@ pub fn autosave_path(session: &Path) -> PathBuf {
     sidecar(session, "autosave")
 }
 
+/// Where the autosave goes when the session's directory cannot be written (a read-only
+/// checkout): the user's state directory, `$XDG_STATE_HOME/threatboard/autosave`, else
+/// `~/.local/state/threatboard/autosave`. The name is the session's file name and a hash of its
+/// real path, so sessions of the same name in different folders do not meet.
+pub fn fallback_autosave_path(session: &Path) -> Option<PathBuf> {
+    let dir = std::env::var_os("XDG_STATE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/state")))?
+        .join("threatboard/autosave");
+    let real = real_path(session);
+    let name = real
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "session.toml".into());
+    Some(dir.join(format!(
+        "{name}.{:016x}.autosave",
+        fnv1a(real.as_os_str().as_encoded_bytes())
+    )))
+}
+
+/// FNV-1a: a hash whose value never changes between versions of Rust, so an autosave written
+/// by one build is found by the next.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Whether `file` is where this session's autosave is written now (beside it, or in the
+/// fallback directory), rather than one set aside for later.
+pub fn is_current_autosave(file: &Path, session: &Path) -> bool {
+    file == autosave_path(session) || fallback_autosave_path(session).as_deref() == Some(file)
+}
+
 pub fn lock_path(session: &Path) -> PathBuf {
     sidecar(session, "lock")
 }
@@ -150,42 +185,67 @@ pub fn write_autosave(
     form: Option<&FormDraft>,
 ) -> Result<PathBuf, StoreError> {
     let path = autosave_path(session_path);
-    write_atomic(&path, autosave_text(session, base, form).as_bytes())?;
-    Ok(path)
+    let text = autosave_text(session, base, form);
+    match write_atomic(&path, text.as_bytes()) {
+        Ok(()) => Ok(path),
+        Err(StoreError::Io { source, .. })
+            if matches!(
+                source.kind(),
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+            ) =>
+        {
+            // The session's directory cannot be written: keep the work in the user's state
+            // directory instead, where reopening looks too.
+            let Some(fallback) = fallback_autosave_path(session_path) else {
+                return Err(StoreError::Io { path, source });
+            };
+            if let Some(dir) = fallback.parent() {
+                fs::create_dir_all(dir).map_err(|e| StoreError::Io {
+                    path: dir.to_path_buf(),
+                    source: e,
+                })?;
+            }
+            write_atomic(&fallback, text.as_bytes())?;
+            Ok(fallback)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Autosave files waiting for a decision: this session's current autosave first, then those set
 /// aside for later, newest first.
 pub fn pending_autosaves(session: &Path) -> Vec<PathBuf> {
-    let primary = autosave_path(session);
-    let mut found: Vec<PathBuf> = Vec::new();
-    if primary.is_file() {
-        found.push(primary.clone());
-    }
-    let prefix = format!(
-        "{}.kept-",
-        primary
+    let primaries: Vec<PathBuf> = std::iter::once(autosave_path(session))
+        .chain(fallback_autosave_path(session))
+        .collect();
+    let mut found: Vec<PathBuf> = primaries.iter().filter(|p| p.is_file()).cloned().collect();
+    let mut kept: Vec<(String, PathBuf)> = Vec::new();
+    for primary in &primaries {
+        let name = primary
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    );
-    let dir = match primary.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut kept: Vec<PathBuf> = fs::read_dir(&dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
-                .map(|e| e.path())
-                .filter(|p| p.is_file())
-                .collect()
-        })
-        .unwrap_or_default();
-    // The suffix is a fixed-width time stamp: by name is by age.
+            .unwrap_or_default();
+        let prefix = format!("{name}.kept-");
+        let dir = match primary.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.filter_map(|e| e.ok()) {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            if let Some(stamp) = file.strip_prefix(&prefix)
+                && entry.path().is_file()
+            {
+                kept.push((stamp.to_string(), entry.path()));
+            }
+        }
+    }
+    // The suffix is a fixed-width time stamp: newest first.
     kept.sort();
     kept.reverse();
-    found.extend(kept);
+    found.extend(kept.into_iter().map(|(_, p)| p));
     found
 }
 
@@ -202,7 +262,7 @@ pub fn read_autosave(path: &Path) -> Result<Autosave, String> {
 /// Sets the current autosave aside, to be offered again until recovered or discarded; returns
 /// where it went. An autosave already set aside stays where it is.
 pub fn keep_for_later(autosave: &Path, session: &Path) -> std::io::Result<PathBuf> {
-    if autosave != autosave_path(session) {
+    if !is_current_autosave(autosave, session) {
         return Ok(autosave.to_path_buf());
     }
     let stamp = std::time::SystemTime::now()
@@ -219,6 +279,9 @@ pub fn keep_for_later(autosave: &Path, session: &Path) -> std::io::Result<PathBu
 /// Removes this session's current autosave (not those set aside for later).
 pub fn remove_autosave(session: &Path) {
     let _ = fs::remove_file(autosave_path(session));
+    if let Some(fallback) = fallback_autosave_path(session) {
+        let _ = fs::remove_file(fallback);
+    }
 }
 
 /// Removes one autosave file: the user recovered or discarded it.

@@ -1662,7 +1662,7 @@ impl App {
                 // Under this run's own autosave at once, before the file it came from goes.
                 self.refresh();
                 self.flush_autosave();
-                if recovery.file != store::autosave::autosave_path(&path) {
+                if !store::autosave::is_current_autosave(&recovery.file, &path) {
                     store::autosave::remove_autosave_file(&recovery.file);
                 }
                 let mut message = String::from("recovered the unsaved work; Ctrl-S saves it");
