@@ -384,7 +384,13 @@ fn a_read_only_directory_keeps_the_autosave_in_the_state_directory() {
     let deadline = std::time::Instant::now() + DEFAULT_TIMEOUT;
     let kept = loop {
         let found: Vec<PathBuf> = std::fs::read_dir(&state)
-            .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .map(|e| e.path())
+                    // Not the temporary file an atomic write renames into place.
+                    .filter(|p| p.extension().is_some_and(|x| x == "autosave"))
+                    .collect()
+            })
             .unwrap_or_default();
         let text = found
             .first()
