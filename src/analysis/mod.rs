@@ -24,10 +24,15 @@ pub struct Analysis {
 }
 
 pub fn analyze(session: &Session, options: &FindingOptions) -> Analysis {
-    let graph = ModelGraph::new(session);
+    analyze_graph(&ModelGraph::new(session), options)
+}
+
+/// The same, from a graph of the session already built (the app builds one per change and
+/// shares it with the diagram and question 2).
+pub fn analyze_graph(graph: &ModelGraph<'_>, options: &FindingOptions) -> Analysis {
     Analysis {
-        coverage: coverage(&graph),
-        findings: findings(&graph, options),
-        attack_paths: attack_paths(&graph),
+        coverage: coverage(graph),
+        findings: findings(graph, options),
+        attack_paths: attack_paths(graph),
     }
 }

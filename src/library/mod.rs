@@ -222,6 +222,14 @@ pub struct LibrarySet {
 }
 
 impl LibrarySet {
+    /// A set with no library (before a session is open).
+    pub fn empty() -> LibrarySet {
+        LibrarySet {
+            libraries: Vec::new(),
+            index: search::SearchIndex::build(&[]),
+        }
+    }
+
     /// Builds a set from libraries already loaded, in the order given (which is the order of
     /// `list` and the tie-break of search). Library ids must be unique; see `Builder` for the
     /// rule that lets a file replace a shipped library.

@@ -2,9 +2,10 @@
 //! is named by ids rather than list positions, so that it lands on the same element after the
 //! recovered work was merged with newer changes on disk.
 
-use super::app::{FormPurpose, run_form};
+use super::app::run_form;
+use super::modal::FormPurpose;
 use super::screens::build::{self, FormTarget, Section};
-use super::screens::{browse, respond, threats};
+use super::screens::{respond, review, threats};
 use super::widgets::form::Form;
 use crate::model::Session;
 use crate::store::autosave::FormDraft;
@@ -95,7 +96,7 @@ pub fn reopen(draft: &FormDraft, s: &Session, today: NaiveDate) -> Option<(Form,
             let form = respond::acceptance_form(s, s.acceptance(id.as_str()), today);
             (form, FormPurpose::Acceptance { threat })
         }
-        "review" => (browse::review_form(s), FormPurpose::Review),
+        "review" => (review::review_form(s), FormPurpose::Review),
         "threat" => {
             let target = first?.to_string();
             let index = match second {

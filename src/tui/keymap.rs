@@ -1,4 +1,7 @@
-//! The one key table: dispatch, the footer and the `?` help all read it, so they cannot disagree.
+//! The one key table: dispatch, the footer, the `?` help and the key lines of dialogs all read
+//! it, for screens and dialogs alike. The one exception is typing: forms, the picker's search
+//! and the commit message take the keys the table does not bind (letters, editing keys), as
+//! text fields do.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -37,12 +40,30 @@ pub enum Action {
     CycleStatus,
     CycleThreatStatus,
     Commit,
+    /// Diagram: back to the flows list.
+    BackToLists,
+    PageUp,
+    PageDown,
+    /// Dialogs: the choices they offer.
+    Yes,
+    Submit,
+    Cancel,
+    Recover,
+    Discard,
+    Merge,
+    Reload,
+    KeepBeside,
+    Overwrite,
+    SaveAndQuit,
+    DiscardAndQuit,
 }
 
 /// Where a binding applies. Screen contexts are tried before `Session`, which is tried before
 /// `Global`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Context {
+    /// Keys that work everywhere, in dialogs too (Ctrl-C).
+    Always,
     Global,
     Session,
     Start,
@@ -50,7 +71,31 @@ pub enum Context {
     Diagram,
     Threats,
     Respond,
-    Browse,
+    Review,
+    /// Dialogs and pop-ups.
+    Help,
+    Notice,
+    Form,
+    Picker,
+    Confirm,
+    Recover,
+    Conflict,
+    QuitDialog,
+    CommitDialog,
+    WhatChanged,
+}
+
+/// What "any other key" does in a dialog, for its key line; `None` where other keys are typed.
+pub fn fallback(context: Context) -> Option<&'static str> {
+    match context {
+        Context::Help | Context::Notice => Some("close"),
+        Context::Confirm => Some("keep"),
+        Context::Recover => Some("decide later (it is kept)"),
+        Context::Conflict => Some("cancel, nothing is saved"),
+        Context::QuitDialog => Some("stay"),
+        Context::WhatChanged => Some("continue"),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +158,141 @@ use Action as A;
 use Context as C;
 
 pub static BINDINGS: &[Binding] = &[
+    // Listed with `q` (its label says "q ^C"), the last of the session's keys.
+    bind(C::Always, &[ctrl('c')], "", A::Quit, "", false),
+    // Dialogs.
+    bind(
+        C::Confirm,
+        &[k('y'), k('Y')],
+        "y",
+        A::Yes,
+        "delete (u undoes)",
+        true,
+    ),
+    bind(C::Recover, &[k('r')], "r", A::Recover, "recover it", true),
+    bind(C::Recover, &[k('d')], "d", A::Discard, "discard it", true),
+    bind(
+        C::Conflict,
+        &[k('m')],
+        "m",
+        A::Merge,
+        "merge by element: both sides' changes stay; where both changed the same element, yours is kept (and named)",
+        true,
+    ),
+    bind(
+        C::Conflict,
+        &[k('r')],
+        "r",
+        A::Reload,
+        "reload the file from disk, dropping your changes",
+        true,
+    ),
+    bind(
+        C::Conflict,
+        &[k('k')],
+        "k",
+        A::KeepBeside,
+        "keep mine beside it, as <name>.mine.toml",
+        true,
+    ),
+    bind(
+        C::Conflict,
+        &[k('o')],
+        "o",
+        A::Overwrite,
+        "overwrite the file with mine",
+        true,
+    ),
+    bind(
+        C::QuitDialog,
+        &[k('s'), k('y')],
+        "s",
+        A::SaveAndQuit,
+        "save and quit",
+        true,
+    ),
+    bind(
+        C::QuitDialog,
+        &[k('d')],
+        "d",
+        A::DiscardAndQuit,
+        "discard and quit",
+        true,
+    ),
+    bind(
+        C::CommitDialog,
+        &[code(KeyCode::Enter)],
+        "Enter",
+        A::Submit,
+        "save and commit",
+        true,
+    ),
+    bind(
+        C::CommitDialog,
+        &[code(KeyCode::Esc)],
+        "Esc",
+        A::Cancel,
+        "cancel",
+        true,
+    ),
+    bind(C::Picker, &[code(KeyCode::Up)], "↑↓", A::Up, "select", true),
+    bind(C::Picker, &[code(KeyCode::Down)], "", A::Down, "", false),
+    bind(
+        C::Picker,
+        &[code(KeyCode::PageUp)],
+        "PgUp PgDn",
+        A::PageUp,
+        "a page up or down",
+        false,
+    ),
+    bind(
+        C::Picker,
+        &[code(KeyCode::PageDown)],
+        "",
+        A::PageDown,
+        "",
+        false,
+    ),
+    bind(
+        C::Picker,
+        &[code(KeyCode::Enter)],
+        "Enter",
+        A::Submit,
+        "add",
+        true,
+    ),
+    bind(
+        C::Picker,
+        &[code(KeyCode::Esc)],
+        "Esc",
+        A::Cancel,
+        "close",
+        true,
+    ),
+    bind(
+        C::WhatChanged,
+        &[code(KeyCode::Up), k('k')],
+        "↑↓",
+        A::Up,
+        "scroll",
+        true,
+    ),
+    bind(
+        C::WhatChanged,
+        &[code(KeyCode::Down), k('j')],
+        "",
+        A::Down,
+        "",
+        false,
+    ),
+    bind(
+        C::WhatChanged,
+        &[code(KeyCode::Enter)],
+        "Enter",
+        A::Submit,
+        "continue: record today's run",
+        true,
+    ),
     bind(
         C::Start,
         &[code(KeyCode::Up), k('k')],
@@ -248,7 +428,7 @@ pub static BINDINGS: &[Binding] = &[
         C::Diagram,
         &[code(KeyCode::Left)],
         "←",
-        A::PrevQuestion,
+        A::BackToLists,
         "back to the flows list",
         false,
     ),
@@ -424,7 +604,7 @@ pub static BINDINGS: &[Binding] = &[
         false,
     ),
     bind(
-        C::Browse,
+        C::Review,
         &[k('e'), code(KeyCode::Enter)],
         "e",
         A::Edit,
@@ -432,7 +612,7 @@ pub static BINDINGS: &[Binding] = &[
         true,
     ),
     bind(
-        C::Browse,
+        C::Review,
         &[code(KeyCode::Up), k('k')],
         "↑↓ j k",
         A::Up,
@@ -440,7 +620,7 @@ pub static BINDINGS: &[Binding] = &[
         true,
     ),
     bind(
-        C::Browse,
+        C::Review,
         &[code(KeyCode::Down), k('j')],
         "",
         A::Down,
@@ -547,7 +727,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(
         C::Global,
         &[k('q')],
-        "q",
+        "q ^C",
         A::Quit,
         "quit (asks when there are unsaved changes)",
         true,
@@ -581,6 +761,19 @@ pub fn bindings(contexts: &[Context]) -> impl Iterator<Item = &'static Binding> 
     contexts
         .iter()
         .flat_map(|c| BINDINGS.iter().filter(move |b| b.context == *c))
+}
+
+/// A dialog's choices as it lists them: "r recover it", one per binding with a label, then
+/// what any other key does.
+pub fn choices(context: Context) -> Vec<String> {
+    let mut lines: Vec<String> = bindings(&[context])
+        .filter(|b| !b.label.is_empty())
+        .map(|b| format!("{} {}", b.label, b.help))
+        .collect();
+    if let Some(other) = fallback(context) {
+        lines.push(format!("any other key: {other}"));
+    }
+    lines
 }
 
 #[cfg(test)]

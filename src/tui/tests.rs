@@ -1,6 +1,7 @@
 //! The app driven by keys without a terminal, and snapshots of its screens (TestBackend).
 
-use super::app::{App, Modal, Screen, keys};
+use super::app::{App, Screen, keys};
+use super::modal::Modal;
 use super::theme::Theme;
 use super::view;
 use crate::store;
@@ -175,7 +176,7 @@ fn deleting_a_referenced_component_asks_and_cascades() {
     let before = session(&app).clone();
     // The first component is the API gateway: flows and threats refer to it.
     keys(&mut app, "d");
-    let Some(Modal::ConfirmDelete { message, .. }) = &app.modal else {
+    let Some(Modal::Confirm { message, .. }) = &app.modal else {
         panic!("asks before deleting");
     };
     assert!(message.contains("flows are deleted"), "{message}");
@@ -294,7 +295,7 @@ fn question2_picker_adds_a_library_threat_and_single_keys_rate_it() {
     let before = session(&app).threats.len();
     let target = app
         .session()
-        .and_then(|s| s.q2_row())
+        .and_then(|s| s.threats.row(&s.derived))
         .map(|r| r.id.clone())
         .expect("an element");
     keys(&mut app, "avalid acc");
@@ -354,13 +355,13 @@ fn question3_mitigation_with_relative_due_date_and_an_acceptance() {
     // What needs review comes first (TH-009), then the highest risk: TH-010, critical, undecided.
     let first = app
         .session()
-        .and_then(|s| s.q3_selected_threat())
+        .and_then(|s| s.respond.selected_threat(&s.derived))
         .expect("a threat");
     assert_eq!(session(&app).threats[first].id.as_str(), "TH-009");
     keys(&mut app, "j");
     let first = app
         .session()
-        .and_then(|s| s.q3_selected_threat())
+        .and_then(|s| s.respond.selected_threat(&s.derived))
         .expect("a threat");
     assert_eq!(session(&app).threats[first].id.as_str(), "TH-010");
     keys(&mut app, "m");
@@ -390,7 +391,7 @@ fn question3_mitigation_with_relative_due_date_and_an_acceptance() {
     let s = session(&app);
     let accepted = app
         .session()
-        .and_then(|st| st.q3_selected_threat())
+        .and_then(|st| st.respond.selected_threat(&st.derived))
         .expect("selected");
     let id = s.threats[accepted].id.clone();
     assert_eq!(s.threats[accepted].response, crate::model::Response::Accept);

@@ -204,8 +204,12 @@ impl DiagramLayout {
     /// Lays out the session's diagram. Deterministic: equal sessions give equal layouts, and the
     /// order of tables in the session does not matter (everything is ordered by id).
     pub fn compute(session: &Session) -> DiagramLayout {
-        let graph = ModelGraph::new(session);
-        Builder::new(session, &graph).build()
+        Self::from_graph(&ModelGraph::new(session))
+    }
+
+    /// The same, from a graph of the session already built (the app builds one per change).
+    pub fn from_graph(graph: &ModelGraph<'_>) -> DiagramLayout {
+        Builder::new(graph.session, graph).build()
     }
 
     /// The canvas size in cells, to bound scrolling. Saturates at `u16::MAX`.

@@ -1,13 +1,369 @@
 //! Question 3, "What are we going to do about it?": a response per threat, mitigations with an
 //! owner and a due date, and signed acceptances. Threats are listed by risk, highest first.
 
-use crate::model::edit::{Edit, Item};
+use super::{Command, Cx};
+use crate::model::edit::{Edit, Item, ItemTable};
 use crate::model::text::escape_control;
-use crate::model::{Acceptance, Mitigation, MitigationStatus, Response, Session, Threat, ThreatId};
+use crate::model::{
+    Acceptance, Mitigation, MitigationStatus, Response, Session, Threat, ThreatId, ThreatStatus,
+};
+use crate::tui::keymap::Action;
+use crate::tui::modal::{FormPurpose, Modal};
+use crate::tui::session::Derived;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::form::{Choice, Field, Form};
+use crate::tui::widgets::text::fit_line;
 use chrono::NaiveDate;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+/// Question 3's selection: the threat (in risk order), its mitigation, which pane has the keys.
+#[derive(Debug, Default)]
+pub struct RespondState {
+    pub threat: usize,
+    pub mitigation: usize,
+    pub mitigations_pane: bool,
+}
+
+impl RespondState {
+    /// The selected threat (index into the session's threats).
+    pub fn selected_threat(&self, derived: &Derived) -> Option<usize> {
+        let order = &derived.respond_order;
+        order
+            .get(self.threat.min(order.len().saturating_sub(1)))
+            .copied()
+    }
+
+    /// The selected mitigation (index into the session's mitigations).
+    pub fn selected_mitigation(&self, s: &Session, derived: &Derived) -> Option<usize> {
+        let threat = s.threats.get(self.selected_threat(derived)?)?;
+        let list = mitigations_of(s, threat.id.as_str());
+        list.get(self.mitigation.min(list.len().saturating_sub(1)))
+            .copied()
+    }
+
+    pub fn update(&mut self, action: Action, cx: &Cx) -> Vec<Command> {
+        let Some(threat) = self.selected_threat(cx.derived) else {
+            return vec![Command::info("no threats yet: add them in question 2")];
+        };
+        let count = cx.session.threats.len();
+        let Some(t) = cx.session.threats.get(threat).cloned() else {
+            return Vec::new();
+        };
+        let mitigations = mitigations_of(cx.session, t.id.as_str());
+        let open_mitigation = |index: Option<usize>| {
+            Command::Open(Modal::Form {
+                form: mitigation_form(
+                    cx.session,
+                    index.and_then(|m| cx.session.mitigations.get(m)),
+                    cx.today,
+                ),
+                purpose: FormPurpose::Mitigation { threat, index },
+            })
+        };
+        let open_acceptance = || {
+            Command::Open(Modal::Form {
+                form: acceptance_form(cx.session, cx.session.acceptance(t.id.as_str()), cx.today),
+                purpose: FormPurpose::Acceptance { threat },
+            })
+        };
+        match action {
+            Action::Up if self.mitigations_pane => {
+                self.mitigation = self.mitigation.saturating_sub(1);
+            }
+            Action::Down if self.mitigations_pane => {
+                self.mitigation = (self.mitigation + 1).min(mitigations.len().saturating_sub(1));
+            }
+            Action::Up => {
+                self.threat = self.threat.min(count - 1).saturating_sub(1);
+                self.mitigation = 0;
+            }
+            Action::Down => {
+                self.threat = (self.threat + 1).min(count - 1);
+                self.mitigation = 0;
+            }
+            Action::Left => self.mitigations_pane = false,
+            Action::Right => self.mitigations_pane = !mitigations.is_empty(),
+            Action::RespondMitigate | Action::RespondTransfer | Action::RespondAvoid => {
+                let response = match action {
+                    Action::RespondMitigate => Response::Mitigate,
+                    Action::RespondTransfer => Response::Transfer,
+                    _ => Response::Avoid,
+                };
+                let Some(edit) = set_response(cx.session, threat, response) else {
+                    return Vec::new();
+                };
+                let mut commands = vec![Command::apply(
+                    edit,
+                    format!("{}: {}", t.id, response.as_str()),
+                )];
+                // Mitigating a threat with no mitigation yet goes straight to adding one.
+                if response == Response::Mitigate && mitigations.is_empty() {
+                    commands.push(open_mitigation(None));
+                }
+                return commands;
+            }
+            Action::RespondAccept => return vec![open_acceptance()],
+            Action::Add => return vec![open_mitigation(None)],
+            Action::Edit => {
+                if self.mitigations_pane
+                    && let Some(m) = self.selected_mitigation(cx.session, cx.derived)
+                {
+                    return vec![open_mitigation(Some(m))];
+                } else if t.response == Response::Accept {
+                    return vec![open_acceptance()];
+                } else if let Some(&m) = mitigations.first() {
+                    return vec![open_mitigation(Some(m))];
+                }
+                return vec![Command::info(
+                    "nothing to edit: a adds a mitigation, x accepts the risk",
+                )];
+            }
+            Action::Delete if self.mitigations_pane => {
+                if let Some(m) = self.selected_mitigation(cx.session, cx.derived) {
+                    let id = cx.session.mitigations[m].id.clone();
+                    self.mitigation = self.mitigation.saturating_sub(1);
+                    return vec![Command::apply(
+                        Edit::Remove {
+                            table: ItemTable::Mitigations,
+                            index: m,
+                        },
+                        format!("{id} deleted"),
+                    )];
+                }
+            }
+            Action::CycleStatus => {
+                let Some(m) = self
+                    .selected_mitigation(cx.session, cx.derived)
+                    .or(mitigations.first().copied())
+                else {
+                    return Vec::new();
+                };
+                let mut mit = cx.session.mitigations[m].clone();
+                use MitigationStatus as St;
+                mit.status = match mit.status {
+                    St::Planned => St::InProgress,
+                    St::InProgress => St::Done,
+                    St::Done => St::Verified,
+                    St::Verified => St::Planned,
+                };
+                let message = format!("{}: {}", mit.id, mit.status.as_str());
+                return vec![Command::apply(
+                    Edit::Replace {
+                        index: m,
+                        item: Item::Mitigation(mit),
+                    },
+                    message,
+                )];
+            }
+            Action::CycleThreatStatus => {
+                use ThreatStatus as St;
+                let mut next = t.clone();
+                next.status = match t.status {
+                    St::NeedsReview => St::Open,
+                    St::Open => St::Resolved,
+                    St::Resolved => St::NotApplicable,
+                    St::NotApplicable => St::Open,
+                };
+                let message = format!("{}: {}", next.id, next.status.as_str());
+                return vec![Command::apply(
+                    Edit::Replace {
+                        index: threat,
+                        item: Item::Threat(next),
+                    },
+                    message,
+                )];
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The mitigation form, submitted: added to threat `threat` (deciding it, if undecided),
+    /// or mitigation `index` edited.
+    pub fn submit_mitigation(
+        &mut self,
+        mut form: Form,
+        threat: usize,
+        index: Option<usize>,
+        cx: &Cx,
+    ) -> Vec<Command> {
+        let s = cx.session;
+        let Some(threat_id) = s.threats.get(threat).map(|t| t.id.clone()) else {
+            return Vec::new();
+        };
+        let old = index.and_then(|i| s.mitigations.get(i));
+        let Some(m) = mitigation_from_form(&mut form, s, old, &threat_id) else {
+            return vec![Command::Open(Modal::Form {
+                form,
+                purpose: FormPurpose::Mitigation { threat, index },
+            })];
+        };
+        let id = m.id.to_string();
+        let due = m.due.map(crate::model::due::with_weekday);
+        let mut edits = vec![match index {
+            Some(i) => Edit::Replace {
+                index: i,
+                item: Item::Mitigation(m),
+            },
+            None => Edit::Insert {
+                index: s.mitigations.len(),
+                item: Item::Mitigation(m),
+            },
+        }];
+        // Adding a mitigation to an undecided threat decides it.
+        if s.threats
+            .get(threat)
+            .is_some_and(|t| t.response == Response::Undecided)
+            && let Some(e) = set_response(s, threat, Response::Mitigate)
+        {
+            edits.push(e);
+        }
+        let message = match due {
+            Some(d) => format!("{id} saved, due {d}"),
+            None => format!("{id} saved, no due date yet"),
+        };
+        self.mitigations_pane = true;
+        vec![Command::apply(Edit::Batch(edits), message)]
+    }
+
+    /// The acceptance form, submitted for threat `threat`.
+    pub fn submit_acceptance(&mut self, mut form: Form, threat: usize, cx: &Cx) -> Vec<Command> {
+        let Some(threat_id) = cx.session.threats.get(threat).map(|t| t.id.clone()) else {
+            return Vec::new();
+        };
+        match acceptance_from_form(&mut form, &threat_id) {
+            Some(a) => accept(cx.session, threat, a)
+                .map(|edit| Command::apply(edit, format!("{threat_id} accepted")))
+                .into_iter()
+                .collect(),
+            None => vec![Command::Open(Modal::Form {
+                form,
+                purpose: FormPurpose::Acceptance { threat },
+            })],
+        }
+    }
+
+    pub fn draw(&self, cx: &Cx, t: &Theme, frame: &mut Frame, area: Rect) {
+        let session = cx.session;
+        let wide = area.width >= 100;
+        let [left, right] = if wide {
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area)
+        } else {
+            Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area)
+        };
+        let order = &cx.derived.respond_order;
+        let selected = self.threat.min(order.len().saturating_sub(1));
+        // Only the rows in view are built: a large model has thousands of threats.
+        let height = left.height.saturating_sub(1) as usize;
+        let scroll = selected.saturating_sub(height.saturating_sub(1));
+        let mut lines: Vec<Line> = order
+            .iter()
+            .enumerate()
+            .skip(scroll)
+            .take(height)
+            .filter_map(|(i, &ti)| {
+                session
+                    .threats
+                    .get(ti)
+                    .map(|th| threat_line(th, i == selected && !self.mitigations_pane, t))
+                    .map(|line| fit_line(line, usize::from(left.width)))
+            })
+            .collect();
+        if order.is_empty() {
+            lines.push(Line::from(Span::styled(
+                "  No threats yet: add them in question 2.",
+                t.dim(),
+            )));
+        }
+        frame.render_widget(
+            Paragraph::new(lines).block(
+                Block::default()
+                    .borders(Borders::TOP)
+                    .border_style(t.border())
+                    .title(Span::styled(" Threats by risk ", t.dim())),
+            ),
+            left,
+        );
+        let right_lines = self
+            .selected_threat(cx.derived)
+            .and_then(|i| session.threats.get(i))
+            .map(|th| self.threat_details(th, cx, t))
+            .unwrap_or_default();
+        frame.render_widget(
+            Paragraph::new(right_lines)
+                .wrap(Wrap { trim: false })
+                .block(
+                    Block::default()
+                        .borders(if wide {
+                            Borders::TOP | Borders::LEFT
+                        } else {
+                            Borders::TOP
+                        })
+                        .border_style(t.border()),
+                ),
+            right,
+        );
+    }
+
+    /// The selected threat: its response, mitigations and acceptance.
+    fn threat_details(&self, th: &Threat, cx: &Cx, t: &Theme) -> Vec<Line<'static>> {
+        let session = cx.session;
+        let mut lines = vec![
+            Line::from(Span::styled(
+                format!(
+                    "{} {}",
+                    escape_control(th.id.as_str()),
+                    escape_control(&th.title)
+                ),
+                t.title(),
+            )),
+            Line::raw(format!(
+                "on {}  risk {}  response {}  status {}",
+                escape_control(th.target.as_str()),
+                th.risk().map_or("unrated", |r| r.as_str()),
+                th.response.as_str(),
+                th.status.as_str()
+            )),
+            Line::raw(""),
+        ];
+        let mitigations = mitigations_of(session, th.id.as_str());
+        let msel = self.mitigation.min(mitigations.len().saturating_sub(1));
+        for (i, &mi) in mitigations.iter().enumerate() {
+            if let Some(m) = session.mitigations.get(mi) {
+                lines.push(mitigation_line(
+                    m,
+                    cx.today,
+                    self.mitigations_pane && i == msel,
+                    t,
+                ));
+            }
+        }
+        let acceptance = session.acceptance(th.id.as_str());
+        if let Some(a) = acceptance {
+            lines.push(Line::raw(""));
+            lines.push(Line::raw(format!(
+                "accepted by {}: {}",
+                escape_control(&a.accepted_by),
+                escape_control(&a.justification)
+            )));
+            lines.push(Line::raw(format!(
+                "review by {}",
+                a.review_by
+                    .map_or("⚠ NO DATE".to_string(), crate::model::due::with_weekday)
+            )));
+        }
+        if mitigations.is_empty() && acceptance.is_none() {
+            lines.push(Line::from(Span::styled(
+                "  m mitigate (then a adds a mitigation), x accept, t transfer, v avoid",
+                t.dim(),
+            )));
+        }
+        lines
+    }
+}
 
 /// Threat indices: those needing review first (a re-run starts there), then by risk, highest
 /// first; ties in file order.

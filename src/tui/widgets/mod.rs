@@ -1,5 +1,6 @@
 //! Widgets shared by the screens.
 
+pub mod dialog;
 pub mod form;
 pub mod text;
 pub mod text_input;

@@ -1,12 +1,67 @@
 //! Question 4, "Did we do a good job?": coverage, gaps, open work, findings and attack paths from
 //! the same analysis `check` uses, and the team's short retrospective.
 
+use super::{Command, Cx};
 use crate::analysis::Analysis;
+use crate::model::edit::Edit;
 use crate::model::text::escape_control;
 use crate::model::{Response, RiskLevel, Session};
+use crate::tui::keymap::Action;
+use crate::tui::modal::{FormPurpose, Modal};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::form::{Field, Form};
 use chrono::NaiveDate;
+use ratatui::Frame;
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+/// Question 4 scrolls as one page.
+#[derive(Debug, Default)]
+pub struct ReviewState {
+    pub scroll: u16,
+}
+
+impl ReviewState {
+    pub fn update(&mut self, action: Action, cx: &Cx) -> Vec<Command> {
+        match action {
+            Action::Edit => {
+                return vec![Command::Open(Modal::Form {
+                    form: review_form(cx.session),
+                    purpose: FormPurpose::Review,
+                })];
+            }
+            Action::Up => self.scroll = self.scroll.saturating_sub(1),
+            Action::Down => self.scroll = self.scroll.saturating_add(1),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The retrospective form, submitted.
+    pub fn submit(&mut self, form: &Form) -> Vec<Command> {
+        vec![Command::apply(
+            Edit::SetReview(review_from_form(form)),
+            "retrospective saved in the session",
+        )]
+    }
+
+    pub fn draw(&self, cx: &Cx, theme: &Theme, frame: &mut Frame, area: Rect) {
+        let lines = review(cx.session, &cx.derived.analysis, cx.today, theme);
+        let max = lines.len().saturating_sub(1) as u16;
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .scroll((self.scroll.min(max), 0))
+                .block(
+                    Block::default()
+                        .borders(Borders::TOP)
+                        .border_style(theme.border()),
+                ),
+            area,
+        );
+    }
+}
 
 fn e(t: &str) -> String {
     escape_control(t).into_owned()
@@ -189,8 +244,7 @@ pub fn review(
 }
 
 /// The retrospective form (question 4), saved in the session's `[review]`.
-pub fn review_form(s: &Session) -> crate::tui::widgets::form::Form {
-    use crate::tui::widgets::form::{Field, Form};
+pub fn review_form(s: &Session) -> Form {
     let r = &s.review;
     Form::new(
         "Retrospective",
@@ -217,7 +271,7 @@ pub fn review_form(s: &Session) -> crate::tui::widgets::form::Form {
     )
 }
 
-pub fn review_from_form(form: &crate::tui::widgets::form::Form) -> crate::model::Review {
+pub fn review_from_form(form: &Form) -> crate::model::Review {
     crate::model::Review {
         coverage_notes: form.text("coverage_notes"),
         went_well: form.text("went_well"),

@@ -1,0 +1,79 @@
+//! Save and commit: the change since the last commit, an editable message, then `git commit`
+//! of the session file alone.
+
+use super::App;
+use crate::model::Session;
+use crate::store;
+use crate::tui::modal::{CommitDraft, Modal};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+impl App {
+    /// Prepares the commit screen: the change against the last committed version of the file
+    /// (or the last save, outside git) and a generated message.
+    pub(super) fn open_commit(&mut self) {
+        use crate::model::change::ChangeSummary;
+        use crate::store::git;
+        let Some(state) = self.session() else { return };
+        let path = state.loaded.path.clone();
+        let current = state.session().clone();
+        let read_saved = || {
+            std::fs::read(&path)
+                .ok()
+                .and_then(|b| store::parse_bytes(&b).ok())
+                .map(|(s, _)| s)
+        };
+        let (baseline, description, in_git) = match git::last_committed(&path) {
+            Ok(Some(text)) => (
+                store::parse(&text).ok().map(|(s, _)| s),
+                "since the last commit".to_string(),
+                true,
+            ),
+            Ok(None) => (None, "new file: not committed yet".to_string(), true),
+            Err(e) => (
+                read_saved(),
+                format!("since the last save (no commit: {e})"),
+                false,
+            ),
+        };
+        let baseline = baseline.unwrap_or_else(|| Session::new(current.title.clone()));
+        let summary = ChangeSummary::between(&baseline, &current);
+        if summary.is_empty() && !self.is_dirty() {
+            self.info(format!("nothing to commit {description}"));
+            return;
+        }
+        let mut changes = summary.lines();
+        if changes.is_empty() {
+            changes.push("no change in content".to_string());
+        }
+        self.modal = Some(Modal::Commit(CommitDraft {
+            baseline: description,
+            changes,
+            message: {
+                // Start at the beginning, so the "threat model: ..." prefix is what shows.
+                let mut input = crate::tui::widgets::text_input::TextInput::new(
+                    summary.commit_message(&current),
+                );
+                input.handle_key(KeyEvent::new(KeyCode::Home, KeyModifiers::NONE));
+                input
+            },
+            in_git,
+        }));
+    }
+
+    /// Saves atomically, then commits the file alone; the file stays saved if git fails.
+    pub(super) fn commit(&mut self, draft: CommitDraft) {
+        if !self.save() {
+            return;
+        }
+        if !draft.in_git {
+            return; // `save` reported where the file went; there is no repository to commit to
+        }
+        let Some(state) = self.session() else { return };
+        let path = state.loaded.path.clone();
+        let message = draft.message.text().trim().to_string();
+        match crate::store::git::commit_file(&path, &message) {
+            Ok(hash) => self.info(format!("committed {hash}: {message}")),
+            Err(e) => self.error(format!("saved, but not committed: {e}")),
+        }
+    }
+}

@@ -1,0 +1,705 @@
+//! The app: which screen is open, the dialog over it, the status line; key routing (the open
+//! dialog, then the screen, then the keys of every session screen, then global keys, all from
+//! the one key table); and the effects screens ask for (applying edits) or that concern the
+//! whole session (saving, committing, autosaving: see `persist` and `commit`). Each question's
+//! own keys, update and drawing live in its screen module under `screens/`.
+
+mod commit;
+mod persist;
+
+use super::keymap::{self, Action, Context};
+use super::modal::{FormPurpose, Modal};
+use super::recovery::find_recovery;
+use super::screens::start::StartState;
+use super::screens::{Command, Cx};
+use super::session::SessionState;
+use super::theme::Theme;
+use crate::library::LibrarySet;
+use crate::model::edit::{Edit, Item};
+use crate::model::text::escape_control;
+use crate::model::{Run, Session};
+use crate::store::{self, LoadedSession};
+use crate::tui::widgets::form::{Field, Form, FormOutcome};
+use chrono::NaiveDate;
+use ratatui::crossterm::event::KeyEvent;
+#[cfg(test)]
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub const QUESTIONS: [(&str, &str); 4] = [
+    ("Build", "What are we building?"),
+    ("Threats", "What can go wrong?"),
+    ("Respond", "What are we going to do about it?"),
+    ("Review", "Did we do a good job?"),
+];
+
+#[derive(Debug)]
+pub enum Screen {
+    Start(StartState),
+    Session(Box<SessionState>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+pub struct App {
+    pub theme: Theme,
+    pub screen: Screen,
+    pub modal: Option<Modal>,
+    pub status: Option<(String, Level)>,
+    pub quit: bool,
+    pub today: NaiveDate,
+    /// Default facilitator for a new run.
+    pub user: String,
+    /// A fixed session clock, so that snapshots of the screen do not depend on timing.
+    pub frozen_clock: Option<Duration>,
+    /// Threat libraries for the open session: shipped, beside the session, and `--library-dir`.
+    pub libraries: LibrarySet,
+    pub library_dirs: Vec<PathBuf>,
+    /// Whether opening a session takes its lock file (off in unit tests of the app).
+    pub take_lock: bool,
+    /// What opens once the "recover unsaved work?" question is answered (a re-run's "what
+    /// changed"); otherwise today's run form, if today has no run yet.
+    pub after_recovery: Option<Modal>,
+}
+
+fn default_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_default()
+}
+
+impl App {
+    pub fn start(dir: &Path, theme: Theme, today: NaiveDate) -> Self {
+        App {
+            theme,
+            screen: Screen::Start(StartState::scan(dir)),
+            modal: None,
+            status: None,
+            quit: false,
+            today,
+            user: default_user(),
+            frozen_clock: None,
+            libraries: LibrarySet::empty(),
+            library_dirs: Vec::new(),
+            take_lock: false,
+            after_recovery: None,
+        }
+    }
+
+    /// An app opened straight on a session (no start screen behind it).
+    pub fn open(loaded: LoadedSession, theme: Theme, today: NaiveDate) -> Self {
+        let mut app = App {
+            screen: Screen::Start(StartState {
+                dir: PathBuf::from("sessions"),
+                entries: Vec::new(),
+                selected: 0,
+            }),
+            ..App::start_empty(theme, today)
+        };
+        app.enter_session(loaded);
+        app
+    }
+
+    fn start_empty(theme: Theme, today: NaiveDate) -> Self {
+        App {
+            theme,
+            screen: Screen::Start(StartState {
+                dir: PathBuf::from("sessions"),
+                entries: Vec::new(),
+                selected: 0,
+            }),
+            modal: None,
+            status: None,
+            quit: false,
+            today,
+            user: default_user(),
+            frozen_clock: None,
+            libraries: LibrarySet::empty(),
+            library_dirs: Vec::new(),
+            take_lock: false,
+            after_recovery: None,
+        }
+    }
+
+    /// A re-run: the session with the threats the change puts in question marked needs-review
+    /// (one undoable step), opened on the "what changed" view.
+    pub fn enter_rerun(
+        &mut self,
+        loaded: LoadedSession,
+        marked: Session,
+        report: String,
+        trigger: String,
+    ) {
+        self.enter_session(loaded);
+        if !matches!(self.screen, Screen::Session(_)) {
+            return; // the lock is held elsewhere; the status says so
+        }
+        let flagged = marked
+            .threats
+            .iter()
+            .filter(|t| t.status == crate::model::ThreatStatus::NeedsReview)
+            .count();
+        if self.session().is_some_and(|s| s.session() != &marked) {
+            self.apply(
+                Edit::Whole(Box::new(marked)),
+                &format!("{flagged} threats need review"),
+            );
+        }
+        let what_changed = Modal::WhatChanged {
+            text: report.lines().map(String::from).collect(),
+            trigger,
+            scroll: 0,
+        };
+        // Unsaved work from a crash is offered first; "what changed" follows.
+        if matches!(self.modal, Some(Modal::Recover(_))) {
+            self.after_recovery = Some(what_changed);
+        } else {
+            self.modal = Some(what_changed);
+        }
+    }
+
+    /// Opens a session: loads its libraries, takes the file's lock when this app holds locks,
+    /// and offers recovery from an autosave.
+    pub fn enter_session(&mut self, loaded: LoadedSession) {
+        self.libraries =
+            match crate::library::load_for_session(Some(&loaded.path), &self.library_dirs) {
+                Ok(set) => set,
+                Err(e) => {
+                    self.status = Some((format!("threat libraries: {e}"), Level::Error));
+                    LibrarySet::shipped().unwrap_or_else(|e| e.partial)
+                }
+            };
+        let path = loaded.path.clone();
+        let mut state = SessionState::new(loaded, self.today);
+        let mut lock_warning = None;
+        if self.take_lock {
+            match store::autosave::lock(&path) {
+                Ok(lock) => state.lock = Some(lock),
+                Err(store::autosave::LockError::Held(owner)) => {
+                    let who = owner.map_or("by a process that is starting".to_string(), |o| {
+                        format!("({o})")
+                    });
+                    self.error(format!(
+                        "{} is open elsewhere {who}; close it there first",
+                        escape_control(&path.display().to_string())
+                    ));
+                    return;
+                }
+                Err(e @ store::autosave::LockError::Unavailable(_)) => {
+                    lock_warning = Some(format!("{e}: a second instance would not be turned away"));
+                }
+            }
+        }
+        let needs_run = state.session().runs.iter().all(|r| r.date != self.today);
+        let (recovery, unreadable) = find_recovery(&path, state.session());
+        self.screen = Screen::Session(Box::new(state));
+        if let Some(message) = unreadable.or(lock_warning) {
+            self.error(message);
+        }
+        if let Some(recovery) = recovery {
+            self.modal = Some(Modal::Recover(Box::new(recovery)));
+            return;
+        }
+        if needs_run {
+            self.modal = self.todays_run_form();
+        }
+    }
+
+    /// A new sitting: the form that records who is in the room before the team starts; `None`
+    /// A new sitting: the form that records who is in the room before the team starts; `None`
+    /// when today's run is recorded already.
+    fn todays_run_form(&self) -> Option<Modal> {
+        let s = self.session()?.session();
+        if s.runs.iter().any(|r| r.date == self.today) {
+            return None;
+        }
+        let last = s.last_run().cloned();
+        let trigger = if last.is_some() { "re-run" } else { "initial" };
+        let facilitator = last
+            .as_ref()
+            .map_or(self.user.clone(), |r| r.facilitator.clone());
+        let attendees = last.map(|r| r.attendees.join(", ")).unwrap_or_default();
+        Some(Modal::Form {
+            form: run_form(
+                "Start today's run",
+                self.today,
+                &facilitator,
+                &attendees,
+                trigger,
+            ),
+            purpose: FormPurpose::Run { index: None },
+        })
+    }
+
+    pub fn session(&self) -> Option<&SessionState> {
+        match &self.screen {
+            Screen::Session(s) => Some(s),
+            Screen::Start(_) => None,
+        }
+    }
+
+    /// The screen's key contexts, most specific first: what the footer and help list.
+    pub fn contexts(&self) -> Vec<Context> {
+        match &self.screen {
+            Screen::Start(_) => vec![Context::Start, Context::Global, Context::Always],
+            Screen::Session(s) => {
+                let screen = match s.question {
+                    0 => s.build.context(),
+                    1 => Context::Threats,
+                    2 => Context::Respond,
+                    _ => Context::Review,
+                };
+                vec![screen, Context::Session, Context::Global, Context::Always]
+            }
+        }
+    }
+
+    /// Where keys go now: the open dialog (and the keys that work everywhere), else the screen.
+    fn key_contexts(&self) -> Vec<Context> {
+        match &self.modal {
+            Some(modal) => vec![modal.context(), Context::Always],
+            None => self.contexts(),
+        }
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        self.session().is_some_and(|s| s.history.is_dirty())
+    }
+
+    fn info(&mut self, message: impl Into<String>) {
+        self.status = Some((message.into(), Level::Info));
+    }
+
+    fn error(&mut self, message: impl Into<String>) {
+        self.status = Some((message.into(), Level::Error));
+    }
+
+    /// Runs `f` on the screens' states with what every screen may read; `None` on the start
+    /// screen.
+    fn with_screens<R>(&mut self, f: impl FnOnce(&mut ScreenStates, &Cx) -> R) -> Option<R> {
+        let Screen::Session(s) = &mut self.screen else {
+            return None;
+        };
+        let s = &mut **s;
+        let cx = Cx {
+            session: &s.loaded.session,
+            derived: &s.derived,
+            today: self.today,
+            libraries: &self.libraries,
+        };
+        let mut screens = ScreenStates {
+            build: &mut s.build,
+            threats: &mut s.threats,
+            respond: &mut s.respond,
+            review: &mut s.review,
+            question: s.question,
+        };
+        Some(f(&mut screens, &cx))
+    }
+
+    pub fn handle_paste(&mut self, text: &str) {
+        match self.modal.take() {
+            Some(Modal::Form { mut form, purpose }) => {
+                form.paste(text);
+                self.modal = Some(Modal::Form { form, purpose });
+            }
+            Some(Modal::Picker(mut picker)) => {
+                self.with_screens(|_, cx| picker.paste(text, cx));
+                self.modal = Some(Modal::Picker(picker));
+            }
+            other => self.modal = other,
+        }
+        self.refresh();
+    }
+
+    /// Routes a key through the one key table: to the open dialog, else to the screen and the
+    /// session's and global bindings. Ctrl-C (bound everywhere) quits from a dialog too.
+    pub fn handle_key(&mut self, key: KeyEvent) {
+        let action = keymap::lookup(&self.key_contexts(), &key);
+        match self.modal.take() {
+            Some(modal) if action != Some(Action::Quit) => self.modal_key(modal, action, key),
+            _ => {
+                if let Some(action) = action {
+                    self.update(action);
+                }
+            }
+        }
+        self.refresh();
+    }
+
+    /// A key in a dialog: `action` is its binding in the dialog's context, if any.
+    fn modal_key(&mut self, modal: Modal, action: Option<Action>, key: KeyEvent) {
+        match modal {
+            Modal::Help | Modal::Notice { .. } => {} // any key closes them
+            Modal::Picker(picker) => {
+                let commands = self
+                    .with_screens(|screens, cx| picker.handle_key(action, key, screens.threats, cx))
+                    .unwrap_or_default();
+                self.run(commands);
+            }
+            Modal::Commit(mut draft) => match action {
+                Some(Action::Cancel) => self.info("not committed"),
+                Some(Action::Submit) => self.commit(draft),
+                _ => {
+                    draft.message.handle_key(key);
+                    self.modal = Some(Modal::Commit(draft));
+                }
+            },
+            Modal::Confirm { edit, done, .. } => {
+                if action == Some(Action::Yes) {
+                    self.apply(*edit, &done);
+                } else {
+                    self.info("nothing deleted");
+                }
+            }
+            Modal::Recover(recovery) => {
+                self.resolve_recovery(*recovery, action);
+                if self.modal.is_none() {
+                    self.modal = self
+                        .after_recovery
+                        .take()
+                        .or_else(|| self.todays_run_form());
+                }
+            }
+            Modal::SaveConflict => self.resolve_conflict(action),
+            Modal::WhatChanged {
+                text,
+                trigger,
+                scroll,
+            } => match action {
+                Some(Action::Down) => {
+                    let scroll = (scroll + 1).min(text.len().saturating_sub(1) as u16);
+                    self.modal = Some(Modal::WhatChanged {
+                        text,
+                        trigger,
+                        scroll,
+                    });
+                }
+                Some(Action::Up) => {
+                    self.modal = Some(Modal::WhatChanged {
+                        text,
+                        trigger,
+                        scroll: scroll.saturating_sub(1),
+                    });
+                }
+                // On to the run record, with the change as its trigger (editable).
+                _ => self.modal = self.run_record_form("Re-run: today's run", Some(&trigger)),
+            },
+            Modal::ConfirmQuit => match action {
+                Some(Action::SaveAndQuit) => {
+                    if self.save() {
+                        self.quit = true;
+                    }
+                }
+                Some(Action::DiscardAndQuit) => {
+                    self.discard_unsaved();
+                    self.quit = true;
+                }
+                _ => self.info("quit cancelled"),
+            },
+            Modal::Form { mut form, purpose } => match form.handle_key(key) {
+                FormOutcome::Continue => self.modal = Some(Modal::Form { form, purpose }),
+                FormOutcome::Cancel => {
+                    if purpose == (FormPurpose::Run { index: None }) {
+                        self.info("no run recorded for today; press r to start one");
+                    }
+                }
+                FormOutcome::Submit => self.submit_form(form, purpose),
+            },
+        }
+    }
+
+    /// A submitted form goes to the screen it belongs to; a run record and save-as are the
+    /// app's own.
+    fn submit_form(&mut self, mut form: Form, purpose: FormPurpose) {
+        let commands = match purpose.clone() {
+            FormPurpose::SaveAs => return self.save_as(form),
+            FormPurpose::NewSession => match &mut self.screen {
+                Screen::Start(start) => start.submit(form),
+                Screen::Session(_) => Vec::new(),
+            },
+            FormPurpose::Run { index } => match run_from_form(&mut form, self.today) {
+                Some(run) => {
+                    let len = self.session().map_or(0, |s| s.session().runs.len());
+                    let edit = match index {
+                        Some(index) => Edit::Replace {
+                            index,
+                            item: Item::Run(run),
+                        },
+                        None => Edit::Insert {
+                            index: len,
+                            item: Item::Run(run),
+                        },
+                    };
+                    vec![Command::apply(edit, "run recorded")]
+                }
+                None => vec![Command::Open(Modal::Form { form, purpose })],
+            },
+            FormPurpose::Element(target) => self
+                .with_screens(|screens, cx| screens.build.submit(form, target, cx))
+                .unwrap_or_default(),
+            FormPurpose::Threat { target, index } => self
+                .with_screens(|screens, cx| screens.threats.submit(form, &target, index, cx))
+                .unwrap_or_default(),
+            FormPurpose::Mitigation { threat, index } => self
+                .with_screens(|screens, cx| {
+                    screens.respond.submit_mitigation(form, threat, index, cx)
+                })
+                .unwrap_or_default(),
+            FormPurpose::Acceptance { threat } => self
+                .with_screens(|screens, cx| screens.respond.submit_acceptance(form, threat, cx))
+                .unwrap_or_default(),
+            FormPurpose::Review => self
+                .with_screens(|screens, _| screens.review.submit(&form))
+                .unwrap_or_default(),
+        };
+        self.run(commands);
+    }
+
+    /// Carries out what a screen asked for, in order.
+    fn run(&mut self, commands: Vec<Command>) {
+        for command in commands {
+            match command {
+                Command::Apply(edit, message) => self.apply(edit, &message),
+                Command::Open(modal) => self.modal = Some(modal),
+                Command::Info(message) => self.info(message),
+                Command::Error(message) => self.error(message),
+                Command::Enter(loaded, message) => {
+                    self.enter_session(*loaded);
+                    if let Some(message) = message {
+                        self.info(message);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Applies an edit through the history (so it can be undone) and refreshes what is derived.
+    fn apply(&mut self, edit: Edit, message: &str) {
+        let today = self.today;
+        let Screen::Session(s) = &mut self.screen else {
+            return;
+        };
+        match s.history.apply(&mut s.loaded.session, edit) {
+            Ok(()) => {
+                s.refresh_derived(today);
+                self.info(format!("{message} (u undoes)"));
+            }
+            Err(e) => self.error(format!("could not apply the change: {e}")),
+        }
+    }
+
+    /// Keys bound to an action: the global ones here, the rest by the screen on view.
+    pub fn update(&mut self, action: Action) {
+        match action {
+            Action::Help => self.modal = Some(Modal::Help),
+            Action::Quit => {
+                if self.is_dirty() {
+                    self.modal = Some(Modal::ConfirmQuit);
+                } else {
+                    self.quit = true;
+                }
+            }
+            _ => {
+                let commands = match &mut self.screen {
+                    Screen::Start(start) => start.update(action),
+                    Screen::Session(_) => self.update_session(action),
+                };
+                self.run(commands);
+            }
+        }
+        self.refresh();
+    }
+
+    /// Keys of every question (moving between them, saving, undo, the run record), then the
+    /// question on view.
+    fn update_session(&mut self, action: Action) -> Vec<Command> {
+        let today = self.today;
+        let Screen::Session(s) = &mut self.screen else {
+            return Vec::new();
+        };
+        match action {
+            Action::Question(q) => s.question = q.min(3),
+            Action::NextQuestion => s.question = (s.question + 1) % 4,
+            Action::PrevQuestion => s.question = (s.question + 3) % 4,
+            Action::Save => {
+                self.save();
+            }
+            Action::SaveAs => self.open_save_as(None),
+            Action::Undo | Action::Redo => {
+                let done = if action == Action::Undo {
+                    s.history.undo(&mut s.loaded.session)
+                } else {
+                    s.history.redo(&mut s.loaded.session)
+                };
+                s.refresh_derived(today);
+                let (verb, what) = if action == Action::Undo {
+                    ("undone (Ctrl-R redoes)", "undo")
+                } else {
+                    ("redone", "redo")
+                };
+                match done {
+                    Ok(true) => self.info(verb),
+                    Ok(false) => self.info(format!("nothing to {what}")),
+                    Err(e) => self.error(format!("{what} failed: {e}")),
+                }
+            }
+            Action::Commit => self.open_commit(),
+            Action::EditRun => {
+                let title = if s.session().runs.iter().any(|r| r.date == today) {
+                    "Today's run"
+                } else {
+                    "Start today's run"
+                };
+                self.modal = self.run_record_form(title, None);
+            }
+            _ => {
+                return self
+                    .with_screens(|screens, cx| match screens.question {
+                        0 => screens.build.update(action, cx),
+                        1 => screens.threats.update(action, cx),
+                        2 => screens.respond.update(action, cx),
+                        _ => screens.review.update(action, cx),
+                    })
+                    .unwrap_or_default();
+            }
+        }
+        Vec::new()
+    }
+
+    /// The form for today's run record: today's run if there is one, else a new one with the
+    /// last run's people; `trigger` replaces the trigger (a re-run's change).
+    fn run_record_form(&self, title: &str, trigger: Option<&str>) -> Option<Modal> {
+        let s = self.session()?.session();
+        let index = s.runs.iter().rposition(|r| r.date == self.today);
+        let today_run = index.and_then(|i| s.runs.get(i));
+        let last = today_run.or(s.last_run());
+        let facilitator = last.map_or(self.user.clone(), |r| r.facilitator.clone());
+        let attendees = last.map(|r| r.attendees.join(", ")).unwrap_or_default();
+        let default_trigger = match (today_run, s.runs.is_empty()) {
+            (Some(r), _) => r.trigger.clone(),
+            (None, true) => "initial".to_string(),
+            (None, false) => "re-run".to_string(),
+        };
+        Some(Modal::Form {
+            form: run_form(
+                title,
+                today_run.map_or(self.today, |r| r.date),
+                &facilitator,
+                &attendees,
+                trigger.unwrap_or(&default_trigger),
+            ),
+            purpose: FormPurpose::Run { index },
+        })
+    }
+
+    /// Minutes of the agenda used and the question the clock says the team should be on.
+    pub fn clock(&self) -> Option<(Duration, [u32; 4])> {
+        self.session().map(|s| {
+            let elapsed = self.frozen_clock.unwrap_or_else(|| s.started.elapsed());
+            (elapsed, s.session().agenda_minutes())
+        })
+    }
+}
+
+/// The screens' states, borrowed apart from what they read (`Cx`).
+struct ScreenStates<'a> {
+    build: &'a mut super::screens::build::BuildState,
+    threats: &'a mut super::screens::threats::ThreatsState,
+    respond: &'a mut super::screens::respond::RespondState,
+    review: &'a mut super::screens::review::ReviewState,
+    question: usize,
+}
+
+pub(super) fn run_form(
+    title: &str,
+    date: NaiveDate,
+    facilitator: &str,
+    attendees: &str,
+    trigger: &str,
+) -> Form {
+    Form::new(
+        title,
+        vec![
+            Field::text("date", "Date", &date.to_string(), "YYYY-MM-DD"),
+            Field::text("facilitator", "Facilitator", facilitator, ""),
+            Field::text("attendees", "Attendees", attendees, "comma-separated names"),
+            Field::text(
+                "trigger",
+                "Trigger",
+                trigger,
+                "initial, re-run, boundary change: ...",
+            ),
+        ],
+    )
+}
+
+fn run_from_form(form: &mut Form, today: NaiveDate) -> Option<Run> {
+    form.clear_errors();
+    let date = match NaiveDate::parse_from_str(&form.text("date"), "%Y-%m-%d") {
+        Ok(d) => d,
+        Err(_) if form.text("date").is_empty() => today,
+        Err(_) => {
+            form.set_error("date", "use a date like 2026-12-15");
+            return None;
+        }
+    };
+    let attendees: Vec<String> = form
+        .text("attendees")
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(String::from)
+        .collect();
+    Some(Run {
+        date,
+        facilitator: form.text("facilitator"),
+        attendees,
+        trigger: form.text("trigger"),
+        minutes: None,
+        notes: String::new(),
+    })
+}
+
+/// Keys to run an app through in tests: helix-style notation, e.g. `"a<ret>"`.
+#[cfg(test)]
+pub fn keys(app: &mut App, keys: &str) {
+    let mut rest = keys;
+    while !rest.is_empty() {
+        let (key, tail) = if let Some(stripped) = rest.strip_prefix('<')
+            && let Some(end) = stripped.find('>')
+        {
+            let name = &stripped[..end];
+            let key = match name {
+                "ret" => KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
+                "esc" => KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),
+                "tab" => KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE),
+                "down" => KeyEvent::new(KeyCode::Down, KeyModifiers::NONE),
+                "up" => KeyEvent::new(KeyCode::Up, KeyModifiers::NONE),
+                "left" => KeyEvent::new(KeyCode::Left, KeyModifiers::NONE),
+                "right" => KeyEvent::new(KeyCode::Right, KeyModifiers::NONE),
+                "space" => KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE),
+                "bs" => KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE),
+                c if c.starts_with("C-") => KeyEvent::new(
+                    KeyCode::Char(c.chars().nth(2).unwrap_or(' ')),
+                    KeyModifiers::CONTROL,
+                ),
+                other => panic!("unknown key <{other}>"),
+            };
+            (key, &stripped[end + 1..])
+        } else {
+            let c = rest.chars().next().unwrap_or(' ');
+            (
+                KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+                &rest[c.len_utf8()..],
+            )
+        };
+        app.handle_key(key);
+        rest = tail;
+    }
+}

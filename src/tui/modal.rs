@@ -1,0 +1,100 @@
+//! Dialogs, forms and pop-ups over a screen: one at a time, and each has its own context in the
+//! key table.
+
+use super::keymap::Context;
+use super::recovery::Recovery;
+use super::screens::build::FormTarget;
+use super::screens::threats::Picker;
+use super::widgets::form::Form;
+use super::widgets::text_input::TextInput;
+use crate::model::edit::Edit;
+
+/// What a modal form is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormPurpose {
+    Element(FormTarget),
+    Mitigation {
+        threat: usize,
+        index: Option<usize>,
+    },
+    Acceptance {
+        threat: usize,
+    },
+    Review,
+    /// A threat typed by hand on an element, or an edit of threat `index`.
+    Threat {
+        target: String,
+        index: Option<usize>,
+    },
+    Run {
+        index: Option<usize>,
+    },
+    NewSession,
+    /// Saving under another name (when the session's directory cannot be written, say).
+    SaveAs,
+}
+
+#[derive(Debug)]
+pub enum Modal {
+    Help,
+    Picker(Picker),
+    Form {
+        form: Form,
+        purpose: FormPurpose,
+    },
+    /// Yes/no before a destructive step; yes applies `edit` and says `done`.
+    Confirm {
+        title: String,
+        message: String,
+        edit: Box<Edit>,
+        done: String,
+    },
+    ConfirmQuit,
+    /// Unsaved work from an earlier run was found: recover it, discard it, or keep it for
+    /// later. Its session is that work merged with the file as it is now.
+    Recover(Box<Recovery>),
+    /// Something the user must read (a long error, a draft that could not be reopened).
+    Notice {
+        title: String,
+        lines: Vec<String>,
+    },
+    /// Someone else changed the file since it was loaded.
+    SaveConflict,
+    /// A re-run starts here: what changed since the baseline, before question 1. Closing it
+    /// asks for the run record with the change as its trigger.
+    WhatChanged {
+        text: Vec<String>,
+        trigger: String,
+        scroll: u16,
+    },
+    /// Save and commit: what changed, and the commit message (editable).
+    Commit(CommitDraft),
+}
+
+impl Modal {
+    /// Its context in the key table.
+    pub fn context(&self) -> Context {
+        match self {
+            Modal::Help => Context::Help,
+            Modal::Picker(_) => Context::Picker,
+            Modal::Form { .. } => Context::Form,
+            Modal::Confirm { .. } => Context::Confirm,
+            Modal::ConfirmQuit => Context::QuitDialog,
+            Modal::Recover(_) => Context::Recover,
+            Modal::Notice { .. } => Context::Notice,
+            Modal::SaveConflict => Context::Conflict,
+            Modal::WhatChanged { .. } => Context::WhatChanged,
+            Modal::Commit(_) => Context::CommitDialog,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CommitDraft {
+    /// "since the last commit", "since the last save", ...
+    pub baseline: String,
+    pub changes: Vec<String>,
+    pub message: TextInput,
+    /// Whether the file lives in a git work tree (else the commit only saves).
+    pub in_git: bool,
+}

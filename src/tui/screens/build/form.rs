@@ -1,0 +1,428 @@
+//! Question 1's forms: adding and editing boundaries, assets, components and flows.
+
+use super::{FormTarget, Section};
+use crate::model::edit::{Edit, Item};
+use crate::model::text::escape_control;
+use crate::model::{
+    Asset, AssetId, Boundary, BoundaryId, Classification, Component, ComponentKind, ElementId,
+    Flow, Session, StrideSet, id_syntax_problem, slugify,
+};
+use crate::tui::widgets::form::{Choice, Field, Form};
+
+fn none_choice() -> Choice {
+    Choice::new("", "(none)")
+}
+
+fn boundary_choices(s: &Session, exclude: Option<&str>) -> Vec<Choice> {
+    let mut out = vec![none_choice()];
+    for b in &s.boundaries {
+        let id = b.id.as_str();
+        // A boundary cannot sit inside itself or inside one of its own descendants.
+        if exclude.is_some_and(|ex| id == ex || is_descendant(s, id, ex)) {
+            continue;
+        }
+        out.push(Choice::new(id, format!("{} ({id})", b.name)));
+    }
+    out
+}
+
+/// Whether `id` lies (transitively) inside `ancestor`.
+fn is_descendant(s: &Session, id: &str, ancestor: &str) -> bool {
+    let mut current = s.boundary(id).and_then(|b| b.parent.as_ref());
+    let mut steps = 0;
+    while let Some(p) = current {
+        if p.as_str() == ancestor {
+            return true;
+        }
+        steps += 1;
+        if steps > s.boundaries.len() {
+            return false;
+        }
+        current = s.boundary(p.as_str()).and_then(|b| b.parent.as_ref());
+    }
+    false
+}
+
+fn asset_choices(s: &Session) -> Vec<Choice> {
+    s.assets
+        .iter()
+        .map(|a| {
+            Choice::new(
+                a.id.as_str(),
+                format!("{} ({})", a.name, a.classification.as_str()),
+            )
+        })
+        .collect()
+}
+
+fn component_choices(s: &Session) -> Vec<Choice> {
+    s.components
+        .iter()
+        .map(|c| Choice::new(c.id.as_str(), format!("{} ({})", c.name, c.id)))
+        .collect()
+}
+
+pub(super) fn ids_to_strings<T: std::fmt::Display>(ids: &[T]) -> Vec<String> {
+    ids.iter().map(ToString::to_string).collect()
+}
+
+/// The form for adding to or editing an entry of `section`.
+pub fn open_form(s: &Session, target: FormTarget) -> Option<Form> {
+    let i = target.index;
+    let verb = if i.is_some() { "Edit" } else { "Add" };
+    let id_field = |value: &str| Field::text("id", "Id", value, "blank: made from the name");
+    let form = match target.section {
+        Section::Boundaries => {
+            let b = i.and_then(|i| s.boundaries.get(i));
+            let mut fields = vec![Field::text(
+                "name",
+                "Name",
+                b.map_or("", |b| &b.name),
+                "e.g. DMZ",
+            )];
+            if b.is_none() {
+                fields.push(id_field(""));
+            }
+            fields.push(Field::choice(
+                "parent",
+                "Inside",
+                boundary_choices(s, b.map(|b| b.id.as_str())),
+                b.and_then(|b| b.parent.as_ref()).map_or("", |p| p.as_str()),
+            ));
+            fields.push(Field::text(
+                "notes",
+                "Notes",
+                b.map_or("", |b| &b.notes),
+                "",
+            ));
+            Form::new(title(verb, "boundary", b.map(|b| b.id.as_str())), fields)
+        }
+        Section::Assets => {
+            let a = i.and_then(|i| s.assets.get(i));
+            let mut fields = vec![Field::text(
+                "name",
+                "Name",
+                a.map_or("", |a| &a.name),
+                "e.g. Card numbers",
+            )];
+            if a.is_none() {
+                fields.push(id_field(""));
+            }
+            let options = Classification::ALL
+                .iter()
+                .map(|c| Choice::new(c.as_str(), c.as_str()))
+                .collect();
+            fields.push(Field::choice(
+                "classification",
+                "Classification",
+                options,
+                a.map_or("internal", |a| a.classification.as_str()),
+            ));
+            fields.push(Field::text(
+                "notes",
+                "Notes",
+                a.map_or("", |a| &a.notes),
+                "",
+            ));
+            Form::new(title(verb, "asset", a.map(|a| a.id.as_str())), fields)
+        }
+        Section::Components => {
+            let c = i.and_then(|i| s.components.get(i));
+            let mut fields = vec![Field::text(
+                "name",
+                "Name",
+                c.map_or("", |c| &c.name),
+                "e.g. API gateway",
+            )];
+            if c.is_none() {
+                fields.push(id_field(""));
+            }
+            let kinds = ComponentKind::ALL
+                .iter()
+                .map(|k| Choice::new(k.as_str(), k.as_str()))
+                .collect();
+            fields.push(Field::choice(
+                "kind",
+                "Kind",
+                kinds,
+                c.map_or("process", |c| c.kind.as_str()),
+            ));
+            fields.push(Field::choice(
+                "boundary",
+                "Boundary",
+                boundary_choices(s, None),
+                c.and_then(|c| c.boundary.as_ref())
+                    .map_or("", |b| b.as_str()),
+            ));
+            fields.push(Field::text(
+                "tags",
+                "Tags",
+                &c.map(|c| c.tags.join(", ")).unwrap_or_default(),
+                "comma-separated; internet-facing, logs",
+            ));
+            fields.push(Field::multi(
+                "assets",
+                "Assets",
+                asset_choices(s),
+                &c.map(|c| ids_to_strings(&c.assets)).unwrap_or_default(),
+            ));
+            fields.push(Field::text(
+                "notes",
+                "Notes",
+                c.map_or("", |c| &c.notes),
+                "",
+            ));
+            Form::new(title(verb, "component", c.map(|c| c.id.as_str())), fields)
+        }
+        Section::Flows => {
+            let f = i.and_then(|i| s.flows.get(i));
+            let mut fields = vec![Field::text(
+                "label",
+                "Label",
+                f.map_or("", |f| &f.label),
+                "what moves, e.g. login request",
+            )];
+            if f.is_none() {
+                fields.push(id_field(""));
+            }
+            fields.push(Field::choice(
+                "from",
+                "From",
+                component_choices(s),
+                f.map_or("", |f| f.from.as_str()),
+            ));
+            // A new flow starts from the first component to the second, never to itself.
+            let default_to = s.components.get(1).map_or("", |c| c.id.as_str());
+            fields.push(Field::choice(
+                "to",
+                "To",
+                component_choices(s),
+                f.map_or(default_to, |f| f.to.as_str()),
+            ));
+            fields.push(Field::text(
+                "protocol",
+                "Protocol",
+                f.map_or("", |f| &f.protocol),
+                "e.g. HTTPS",
+            ));
+            fields.push(Field::toggle(
+                "authenticated",
+                "Authenticated",
+                f.is_some_and(|f| f.authenticated),
+            ));
+            fields.push(Field::toggle(
+                "encrypted",
+                "Encrypted",
+                f.is_some_and(|f| f.encrypted),
+            ));
+            fields.push(Field::multi(
+                "assets",
+                "Assets",
+                asset_choices(s),
+                &f.map(|f| ids_to_strings(&f.assets)).unwrap_or_default(),
+            ));
+            fields.push(Field::text(
+                "notes",
+                "Notes",
+                f.map_or("", |f| &f.notes),
+                "",
+            ));
+            Form::new(title(verb, "flow", f.map(|f| f.id.as_str())), fields)
+        }
+        Section::Diagram => return None,
+    };
+    Some(form)
+}
+
+fn title(verb: &str, noun: &str, id: Option<&str>) -> String {
+    match id {
+        Some(id) => format!("{verb} {noun} {}", escape_control(id)),
+        None => format!("{verb} {noun}"),
+    }
+}
+
+/// Ids in use by components and flows (one namespace) or by the table's own entries.
+fn id_taken(s: &Session, section: Section, id: &str) -> bool {
+    match section {
+        Section::Boundaries => s.boundary(id).is_some(),
+        Section::Assets => s.asset(id).is_some(),
+        Section::Components | Section::Flows => s.element(id).is_some(),
+        Section::Diagram => false,
+    }
+}
+
+/// The id for a new entry: as typed, or made from the name and made unique.
+fn new_id(form: &mut Form, s: &Session, section: Section, base: &str) -> Option<String> {
+    let typed = form.text("id");
+    if !typed.is_empty() {
+        if let Some(problem) = id_syntax_problem(&typed) {
+            form.set_error("id", problem);
+            return None;
+        }
+        if id_taken(s, section, &typed) {
+            form.set_error("id", format!("{typed:?} is already used"));
+            return None;
+        }
+        return Some(typed);
+    }
+    let mut base = slugify(base);
+    if base.is_empty() {
+        base = section.noun().to_string();
+    }
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while id_taken(s, section, &candidate) {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    Some(candidate)
+}
+
+fn split_tags(text: &str) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    for tag in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        if !tags.iter().any(|t| t == tag) {
+            tags.push(tag.to_string());
+        }
+    }
+    tags
+}
+
+fn optional<T: From<String>>(value: String) -> Option<T> {
+    (!value.is_empty()).then(|| T::from(value))
+}
+
+/// Turns a submitted form into an edit, or marks the form's invalid fields and returns `None`.
+pub fn submit(form: &mut Form, s: &Session, target: FormTarget) -> Option<(Edit, String)> {
+    form.clear_errors();
+    let editing = target.index;
+    let item = match target.section {
+        Section::Boundaries => {
+            let name = form.text("name");
+            if name.is_empty() {
+                form.set_error("name", "a boundary needs a name");
+            }
+            let old = editing.and_then(|i| s.boundaries.get(i));
+            let id = match old {
+                Some(b) => Some(b.id.to_string()),
+                None => new_id(form, s, target.section, &name),
+            };
+            let (Some(id), false) = (id, form.has_errors()) else {
+                return None;
+            };
+            Item::Boundary(Boundary {
+                id: BoundaryId::new(id),
+                name,
+                parent: optional(form.choice("parent")),
+                notes: form.text("notes"),
+            })
+        }
+        Section::Assets => {
+            let name = form.text("name");
+            if name.is_empty() {
+                form.set_error("name", "an asset needs a name");
+            }
+            let old = editing.and_then(|i| s.assets.get(i));
+            let id = match old {
+                Some(a) => Some(a.id.to_string()),
+                None => new_id(form, s, target.section, &name),
+            };
+            let classification = Classification::ALL
+                .into_iter()
+                .find(|c| c.as_str() == form.choice("classification"))
+                .unwrap_or(Classification::Internal);
+            let (Some(id), false) = (id, form.has_errors()) else {
+                return None;
+            };
+            Item::Asset(Asset {
+                id: AssetId::new(id),
+                name,
+                classification,
+                notes: form.text("notes"),
+            })
+        }
+        Section::Components => {
+            let name = form.text("name");
+            if name.is_empty() {
+                form.set_error("name", "a component needs a name");
+            }
+            let old = editing.and_then(|i| s.components.get(i));
+            let id = match old {
+                Some(c) => Some(c.id.to_string()),
+                None => new_id(form, s, target.section, &name),
+            };
+            let kind = ComponentKind::ALL
+                .into_iter()
+                .find(|k| k.as_str() == form.choice("kind"))
+                .unwrap_or(ComponentKind::Process);
+            let (Some(id), false) = (id, form.has_errors()) else {
+                return None;
+            };
+            Item::Component(Component {
+                id: ElementId::new(id),
+                name,
+                kind,
+                boundary: optional(form.choice("boundary")),
+                tags: split_tags(&form.text("tags")),
+                assets: form
+                    .chosen("assets")
+                    .into_iter()
+                    .map(AssetId::new)
+                    .collect(),
+                not_applicable: old
+                    .map(|c| c.not_applicable.clone())
+                    .unwrap_or_else(StrideSet::empty),
+                notes: form.text("notes"),
+            })
+        }
+        Section::Flows => {
+            let label = form.text("label");
+            if label.is_empty() {
+                form.set_error("label", "say what the flow carries, e.g. \"login request\"");
+            }
+            let (from, to) = (form.choice("from"), form.choice("to"));
+            if from.is_empty() || to.is_empty() {
+                form.set_error("from", "add components first: a flow connects two of them");
+            } else if from == to {
+                form.set_error("to", "a flow connects two different components");
+            }
+            let old = editing.and_then(|i| s.flows.get(i));
+            let id = match old {
+                Some(f) => Some(f.id.to_string()),
+                None if form.has_errors() => None,
+                None => new_id(form, s, target.section, &format!("{from}-{to}")),
+            };
+            let (Some(id), false) = (id, form.has_errors()) else {
+                return None;
+            };
+            Item::Flow(Flow {
+                id: ElementId::new(id),
+                from: ElementId::new(from),
+                to: ElementId::new(to),
+                label,
+                protocol: form.text("protocol"),
+                assets: form
+                    .chosen("assets")
+                    .into_iter()
+                    .map(AssetId::new)
+                    .collect(),
+                authenticated: form.toggle("authenticated"),
+                encrypted: form.toggle("encrypted"),
+                tags: old.map(|f| f.tags.clone()).unwrap_or_default(),
+                not_applicable: old
+                    .map(|f| f.not_applicable.clone())
+                    .unwrap_or_else(StrideSet::empty),
+                notes: form.text("notes"),
+            })
+        }
+        Section::Diagram => return None,
+    };
+    let noun = target.section.noun();
+    Some(match editing {
+        Some(index) => (Edit::Replace { index, item }, format!("{noun} updated")),
+        None => {
+            let index = target.section.len(s);
+            (Edit::Insert { index, item }, format!("{noun} added"))
+        }
+    })
+}

@@ -1,0 +1,311 @@
+//! Question 1's lists: each section as a table, the selected entry's details, the section tabs.
+
+use super::Section;
+use super::form::ids_to_strings;
+use crate::model::text::escape_control;
+use crate::model::{BoundaryId, ComponentKind, Location, Problem, Session, Table};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::text::fit;
+use ratatui::layout::{Constraint, Layout};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{HighlightSpacing, Row, Table as TableWidget};
+
+fn kind_mark(kind: ComponentKind) -> &'static str {
+    match kind {
+        ComponentKind::Process => "[P]",
+        ComponentKind::DataStore => "[D]",
+        ComponentKind::ExternalEntity => "[E]",
+    }
+}
+
+fn yes_no(v: bool, yes: &'static str, no: &'static str) -> &'static str {
+    if v { yes } else { no }
+}
+
+/// The rows of a section's list, with its header and column widths.
+pub fn rows(
+    s: &Session,
+    section: Section,
+    crossing: &dyn Fn(usize) -> bool,
+) -> (Row<'static>, Vec<Vec<String>>, Vec<Constraint>) {
+    let e = |t: &str| escape_control(t).into_owned();
+    let name_of_boundary = |id: Option<&BoundaryId>| {
+        id.map(|b| {
+            s.boundary(b.as_str())
+                .map_or_else(|| b.to_string(), |x| x.name.clone())
+        })
+        .unwrap_or_else(|| "—".into())
+    };
+    match section {
+        Section::Boundaries => (
+            Row::new(["Id", "Name", "Inside", "Components"]),
+            s.boundaries
+                .iter()
+                .map(|b| {
+                    let n = s
+                        .components
+                        .iter()
+                        .filter(|c| c.boundary.as_ref() == Some(&b.id))
+                        .count();
+                    vec![
+                        e(b.id.as_str()),
+                        e(&b.name),
+                        e(&name_of_boundary(b.parent.as_ref())),
+                        n.to_string(),
+                    ]
+                })
+                .collect(),
+            vec![
+                Constraint::Percentage(25),
+                Constraint::Percentage(35),
+                Constraint::Percentage(25),
+                Constraint::Length(10),
+            ],
+        ),
+        Section::Assets => (
+            Row::new(["Id", "Name", "Classification"]),
+            s.assets
+                .iter()
+                .map(|a| {
+                    vec![
+                        e(a.id.as_str()),
+                        e(&a.name),
+                        a.classification.as_str().to_string(),
+                    ]
+                })
+                .collect(),
+            vec![
+                Constraint::Percentage(30),
+                Constraint::Percentage(45),
+                Constraint::Percentage(25),
+            ],
+        ),
+        Section::Components => (
+            Row::new(["Kind", "Id", "Name", "Boundary"]),
+            s.components
+                .iter()
+                .map(|c| {
+                    vec![
+                        kind_mark(c.kind).to_string(),
+                        e(c.id.as_str()),
+                        e(&c.name),
+                        e(&name_of_boundary(c.boundary.as_ref())),
+                    ]
+                })
+                .collect(),
+            vec![
+                Constraint::Length(4),
+                Constraint::Percentage(30),
+                Constraint::Percentage(35),
+                Constraint::Percentage(30),
+            ],
+        ),
+        Section::Flows => (
+            Row::new(["Id", "From → To", "Label", "Auth Enc", "Crosses"]),
+            s.flows
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    vec![
+                        e(f.id.as_str()),
+                        format!("{} → {}", e(f.from.as_str()), e(f.to.as_str())),
+                        e(&f.label),
+                        format!(
+                            "{} {}",
+                            yes_no(f.authenticated, "yes ", "NO  "),
+                            yes_no(f.encrypted, "yes", "NO")
+                        ),
+                        yes_no(crossing(i), "! yes", "").to_string(),
+                    ]
+                })
+                .collect(),
+            vec![
+                Constraint::Percentage(18),
+                Constraint::Percentage(38),
+                Constraint::Percentage(24),
+                Constraint::Length(8),
+                Constraint::Length(7),
+            ],
+        ),
+        Section::Diagram => (Row::new([""; 0]), Vec::new(), Vec::new()),
+    }
+}
+
+/// Width of the selection marker column (`▸ `), always kept so columns never shift.
+const SELECTION_WIDTH: u16 = 2;
+
+/// A table widget for a section, `width` cells wide, selected row reversed (visible without
+/// colour). Cells too long for their column end in an ellipsis rather than being clipped, so a
+/// cut name never reads as a whole one.
+pub fn table(
+    header: Row<'static>,
+    rows: Vec<Vec<String>>,
+    widths: Vec<Constraint>,
+    width: u16,
+    theme: &Theme,
+) -> TableWidget<'static> {
+    let columns = column_widths(&widths, width);
+    let rows = rows.into_iter().map(|cells| {
+        Row::new(
+            cells
+                .into_iter()
+                .zip(&columns)
+                .map(|(cell, &w)| fit(&cell, usize::from(w))),
+        )
+    });
+    TableWidget::new(rows, widths)
+        .header(header.style(theme.title()))
+        .row_highlight_style(theme.selected())
+        .highlight_symbol("▸ ")
+        .highlight_spacing(HighlightSpacing::Always)
+}
+
+/// The widths ratatui's table gives its columns in `width` cells: the selection column first,
+/// then the constraints with one cell between columns (the table's defaults).
+fn column_widths(widths: &[Constraint], width: u16) -> Vec<u16> {
+    let [_, columns] =
+        Layout::horizontal([Constraint::Length(SELECTION_WIDTH), Constraint::Fill(0)])
+            .areas(ratatui::layout::Rect::new(0, 0, width, 1));
+    Layout::horizontal(widths.iter().copied())
+        .spacing(1)
+        .split(columns)
+        .iter()
+        .map(|r| r.width)
+        .collect()
+}
+
+/// Lines describing the selected entry and its validation problems.
+pub fn details(
+    s: &Session,
+    section: Section,
+    index: usize,
+    problems: &[Problem],
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let e = |t: &str| escape_control(t).into_owned();
+    let kv = |k: &str, v: String| {
+        Line::from(vec![
+            Span::styled(format!("{k:<14}"), theme.dim()),
+            Span::raw(v),
+        ])
+    };
+    let mut lines = Vec::new();
+    match section {
+        Section::Boundaries => {
+            if let Some(b) = s.boundaries.get(index) {
+                lines.push(kv(
+                    "boundary",
+                    format!("{} ({})", e(&b.name), e(b.id.as_str())),
+                ));
+                lines.push(kv(
+                    "inside",
+                    b.parent.as_ref().map_or("—".into(), |p| e(p.as_str())),
+                ));
+                if !b.notes.is_empty() {
+                    lines.push(kv("notes", e(&b.notes)));
+                }
+            }
+        }
+        Section::Assets => {
+            if let Some(a) = s.assets.get(index) {
+                lines.push(kv(
+                    "asset",
+                    format!("{} ({})", e(&a.name), e(a.id.as_str())),
+                ));
+                lines.push(kv("classification", a.classification.as_str().into()));
+                if !a.notes.is_empty() {
+                    lines.push(kv("notes", e(&a.notes)));
+                }
+            }
+        }
+        Section::Components => {
+            if let Some(c) = s.components.get(index) {
+                lines.push(kv(
+                    "component",
+                    format!("{} ({}) {}", e(&c.name), e(c.id.as_str()), c.kind.as_str()),
+                ));
+                lines.push(kv(
+                    "boundary",
+                    c.boundary
+                        .as_ref()
+                        .map_or("— (none)".into(), |b| e(b.as_str())),
+                ));
+                if !c.tags.is_empty() {
+                    lines.push(kv("tags", e(&c.tags.join(", "))));
+                }
+                if !c.assets.is_empty() {
+                    lines.push(kv("assets", e(&ids_to_strings(&c.assets).join(", "))));
+                }
+                let flows = s
+                    .flows
+                    .iter()
+                    .filter(|f| f.from == c.id || f.to == c.id)
+                    .count();
+                let threats = s.threats_on(c.id.as_str()).count();
+                lines.push(kv("flows/threats", format!("{flows} / {threats}")));
+                if !c.notes.is_empty() {
+                    lines.push(kv("notes", e(&c.notes)));
+                }
+            }
+        }
+        Section::Flows => {
+            if let Some(f) = s.flows.get(index) {
+                lines.push(kv(
+                    "flow",
+                    format!("{} ({})", e(&f.label), e(f.id.as_str())),
+                ));
+                lines.push(kv(
+                    "from → to",
+                    format!("{} → {}", e(f.from.as_str()), e(f.to.as_str())),
+                ));
+                if !f.protocol.is_empty() {
+                    lines.push(kv("protocol", e(&f.protocol)));
+                }
+                lines.push(kv(
+                    "protection",
+                    format!(
+                        "{}, {}",
+                        yes_no(f.authenticated, "authenticated", "NOT authenticated"),
+                        yes_no(f.encrypted, "encrypted", "NOT encrypted")
+                    ),
+                ));
+                if !f.assets.is_empty() {
+                    lines.push(kv("assets", e(&ids_to_strings(&f.assets).join(", "))));
+                }
+            }
+        }
+        Section::Diagram => {}
+    }
+    if let Some(table) = section.table() {
+        for p in problems.iter().filter(|p| at(&p.location, table, index)) {
+            lines.push(Line::from(Span::styled(
+                format!("✗ {}", e(&p.to_string())),
+                theme.error(),
+            )));
+        }
+    }
+    lines
+}
+
+fn at(location: &Location, table: Table, index: usize) -> bool {
+    location.table == table && location.index == Some(index)
+}
+
+/// Style for the section tab line: the current section reversed and bracketed.
+pub fn section_tabs(s: &Session, current: Section, theme: &Theme) -> Line<'static> {
+    let mut spans = Vec::new();
+    for section in Section::ALL {
+        let label = match section {
+            Section::Diagram => section.title().to_string(),
+            _ => format!("{} ({})", section.title(), section.len(s)),
+        };
+        if section == current {
+            spans.push(Span::styled(format!("[{label}]"), theme.selected()));
+        } else {
+            spans.push(Span::styled(format!(" {label} "), Style::default()));
+        }
+        spans.push(Span::raw(" "));
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,472 @@
+//! Question 1, "What are we building?": boundaries, assets, components and flows as editable
+//! lists, and the data-flow diagram.
+
+mod form;
+mod list;
+
+pub use form::{open_form, submit};
+pub use list::{details, rows, section_tabs, table};
+
+use super::{Command, Cx};
+use crate::model::edit::{Edit, ItemTable};
+use crate::model::{Session, Table};
+use crate::tui::diagram::{CrossingList, DiagramView};
+use crate::tui::keymap::{Action, Context};
+use crate::tui::modal::{FormPurpose, Modal};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::form::Form;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders, Paragraph, TableState, Wrap};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Section {
+    Boundaries,
+    Assets,
+    #[default]
+    Components,
+    Flows,
+    Diagram,
+}
+
+impl Section {
+    pub const ALL: [Section; 5] = [
+        Section::Boundaries,
+        Section::Assets,
+        Section::Components,
+        Section::Flows,
+        Section::Diagram,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::Boundaries => "Boundaries",
+            Section::Assets => "Assets",
+            Section::Components => "Components",
+            Section::Flows => "Flows",
+            Section::Diagram => "Diagram",
+        }
+    }
+
+    pub fn table(self) -> Option<Table> {
+        match self {
+            Section::Boundaries => Some(Table::Boundaries),
+            Section::Assets => Some(Table::Assets),
+            Section::Components => Some(Table::Components),
+            Section::Flows => Some(Table::Flows),
+            Section::Diagram => None,
+        }
+    }
+
+    pub fn item_table(self) -> Option<ItemTable> {
+        match self {
+            Section::Boundaries => Some(ItemTable::Boundaries),
+            Section::Assets => Some(ItemTable::Assets),
+            Section::Components => Some(ItemTable::Components),
+            Section::Flows => Some(ItemTable::Flows),
+            Section::Diagram => None,
+        }
+    }
+
+    pub fn len(self, s: &Session) -> usize {
+        match self {
+            Section::Boundaries => s.boundaries.len(),
+            Section::Assets => s.assets.len(),
+            Section::Components => s.components.len(),
+            Section::Flows => s.flows.len(),
+            Section::Diagram => 0,
+        }
+    }
+
+    pub fn noun(self) -> &'static str {
+        match self {
+            Section::Boundaries => "boundary",
+            Section::Assets => "asset",
+            Section::Components => "component",
+            Section::Flows => "flow",
+            Section::Diagram => "diagram",
+        }
+    }
+}
+
+/// Which form is open, and for which entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FormTarget {
+    pub section: Section,
+    /// `None` when adding.
+    pub index: Option<usize>,
+}
+
+/// Question 1's state: the section on screen, the selected row of each list, and how far the
+/// diagram is scrolled.
+#[derive(Debug, Clone, Default)]
+pub struct BuildState {
+    pub section: Section,
+    /// Selected row per list section.
+    pub selected: [usize; 4],
+    pub diagram_scroll: (u16, u16),
+}
+
+impl BuildState {
+    pub fn section_index(&self) -> Option<usize> {
+        Section::ALL[..4].iter().position(|s| *s == self.section)
+    }
+
+    /// The selected row of the list on screen, if it has any.
+    pub fn selected_row(&self, s: &Session) -> Option<usize> {
+        let i = self.section_index()?;
+        let len = self.section.len(s);
+        (len > 0).then(|| self.selected[i].min(len - 1))
+    }
+
+    /// The key context: the lists and the diagram bind keys differently.
+    pub fn context(&self) -> Context {
+        if self.section == Section::Diagram {
+            Context::Diagram
+        } else {
+            Context::Build
+        }
+    }
+
+    pub fn update(&mut self, action: Action, cx: &Cx) -> Vec<Command> {
+        if self.section == Section::Diagram {
+            let (x, y) = &mut self.diagram_scroll;
+            let (w, h) = cx.derived.diagram.size();
+            match action {
+                Action::Up => *y = y.saturating_sub(2),
+                Action::Down => *y = (*y + 2).min(h.saturating_sub(1)),
+                Action::Left => *x = x.saturating_sub(4),
+                Action::Right => *x = (*x + 4).min(w.saturating_sub(1)),
+                Action::BackToLists => self.section = Section::Flows,
+                _ => {}
+            }
+            return Vec::new();
+        }
+        let Some(si) = self.section_index() else {
+            return Vec::new();
+        };
+        let s = cx.session;
+        let len = self.section.len(s);
+        let sel = &mut self.selected[si];
+        match action {
+            Action::Up => *sel = sel.saturating_sub(1),
+            Action::Down => *sel = (*sel + 1).min(len.saturating_sub(1)),
+            Action::Top => *sel = 0,
+            Action::Bottom => *sel = len.saturating_sub(1),
+            Action::Left => self.section = Section::ALL[(si + 4) % 5],
+            Action::Right => self.section = Section::ALL[si + 1],
+            Action::Add | Action::Edit => {
+                let index = if action == Action::Edit {
+                    match self.selected_row(s) {
+                        Some(i) => Some(i),
+                        None => {
+                            return vec![Command::info(format!(
+                                "no {} yet: press a to add one",
+                                self.section.noun()
+                            ))];
+                        }
+                    }
+                } else {
+                    None
+                };
+                if self.section == Section::Flows && s.components.len() < 2 && index.is_none() {
+                    return vec![Command::info(
+                        "add at least two components first: a flow connects them",
+                    )];
+                }
+                let target = FormTarget {
+                    section: self.section,
+                    index,
+                };
+                if let Some(form) = open_form(s, target) {
+                    return vec![Command::Open(Modal::Form {
+                        form,
+                        purpose: FormPurpose::Element(target),
+                    })];
+                }
+            }
+            Action::Delete => {
+                let Some(index) = self.selected_row(s) else {
+                    return Vec::new();
+                };
+                let section = self.section;
+                let Some(edit) = delete(s, section, index) else {
+                    return Vec::new();
+                };
+                let done = format!("{} deleted", section.noun());
+                let refs = references(s, section, index);
+                if refs.is_empty() {
+                    return vec![Command::Apply(edit, done)];
+                }
+                return vec![Command::Open(Modal::Confirm {
+                    title: "Delete?".into(),
+                    message: format!("Delete this {}? Then {}.", section.noun(), refs.join(", ")),
+                    edit: Box::new(edit),
+                    done,
+                })];
+            }
+            Action::MoveUp | Action::MoveDown => {
+                let Some(index) = self.selected_row(s) else {
+                    return Vec::new();
+                };
+                let Some(table) = self.section.item_table() else {
+                    return Vec::new();
+                };
+                let to = if action == Action::MoveUp {
+                    index.checked_sub(1)
+                } else {
+                    Some(index + 1).filter(|t| *t < len)
+                };
+                if let Some(to) = to {
+                    self.selected[si] = to;
+                    return vec![Command::apply(
+                        Edit::Move {
+                            table,
+                            from: index,
+                            to,
+                        },
+                        "moved",
+                    )];
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The element form, submitted; a new element is selected once added.
+    pub fn submit(&mut self, mut form: Form, target: FormTarget, cx: &Cx) -> Vec<Command> {
+        match submit(&mut form, cx.session, target) {
+            Some((edit, message)) => {
+                if target.index.is_none()
+                    && let Some(i) = Section::ALL[..4].iter().position(|x| *x == target.section)
+                {
+                    // It is appended: its index is the list's length now.
+                    self.selected[i] = target.section.len(cx.session);
+                }
+                vec![Command::Apply(edit, message)]
+            }
+            None => vec![Command::Open(Modal::Form {
+                form,
+                purpose: FormPurpose::Element(target),
+            })],
+        }
+    }
+
+    pub fn draw(&self, cx: &Cx, t: &Theme, frame: &mut Frame, area: Rect) {
+        let session = cx.session;
+        let [tabs, main] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(2)]).areas(area);
+        frame.render_widget(Paragraph::new(section_tabs(session, self.section, t)), tabs);
+        if self.section == Section::Diagram {
+            let wide = main.width >= 100;
+            let [left, right] = if wide {
+                Layout::horizontal([Constraint::Min(40), Constraint::Length(38)]).areas(main)
+            } else {
+                Layout::vertical([Constraint::Min(8), Constraint::Length(6)]).areas(main)
+            };
+            frame.render_widget(
+                DiagramView {
+                    layout: &cx.derived.diagram,
+                    scroll: self.diagram_scroll,
+                    theme: *t,
+                    selected: None,
+                },
+                left,
+            );
+            frame.render_widget(
+                CrossingList {
+                    layout: &cx.derived.diagram,
+                    theme: *t,
+                },
+                right,
+            );
+            return;
+        }
+        let wide = main.width >= 100;
+        let [list_area, detail_area] = if wide {
+            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(main)
+        } else {
+            Layout::vertical([Constraint::Min(4), Constraint::Length(6)]).areas(main)
+        };
+        let crossing = |i: usize| cx.derived.crossing.get(i).copied().unwrap_or(false);
+        let (header, rows, widths) = rows(session, self.section, &crossing);
+        let empty = rows.is_empty();
+        let table = table(header, rows, widths, list_area.width, t).block(
+            Block::default()
+                .borders(Borders::TOP)
+                .border_style(t.border()),
+        );
+        let selected = self.selected_row(session);
+        let mut state = TableState::default().with_selected(selected);
+        frame.render_stateful_widget(table, list_area, &mut state);
+        if empty {
+            let hint = Rect {
+                y: list_area.y + 2,
+                height: 1,
+                ..list_area
+            };
+            frame.render_widget(
+                Paragraph::new(Span::styled(
+                    format!(
+                        "  No {} yet: press a to add one.",
+                        self.section.title().to_lowercase()
+                    ),
+                    t.dim(),
+                )),
+                hint,
+            );
+        }
+        let details = selected
+            .map(|i| details(session, self.section, i, &cx.derived.problems, t))
+            .unwrap_or_default();
+        frame.render_widget(
+            Paragraph::new(details).wrap(Wrap { trim: false }).block(
+                Block::default()
+                    .borders(if wide {
+                        Borders::LEFT | Borders::TOP
+                    } else {
+                        Borders::TOP
+                    })
+                    .border_style(t.border()),
+            ),
+            detail_area,
+        );
+    }
+}
+
+/// What deleting an entry would take along or change, in words; empty when nothing refers to it.
+pub fn references(s: &Session, section: Section, index: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    // `what` is "<singular>|<plural>", e.g. "flow is deleted|flows are deleted".
+    let count = |n: usize, what: &str| -> Option<String> {
+        let (one, many) = what.split_once('|').unwrap_or((what, what));
+        (n > 0).then(|| format!("{n} {}", if n == 1 { one } else { many }))
+    };
+    match section {
+        Section::Boundaries => {
+            let Some(b) = s.boundaries.get(index) else {
+                return out;
+            };
+            let id = b.id.as_str();
+            out.extend(count(
+                s.components
+                    .iter()
+                    .filter(|c| c.boundary.as_ref().is_some_and(|x| x.as_str() == id))
+                    .count(),
+                "component moves out of it|components move out of it",
+            ));
+            out.extend(count(
+                s.boundaries
+                    .iter()
+                    .filter(|c| c.parent.as_ref().is_some_and(|x| x.as_str() == id))
+                    .count(),
+                "nested boundary moves out of it|nested boundaries move out of it",
+            ));
+        }
+        Section::Assets => {
+            let Some(a) = s.assets.get(index) else {
+                return out;
+            };
+            let id = a.id.as_str();
+            out.extend(count(
+                s.components
+                    .iter()
+                    .filter(|c| c.assets.iter().any(|x| x.as_str() == id))
+                    .count(),
+                "component no longer lists it|components no longer list it",
+            ));
+            out.extend(count(
+                s.flows
+                    .iter()
+                    .filter(|f| f.assets.iter().any(|x| x.as_str() == id))
+                    .count(),
+                "flow no longer lists it|flows no longer list it",
+            ));
+        }
+        Section::Components | Section::Flows => {
+            let id = match section {
+                Section::Components => s.components.get(index).map(|c| c.id.as_str()),
+                _ => s.flows.get(index).map(|f| f.id.as_str()),
+            };
+            let Some(id) = id else { return out };
+            let (flows, threats) = element_cascade(s, id);
+            out.extend(count(flows.len(), "flow is deleted|flows are deleted"));
+            out.extend(count(threats.len(), "threat is deleted with its mitigations and acceptance|threats are deleted with their mitigations and acceptances"));
+        }
+        Section::Diagram => {}
+    }
+    out
+}
+
+/// Flows touching an element (for a component) and threats on the element or on those flows.
+fn element_cascade(s: &Session, id: &str) -> (Vec<String>, Vec<String>) {
+    let flows: Vec<String> = s
+        .flows
+        .iter()
+        .filter(|f| f.from.as_str() == id || f.to.as_str() == id)
+        .map(|f| f.id.to_string())
+        .collect();
+    let threats = s
+        .threats
+        .iter()
+        .filter(|t| t.target.as_str() == id || flows.iter().any(|f| f == t.target.as_str()))
+        .map(|t| t.id.to_string())
+        .collect();
+    (flows, threats)
+}
+
+/// The edit that deletes an entry and mends everything that referred to it, so no reference
+/// is left dangling.
+pub fn delete(s: &Session, section: Section, index: usize) -> Option<Edit> {
+    let mut next = s.clone();
+    match section {
+        Section::Boundaries => {
+            let b = next.boundaries.get(index)?.clone();
+            next.boundaries.remove(index);
+            for c in &mut next.components {
+                if c.boundary.as_ref() == Some(&b.id) {
+                    c.boundary = b.parent.clone();
+                }
+            }
+            for child in &mut next.boundaries {
+                if child.parent.as_ref() == Some(&b.id) {
+                    child.parent = b.parent.clone();
+                }
+            }
+        }
+        Section::Assets => {
+            let a = next.assets.get(index)?.id.clone();
+            next.assets.remove(index);
+            for c in &mut next.components {
+                c.assets.retain(|x| x != &a);
+            }
+            for f in &mut next.flows {
+                f.assets.retain(|x| x != &a);
+            }
+        }
+        Section::Components | Section::Flows => {
+            let id = match section {
+                Section::Components => next.components.get(index)?.id.to_string(),
+                _ => next.flows.get(index)?.id.to_string(),
+            };
+            let (flows, threats) = element_cascade(s, &id);
+            next.components.retain(|c| c.id.as_str() != id);
+            next.flows
+                .retain(|f| f.id.as_str() != id && !flows.iter().any(|x| x == f.id.as_str()));
+            next.threats
+                .retain(|t| !threats.iter().any(|x| x == t.id.as_str()));
+            next.acceptances
+                .retain(|a| !threats.iter().any(|x| x == a.threat.as_str()));
+            for m in &mut next.mitigations {
+                m.threats
+                    .retain(|t| !threats.iter().any(|x| x == t.as_str()));
+            }
+            next.mitigations.retain(|m| !m.threats.is_empty());
+        }
+        Section::Diagram => return None,
+    }
+    Some(Edit::Whole(Box::new(next)))
+}
