@@ -736,9 +736,10 @@ pub static BINDINGS: &[Binding] = &[
 
 impl Key {
     fn matches(&self, event: &KeyEvent) -> bool {
-        // Shifted letters arrive as uppercase with SHIFT; compare without SHIFT for characters.
+        // Shifted letters arrive as uppercase with SHIFT, and Shift-Tab as BackTab with SHIFT
+        // (crossterm's reading of `ESC [ Z`): the key itself says shift, so compare without it.
         let mods = match event.code {
-            KeyCode::Char(_) => event.modifiers - KeyModifiers::SHIFT,
+            KeyCode::Char(_) | KeyCode::BackTab => event.modifiers - KeyModifiers::SHIFT,
             _ => event.modifiers,
         };
         self.code == event.code && self.mods == mods

@@ -506,3 +506,65 @@ fn a_merge_where_both_changed_one_element_keeps_mine_and_names_it() {
     assert!(text.contains("name = \"Queue\""), "{text}");
     assert!(!text.contains("Kafka"), "{text}");
 }
+
+#[test]
+fn the_diagram_has_its_own_back_key_and_shift_tab_still_changes_question() {
+    use super::screens::build::Section;
+    let mut app = app_on("three-tier-cloud-web-app.toml");
+    keys(&mut app, "<esc>ll");
+    let on = |app: &App| app.session().map(|s| (s.question, s.build.section));
+    assert_eq!(on(&app), Some((0, Section::Diagram)));
+    // Shift-Tab is "previous question" here as everywhere: question 4, not the flows list.
+    app.handle_key(ratatui::crossterm::event::KeyEvent::new(
+        ratatui::crossterm::event::KeyCode::BackTab,
+        ratatui::crossterm::event::KeyModifiers::SHIFT,
+    ));
+    assert_eq!(on(&app).map(|(q, _)| q), Some(3));
+    keys(&mut app, "1<left>");
+    assert_eq!(on(&app), Some((0, Section::Flows)), "← goes back to the lists");
+}
+
+#[test]
+fn every_dialog_lists_exactly_the_keys_that_dispatch_in_it() {
+    use super::keymap::{self, Context};
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    for context in [
+        Context::Confirm,
+        Context::Recover,
+        Context::Conflict,
+        Context::QuitDialog,
+        Context::CommitDialog,
+        Context::Picker,
+        Context::WhatChanged,
+    ] {
+        let listed = keymap::choices(context);
+        assert!(!listed.is_empty(), "{context:?} lists its keys");
+        for binding in keymap::bindings(&[context]) {
+            for key in binding.keys {
+                let event = KeyEvent::new(key.code, key.mods);
+                assert_eq!(
+                    keymap::lookup(&[context, Context::Always], &event),
+                    Some(binding.action),
+                    "{context:?}: {key:?}"
+                );
+            }
+            if !binding.label.is_empty() {
+                let line = format!("{} {}", binding.label, binding.help);
+                assert!(listed.contains(&line), "{context:?} lists {line:?}");
+            }
+        }
+    }
+    // And a dialog on screen shows the same lines: the quit question, here.
+    let mut app = app_on("three-tier-cloud-web-app.toml");
+    keys(&mut app, "<esc>aX<ret>q");
+    assert!(matches!(app.modal, Some(Modal::ConfirmQuit)));
+    let shown = screen(&app, 120, 40);
+    for line in keymap::choices(Context::QuitDialog) {
+        assert!(shown.contains(&line), "{line:?} on screen:\n{shown}");
+    }
+    // Ctrl-C is in the table too, and works from inside a form.
+    keys(&mut app, "<esc>a");
+    assert!(matches!(app.modal, Some(Modal::Form { .. })));
+    app.handle_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert!(matches!(app.modal, Some(Modal::ConfirmQuit)));
+}
