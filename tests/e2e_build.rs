@@ -234,3 +234,28 @@ fn a_huge_hostile_session_renders_escaped_on_every_screen() {
         );
     }
 }
+
+/// Shift-Tab reaches the app as BackTab with SHIFT (`ESC [ Z`): it goes to the previous
+/// question, from the diagram too, and ← there goes back to the lists.
+#[test]
+fn shift_tab_goes_to_the_previous_question() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut tui = Tui::spawn(
+        threatboard_bin(),
+        &["new", "Payments", "--dir", "sessions"],
+        dir.path(),
+        (120, 40),
+        &[("USER", "tester")],
+    )
+    .expect("spawns");
+    tui.wait_for("Start today's run", DEFAULT_TIMEOUT)
+        .expect("opens");
+    step(&mut tui, "<esc>", "1/4 What are we building?");
+    step(&mut tui, "<S-tab>", "4/4 Did we do a good job?");
+    step(&mut tui, "<S-tab>", "3/4 What are we going to do about it?");
+    step(&mut tui, "1ll", "[Diagram]");
+    step(&mut tui, "<S-tab>", "4/4 Did we do a good job?");
+    step(&mut tui, "1<left>", "[Flows (0)]");
+    tui.send("q");
+    assert_eq!(tui.wait_exit(DEFAULT_TIMEOUT), Some(0));
+}
