@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Restores the terminal when dropped: on quit, on error and while unwinding from a panic
-/// (ratatui's panic hook restores it too, before the panic message is printed).
+/// (the panic hook `init_terminal` installs restores it first, before the message is printed).
 pub struct TerminalGuard;
 
 impl Drop for TerminalGuard {

@@ -521,7 +521,11 @@ fn the_diagram_has_its_own_back_key_and_shift_tab_still_changes_question() {
     ));
     assert_eq!(on(&app).map(|(q, _)| q), Some(3));
     keys(&mut app, "1<left>");
-    assert_eq!(on(&app), Some((0, Section::Flows)), "← goes back to the lists");
+    assert_eq!(
+        on(&app),
+        Some((0, Section::Flows)),
+        "← goes back to the lists"
+    );
 }
 
 #[test]

@@ -6,13 +6,13 @@
 //! [`Tui::wait_for`] / [`Tui::wait_stable`].
 //!
 //! ```ignore
-//! let mut tui = Tui::spawn(support::threatboard_bin(), &["session.toml"], dir.path(),
-//!                          DEFAULT_SIZE, &[])
+//! let mut tui = Tui::spawn(support::threatboard_bin(), &["open", "session.toml"],
+//!                          dir.path(), DEFAULT_SIZE, &[])
 //!     .expect("spawn threatboard");
-//! tui.wait_for("Assets", DEFAULT_TIMEOUT).expect("first frame");   // wait before typing:
-//! tui.send("<down><ret>");                                         // until the program is in
-//! tui.wait_for("Edit asset", DEFAULT_TIMEOUT).expect("form open"); // raw mode, the pty's line
-//! tui.send("<C-q>");                                               // discipline eats keys
+//! tui.wait_for("Start today's run", DEFAULT_TIMEOUT).expect("first frame"); // wait before
+//! tui.send("<esc>j<ret>");                   // typing: until the program is in raw mode, the
+//! tui.wait_for("Edit component", DEFAULT_TIMEOUT).expect("form open");   // pty's line
+//! tui.send("<esc>q");                                                    // discipline eats keys
 //! assert_eq!(tui.wait_exit(DEFAULT_TIMEOUT), Some(0));
 //! ```
 //!
@@ -26,7 +26,7 @@
 //! | `<ret>` `<enter>` `<cr>`                   | `\r`                     | Enter                 |
 //! | `<esc>`                                    | `\x1b`, then a pause     | Esc                   |
 //! | `<tab>`                                    | `\t`                     | Tab                   |
-//! | `<S-tab>` `<backtab>`                      | `\x1b[Z`                 | BackTab               |
+//! | `<S-tab>` `<backtab>`                      | `\x1b[Z`                 | BackTab + SHIFT       |
 //! | `<bs>` `<backspace>`                       | `\x7f`                   | Backspace             |
 //! | `<space>`                                  | ` `                      | Char(' ')             |
 //! | `<lt>` `<gt>` `<minus>`                    | `<` `>` `-`              | Char                  |
