@@ -34,6 +34,19 @@ pub enum FormPurpose {
     SaveAs,
 }
 
+impl FormPurpose {
+    /// The question whose screen the form belongs to (`None` for forms of the whole app).
+    pub fn question(&self) -> Option<usize> {
+        match self {
+            FormPurpose::Element(_) => Some(0),
+            FormPurpose::Threat { .. } => Some(1),
+            FormPurpose::Mitigation { .. } | FormPurpose::Acceptance { .. } => Some(2),
+            FormPurpose::Review => Some(3),
+            FormPurpose::Run { .. } | FormPurpose::NewSession | FormPurpose::SaveAs => None,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub enum Modal {
     Help,

@@ -337,6 +337,10 @@ impl App {
                                     fields: Default::default(),
                                     ..draft.clone()
                                 });
+                                // Back on the question the form belongs to.
+                                if let Some(question) = purpose.question() {
+                                    s.question = question;
+                                }
                             }
                             self.modal = Some(Modal::Form { form, purpose });
                         }
