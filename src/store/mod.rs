@@ -1,6 +1,7 @@
 //! Reading and writing session files: deterministic TOML, atomic saves, conflict detection.
 
 pub mod autosave;
+mod canonical;
 pub mod git;
 mod position;
 
@@ -335,13 +336,14 @@ fn tidy_message(message: &str) -> String {
 }
 
 /// The canonical text of a session: tables sorted by id, fields in a fixed order, empty optional
-/// fields left out. Equal sessions give equal bytes.
+/// fields left out, control and invisible formatting characters escaped. Equal sessions give
+/// equal bytes.
 pub fn to_toml(session: &Session) -> String {
     let mut sorted = session.clone();
     sorted.sort_tables();
     // Serializing plain data cannot fail: no maps with non-string keys, no unsupported types.
     match toml::to_string(&sorted) {
-        Ok(text) => text,
+        Ok(text) => canonical::escape_hidden(text),
         Err(e) => unreachable!("session serializes to TOML: {e}"),
     }
 }
