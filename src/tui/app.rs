@@ -851,6 +851,16 @@ impl App {
 
     /// Applies an edit through the history (so it can be undone) and refreshes what is derived.
     fn apply(&mut self, edit: Edit, message: &str) {
+        // Edits find entries by id: with one id on two entries they would change both.
+        if let Some(dup) = self
+            .session()
+            .and_then(|s| crate::model::edit::duplicate_id(s.session()))
+        {
+            self.error(format!(
+                "not changed: {dup}; give each entry its own id in the file (threatboard validate shows where), then reopen it"
+            ));
+            return;
+        }
         let today = self.today;
         let Screen::Session(s) = &mut self.screen else {
             return;

@@ -505,3 +505,42 @@ fn a_merge_where_both_changed_one_element_keeps_mine_and_names_it() {
     assert!(text.contains("name = \"Queue\""), "{text}");
     assert!(!text.contains("Kafka"), "{text}");
 }
+
+#[test]
+fn duplicate_ids_from_a_hand_edited_file_block_edits_instead_of_changing_both() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("s.toml");
+    let component = |name: &str| {
+        format!("\n[[components]]\nid = \"c1\"\nname = \"{name}\"\nkind = \"process\"\n")
+    };
+    let text = format!(
+        "schema = 1\ntitle = \"Shop\"\n{}{}\n[[components]]\nid = \"c2\"\nname = \"Other\"\nkind = \"process\"\n",
+        component("First"),
+        component("Second")
+    );
+    std::fs::write(&path, text).expect("write");
+    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    keys(&mut app, "<esc>");
+    let before = session(&app).clone();
+    // Delete the second c1 (asking first or not, answer yes).
+    keys(&mut app, "jd");
+    if matches!(app.modal, Some(Modal::ConfirmDelete { .. })) {
+        keys(&mut app, "y");
+    }
+    assert_eq!(session(&app), &before, "neither c1 is deleted");
+    let status = status_text(&app);
+    assert!(
+        status.contains("id \"c1\" is used by more than one entry of [[components]]")
+            && status.contains("in the file"),
+        "{status}"
+    );
+    // Editing the second c1 changes nothing either.
+    keys(&mut app, "e<C-u>Renamed<ret>");
+    assert_eq!(session(&app), &before, "neither c1 is renamed");
+    assert!(
+        status_text(&app).contains("\"c1\""),
+        "{}",
+        status_text(&app)
+    );
+    assert!(!app.is_dirty());
+}
