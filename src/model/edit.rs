@@ -291,7 +291,7 @@ pub fn duplicate_id(s: &Session) -> Option<DuplicateId> {
             })
     }
     let mut seen = std::collections::HashSet::new();
-    let mut fresh = || std::collections::HashSet::new();
+    let fresh = || std::collections::HashSet::new();
     first(
         "boundaries",
         s.boundaries.iter().map(|b| b.id.as_str()),
