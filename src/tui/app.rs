@@ -273,6 +273,12 @@ pub enum Modal {
     },
     /// Save and commit: what changed, and the commit message (editable).
     Commit(CommitDraft),
+    /// A message too long for the status line (a hook's reason for refusing a commit); any key
+    /// closes it.
+    Notice {
+        title: String,
+        lines: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -579,7 +585,7 @@ impl App {
 
     fn modal_key(&mut self, modal: Modal, key: KeyEvent) {
         match modal {
-            Modal::Help => {} // any key closes help
+            Modal::Help | Modal::Notice { .. } => {} // any key closes them
             Modal::Picker(picker) => self.picker_key(picker, key),
             Modal::Commit(mut draft) => match key.code {
                 KeyCode::Esc => self.info("not committed"),
@@ -1544,7 +1550,42 @@ impl App {
         let message = draft.message.text().trim().to_string();
         match crate::store::git::commit_file(&path, &message) {
             Ok(hash) => self.info(format!("committed {hash}: {message}")),
+            Err(crate::store::git::GitError::Failed {
+                command,
+                status,
+                stderr,
+            }) => self.commit_refused(&command, status, &stderr),
             Err(e) => self.error(format!("saved, but not committed: {e}")),
+        }
+    }
+
+    /// Git's or the hook's reason comes first: the command, echoed after it, is long enough to
+    /// push the reason off the status line. More than one line opens a dialog with all of it.
+    fn commit_refused(&mut self, command: &str, status: Option<i32>, said: &str) {
+        let reason: Vec<String> = said
+            .lines()
+            .map(|l| l.trim_end().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        let first = reason.first().map_or("git gave no reason", String::as_str);
+        self.error(format!("saved, but not committed: {first}"));
+        if reason.len() > 1 || first.chars().count() > 80 {
+            let mut lines = vec![
+                "The file is saved; git refused the commit and the index is as it was:".to_string(),
+                String::new(),
+            ];
+            lines.extend(reason);
+            lines.push(String::new());
+            lines.push(match status {
+                Some(code) => format!("`{command}` exited with status {code}"),
+                None => format!("`{command}` failed"),
+            });
+            lines.push(String::new());
+            lines.push("any key: close".to_string());
+            self.modal = Some(Modal::Notice {
+                title: "Not committed".to_string(),
+                lines,
+            });
         }
     }
 

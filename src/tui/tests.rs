@@ -544,3 +544,87 @@ fn duplicate_ids_from_a_hand_edited_file_block_edits_instead_of_changing_both() 
     );
     assert!(!app.is_dirty());
 }
+
+/// Runs git in `dir` with no repository variables from outside; fails the test otherwise (git
+/// is a requirement: a missing git fails here, it does not skip).
+fn git(dir: &Path, args: &[&str]) -> String {
+    let mut command = std::process::Command::new("git");
+    command.arg("-C").arg(dir).args(args);
+    for name in [
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_COMMON_DIR",
+    ] {
+        command.env_remove(name);
+    }
+    let out = command.output().expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A repository with a committed session `s.toml`, its own identity and hooks directory.
+fn repo_with_session() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().to_path_buf();
+    git(&root, &["init", "-q"]);
+    git(&root, &["config", "user.email", "t@example.invalid"]);
+    git(&root, &["config", "user.name", "T"]);
+    git(&root, &["config", "commit.gpgsign", "false"]);
+    std::fs::create_dir(root.join(".git/test-hooks")).expect("hooks dir");
+    git(&root, &["config", "core.hooksPath", ".git/test-hooks"]);
+    std::fs::write(root.join("s.toml"), "schema = 1\ntitle = \"Shop\"\n").expect("write");
+    git(&root, &["add", "s.toml"]);
+    git(&root, &["commit", "-q", "-m", "initial"]);
+    (dir, root)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_refused_commit_shows_the_hooks_reason_and_leaves_the_index_as_it_was() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_dir, root) = repo_with_session();
+    let hook = root.join(".git/test-hooks/pre-commit");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\necho 'pre-commit: TH-004 is critical and has no owner' >&2\necho 'run threatboard check for details' >&2\nexit 1\n",
+    )
+    .expect("hook");
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::write(root.join("notes.txt"), "wip\n").expect("write");
+    git(&root, &["add", "notes.txt"]);
+    let index_before = git(&root, &["ls-files", "--stage"]);
+
+    let path = root.join("s.toml");
+    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    keys(&mut app, "<esc>aQueue<ret>C<ret>");
+
+    assert_eq!(git(&root, &["ls-files", "--stage"]), index_before);
+    assert_eq!(
+        git(&root, &["diff", "--cached", "--name-only"]),
+        "notes.txt\n"
+    );
+    assert!(
+        status_text(&app).contains("TH-004 is critical and has no owner"),
+        "{}",
+        status_text(&app)
+    );
+    let text = screen(&app, 120, 40);
+    assert!(
+        text.contains("TH-004 is critical and has no owner"),
+        "{text}"
+    );
+    assert!(text.contains("run threatboard check for details"), "{text}");
+    // The dialog closes with any key; the reason stays on the status line.
+    keys(&mut app, "<esc>");
+    assert!(app.modal.is_none());
+    let text = screen(&app, 120, 40);
+    assert!(
+        text.contains("not committed: pre-commit: TH-004 is critical"),
+        "{text}"
+    );
+}

@@ -88,6 +88,10 @@ pub fn draw(app: &App, frame: &mut Frame) {
         }
         Some(Modal::Picker(picker)) => draw_picker(app, picker, frame, area),
         Some(Modal::Commit(draft)) => draw_commit(app, draft, frame, area),
+        Some(Modal::Notice { title, lines }) => {
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            draw_dialog(app, frame, area, title, &lines);
+        }
         Some(Modal::ConfirmDeleteThreat { message, .. }) => {
             draw_dialog(
                 app,
