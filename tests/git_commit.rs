@@ -501,3 +501,12 @@ fn a_refused_commit_leaves_the_index_exactly_as_it_was() {
         "the index still holds v2"
     );
 }
+
+#[test]
+fn a_detached_head_is_recognised() {
+    let repo = Repo::new("repo").with_initial_commit();
+    let session = repo.write("checkout.toml", SESSION_V1);
+    assert!(!git::detached_head(&session).unwrap_or_else(|e| panic!("{e}")));
+    repo.git(&["checkout", "-q", "--detach"]);
+    assert!(git::detached_head(&session).unwrap_or_else(|e| panic!("{e}")));
+}

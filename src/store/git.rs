@@ -195,6 +195,19 @@ fn add_and_commit(
     Ok(String::from_utf8_lossy(trim_newline(&output.stdout)).into_owned())
 }
 
+/// Whether the repository holding `path` has a detached HEAD: a commit there belongs to no
+/// branch, and is easily lost when another commit is checked out.
+pub fn detached_head(path: &Path) -> Result<bool, GitError> {
+    let file = locate(path)?;
+    let args: [&OsStr; 3] = ["symbolic-ref".as_ref(), "-q".as_ref(), "HEAD".as_ref()];
+    let output = run_in(&file.root, &args)?;
+    match output.status.code() {
+        Some(0) => Ok(false),
+        Some(1) => Ok(true),
+        _ => Err(failed(&args, &output)),
+    }
+}
+
 /// The file's content at revision `rev` (`git show <rev>:<path>`), or `None` if the file does
 /// not exist there. An unknown revision is an error.
 pub fn show_file(path: &Path, rev: &str) -> Result<Option<String>, GitError> {

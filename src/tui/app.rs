@@ -289,6 +289,8 @@ pub struct CommitDraft {
     pub message: super::widgets::text_input::TextInput,
     /// Whether the file lives in a git work tree (else the commit only saves).
     pub in_git: bool,
+    /// Whether HEAD is detached: the commit would be on no branch.
+    pub detached: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1523,6 +1525,7 @@ impl App {
         if changes.is_empty() {
             changes.push("no change in content".to_string());
         }
+        let detached = in_git && git::detached_head(&path).unwrap_or(false);
         self.modal = Some(Modal::Commit(CommitDraft {
             baseline: description,
             changes,
@@ -1534,6 +1537,7 @@ impl App {
                 input
             },
             in_git,
+            detached,
         }));
     }
 
@@ -1549,6 +1553,9 @@ impl App {
         let path = state.loaded.path.clone();
         let message = draft.message.text().trim().to_string();
         match crate::store::git::commit_file(&path, &message) {
+            Ok(hash) if draft.detached => self.error(format!(
+                "committed {hash} on a detached HEAD, on no branch (git switch -c <name> keeps it): {message}"
+            )),
             Ok(hash) => self.info(format!("committed {hash}: {message}")),
             Err(crate::store::git::GitError::Failed {
                 command,

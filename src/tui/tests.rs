@@ -628,3 +628,26 @@ fn a_refused_commit_shows_the_hooks_reason_and_leaves_the_index_as_it_was() {
         "{text}"
     );
 }
+
+#[test]
+fn committing_on_a_detached_head_warns_before_and_after() {
+    let (_dir, root) = repo_with_session();
+    git(&root, &["checkout", "-q", "--detach"]);
+    let path = root.join("s.toml");
+    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    keys(&mut app, "<esc>aQueue<ret>C");
+    assert!(matches!(app.modal, Some(Modal::Commit(_))));
+    let text = screen(&app, 120, 40);
+    assert!(text.contains("HEAD is detached"), "{text}");
+    keys(&mut app, "<ret>");
+    let status = status_text(&app);
+    assert!(
+        status.contains("on a detached HEAD, on no branch"),
+        "{status}"
+    );
+    assert_eq!(
+        git(&root, &["rev-list", "--count", "HEAD"]).trim(),
+        "2",
+        "committed"
+    );
+}

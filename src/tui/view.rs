@@ -837,6 +837,13 @@ fn draw_commit(app: &App, draft: &super::app::CommitDraft, frame: &mut Frame, ar
     for change in &draft.changes {
         lines.push(Line::raw(format!("   {}", escape_control(change))));
     }
+    if draft.detached {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled(
+            " ⚠ HEAD is detached: the commit will be on no branch (git switch -c <name> first)",
+            t.warning(),
+        )));
+    }
     lines.push(Line::raw(""));
     let height = lines.len() as u16 + 6;
     let popup = centered(area, area.width.saturating_sub(6).clamp(20, 100), height);
