@@ -3,6 +3,7 @@
 pub mod autosave;
 mod canonical;
 pub mod git;
+pub mod ignore;
 mod position;
 
 pub use position::{LineCol, LineIndex, Positions};
@@ -190,7 +191,8 @@ impl LoadedSession {
 }
 
 /// Creates `<dir>/<slug>.toml` for a new session, refusing to overwrite. Returns the path, or
-/// a one-line reason. The slug keeps the file inside `dir` whatever the title says.
+/// a one-line reason. The slug keeps the file inside `dir` whatever the title says. `dir`'s
+/// `.gitignore` gets the patterns of the lock and autosave files if it lacks them.
 pub fn create_session(title: &str, dir: &Path) -> Result<PathBuf, String> {
     let title = title.trim();
     if title.is_empty() {
@@ -207,6 +209,9 @@ pub fn create_session(title: &str, dir: &Path) -> Result<PathBuf, String> {
     let path = dir.join(format!("{slug}.toml"));
     let mut loaded = LoadedSession::unsaved(crate::model::Session::new(title), &path);
     loaded.save().map_err(|e| e.to_string())?;
+    // Best effort: without it the session is still created; lock files would just show in
+    // `git status`.
+    let _ = ignore::ignore_side_files(dir);
     Ok(path)
 }
 
