@@ -651,3 +651,130 @@ fn committing_on_a_detached_head_warns_before_and_after() {
         "committed"
     );
 }
+
+/// Every cell of every row, drawn by a terminal that knows no emoji sequences (each character
+/// its own width), takes exactly the cells ratatui measured for it, and no cell holds a
+/// regional indicator (drawn one or two cells wide, depending on the terminal). Otherwise the
+/// rest of the row shifts and cells ratatui thinks unchanged are left stale.
+fn assert_terminals_agree(buffer: &ratatui::buffer::Buffer) {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    let area = buffer.area;
+    for y in area.top()..area.bottom() {
+        let mut x = area.left();
+        let mut drawn = 0;
+        let mut row = String::new();
+        while x < area.right() {
+            let symbol = buffer[(x, y)].symbol();
+            let measured = symbol.width().max(1);
+            let per_char: usize = symbol.chars().map(|c| c.width().unwrap_or(0)).sum();
+            row.push_str(symbol);
+            assert_eq!(
+                per_char.max(1),
+                measured,
+                "{symbol:?} at ({x}, {y}) is measured {measured} cells but may be drawn {per_char}: {row}"
+            );
+            assert!(
+                !symbol
+                    .chars()
+                    .any(|c| ('\u{1f1e6}'..='\u{1f1ff}').contains(&c)),
+                "a regional indicator at ({x}, {y}): {row}"
+            );
+            drawn += per_char.max(1);
+            x += measured as u16;
+        }
+        assert!(drawn <= usize::from(area.width), "row {y} overflows: {row}");
+    }
+}
+
+/// What a terminal shows: each cell's symbol and style, leaving out the cells a wide symbol
+/// before them covers.
+fn visible_cells(
+    buffer: &ratatui::buffer::Buffer,
+) -> Vec<(u16, u16, String, ratatui::style::Style)> {
+    let mut out = Vec::new();
+    for y in buffer.area.top()..buffer.area.bottom() {
+        let mut x = buffer.area.left();
+        while x < buffer.area.right() {
+            let cell = &buffer[(x, y)];
+            out.push((x, y, cell.symbol().to_string(), cell.style()));
+            x += unicode_width::UnicodeWidthStr::width(cell.symbol()).max(1) as u16;
+        }
+    }
+    out
+}
+
+#[test]
+fn emoji_sequences_are_drawn_as_wide_as_measured_and_leave_no_stale_cells() {
+    let names = [
+        "👩\u{200d}👩\u{200d}👧 family",
+        "🇫🇷 France",
+        "👍🏽 thumbs",
+        "❤\u{fe0f} heart",
+        "1\u{fe0f}\u{20e3} keycap",
+        "🏴\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f} England",
+    ];
+    let mut s = crate::model::Session::new("Emoji 👩\u{200d}💻 🇯🇵");
+    for (i, name) in names.iter().enumerate() {
+        s.components.push(crate::model::Component {
+            id: format!("c{i}").as_str().into(),
+            name: (*name).into(),
+            kind: crate::model::ComponentKind::Process,
+            boundary: None,
+            tags: Vec::new(),
+            assets: Vec::new(),
+            not_applicable: crate::model::StrideSet::empty(),
+            notes: String::new(),
+        });
+        for j in 0..3 {
+            s.threats.push(crate::model::Threat {
+                id: format!("TH-{:03}", i * 3 + j + 1).as_str().into(),
+                target: format!("c{i}").as_str().into(),
+                title: format!("{name} {name} threat {j}"),
+                stride: crate::model::StrideSet::parse("S"),
+                refs: Vec::new(),
+                likelihood: Some(crate::model::Rating(3)),
+                impact: Some(crate::model::Rating(3)),
+                response: crate::model::Response::default(),
+                status: crate::model::ThreatStatus::default(),
+                notes: String::new(),
+            });
+        }
+    }
+    let mut app = App::open(
+        store::LoadedSession::unsaved(s, "x.toml"),
+        Theme::plain(),
+        today(),
+    );
+    keys(&mut app, "<esc>");
+    let fresh = |app: &App, w: u16, h: u16| {
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+        terminal.draw(|f| view::draw(app, f)).expect("draws");
+        terminal.backend().buffer().clone()
+    };
+    for (w, h) in [(80, 24), (120, 40)] {
+        // Question 1's list of components, then question 4, redrawn in one terminal after the
+        // selection or the scroll moved, as a terminal sees it: the result must be the frame
+        // a fresh terminal gets.
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+        for step in ["1", "j", "jj", "G", "4", "j", "jjj", "k"] {
+            keys(&mut app, step);
+            terminal.draw(|f| view::draw(&app, f)).expect("draws");
+            let expected = fresh(&app, w, h);
+            assert_terminals_agree(&expected);
+            assert_eq!(
+                visible_cells(terminal.backend().buffer()),
+                visible_cells(&expected),
+                "after {step:?} at {w}x{h}"
+            );
+        }
+    }
+    let text = screen(&app, 120, 40);
+    assert!(
+        text.contains("FR France"),
+        "a flag shows as its letters:\n{text}"
+    );
+    assert!(
+        text.contains("👩 family"),
+        "a ZWJ sequence shows as its first emoji:\n{text}"
+    );
+}

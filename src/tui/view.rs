@@ -14,6 +14,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, TableState, Wrap};
 
 pub fn draw(app: &App, frame: &mut Frame) {
+    draw_screen(app, frame);
+    // Last, over everything drawn (lists, dialogs, forms, the status line): no cell may hold
+    // an emoji sequence that terminals draw wider or narrower than ratatui measured it.
+    super::widgets::text::settle_ambiguous_cells(frame.buffer_mut());
+}
+
+fn draw_screen(app: &App, frame: &mut Frame) {
     let area = frame.area();
     let [header, body, status, footer] = Layout::vertical([
         Constraint::Length(2),
