@@ -235,3 +235,35 @@ fn sarif_of_invalid_input_still_validates() {
     assert!(results.iter().any(|r| r["ruleId"] == "TB000"
         && r["locations"][0]["physicalLocation"]["region"]["startLine"] == 37));
 }
+
+#[test]
+fn json_and_sarif_keep_c1_and_bidi_characters_escaped() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("hostile.toml");
+    // A critical threat without a response: its title is in the finding's message.
+    std::fs::write(
+        &path,
+        "schema = 1\ntitle = \"t\"\n\n[[components]]\nid = \"api\"\nname = \"API\"\nkind = \"process\"\n\n\
+         [[threats]]\nid = \"TH-001\"\ntarget = \"api\"\ntitle = \"x\\u009b[2Jy \\u202egnp.exe \\u200b\\u0085\"\n\
+         stride = \"S\"\nlikelihood = 3\nimpact = 3\n",
+    )
+    .expect("write");
+    let file = path.to_str().expect("UTF-8 path");
+    for format in ["json", "sarif"] {
+        let out = check(&[file, "--format", format]);
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", stdout(&out));
+        let text = stdout(&out);
+        assert!(
+            text.contains("x\\u009b[2Jy \\u202egnp.exe \\u200b\\u0085"),
+            "{format}: the title is there, escaped:\n{text}"
+        );
+        for raw in ['\u{9b}', '\u{202e}', '\u{200b}', '\u{85}'] {
+            assert!(
+                !text.contains(raw),
+                "{format}: raw U+{:04X} in:\n{text}",
+                raw as u32
+            );
+        }
+        let _: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    }
+}

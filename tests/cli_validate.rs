@@ -312,3 +312,77 @@ fn every_command_has_help_and_bad_usage_exits_2() {
         assert!(!stderr(&out).contains("panicked"));
     }
 }
+
+/// Runs git in `dir`; a missing git fails the test (git is a requirement).
+fn git(dir: &Path, args: &[&str]) -> String {
+    let mut command = Command::new("git");
+    command.arg("-C").arg(dir).args(args);
+    for name in [
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_COMMON_DIR",
+    ] {
+        command.env_remove(name);
+    }
+    let out = command.output().expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn new_keeps_lock_and_autosave_files_out_of_git() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    let sessions = root.join("sessions");
+    let sessions_arg = sessions.to_str().expect("path");
+    let out = threatboard(&["new", "Checkout", "--dir", sessions_arg, "--no-open"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // What the app writes beside a session while it is open.
+    std::fs::write(sessions.join(".checkout.toml.lock"), "1 host\n").expect("lock");
+    std::fs::write(sessions.join(".checkout.toml.autosave"), "schema = 1\n").expect("autosave");
+    std::fs::write(
+        sessions.join(".checkout.toml.autosave.kept-00000000000000000001"),
+        "schema = 1\n",
+    )
+    .expect("kept autosave");
+    let status = git(root, &["status", "--porcelain", "--untracked-files=all"]);
+    assert_eq!(
+        status, "?? sessions/.gitignore\n?? sessions/checkout.toml\n",
+        "only the session and the .gitignore are for git"
+    );
+
+    // An existing .gitignore keeps its lines and gets only what it lacks, once.
+    let other = root.join("other");
+    std::fs::create_dir(&other).expect("dir");
+    std::fs::write(other.join(".gitignore"), "*.log\n.*.toml.lock\n").expect("write");
+    for title in ["One", "Two"] {
+        let out = threatboard(&[
+            "new",
+            title,
+            "--dir",
+            other.to_str().expect("path"),
+            "--no-open",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    let text = std::fs::read_to_string(other.join(".gitignore")).expect("read");
+    assert!(text.starts_with("*.log\n.*.toml.lock\n"), "{text}");
+    assert_eq!(text.matches(".*.toml.lock").count(), 1, "{text}");
+    for pattern in store_patterns() {
+        assert_eq!(
+            text.lines().filter(|l| *l == pattern).count(),
+            1,
+            "{pattern}: {text}"
+        );
+    }
+}
+
+fn store_patterns() -> [&'static str; 3] {
+    threatboard::store::ignore::PATTERNS
+}

@@ -190,7 +190,10 @@ fn an_unsubmitted_form_survives_sigterm_and_reopens() {
         .wait_for("nightly reconciliation", DEFAULT_TIMEOUT)
         .expect("the form is back with its text");
     assert!(screen.contains("Accept"), "{screen}");
-    assert!(screen.contains("3/4"), "on question 3, where it belongs:\n{screen}");
+    assert!(
+        screen.contains("3/4"),
+        "on question 3, where it belongs:\n{screen}"
+    );
     again.kill();
 }
 

@@ -444,3 +444,69 @@ fn outside_any_repository() {
         );
     }
 }
+
+/// The index as `git ls-files --stage` lists it: every path, mode, object and stage.
+fn index_entries(dir: &Path) -> Vec<String> {
+    git_list(dir, &["ls-files", "--stage", "-z"])
+}
+
+#[cfg(unix)]
+#[test]
+fn a_refused_commit_leaves_the_index_exactly_as_it_was() {
+    // No skip when git is missing: git_out fails the test.
+    let repo = Repo::new("repo").with_initial_commit();
+    repo.hook(
+        "pre-commit",
+        "#!/bin/sh\necho 'pre-commit: no commits today' >&2\nexit 1\n",
+    );
+    repo.write("notes.txt", "wip\n");
+    repo.git(&["add", "notes.txt"]);
+
+    // A new file, not in the index yet.
+    let session = repo.write("checkout.toml", SESSION_V1);
+    let before = index_entries(&repo.root);
+    let result = git::commit_file(&session, "threat model: new");
+    assert!(matches!(result, Err(GitError::Failed { .. })), "{result:?}");
+    assert_eq!(
+        index_entries(&repo.root),
+        before,
+        "the new file is not left staged"
+    );
+    assert_eq!(
+        git_list(&repo.root, &["diff", "--cached", "-z", "--name-only"]),
+        ["notes.txt"]
+    );
+
+    // A tracked file with one version staged and another in the working tree.
+    fs::remove_file(repo.root.join(".git/test-hooks/pre-commit")).expect("remove hook");
+    git::commit_file(&session, "threat model: first").unwrap_or_else(|e| panic!("commit: {e}"));
+    repo.write("checkout.toml", SESSION_V2);
+    repo.git(&["add", "checkout.toml"]);
+    repo.write(
+        "checkout.toml",
+        "schema = 1\ntitle = \"Checkout service\"\ndescription = \"v3\"\n",
+    );
+    repo.hook("pre-commit", "#!/bin/sh\necho 'still no' >&2\nexit 1\n");
+    let before = index_entries(&repo.root);
+    let result = git::commit_file(&session, "threat model: v3");
+    assert!(matches!(result, Err(GitError::Failed { .. })), "{result:?}");
+    assert_eq!(
+        index_entries(&repo.root),
+        before,
+        "the staged version is still the one the user staged"
+    );
+    assert_eq!(
+        repo.git(&["show", ":checkout.toml"]),
+        SESSION_V2,
+        "the index still holds v2"
+    );
+}
+
+#[test]
+fn a_detached_head_is_recognised() {
+    let repo = Repo::new("repo").with_initial_commit();
+    let session = repo.write("checkout.toml", SESSION_V1);
+    assert!(!git::detached_head(&session).unwrap_or_else(|e| panic!("{e}")));
+    repo.git(&["checkout", "-q", "--detach"]);
+    assert!(git::detached_head(&session).unwrap_or_else(|e| panic!("{e}")));
+}

@@ -75,7 +75,7 @@ pub fn run(args: DiffArgs) -> ExitCode {
                 map.insert("old".into(), old.label.into());
                 map.insert("new".into(), new.label.into());
             }
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            println!("{}", crate::report::to_json_pretty(&doc));
         }
     }
     if changes.is_empty() {

@@ -255,6 +255,94 @@ pub fn apply(session: &mut Session, edit: Edit) -> Result<Edit, EditError> {
     })
 }
 
+/// An id that more than one entry of the session uses (a hand-edited file; `validate` reports
+/// it too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateId {
+    /// The table key as in the file: `components`, `threats`…
+    pub table: &'static str,
+    pub id: String,
+}
+
+impl std::fmt::Display for DuplicateId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "id {:?} is used by more than one entry of [[{}]]",
+            self.id, self.table
+        )
+    }
+}
+
+/// The first id used twice, if any. Edits find entries, and mend references, by id: with two
+/// entries under one id, deleting or renaming one would also delete or rename the other and
+/// everything that refers to either, so the app makes no edit until the file is fixed.
+pub fn duplicate_id(s: &Session) -> Option<DuplicateId> {
+    fn first<'a>(
+        table: &'static str,
+        ids: impl Iterator<Item = &'a str>,
+        seen: &mut std::collections::HashSet<&'a str>,
+    ) -> Option<DuplicateId> {
+        ids.into_iter()
+            .find(|id| !seen.insert(id))
+            .map(|id| DuplicateId {
+                table,
+                id: id.to_string(),
+            })
+    }
+    let mut seen = std::collections::HashSet::new();
+    let fresh = || std::collections::HashSet::new();
+    first(
+        "boundaries",
+        s.boundaries.iter().map(|b| b.id.as_str()),
+        &mut fresh(),
+    )
+    .or_else(|| {
+        first(
+            "assets",
+            s.assets.iter().map(|a| a.id.as_str()),
+            &mut fresh(),
+        )
+    })
+    // Components and flows share one set of ids.
+    .or_else(|| {
+        first(
+            "components",
+            s.components.iter().map(|c| c.id.as_str()),
+            &mut seen,
+        )
+    })
+    .or_else(|| first("flows", s.flows.iter().map(|f| f.id.as_str()), &mut seen))
+    .or_else(|| {
+        first(
+            "threats",
+            s.threats.iter().map(|t| t.id.as_str()),
+            &mut fresh(),
+        )
+    })
+    .or_else(|| {
+        first(
+            "mitigations",
+            s.mitigations.iter().map(|m| m.id.as_str()),
+            &mut fresh(),
+        )
+    })
+    .or_else(|| {
+        first(
+            "acceptances",
+            s.acceptances.iter().map(|a| a.threat.as_str()),
+            &mut fresh(),
+        )
+    })
+    .or_else(|| {
+        first(
+            "assumptions",
+            s.assumptions.iter().map(|a| a.id.as_str()),
+            &mut fresh(),
+        )
+    })
+}
+
 /// Undo and redo over [`apply`].
 #[derive(Debug, Clone, Default)]
 pub struct History {
@@ -457,5 +545,66 @@ mod tests {
         assert!(!h.can_redo());
         assert!(h.is_dirty());
         assert_eq!(h.revision(), 7);
+    }
+
+    #[test]
+    fn duplicate_ids_are_found_per_table_and_across_components_and_flows() {
+        let component = |id: &str| Component {
+            id: id.into(),
+            name: id.to_uppercase(),
+            kind: ComponentKind::Process,
+            boundary: None,
+            tags: Vec::new(),
+            assets: Vec::new(),
+            not_applicable: StrideSet::empty(),
+            notes: String::new(),
+        };
+        let mut s = Session::new("T");
+        s.boundaries = vec![boundary("a"), boundary("b")];
+        s.components = vec![component("c1"), component("c2")];
+        assert_eq!(duplicate_id(&s), None);
+
+        s.components.push(component("c1"));
+        let found = duplicate_id(&s).expect("c1 is used twice");
+        assert_eq!(
+            found,
+            DuplicateId {
+                table: "components",
+                id: "c1".into()
+            }
+        );
+        assert_eq!(
+            found.to_string(),
+            "id \"c1\" is used by more than one entry of [[components]]"
+        );
+
+        s.components.pop();
+        s.flows.push(Flow {
+            id: "c2".into(),
+            from: "c1".into(),
+            to: "c2".into(),
+            label: String::new(),
+            protocol: String::new(),
+            assets: Vec::new(),
+            authenticated: false,
+            encrypted: false,
+            tags: Vec::new(),
+            not_applicable: StrideSet::empty(),
+            notes: String::new(),
+        });
+        assert_eq!(
+            duplicate_id(&s).map(|d| (d.table, d.id)),
+            Some(("flows", "c2".to_string()))
+        );
+
+        s.flows.clear();
+        // The same id in two different tables is allowed.
+        s.boundaries.push(boundary("c1"));
+        assert_eq!(duplicate_id(&s), None);
+        s.boundaries.push(boundary("b"));
+        assert_eq!(
+            duplicate_id(&s).map(|d| (d.table, d.id)),
+            Some(("boundaries", "b".to_string()))
+        );
     }
 }

@@ -30,6 +30,22 @@ pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Characters that files and machine-readable output keep as `\uXXXX` escapes, never raw: control
+/// characters (C0, DEL, C1, whose raw bytes a terminal showing `git diff` or CI output would act
+/// on) and invisible or direction-changing formatting characters (which make text read other
+/// than it is). Tab and newline are left to each writer: TOML and JSON escape them their own way.
+pub fn keep_escaped(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200b}'..='\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
+                | '\u{061c}'
+        )
+}
+
 fn needs_escape(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')

@@ -266,7 +266,7 @@ pub fn json(files: &[CheckedFile], threshold: Severity) -> String {
         },
         version: CHECK_JSON_VERSION,
     };
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let mut text = super::to_json_pretty(&doc);
     text.push('\n');
     text
 }
@@ -355,7 +355,7 @@ pub fn sarif(files: &[CheckedFile], threshold: Severity) -> String {
             "results": results,
         }],
     });
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let mut text = super::to_json_pretty(&doc);
     text.push('\n');
     text
 }

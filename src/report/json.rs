@@ -57,7 +57,7 @@ pub fn render(ctx: &ReportContext<'_>) -> String {
         "session": session(ctx.session),
         "analysis": analysis(ctx),
     });
-    let mut text = serde_json::to_string_pretty(&sorted(doc)).unwrap_or_default();
+    let mut text = super::to_json_pretty(&sorted(doc));
     text.push('\n');
     text
 }

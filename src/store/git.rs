@@ -78,7 +78,9 @@ pub fn work_tree(path: &Path) -> Result<Option<PathBuf>, GitError> {
 
 /// Commits exactly this one file, with `message`, whatever else is staged: `git add -- <file>`,
 /// then `git commit -m <message> --only -- <file>`. Other staged changes stay staged and out of
-/// the commit. Hooks and signing run as configured. Returns the new commit's short hash.
+/// the commit. Hooks and signing run as configured. Returns the new commit's short hash. When
+/// no commit is made (a hook refused, nothing changed...), the file's index entry is put back
+/// as it was, so the index is left exactly as before.
 ///
 /// [`GitError::NothingToCommit`] if the file is the same as in `HEAD`.
 pub fn commit_file(path: &Path, message: &str) -> Result<String, GitError> {
@@ -89,6 +91,66 @@ pub fn commit_file(path: &Path, message: &str) -> Result<String, GitError> {
     pathspec.push(&file.rel_slash);
     let rel = pathspec.as_os_str();
 
+    // The file's index entries as they are, to put back if the commit does not happen: a
+    // refused commit must leave the index as the user had it, not with the file staged.
+    let stage: [&OsStr; 5] = [
+        "ls-files".as_ref(),
+        "--stage".as_ref(),
+        "-z".as_ref(),
+        "--".as_ref(),
+        rel,
+    ];
+    let before = check(&file.root, &stage)?.stdout;
+    let result = add_and_commit(&file, rel, path, message);
+    if result.is_err() {
+        // Best effort: the commit's own error is the one to report.
+        let _ = restore_index_entry(&file, &before);
+    }
+    result
+}
+
+/// Puts back the file's index entries as `git ls-files --stage -z` listed them (none: the file
+/// was not in the index).
+fn restore_index_entry(file: &Located, entries: &[u8]) -> Result<(), GitError> {
+    let remove: [&OsStr; 4] = [
+        "update-index".as_ref(),
+        "--force-remove".as_ref(),
+        "--".as_ref(),
+        &file.rel_slash,
+    ];
+    check(&file.root, &remove)?;
+    if entries.is_empty() {
+        return Ok(());
+    }
+    // `ls-files --stage` lines are what `update-index --index-info` reads, conflict stages too.
+    let mut command = git_in_args(
+        &file.root,
+        &[
+            "update-index".as_ref(),
+            "-z".as_ref(),
+            "--index-info".as_ref(),
+        ],
+    );
+    command.stdin(Stdio::piped());
+    let mut child = command.spawn().map_err(spawn_error)?;
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        stdin.write_all(entries)?;
+    }
+    let output = child.wait_with_output()?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(failed(&["update-index", "-z", "--index-info"], &output))
+    }
+}
+
+fn add_and_commit(
+    file: &Located,
+    rel: &OsStr,
+    path: &Path,
+    message: &str,
+) -> Result<String, GitError> {
     let add: [&OsStr; 3] = ["add".as_ref(), "--".as_ref(), rel];
     check(&file.root, &add)?;
 
@@ -131,6 +193,19 @@ pub fn commit_file(path: &Path, message: &str) -> Result<String, GitError> {
     ];
     let output = check(&file.root, &head)?;
     Ok(String::from_utf8_lossy(trim_newline(&output.stdout)).into_owned())
+}
+
+/// Whether the repository holding `path` has a detached HEAD: a commit there belongs to no
+/// branch, and is easily lost when another commit is checked out.
+pub fn detached_head(path: &Path) -> Result<bool, GitError> {
+    let file = locate(path)?;
+    let args: [&OsStr; 3] = ["symbolic-ref".as_ref(), "-q".as_ref(), "HEAD".as_ref()];
+    let output = run_in(&file.root, &args)?;
+    match output.status.code() {
+        Some(0) => Ok(false),
+        Some(1) => Ok(true),
+        _ => Err(failed(&args, &output)),
+    }
 }
 
 /// The file's content at revision `rev` (`git show <rev>:<path>`), or `None` if the file does

@@ -1,7 +1,9 @@
 //! Reading and writing session files: deterministic TOML, atomic saves, conflict detection.
 
 pub mod autosave;
+mod canonical;
 pub mod git;
+pub mod ignore;
 mod position;
 
 pub use position::{LineCol, LineIndex, Positions};
@@ -195,7 +197,8 @@ impl LoadedSession {
 }
 
 /// Creates `<dir>/<slug>.toml` for a new session, refusing to overwrite. Returns the path, or
-/// a one-line reason. The slug keeps the file inside `dir` whatever the title says.
+/// a one-line reason. The slug keeps the file inside `dir` whatever the title says. `dir`'s
+/// `.gitignore` gets the patterns of the lock and autosave files if it lacks them.
 pub fn create_session(title: &str, dir: &Path) -> Result<PathBuf, String> {
     let title = title.trim();
     if title.is_empty() {
@@ -212,6 +215,9 @@ pub fn create_session(title: &str, dir: &Path) -> Result<PathBuf, String> {
     let path = dir.join(format!("{slug}.toml"));
     let mut loaded = LoadedSession::unsaved(crate::model::Session::new(title), &path);
     loaded.save().map_err(|e| e.to_string())?;
+    // Best effort: without it the session is still created; lock files would just show in
+    // `git status`.
+    let _ = ignore::ignore_side_files(dir);
     Ok(path)
 }
 
@@ -341,13 +347,14 @@ fn tidy_message(message: &str) -> String {
 }
 
 /// The canonical text of a session: tables sorted by id, fields in a fixed order, empty optional
-/// fields left out. Equal sessions give equal bytes.
+/// fields left out, control and invisible formatting characters escaped. Equal sessions give
+/// equal bytes.
 pub fn to_toml(session: &Session) -> String {
     let mut sorted = session.clone();
     sorted.sort_tables();
     // Serializing plain data cannot fail: no maps with non-string keys, no unsupported types.
     match toml::to_string(&sorted) {
-        Ok(text) => text,
+        Ok(text) => canonical::escape_hidden(text),
         Err(e) => unreachable!("session serializes to TOML: {e}"),
     }
 }

@@ -169,8 +169,10 @@ fn id() -> impl Strategy<Value = String> {
 }
 
 fn text() -> impl Strategy<Value = String> {
-    // Printable text, quotes, backslashes, newlines, tabs and non-ASCII must survive.
-    proptest::string::string_regex("[ -~é日\\n\\t\"\\\\]{0,20}").expect("regex")
+    // Printable text, quotes, backslashes, newlines, tabs, non-ASCII, C1 controls and bidi or
+    // invisible formatting characters must survive.
+    proptest::string::string_regex("[ -~é日\\n\\t\"\\\\\u{9b}\u{85}\u{202e}\u{200b}\u{feff}]{0,20}")
+        .expect("regex")
 }
 
 fn date() -> impl Strategy<Value = NaiveDate> {
@@ -392,6 +394,12 @@ proptest! {
     #[test]
     fn load_of_save_is_identity(s in session()) {
         let text = to_toml(&s);
+        // Only tabs and newlines are written raw; every other control or formatting character
+        // stays a `\uXXXX` escape.
+        prop_assert!(
+            !text.chars().any(|c| crate::model::text::keep_escaped(c) && c != '\n' && c != '\t'),
+            "raw hidden character in:\n{}", text
+        );
         let (loaded, _) = parse(&text).map_err(|e| TestCaseError::fail(format!("{}: {}\n{text}", e.at, e.message)))?;
         let mut expected = s.clone();
         expected.sort_tables();

@@ -110,4 +110,6 @@ pub struct CommitDraft {
     pub message: TextInput,
     /// Whether the file lives in a git work tree (else the commit only saves).
     pub in_git: bool,
+    /// Whether HEAD is detached: the commit would be on no branch.
+    pub detached: bool,
 }

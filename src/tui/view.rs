@@ -16,6 +16,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 pub fn draw(app: &App, frame: &mut Frame) {
+    draw_screen(app, frame);
+    // Last, over everything drawn (lists, dialogs, forms, the status line): no cell may hold
+    // an emoji sequence that terminals draw wider or narrower than ratatui measured it.
+    super::widgets::text::settle_ambiguous_cells(frame.buffer_mut());
+}
+
+fn draw_screen(app: &App, frame: &mut Frame) {
     let area = frame.area();
     let [header, body, status, footer] = Layout::vertical([
         Constraint::Length(2),
@@ -315,6 +322,13 @@ fn draw_commit(app: &App, draft: &CommitDraft, frame: &mut Frame, area: Rect) {
     ))];
     for change in &draft.changes {
         lines.push(Line::raw(format!("   {}", escape_control(change))));
+    }
+    if draft.detached {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled(
+            " ⚠ HEAD is detached: the commit will be on no branch (git switch -c <name> first)",
+            t.warning(),
+        )));
     }
     lines.push(Line::raw(""));
     let height = lines.len() as u16 + 6;

@@ -45,6 +45,7 @@ impl App {
         if changes.is_empty() {
             changes.push("no change in content".to_string());
         }
+        let detached = in_git && git::detached_head(&path).unwrap_or(false);
         self.modal = Some(Modal::Commit(CommitDraft {
             baseline: description,
             changes,
@@ -57,6 +58,7 @@ impl App {
                 input
             },
             in_git,
+            detached,
         }));
     }
 
@@ -72,8 +74,44 @@ impl App {
         let path = state.loaded.path.clone();
         let message = draft.message.text().trim().to_string();
         match crate::store::git::commit_file(&path, &message) {
+            Ok(hash) if draft.detached => self.error(format!(
+                "committed {hash} on a detached HEAD, on no branch (git switch -c <name> keeps it): {message}"
+            )),
             Ok(hash) => self.info(format!("committed {hash}: {message}")),
+            Err(crate::store::git::GitError::Failed {
+                command,
+                status,
+                stderr,
+            }) => self.commit_refused(&command, status, &stderr),
             Err(e) => self.error(format!("saved, but not committed: {e}")),
+        }
+    }
+
+    /// Git's or the hook's reason comes first: the command, echoed after it, is long enough to
+    /// push the reason off the status line. More than one line opens a dialog with all of it.
+    fn commit_refused(&mut self, command: &str, status: Option<i32>, said: &str) {
+        let reason: Vec<String> = said
+            .lines()
+            .map(|l| l.trim_end().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        let first = reason.first().map_or("git gave no reason", String::as_str);
+        self.error(format!("saved, but not committed: {first}"));
+        if reason.len() > 1 || first.chars().count() > 80 {
+            let mut lines = vec![
+                "The file is saved; git refused the commit and the index is as it was:".to_string(),
+                String::new(),
+            ];
+            lines.extend(reason);
+            lines.push(String::new());
+            lines.push(match status {
+                Some(code) => format!("`{command}` exited with status {code}"),
+                None => format!("`{command}` failed"),
+            });
+            self.modal = Some(Modal::Notice {
+                title: "Not committed".to_string(),
+                lines,
+            });
         }
     }
 }

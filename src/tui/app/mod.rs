@@ -145,7 +145,7 @@ impl App {
             .filter(|t| t.status == crate::model::ThreatStatus::NeedsReview)
             .count();
         if self.session().is_some_and(|s| s.session() != &marked) {
-            self.apply(
+            self.apply_unguarded(
                 Edit::Whole(Box::new(marked)),
                 &format!("{flagged} threats need review"),
             );
@@ -481,6 +481,23 @@ impl App {
 
     /// Applies an edit through the history (so it can be undone) and refreshes what is derived.
     fn apply(&mut self, edit: Edit, message: &str) {
+        // Edits find entries by id: with one id on two entries they would change both.
+        if let Some(dup) = self
+            .session()
+            .and_then(|s| crate::model::edit::duplicate_id(s.session()))
+        {
+            self.error(format!(
+                "not changed: {dup}; give each entry its own id in the file (threatboard validate shows where), then reopen it"
+            ));
+            return;
+        }
+        self.apply_unguarded(edit, message);
+    }
+
+    /// Applies an edit without the duplicate-id guard: for replacing the whole session by one
+    /// built elsewhere (recovered work, a re-run's marks), which finds nothing by id and must
+    /// never be refused, or the work it carries would be lost.
+    pub(super) fn apply_unguarded(&mut self, edit: Edit, message: &str) {
         let today = self.today;
         let Screen::Session(s) = &mut self.screen else {
             return;

@@ -322,7 +322,7 @@ impl App {
                     .session()
                     .is_some_and(|s| s.session() != &recovery.session);
                 if changed {
-                    self.apply(Edit::Whole(Box::new(recovery.session)), "recovered");
+                    self.apply_unguarded(Edit::Whole(Box::new(recovery.session)), "recovered");
                 }
                 let mut notice = None;
                 if let Some(draft) = &recovery.form {

@@ -192,6 +192,66 @@ pub(crate) fn fit_line(line: Line<'static>, max: usize) -> Line<'static> {
     }
 }
 
+/// Replaces, in a drawn buffer, each cell holding an emoji sequence whose width terminals
+/// disagree about (ZWJ sequences such as 👩‍👩‍👧, flags such as 🇫🇷, emoji with a variation
+/// selector, skin-tone modifier, keycap or tag characters) with a symbol every terminal draws
+/// as ratatui measured: the sequence's first character (👩, 👍, ❤), or a flag's two letters
+/// (FR). Drawn wider than measured, such a cell pushes the rest of its row right, and the cells
+/// it overwrote stay on screen, stale, because ratatui believes they are unchanged. The
+/// replacement is never wider than the cell's measured width, so the layout stays as it is;
+/// where it is narrower, the blank cell after it now shows.
+pub(crate) fn settle_ambiguous_cells(buffer: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buffer.content {
+        if let Some(symbol) = unambiguous(cell.symbol()) {
+            cell.set_symbol(&symbol);
+        }
+    }
+}
+
+/// Characters that build emoji sequences, or (regional indicators) whose width on their own
+/// differs between terminals.
+fn is_sequence_char(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200d}'
+            | '\u{fe0e}'
+            | '\u{fe0f}'
+            | '\u{20e3}'
+            | '\u{1f3fb}'..='\u{1f3ff}'
+            | '\u{1f1e6}'..='\u{1f1ff}'
+            | '\u{e0020}'..='\u{e007f}'
+    )
+}
+
+fn is_regional_indicator(c: char) -> bool {
+    matches!(c, '\u{1f1e6}'..='\u{1f1ff}')
+}
+
+/// The symbol to draw instead of `symbol`, or `None` when terminals agree on its width.
+fn unambiguous(symbol: &str) -> Option<String> {
+    if symbol.is_ascii() || !symbol.chars().any(is_sequence_char) {
+        return None;
+    }
+    if symbol.chars().all(is_regional_indicator) {
+        // The letters a flag is spelled with: 🇫🇷 is FR, as wide as the flag was measured.
+        return Some(
+            symbol
+                .chars()
+                .map(|c| char::from(b'A' + (u32::from(c) - 0x1f1e6) as u8))
+                .collect(),
+        );
+    }
+    let measured = symbol.cell_width();
+    let first = symbol.chars().next()?;
+    match first.width() {
+        Some(w) if w >= 1 && w <= usize::from(measured) && !is_sequence_char(first) => {
+            Some(first.to_string())
+        }
+        _ if measured >= 1 => Some("\u{fffd}".to_string()),
+        _ => Some(" ".to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,5 +286,20 @@ mod tests {
         let cut = fit_line(line, 7);
         assert_eq!(text(&cut), "名前が…");
         assert_eq!(width(&text(&cut)), 7);
+    }
+
+    #[test]
+    fn emoji_sequences_get_a_symbol_of_unambiguous_width() {
+        assert_eq!(unambiguous("a").as_deref(), None);
+        assert_eq!(unambiguous("名").as_deref(), None);
+        assert_eq!(unambiguous("e\u{301}").as_deref(), None);
+        assert_eq!(unambiguous("🚀").as_deref(), None);
+        assert_eq!(unambiguous("👩\u{200d}👩\u{200d}👧").as_deref(), Some("👩"));
+        assert_eq!(unambiguous("🇫🇷").as_deref(), Some("FR"));
+        assert_eq!(unambiguous("🇫").as_deref(), Some("F"));
+        assert_eq!(unambiguous("👍🏽").as_deref(), Some("👍"));
+        assert_eq!(unambiguous("❤\u{fe0f}").as_deref(), Some("❤"));
+        assert_eq!(unambiguous("1\u{fe0f}\u{20e3}").as_deref(), Some("1"));
+        assert_eq!(unambiguous("\u{200d}").as_deref(), Some(" "));
     }
 }
