@@ -9,7 +9,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
-use support::{DEFAULT_TIMEOUT, Tui, step, threatboard_bin};
+use support::{DEFAULT_TIMEOUT, Tui, step, step_all, threatboard_bin};
 
 const LEDGER: &str = r#"schema = 1
 title = "Ledger"
@@ -149,11 +149,12 @@ fn a_recovery_conflict_is_named() {
     tui.wait_exit(DEFAULT_TIMEOUT);
     std::fs::write(&path, LEDGER.replace("Ledger DB", "Theirs")).expect("write");
     let mut again = open(dir.path(), "sessions/ledger.toml");
-    let screen = again
-        .wait_for("Recover unsaved work?", DEFAULT_TIMEOUT)
-        .expect("offers recovery");
-    let flat = screen.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(flat.contains("component db"), "{screen}");
+    // A frame arrives in pieces: wait for the whole dialog, whose lines may wrap anywhere.
+    let flat = |screen: &str| screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    let named = again.wait_until("the conflict named", DEFAULT_TIMEOUT, |screen| {
+        screen.contains("Recover unsaved work?") && flat(screen).contains("component db")
+    });
+    assert!(named.is_ok(), "{named:?}");
     step(&mut again, "r", "both changed component db");
     again.kill();
 }
@@ -181,18 +182,17 @@ fn an_unsubmitted_form_survives_sigterm_and_reopens() {
     );
 
     let mut again = open(dir.path(), "sessions/ledger.toml");
-    let screen = again
-        .wait_for("Recover unsaved work?", DEFAULT_TIMEOUT)
-        .expect("offers recovery");
-    assert!(screen.contains("An unsubmitted form"), "{screen}");
-    step(&mut again, "r", "Justification");
-    let screen = again
-        .wait_for("nightly reconciliation", DEFAULT_TIMEOUT)
-        .expect("the form is back with its text");
-    assert!(screen.contains("Accept"), "{screen}");
-    assert!(
-        screen.contains("3/4"),
-        "on question 3, where it belongs:\n{screen}"
+    // A frame arrives in pieces: wait for all of it.
+    step_all(
+        &mut again,
+        "",
+        &["Recover unsaved work?", "An unsubmitted form"],
+    );
+    // Back with its text, on question 3 where it belongs.
+    step_all(
+        &mut again,
+        "r",
+        &["Accept", "Justification", "nightly reconciliation", "3/4"],
     );
     again.kill();
 }
@@ -254,10 +254,8 @@ fn work_kept_for_later_survives_the_next_runs_edits_and_saves() {
     );
 
     let mut third = open(dir.path(), "sessions/ledger.toml");
-    let screen = third
-        .wait_for("Recover unsaved work?", DEFAULT_TIMEOUT)
-        .expect("the kept work is offered again");
-    assert!(screen.contains("component"), "{screen}");
+    // The kept work is offered again.
+    step_all(&mut third, "", &["Recover unsaved work?", "component"]);
     step(&mut third, "r", "recovered");
     step(&mut third, "<esc>", "Crashed edit");
     third.kill();
@@ -351,11 +349,11 @@ fn a_read_only_directory_says_why_and_offers_save_as() {
     let mut tui = open_ledger(dir.path());
     step(&mut tui, "j", "Ledger DB");
     step(&mut tui, "e<C-u>Unsaveable here<ret>", "Unsaveable here");
-    step(&mut tui, "<C-s>", "Save as");
-    let screen = tui
-        .wait_for("cannot write in", DEFAULT_TIMEOUT)
-        .expect("says why");
-    assert!(screen.contains("renames it over"), "{screen}");
+    step_all(
+        &mut tui,
+        "<C-s>",
+        &["Save as", "cannot write in", "renames it over"],
+    );
     let elsewhere = dir.path().join("elsewhere.toml");
     tui.send("<C-u>");
     tui.paste(&elsewhere.to_string_lossy());
