@@ -149,7 +149,10 @@ fn sigterm_keeps_the_work_and_restores_the_terminal() {
     let code = tui.wait_exit(DEFAULT_TIMEOUT);
     // Not in the autosave when the signal was sent: only the stop path can have written it.
     let kept = std::fs::read_to_string(&autosave).unwrap_or_default();
-    assert!(kept.contains(&format!("name = \"{name}\"")), "{kept}");
+    assert!(
+        kept.contains(&format!("name = \"{name}\"")),
+        "the autosave lacks {name:?}: {kept:?}"
+    );
     // The program handled the signal and exited (a death by SIGTERM would read as 143 too),
     // with 128 + SIGTERM, as a shell reports a process a signal ended.
     assert_eq!(tui.killed_by(), None, "SIGTERM killed the program");
@@ -174,7 +177,10 @@ fn a_hung_up_terminal_keeps_the_work_and_ends_the_program() {
     tui.hang_up();
     let code = tui.wait_exit(Duration::from_secs(15));
     let kept = std::fs::read_to_string(&autosave).unwrap_or_default();
-    assert!(kept.contains(&format!("name = \"{name}\"")), "{kept}");
+    assert!(
+        kept.contains(&format!("name = \"{name}\"")),
+        "the autosave lacks {name:?}: {kept:?}"
+    );
     // 128 + SIGHUP from the program itself, whichever way it noticed: its loop saw the
     // signal, a draw to the closed terminal failed, or the watchdog had to end it. Not a
     // death by SIGHUP (also 129 here), a crash (134, an abort), a clean 0, or a timeout.
