@@ -1,8 +1,8 @@
 //! Fuzzing the Threat Dragon importer: the real models in tests/fixtures/threat-dragon, mutated
 //! as JSON (values replaced by other types, hostile strings, huge or odd numbers; keys removed;
 //! array items duplicated, dropped or swapped) and as bytes. Nothing may panic; an error has a
-//! line and column inside the input; an import gives a session that validates, has no control characters in its
-//! text, and survives a save unchanged.
+//! line and column inside the input; an import gives a session that validates, has no control
+//! characters in its text, and survives a save unchanged.
 //!
 //! The regular suite runs a few hundred cases; longer runs set THREATBOARD_FUZZ_CASES, e.g.
 //! `THREATBOARD_FUZZ_CASES=100000000 timeout 600 cargo test --release --test fuzz_threat_dragon`.
