@@ -2,8 +2,8 @@
 //! after a trust-boundary change, as a team (or CI) runs it.
 //!
 //! Every repository is configured locally (identity, no signing, an empty hooks directory), so the
-//! tests neither depend on nor touch the developer's git setup. Without `git` the git tests say
-//! so and pass.
+//! tests neither depend on nor touch the developer's git setup. `git` is required: without it
+//! the git tests fail.
 
 use serde_json::{Value, json};
 use std::fs;
@@ -95,12 +95,13 @@ fn parse(text: &str) -> Session {
         .0
 }
 
-fn git_available() -> bool {
-    let found = Command::new("git").arg("--version").output().is_ok();
-    if !found {
-        eprintln!("git is not installed: skipping");
-    }
-    found
+/// git is a requirement of these tests (CI has it): without it they fail, never pass unseen.
+fn require_git() {
+    let output = Command::new("git").arg("--version").output();
+    assert!(
+        output.as_ref().is_ok_and(|o| o.status.success()),
+        "these tests need the `git` program: {output:?}"
+    );
 }
 
 fn git_out(dir: &Path, args: &[&str]) -> String {
@@ -339,9 +340,7 @@ fn a_new_third_party_flow_that_crosses_a_boundary() {
 
 #[test]
 fn since_a_revision_reports_the_component_move() {
-    if !git_available() {
-        return;
-    }
+    require_git();
     let repo = Repo::new();
     let v1 = example();
     repo.commit(SESSION, &v1, "initial model");
@@ -441,9 +440,7 @@ fn since_a_revision_reports_the_component_move() {
 
 #[test]
 fn since_a_revision_reports_the_new_third_party_flow() {
-    if !git_available() {
-        return;
-    }
+    require_git();
     let repo = Repo::new();
     let v1 = example();
     repo.commit(SESSION, &v1, "initial model");
@@ -529,9 +526,7 @@ fn unreadable_input_exits_2_with_file_line_col() {
 
 #[test]
 fn since_outside_git_exits_2() {
-    if !git_available() {
-        return;
-    }
+    require_git();
     let temp = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     fs::write(temp.path().join("a.toml"), example()).unwrap_or_else(|e| panic!("{e}"));
     let out = run_diff(temp.path(), &["a.toml", "--since", "HEAD"]);
@@ -544,9 +539,7 @@ fn since_outside_git_exits_2() {
 
 #[test]
 fn since_a_revision_without_the_file_or_unknown_exits_2() {
-    if !git_available() {
-        return;
-    }
+    require_git();
     let repo = Repo::new();
     repo.commit("README.md", "# models\n", "initial");
     repo.commit(SESSION, &example(), "first model");
@@ -581,9 +574,7 @@ fn since_a_revision_without_the_file_or_unknown_exits_2() {
 
 #[test]
 fn a_parse_error_in_the_old_version_names_file_at_rev_line_col() {
-    if !git_available() {
-        return;
-    }
+    require_git();
     let repo = Repo::new();
     repo.commit(
         SESSION,

@@ -117,28 +117,50 @@ fn a_second_instance_is_told_the_file_is_open() {
     assert_eq!(first.wait_exit(DEFAULT_TIMEOUT), Some(0));
 }
 
+/// Adds components until one is on screen but not yet in the autosave, and returns its name.
+/// The periodic autosave (half a second after a change) must not be what keeps the edit: a
+/// test stopping the program then would pass without the stop path writing anything. Should
+/// the periodic write come first, which only a slow machine allows, the next one is tried.
+fn an_edit_not_yet_autosaved(tui: &mut Tui, autosave: &std::path::Path) -> String {
+    for n in 1..=5 {
+        let name = format!("Part {n}");
+        step(tui, &format!("a{name}<ret>"), &format!("Components ({n})"));
+        let kept = std::fs::read_to_string(autosave).unwrap_or_default();
+        if !kept.contains(&format!("name = \"{name}\"")) {
+            return name;
+        }
+    }
+    panic!("the periodic autosave kept every edit before the test could stop the program");
+}
+
 #[test]
 fn sigterm_keeps_the_work_and_restores_the_terminal() {
     let dir = tempfile::tempdir().expect("temp dir");
     new_session(dir.path());
     let mut tui = open_ledger(dir.path(), (100, 30));
-    tui.wait_for("Start today's run", DEFAULT_TIMEOUT)
-        .expect("opens");
-    step(&mut tui, "<esc>aGateway<ret>", "component added");
+    step(&mut tui, "<esc>", "1/4 What are we building?");
+    let autosave = dir.path().join("sessions/.ledger.toml.autosave");
+    let name = an_edit_not_yet_autosaved(&mut tui, &autosave);
     let status = Command::new("kill")
         .args(["-TERM", &tui.pid().to_string()])
         .status()
         .expect("kill");
     assert!(status.success());
-    // 128 + SIGTERM, as a shell reports a process a signal ended, after the work is kept.
-    assert_eq!(tui.wait_exit(DEFAULT_TIMEOUT), Some(143));
+    let code = tui.wait_exit(DEFAULT_TIMEOUT);
+    // Not in the autosave when the signal was sent: only the stop path can have written it.
+    let kept = std::fs::read_to_string(&autosave).unwrap_or_default();
+    assert!(
+        kept.contains(&format!("name = \"{name}\"")),
+        "the autosave lacks {name:?}: {kept:?}"
+    );
+    // The program handled the signal and exited (a death by SIGTERM would read as 143 too),
+    // with 128 + SIGTERM, as a shell reports a process a signal ended.
+    assert_eq!(tui.killed_by(), None, "SIGTERM killed the program");
+    assert_eq!(code, Some(143));
     assert!(
         !tui.alternate_screen() && !tui.cursor_hidden(),
         "terminal restored"
     );
-    let autosave = std::fs::read_to_string(dir.path().join("sessions/.ledger.toml.autosave"))
-        .expect("autosaved");
-    assert!(autosave.contains("name = \"Gateway\""), "{autosave}");
 }
 
 /// A closed terminal window: the program gets SIGHUP and its terminal reads end of file
@@ -150,17 +172,20 @@ fn a_hung_up_terminal_keeps_the_work_and_ends_the_program() {
     new_session(dir.path());
     let mut tui = open_ledger(dir.path(), (100, 30));
     step(&mut tui, "<esc>", "1/4 What are we building?");
-    step(&mut tui, "aLedger API<ret>", "Components (1)");
-    // At once, before the half-second autosave is due.
+    let autosave = dir.path().join("sessions/.ledger.toml.autosave");
+    let name = an_edit_not_yet_autosaved(&mut tui, &autosave);
     tui.hang_up();
     let code = tui.wait_exit(Duration::from_secs(15));
-    // 128 + SIGHUP, whichever way the program noticed: its loop saw the signal, a draw to the
-    // closed terminal failed, or the watchdog had to end it. Never a crash (134, an abort),
-    // a clean 0, or a timeout (None).
+    let kept = std::fs::read_to_string(&autosave).unwrap_or_default();
+    assert!(
+        kept.contains(&format!("name = \"{name}\"")),
+        "the autosave lacks {name:?}: {kept:?}"
+    );
+    // 128 + SIGHUP from the program itself, whichever way it noticed: its loop saw the
+    // signal, a draw to the closed terminal failed, or the watchdog had to end it. Not a
+    // death by SIGHUP (also 129 here), a crash (134, an abort), a clean 0, or a timeout.
+    assert_eq!(tui.killed_by(), None, "SIGHUP killed the program");
     assert_eq!(code, Some(129), "the program ends after the hang-up");
-    let autosave = dir.path().join("sessions/.ledger.toml.autosave");
-    let kept = std::fs::read_to_string(&autosave).expect("autosave written");
-    assert!(kept.contains("name = \"Ledger API\""), "{kept}");
 
     let mut again = open_ledger(dir.path(), (100, 30));
     step(&mut again, "", "Recover unsaved work?");

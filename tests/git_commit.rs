@@ -1,8 +1,8 @@
 //! Committing a session file through the real `git` program, in throwaway repositories.
 //!
 //! Every repository here is configured locally (identity, no signing, an empty hooks directory
-//! of its own), so the tests do not depend on, or touch, the developer's global git setup. When
-//! no `git` is installed the tests say so and pass.
+//! of its own), so the tests do not depend on, or touch, the developer's global git setup. `git`
+//! is required: without it the tests fail.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -20,12 +20,13 @@ const REPOSITORY_VARIABLES: [&str; 7] = [
     "GIT_PREFIX",
 ];
 
-fn git_available() -> bool {
-    let found = Command::new("git").arg("--version").output().is_ok();
-    if !found {
-        eprintln!("git is not installed: skipping");
-    }
-    found
+/// git is a requirement of these tests (CI has it): without it they fail, never pass unseen.
+fn require_git() {
+    let output = Command::new("git").arg("--version").output();
+    assert!(
+        output.as_ref().is_ok_and(|o| o.status.success()),
+        "these tests need the `git` program: {output:?}"
+    );
 }
 
 /// Runs git in `dir` for the test's own setup and checks; panics on failure.
@@ -121,9 +122,7 @@ const SESSION_V2: &str = "schema = 1\ntitle = \"Checkout service\"\ndescription 
 
 #[test]
 fn commits_only_the_session_file_and_leaves_other_staged_files_staged() {
-    if !git_available() {
-        return;
-    }
+    require_git();
     let repo = Repo::new("models repo ü").with_initial_commit();
     let session = repo.write("threat models/checkout ü.toml", SESSION_V1);
     repo.write("notes.txt", "unrelated work in progress\n");
@@ -165,9 +164,7 @@ fn commits_only_the_session_file_and_leaves_other_staged_files_staged() {
 
 #[test]
 fn a_file_name_is_never_taken_as_a_pattern() {
-    if !git_available() {
-        return;
-    }
+    require_git();
     let repo = Repo::new("repo").with_initial_commit();
     // As a glob, `[x].toml` would match `x.toml`, and `*.toml` every file.
     let other = repo.write("x.toml", "other\n");
@@ -189,9 +186,7 @@ fn a_file_name_is_never_taken_as_a_pattern() {
 
 #[test]
 fn first_commit_in_an_empty_repository() {
-    if !git_available() {
-        return;
-    }
+    require_git();
     let repo = Repo::new("fresh");
     let session = repo.write("checkout.toml", SESSION_V1);
     assert_eq!(
@@ -210,9 +205,7 @@ fn first_commit_in_an_empty_repository() {
 
 #[test]
 fn the_message_is_recorded_exactly() {
-    if !git_available() {
-        return;
-    }
+    require_git();
     let repo = Repo::new("repo").with_initial_commit();
     let session = repo.write("checkout.toml", SESSION_V1);
     let message = "threat model: Checkout “service” # ü (+3 threats, 2 mitigations due 2026-12-15)";
@@ -223,9 +216,7 @@ fn the_message_is_recorded_exactly() {
 
 #[test]
 fn an_unchanged_file_has_nothing_to_commit() {
-    if !git_available() {
-        return;
-    }
+    require_git();
     let repo = Repo::new("repo").with_initial_commit();
     let session = repo.write("checkout.toml", SESSION_V1);
     git::commit_file(&session, "threat model: first").unwrap_or_else(|e| panic!("commit: {e}"));
@@ -249,9 +240,7 @@ fn an_unchanged_file_has_nothing_to_commit() {
 #[cfg(unix)]
 #[test]
 fn a_failing_pre_commit_hook_stops_the_commit_with_its_output() {
-    if !git_available() {
-        return;
-    }
+    require_git();
     let repo = Repo::new("repo").with_initial_commit();
     repo.hook(
         "pre-commit",
@@ -287,9 +276,7 @@ fn a_failing_pre_commit_hook_stops_the_commit_with_its_output() {
 #[cfg(unix)]
 #[test]
 fn a_passing_hook_runs_and_the_commit_goes_through() {
-    if !git_available() {
-        return;
-    }
+    require_git();
     let repo = Repo::new("repo").with_initial_commit();
     let marker = repo.root.join(".git").join("hook-ran");
     repo.hook(
@@ -307,9 +294,7 @@ fn a_passing_hook_runs_and_the_commit_goes_through() {
 
 #[test]
 fn show_file_and_last_committed_round_trip() {
-    if !git_available() {
-        return;
-    }
+    require_git();
     let repo = Repo::new("repo with spaces").with_initial_commit();
     let session = repo.write("sessions/säkerhet modell.toml", SESSION_V1);
     assert_eq!(
@@ -365,9 +350,7 @@ fn show_file_and_last_committed_round_trip() {
 
 #[test]
 fn an_unknown_revision_is_an_error_not_a_missing_file() {
-    if !git_available() {
-        return;
-    }
+    require_git();
     let repo = Repo::new("repo").with_initial_commit();
     let session = repo.write("checkout.toml", SESSION_V1);
     git::commit_file(&session, "threat model: v1").unwrap_or_else(|e| panic!("commit: {e}"));
@@ -382,9 +365,7 @@ fn an_unknown_revision_is_an_error_not_a_missing_file() {
 
 #[test]
 fn work_tree_finds_the_root() {
-    if !git_available() {
-        return;
-    }
+    require_git();
     let repo = Repo::new("root ü").with_initial_commit();
     let session = repo.write("deep/er dir/checkout.toml", SESSION_V1);
     let canonical = |p: &Path| fs::canonicalize(p).unwrap_or_else(|e| panic!("{e}"));
@@ -409,9 +390,7 @@ fn work_tree_finds_the_root() {
 
 #[test]
 fn outside_any_repository() {
-    if !git_available() {
-        return;
-    }
+    require_git();
     let temp = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let probe = Command::new("git")
         .arg("-C")

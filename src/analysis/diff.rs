@@ -1786,7 +1786,13 @@ Other changes
                 !out.contains('\u{1b}') && !out.contains('\u{202e}'),
                 "{out}"
             );
+            // Escaped, not dropped: the new component is still named.
+            assert!(out.contains("x\\e[2J"), "{out}");
         }
+        assert_eq!(
+            d.to_text(),
+            "Summary: 1 component changed\n\nComponents\n  + x\\e[2J\n"
+        );
     }
 
     #[test]

@@ -680,11 +680,26 @@ mod tests {
 
     #[test]
     fn table_order_is_not_a_change() {
-        let mut new = base();
-        new.threats.reverse();
+        let mut old = base();
+        old.runs.push(run(day(2026, 11, 27), "follow-up"));
+        old.flows.push(flow("api-db", "api", "legacy-db"));
+        old.assumptions.push(Assumption {
+            id: "AS-002".into(),
+            text: "x".into(),
+            owner: String::new(),
+            validated: false,
+        });
+        // Every table with more than one entry reversed, and not sorted back: the reversed
+        // order is what must not count as a change.
+        let mut new = old.clone();
+        new.runs.reverse();
         new.components.reverse();
-        new.sort_tables();
-        assert!(ChangeSummary::between(&base(), &new).is_empty());
+        new.flows.reverse();
+        new.threats.reverse();
+        new.assumptions.reverse();
+        assert_ne!(new, old, "the reversal reorders the tables");
+        let summary = ChangeSummary::between(&old, &new);
+        assert!(summary.is_empty(), "{:?}", summary.lines());
     }
 
     #[test]

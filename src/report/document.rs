@@ -782,11 +782,63 @@ fn review(ctx: &ReportContext<'_>, doc: &mut Vec<Block>) {
 mod tests {
     use super::*;
 
+    use crate::library::LibrarySet;
+
+    /// The level-2 headings of a built report: (anchor, title).
+    fn sections_of(doc: &[Block]) -> Vec<(&'static str, String)> {
+        doc.iter()
+            .filter_map(|block| match block {
+                Block::Heading {
+                    level: 2,
+                    anchor,
+                    content,
+                } => {
+                    let title = match content.as_slice() {
+                        [Span::Text(t)] => t.clone(),
+                        other => format!("{other:?}"),
+                    };
+                    Some((anchor.unwrap_or("<none>"), title))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The report the builder really makes lists the sections of the table of contents, in
+    /// its order and with its titles: a section built under an anchor missing from
+    /// `SECTIONS`, or left out of it, fails here.
     #[test]
-    fn every_section_anchor_has_a_title() {
-        for (anchor, title) in SECTIONS {
-            assert_eq!(section(anchor), heading(2, Some(anchor), title), "{anchor}");
-        }
+    fn a_full_report_has_exactly_the_listed_sections() {
+        let text = include_str!("../../sessions/microservices-api-platform.toml");
+        let (session, _) = crate::store::parse(text).unwrap_or_else(|e| panic!("{e:?}"));
+        let libraries = LibrarySet::shipped().unwrap_or_else(|e| panic!("{e:?}"));
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();
+        let problem = (crate::store::LineCol { line: 3, col: 1 }, "bad".to_string());
+        let ctx = ReportContext::new(&session, "s.toml", today, &libraries, vec![problem]);
+        let found = sections_of(&build(&ctx));
+        let mut expected = vec![("problems", "Validation problems".to_string())];
+        expected.extend(SECTIONS.iter().map(|(a, t)| (*a, (*t).to_string())));
+        assert_eq!(found, expected);
         assert_eq!(super::super::context::risk_index(None), 4);
+    }
+
+    /// Sections with nothing to show are left out; the rest keep their order.
+    #[test]
+    fn an_empty_session_leaves_out_the_optional_sections() {
+        let session = crate::model::Session::new("Empty");
+        let libraries = LibrarySet::default();
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();
+        let ctx = ReportContext::new(&session, "s.toml", today, &libraries, Vec::new());
+        let anchors: Vec<&str> = sections_of(&build(&ctx))
+            .into_iter()
+            .map(|(a, _)| a)
+            .collect();
+        let listed: Vec<&str> = SECTIONS.iter().map(|(a, _)| *a).collect();
+        let mut in_order = listed.iter();
+        assert!(
+            anchors.iter().all(|a| in_order.any(|l| l == a)),
+            "{anchors:?} is not in the order of {listed:?}"
+        );
+        assert!(!anchors.contains(&"assumptions") && !anchors.contains(&"review"));
     }
 }

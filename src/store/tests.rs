@@ -408,8 +408,197 @@ proptest! {
         prop_assert_eq!(to_toml(&loaded), text);
     }
 
-    #[test]
-    fn parse_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
-        let _ = parse_bytes(&bytes);
+}
+
+// ---- structure-aware fuzzing: valid files, damaged line by line ----
+
+/// Valid session files to damage.
+fn valid_files() -> [String; 3] {
+    [
+        SAMPLE.replace("due_note_unused = 1\n", ""),
+        include_str!("../../tests/fixtures/valid-minimal.toml").to_string(),
+        include_str!("../../sessions/llm-support-bot.toml").to_string(),
+    ]
+}
+
+/// What replaces a `key = value` line's value: mostly another type.
+const VALUES: [&str; 10] = [
+    "1",
+    "\"text\"",
+    "true",
+    "[1, \"a\"]",
+    "{ a = 1 }",
+    "2026-13-40",
+    "1979-05-27T07:32:00Z",
+    "-9223372036854775808",
+    "nan",
+    "\"\"",
+];
+
+/// Characters that trip up parsers and terminals.
+const ODD: [&str; 10] = [
+    "\u{1b}[2J",
+    "\u{202e}",
+    "\0",
+    "日本語🚀",
+    "\"",
+    "\\",
+    "\r",
+    "\u{feff}",
+    "[[",
+    "#",
+];
+
+/// An edit of a file as a person might make it by hand, on lines or on whole entries (the
+/// blocks between blank lines).
+#[derive(Debug, Clone)]
+enum LineEdit {
+    /// The n-th `key = value` line goes.
+    DeleteLine(usize),
+    DeleteBlock(usize),
+    DuplicateBlock(usize),
+    SwapBlocks(usize, usize),
+    /// The n-th `key = value` line gets another value.
+    Retype(usize, usize),
+    /// Odd characters at a character position.
+    Insert(usize, usize),
+    Truncate(usize),
+}
+
+fn line_edit() -> impl Strategy<Value = LineEdit> {
+    prop_oneof![
+        2 => any::<usize>().prop_map(LineEdit::DeleteLine),
+        2 => any::<usize>().prop_map(LineEdit::DeleteBlock),
+        3 => any::<usize>().prop_map(LineEdit::DuplicateBlock),
+        3 => (any::<usize>(), any::<usize>()).prop_map(|(a, b)| LineEdit::SwapBlocks(a, b)),
+        2 => (any::<usize>(), 0..VALUES.len()).prop_map(|(n, v)| LineEdit::Retype(n, v)),
+        1 => (any::<usize>(), 0..ODD.len()).prop_map(|(p, o)| LineEdit::Insert(p, o)),
+        1 => any::<usize>().prop_map(LineEdit::Truncate),
+    ]
+}
+
+/// The byte offset of the `p`-th character (wrapping), so cuts fall between characters.
+fn char_boundary(text: &str, p: usize) -> usize {
+    let count = text.chars().count().max(1);
+    text.char_indices()
+        .map(|(i, _)| i)
+        .nth(p % count)
+        .unwrap_or(text.len())
+}
+
+fn edit_lines(text: &str, edit: &LineEdit) -> String {
+    let mut blocks: Vec<String> = text.split("\n\n").map(str::to_string).collect();
+    let b = blocks.len();
+    let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+    let assignments: Vec<usize> = (0..lines.len())
+        .filter(|&l| lines[l].contains(" = "))
+        .collect();
+    let assignment = |i: usize| assignments.get(i % assignments.len().max(1)).copied();
+    match edit {
+        LineEdit::DeleteLine(i) => {
+            if let Some(l) = assignment(*i) {
+                lines.remove(l);
+            }
+        }
+        LineEdit::Retype(i, v) => {
+            if let Some(l) = assignment(*i) {
+                let key = lines[l].split(" = ").next().unwrap_or_default().to_string();
+                lines[l] = format!("{key} = {}", VALUES[*v]);
+            }
+        }
+        LineEdit::DeleteBlock(i) => {
+            blocks.remove(i % b);
+            return blocks.join("\n\n");
+        }
+        LineEdit::DuplicateBlock(i) => {
+            blocks.insert(i % b, blocks[i % b].clone());
+            return blocks.join("\n\n");
+        }
+        LineEdit::SwapBlocks(x, y) => {
+            blocks.swap(x % b, y % b);
+            return blocks.join("\n\n");
+        }
+        LineEdit::Insert(p, o) => {
+            let at = char_boundary(text, *p);
+            return format!("{}{}{}", &text[..at], ODD[*o], &text[at..]);
+        }
+        LineEdit::Truncate(p) => return text[..char_boundary(text, *p)].to_string(),
+    }
+    lines.join("\n")
+}
+
+/// Whether `at` names a line of `text` and a column within it (or just past its end).
+fn within(text: &str, at: LineCol) -> bool {
+    text.split('\n')
+        .nth(at.line.wrapping_sub(1))
+        .is_some_and(|line| at.col >= 1 && at.col <= line.chars().count() + 1)
+}
+
+/// Damaged valid files either fail with an error that points into the file, or parse into a
+/// session whose problems point into the file and that saves and reparses to itself. Both
+/// outcomes must be common: a mutator that breaks every file, or none, fails the test.
+#[test]
+fn damaged_files_fail_at_a_place_in_the_file_or_survive_a_save() {
+    use proptest::test_runner::{Config, TestRunner};
+    use std::cell::Cell;
+    let files = valid_files();
+    let (parsed, failed) = (Cell::new(0usize), Cell::new(0usize));
+    let mut runner = TestRunner::new(Config {
+        cases: 256,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let strategy = (0..files.len(), prop::collection::vec(line_edit(), 1..3));
+    let result = runner.run(&strategy, |(which, edits)| {
+        let text = edits
+            .iter()
+            .fold(files[which].clone(), |t, e| edit_lines(&t, e));
+        match parse_bytes(text.as_bytes()) {
+            Err(e) => {
+                failed.set(failed.get() + 1);
+                prop_assert!(within(&text, e.at), "error at {} outside:\n{text}", e.at);
+                prop_assert!(!e.message.trim().is_empty());
+            }
+            Ok((session, positions)) => {
+                parsed.set(parsed.get() + 1);
+                for problem in validate(&session) {
+                    let at = positions.locate(&problem.location);
+                    prop_assert!(within(&text, at), "{problem:?} at {at} outside:\n{text}");
+                }
+                let saved = to_toml(&session);
+                let (again, _) = parse(&saved).map_err(|e| {
+                    TestCaseError::fail(format!("{}: {}\n{saved}", e.at, e.message))
+                })?;
+                let mut expected = session.clone();
+                expected.sort_tables();
+                prop_assert_eq!(&again, &expected);
+                prop_assert_eq!(to_toml(&again), saved);
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    let (parsed, failed) = (parsed.get(), failed.get());
+    assert!(
+        parsed * 5 >= parsed + failed && failed * 5 >= parsed + failed,
+        "parsed {parsed}, failed {failed}: each should be at least a fifth"
+    );
+}
+
+#[test]
+fn the_line_edits_change_the_file() {
+    let text = &valid_files()[0];
+    for edit in [
+        LineEdit::DeleteLine(1),
+        LineEdit::DeleteBlock(1),
+        LineEdit::DuplicateBlock(1),
+        LineEdit::SwapBlocks(0, 1),
+        LineEdit::Retype(0, 1),
+        LineEdit::Insert(3, 0),
+        LineEdit::Truncate(10),
+    ] {
+        assert_ne!(&edit_lines(text, &edit), text, "{edit:?}");
     }
 }

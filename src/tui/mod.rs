@@ -202,7 +202,7 @@ fn spawn_stop_watchdog(stop: Arc<AtomicUsize>, finished: Arc<AtomicBool>, grace:
     let spawned = std::thread::Builder::new()
         .name("stop-watchdog".into())
         .spawn(move || {
-            if stuck_after_stop(&stop, &finished, grace) {
+            if stuck_after_stop(&stop, &finished, grace, &mut std::thread::sleep) {
                 let _ = crash::write_pending();
                 let signal = i32::try_from(stop.load(Ordering::SeqCst)).unwrap_or(0);
                 std::process::exit(128 + signal);
@@ -213,8 +213,14 @@ fn spawn_stop_watchdog(stop: Arc<AtomicUsize>, finished: Arc<AtomicBool>, grace:
 }
 
 /// Waits until the loop finishes (`false`) or the stop flag has been up for `grace` without
-/// the loop finishing (`true`).
-fn stuck_after_stop(stop: &AtomicUsize, finished: &AtomicBool, grace: Duration) -> bool {
+/// the loop finishing (`true`). `sleep` is `std::thread::sleep` but for tests, which pass one
+/// that changes the flags instead of waiting.
+fn stuck_after_stop(
+    stop: &AtomicUsize,
+    finished: &AtomicBool,
+    grace: Duration,
+    sleep: &mut dyn FnMut(Duration),
+) -> bool {
     const POLL: Duration = Duration::from_millis(50);
     loop {
         if finished.load(Ordering::SeqCst) {
@@ -223,14 +229,14 @@ fn stuck_after_stop(stop: &AtomicUsize, finished: &AtomicBool, grace: Duration) 
         if stop.load(Ordering::SeqCst) != 0 {
             break;
         }
-        std::thread::sleep(POLL);
+        sleep(POLL);
     }
     let deadline = std::time::Instant::now() + grace;
     while std::time::Instant::now() < deadline {
         if finished.load(Ordering::SeqCst) {
             return false;
         }
-        std::thread::sleep(POLL);
+        sleep(POLL);
     }
     !finished.load(Ordering::SeqCst)
 }
@@ -241,38 +247,100 @@ mod tests;
 #[cfg(test)]
 mod watchdog_tests {
     use super::*;
-    use std::time::Instant;
+
+    /// Long enough that only the loop finishing, never the clock, can end a wait here.
+    const FOREVER: Duration = Duration::from_secs(3600);
+
+    /// A `sleep` that never waits: it counts its calls, runs `on_call` with the call's number
+    /// and fails the test past `limit` calls, so a watchdog that keeps waiting fails at once
+    /// instead of hanging.
+    fn fake_sleep(limit: usize, mut on_call: impl FnMut(usize)) -> impl FnMut(Duration) {
+        let mut calls = 0;
+        move |_| {
+            calls += 1;
+            assert!(calls <= limit, "still waiting after {limit} polls");
+            on_call(calls);
+        }
+    }
 
     #[test]
-    fn a_loop_that_finishes_in_time_is_left_alone() {
-        let stop = Arc::new(AtomicUsize::new(15));
-        let finished = Arc::new(AtomicBool::new(false));
-        let done = Arc::clone(&finished);
-        let main = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(100));
-            done.store(true, Ordering::SeqCst);
+    fn a_loop_already_finished_is_left_alone_without_waiting() {
+        let stop = AtomicUsize::new(15);
+        let finished = AtomicBool::new(true);
+        let mut sleep = fake_sleep(0, |_| {});
+        assert!(!stuck_after_stop(&stop, &finished, FOREVER, &mut sleep));
+    }
+
+    #[test]
+    fn a_loop_that_finishes_during_the_grace_period_is_left_alone() {
+        let stop = AtomicUsize::new(15);
+        let finished = AtomicBool::new(false);
+        let mut polls = 0;
+        let mut sleep = fake_sleep(10, |n| {
+            polls = n;
+            // The loop finishes while the watchdog is in its grace period.
+            if n == 3 {
+                finished.store(true, Ordering::SeqCst);
+            }
         });
-        assert!(!stuck_after_stop(&stop, &finished, Duration::from_secs(5)));
-        main.join().expect("joins");
+        assert!(!stuck_after_stop(&stop, &finished, FOREVER, &mut sleep));
+        drop(sleep);
+        assert_eq!(
+            polls, 3,
+            "it returns at the first poll after the loop finished"
+        );
     }
 
     #[test]
     fn a_loop_that_never_finishes_is_stuck_after_the_grace_period() {
         let stop = AtomicUsize::new(1);
         let finished = AtomicBool::new(false);
-        let start = Instant::now();
+        // A tiny grace, polled by a sleep that does not wait.
+        let mut sleep = fake_sleep(usize::MAX, |_| {});
         assert!(stuck_after_stop(
             &stop,
             &finished,
-            Duration::from_millis(200)
+            Duration::from_millis(1),
+            &mut sleep
         ));
-        assert!(start.elapsed() >= Duration::from_millis(200));
     }
 
     #[test]
     fn without_a_stop_signal_it_waits_for_the_loop() {
         let stop = AtomicUsize::new(0);
-        let finished = AtomicBool::new(true);
-        assert!(!stuck_after_stop(&stop, &finished, Duration::ZERO));
+        let finished = AtomicBool::new(false);
+        let mut polls = 0;
+        // No grace at all: only the missing signal keeps it from calling the loop stuck.
+        let mut sleep = fake_sleep(10, |n| {
+            polls = n;
+            if n == 5 {
+                finished.store(true, Ordering::SeqCst);
+            }
+        });
+        assert!(!stuck_after_stop(
+            &stop,
+            &finished,
+            Duration::ZERO,
+            &mut sleep
+        ));
+        drop(sleep);
+        assert_eq!(polls, 5);
+    }
+
+    #[test]
+    fn a_signal_arriving_later_starts_the_grace_period() {
+        let stop = AtomicUsize::new(0);
+        let finished = AtomicBool::new(false);
+        let mut sleep = fake_sleep(10, |n| {
+            if n == 2 {
+                stop.store(1, Ordering::SeqCst);
+            }
+        });
+        assert!(stuck_after_stop(
+            &stop,
+            &finished,
+            Duration::ZERO,
+            &mut sleep
+        ));
     }
 }

@@ -105,6 +105,8 @@ pub struct Tui {
     shared: Arc<Mutex<Shared>>,
     reader: Option<JoinHandle<()>>,
     exit_code: Option<i32>,
+    /// The status behind `exit_code`: whether the program exited or a signal ended it.
+    exit_status: Option<std::process::ExitStatus>,
 }
 
 /// What the reader thread maintains.
@@ -299,6 +301,7 @@ impl Tui {
             shared,
             reader: Some(reader),
             exit_code: None,
+            exit_status: None,
         })
     }
 
@@ -477,6 +480,7 @@ impl Tui {
                 Ok(Some(status)) => {
                     let code = exit_code(status);
                     self.exit_code = Some(code);
+                    self.exit_status = Some(status);
                     self.drain();
                     return Some(code);
                 }
@@ -500,10 +504,20 @@ impl Tui {
         // std's kill is SIGKILL (portable-pty's would send SIGHUP first); fails only if reaped
         let _ = std::process::Child::kill(&mut self.child);
         match self.child.wait() {
-            Ok(status) => self.exit_code = Some(exit_code(status)),
+            Ok(status) => {
+                self.exit_code = Some(exit_code(status));
+                self.exit_status = Some(status);
+            }
             Err(e) => panic!("reaping {} after SIGKILL failed: {e}", self.program),
         }
         self.drain();
+    }
+
+    /// The signal that ended the program, if one did (rather than the program exiting, say
+    /// with 128 + N after handling signal N); `None` while it runs or after a normal exit.
+    /// [`Tui::wait_exit`] reads both as the same code.
+    pub fn killed_by(&self) -> Option<i32> {
+        self.exit_status.and_then(|status| status.signal())
     }
 
     /// Whether the program is still running.
