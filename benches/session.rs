@@ -50,7 +50,7 @@ fn parse_validate_serialize_largest_example(bencher: divan::Bencher) {
     bencher.bench_local(|| {
         let (session, _) = store::parse(divan::black_box(&text)).expect("parses");
         let problems = validate(&session);
-        divan::black_box((problems, store::to_toml(&session)))
+        divan::black_box((problems, store::to_toml(&session).expect("serializes")))
     });
 }
 
@@ -60,6 +60,6 @@ fn parse_validate_serialize_generated(bencher: divan::Bencher, components: usize
     bencher.bench_local(|| {
         let (session, _) = store::parse(divan::black_box(&text)).expect("parses");
         let problems = validate(&session);
-        divan::black_box((problems, store::to_toml(&session)))
+        divan::black_box((problems, store::to_toml(&session).expect("serializes")))
     });
 }

@@ -67,6 +67,11 @@ fn saving_an_example_twice_changes_no_byte() {
             "{}",
             path.display()
         );
-        assert_eq!(store::to_toml(&loaded.session).as_bytes(), &original[..]);
+        assert_eq!(
+            store::to_toml(&loaded.session)
+                .expect("serializes")
+                .as_bytes(),
+            &original[..]
+        );
     }
 }

@@ -273,7 +273,7 @@ fn check(bytes: &[u8]) -> Result<bool, TestCaseError> {
                 problems.is_empty(),
                 "imported session invalid: {problems:?}"
             );
-            let toml = store::to_toml(s);
+            let toml = store::to_toml(s).expect("serializes");
             prop_assert!(
                 !toml
                     .chars()
@@ -282,7 +282,7 @@ fn check(bytes: &[u8]) -> Result<bool, TestCaseError> {
             );
             let (parsed, _) =
                 store::parse(&toml).map_err(|e| TestCaseError::fail(format!("{e:?}\n{toml}")))?;
-            prop_assert_eq!(store::to_toml(&parsed), toml);
+            prop_assert_eq!(store::to_toml(&parsed).expect("serializes"), toml);
             for w in &imported.warnings {
                 prop_assert!(!w.chars().any(char::is_control), "{:?}", w);
             }

@@ -125,7 +125,7 @@ fn count_kind(model: &Value, kind: &str) -> usize {
 fn assert_valid_and_round_trips(session: &Session, what: &str) {
     let problems: Vec<String> = validate(session).iter().map(ToString::to_string).collect();
     assert!(problems.is_empty(), "{what}: {problems:#?}");
-    let toml = store::to_toml(session);
+    let toml = store::to_toml(session).expect("serializes");
     let (parsed, _) = store::parse(&toml).unwrap_or_else(|e| panic!("{what}: {e:?}\n{toml}"));
     let mut sorted = session.clone();
     sorted.sort_tables();
@@ -133,7 +133,11 @@ fn assert_valid_and_round_trips(session: &Session, what: &str) {
         parsed, sorted,
         "{what}: the TOML reads back as the same session"
     );
-    assert_eq!(store::to_toml(&parsed), toml, "{what}: canonical bytes");
+    assert_eq!(
+        store::to_toml(&parsed).expect("serializes"),
+        toml,
+        "{what}: canonical bytes"
+    );
 }
 
 fn component_by_name<'a>(session: &'a Session, name: &str) -> &'a threatboard::model::Component {
@@ -957,7 +961,11 @@ fn cli_writes_canonical_toml_to_stdout_or_a_new_file() {
     let stdout = text(&out.stdout);
     let (session, _) = store::parse(&stdout).expect("stdout is a session");
     assert!(validate(&session).is_empty());
-    assert_eq!(store::to_toml(&session), stdout, "canonical TOML");
+    assert_eq!(
+        store::to_toml(&session).expect("serializes"),
+        stdout,
+        "canonical TOML"
+    );
     let stderr = text(&out.stderr);
     let warnings: Vec<&str> = stderr
         .lines()

@@ -64,7 +64,13 @@ fn import_threat_dragon(model: &Path, output: Option<&Path>) -> ExitCode {
         }
         return ExitCode::from(EXIT_PROBLEMS);
     }
-    let text = store::to_toml(session);
+    let text = match store::to_toml(session) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("{file}: {e}");
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    };
     let destination = match output {
         Some(path) => {
             if let Err(e) = store::write_new(path, text.as_bytes()) {

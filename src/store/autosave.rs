@@ -131,15 +131,17 @@ pub fn autosave_text(
     session: &Session,
     base: Option<&Session>,
     form: Option<&FormDraft>,
-) -> String {
+) -> Result<String, StoreError> {
     let file = AutosaveFile {
         autosave: FORMAT,
-        session: super::to_toml(session),
-        base: base.map(super::to_toml),
+        session: super::to_toml(session)?,
+        base: base.map(super::to_toml).transpose()?,
         form: form.cloned(),
     };
-    let body = toml::to_string(&file).unwrap_or_else(|e| format!("# not written: {e}\n"));
-    format!("# Unsaved threatboard work. Reopen the session file to recover it.\n{body}")
+    let body = toml::to_string(&file).map_err(|e| StoreError::Serialize(e.to_string()))?;
+    Ok(format!(
+        "# Unsaved threatboard work. Reopen the session file to recover it.\n{body}"
+    ))
 }
 
 /// Reads an autosave's text; one written by an older threatboard (the session's TOML alone)
@@ -185,7 +187,7 @@ pub fn write_autosave(
     form: Option<&FormDraft>,
 ) -> Result<PathBuf, StoreError> {
     let path = autosave_path(session_path);
-    let text = autosave_text(session, base, form);
+    let text = autosave_text(session, base, form)?;
     match write_atomic(&path, text.as_bytes()) {
         Ok(()) => Ok(path),
         Err(StoreError::Io { source, .. })

@@ -165,7 +165,7 @@ mod tests {
                 format!("l1\nl2 {c}\"\""),
             ));
         }
-        let text = to_toml(&s);
+        let text = to_toml(&s).expect("serializes");
         assert!(
             !text.chars().any(|c| keep_escaped(c) && c != '\n'),
             "raw hidden characters in:\n{text}"
@@ -175,7 +175,11 @@ mod tests {
         let mut expected = s.clone();
         expected.sort_tables();
         assert_eq!(loaded, expected);
-        assert_eq!(to_toml(&loaded), text, "saving again changes no byte");
+        assert_eq!(
+            to_toml(&loaded).expect("serializes"),
+            text,
+            "saving again changes no byte"
+        );
     }
 
     #[test]
@@ -184,7 +188,7 @@ mod tests {
         let (session, _) = parse(file).expect("parses");
         assert_eq!(session.title, "x\u{9b}[2Jy \u{202e}z");
         assert_eq!(
-            to_toml(&session),
+            to_toml(&session).expect("serializes"),
             "schema = 1\ntitle = \"x\\u009B[2Jy \\u202Ez\"\n"
         );
     }

@@ -39,6 +39,10 @@ pub enum StoreError {
     ChangedOnDisk { path: PathBuf },
     #[error("{}: already exists; not overwriting it", path.display())]
     AlreadyExists { path: PathBuf },
+    /// The session cannot be written as TOML. Plain data always can; this is a bug to report,
+    /// not a state to crash in.
+    #[error("the session cannot be written as TOML: {0}")]
+    Serialize(String),
 }
 
 impl StoreError {
@@ -162,7 +166,7 @@ impl LoadedSession {
     /// Saves atomically, refusing if someone else changed the file since it was loaded.
     /// Returns whether bytes were written (an unchanged session writes nothing).
     pub fn save(&mut self) -> Result<bool, StoreError> {
-        let text = to_toml(&self.session);
+        let text = to_toml(&self.session)?;
         let on_disk = read_if_exists(&self.path)?;
         match (&on_disk, self.disk) {
             (Some(bytes), Some(fp)) if Fingerprint::of(bytes) != fp => {
@@ -349,14 +353,12 @@ fn tidy_message(message: &str) -> String {
 /// The canonical text of a session: tables sorted by id, fields in a fixed order, empty optional
 /// fields left out, control and invisible formatting characters escaped. Equal sessions give
 /// equal bytes.
-pub fn to_toml(session: &Session) -> String {
+pub fn to_toml(session: &Session) -> Result<String, StoreError> {
     let mut sorted = session.clone();
     sorted.sort_tables();
-    // Serializing plain data cannot fail: no maps with non-string keys, no unsupported types.
-    match toml::to_string(&sorted) {
-        Ok(text) => canonical::escape_hidden(text),
-        Err(e) => unreachable!("session serializes to TOML: {e}"),
-    }
+    toml::to_string(&sorted)
+        .map(canonical::escape_hidden)
+        .map_err(|e| StoreError::Serialize(e.to_string()))
 }
 
 /// Writes a file so that readers see the old or the new content, never a mix: a temporary file in
