@@ -1,9 +1,11 @@
 //! Reading and writing session files: deterministic TOML, atomic saves, conflict detection.
 
 pub mod autosave;
+pub mod files;
 pub mod git;
 mod position;
 
+pub use files::{InputKind, display_path, read_input, write_output, write_output_new};
 pub use position::{LineCol, LineIndex, Positions};
 
 use crate::model::{Problem, Session};
@@ -17,14 +19,14 @@ pub const MAX_SESSION_BYTES: usize = 64 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {source}", display_path(path))]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
     /// Syntax errors, wrong types, unknown fields: the file cannot be read as a session.
-    #[error("{}:{at}: {message}", path.display())]
+    #[error("{}:{at}: {message}", display_path(path))]
     Syntax {
         path: PathBuf,
         at: LineCol,
@@ -32,11 +34,33 @@ pub enum StoreError {
     },
     #[error(
         "{}: the file changed on disk since it was loaded; not overwriting it (reload it, or save under another name)",
-        path.display()
+        display_path(path)
     )]
     ChangedOnDisk { path: PathBuf },
-    #[error("{}: already exists; not overwriting it", path.display())]
+    #[error("{}: already exists; not overwriting it", display_path(path))]
     AlreadyExists { path: PathBuf },
+    /// A FIFO, device or directory given as input: reading it could block or never end.
+    #[error(
+        "{}: not a regular file ({kind}); threatboard reads {what} only",
+        display_path(path)
+    )]
+    NotRegularInput {
+        path: PathBuf,
+        kind: &'static str,
+        what: &'static str,
+    },
+    #[error(
+        "{}: larger than {max_mb} MB; {what} are limited to {max_mb} MB",
+        display_path(path)
+    )]
+    TooLarge {
+        path: PathBuf,
+        max_mb: usize,
+        what: &'static str,
+    },
+    /// An output target that cannot be replaced by a file nor written like a device.
+    #[error("{}: {kind}; not writing output there", display_path(path))]
+    NotWritable { path: PathBuf, kind: &'static str },
 }
 
 impl StoreError {
@@ -128,7 +152,7 @@ impl LoadedSession {
     pub fn describe(&self, problem: &Problem) -> String {
         format!(
             "{}:{}: {}",
-            self.path.display(),
+            display_path(&self.path),
             self.positions.locate(&problem.location),
             problem
         )
@@ -202,7 +226,7 @@ pub fn create_session(title: &str, dir: &Path) -> Result<PathBuf, String> {
             crate::model::text::escape_control(title)
         ));
     }
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", display_path(dir)))?;
     let path = dir.join(format!("{slug}.toml"));
     let mut loaded = LoadedSession::unsaved(crate::model::Session::new(title), &path);
     loaded.save().map_err(|e| e.to_string())?;
@@ -210,11 +234,7 @@ pub fn create_session(title: &str, dir: &Path) -> Result<PathBuf, String> {
 }
 
 fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
-    match fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(StoreError::io(path, e)),
-    }
+    files::read_input_if_exists(path, InputKind::SESSION)
 }
 
 /// Where a serde_json error is, as a 1-based line and a column in characters (serde_json counts
@@ -251,7 +271,7 @@ pub fn json_error_position(bytes: &[u8], err: &serde_json::Error) -> (usize, usi
 
 /// Reads and parses a session file. Validation is separate: see [`crate::model::validate`].
 pub fn load(path: &Path) -> Result<LoadedSession, StoreError> {
-    let bytes = fs::read(path).map_err(|e| StoreError::io(path, e))?;
+    let bytes = read_input(path, InputKind::SESSION)?;
     let (session, positions) = parse_bytes(&bytes).map_err(|e| e.in_file(path))?;
     Ok(LoadedSession {
         base: Some(session.clone()),
@@ -347,12 +367,24 @@ pub fn to_toml(session: &Session) -> String {
 }
 
 /// Writes a file so that readers see the old or the new content, never a mix: a temporary file in
-/// the same directory, flushed to disk, then renamed over the target.
+/// the same directory, flushed to disk, then renamed over the target. A symlink is followed and
+/// the file it names is replaced, so the link stays a link; anything but a regular file is
+/// refused rather than renamed over (that would replace a device or FIFO with a file).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    let temp = temp_beside(path, bytes)?;
-    temp.persist(path)
+    let target = files::resolve_symlinks(path)?;
+    match fs::metadata(&target) {
+        Ok(meta) if !meta.is_file() => {
+            return Err(StoreError::NotWritable {
+                path: path.to_path_buf(),
+                kind: files::kind_name(&meta.file_type()),
+            });
+        }
+        _ => {}
+    }
+    let temp = temp_beside(&target, bytes)?;
+    temp.persist(&target)
         .map_err(|e| StoreError::io(path, e.error))?;
-    sync_dir(path);
+    sync_dir(&target);
     Ok(())
 }
 
