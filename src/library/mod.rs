@@ -383,7 +383,10 @@ pub fn load_for_session(
 /// library or that file's problems; an unreadable directory is one problem.
 pub fn read_dir(dir: &Path) -> Result<Vec<Result<Library, Vec<LibraryProblem>>>, LibraryProblem> {
     let read = std::fs::read_dir(dir).map_err(|e| {
-        LibraryProblem::whole_file(dir.display(), format!("cannot read directory: {e}"))
+        LibraryProblem::whole_file(
+            crate::store::display_path(dir),
+            format!("cannot read directory: {e}"),
+        )
     })?;
     let mut paths: Vec<PathBuf> = read
         .flatten()
@@ -396,10 +399,27 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Result<Library, Vec<LibraryProblem>>>,
 
 /// Reads and checks one library file.
 pub fn read_file(path: &Path) -> Result<Library, Vec<LibraryProblem>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    use crate::store::{self, InputKind, StoreError};
+    let shown = store::display_path(path);
+    let bytes = store::read_input(path, InputKind::LIBRARY).map_err(|e| {
+        let message = match e {
+            StoreError::Io { source, .. } => format!("cannot read: {source}"),
+            // The error's text starts with the path; the problem adds it again.
+            other => other
+                .to_string()
+                .strip_prefix(&format!("{shown}: "))
+                .map(str::to_string)
+                .unwrap_or_else(|| other.to_string()),
+        };
+        vec![LibraryProblem::whole_file(&shown, message)]
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
         vec![LibraryProblem::whole_file(
-            path.display(),
-            format!("cannot read: {e}"),
+            &shown,
+            format!(
+                "cannot read: byte {} is not UTF-8 (is this a library file?)",
+                e.utf8_error().valid_up_to()
+            ),
         )]
     })?;
     parse_library(&text, Origin::File(path.to_path_buf()))
