@@ -196,7 +196,11 @@ fn list(library_dirs: &[PathBuf]) -> ExitCode {
                 escape_control(&lib.info.name).into_owned(),
                 escape_control(&lib.info.version).into_owned(),
                 lib.entries.len().to_string(),
-                escape_control(&lib.origin.to_string()).into_owned(),
+                // Which file a library came from, so a team file is never mistaken for MITRE's.
+                match &lib.origin {
+                    Origin::Shipped(name) => format!("shipped ({name})"),
+                    origin => escape_control(&origin.to_string()).into_owned(),
+                },
             ]
         })
         .collect();
@@ -414,7 +418,7 @@ fn validate(dir: Option<&Path>, library_dirs: &[PathBuf]) -> ExitCode {
         }
     }
 
-    // Across files: unique ids (a file may replace a shipped library), and `related` references
+    // Across files: unique ids (a file may not reuse a shipped library's id), and `related` references
     // into the libraries being checked, plus the shipped ones when checking a directory.
     let summaries: Vec<String> = libraries
         .iter()
@@ -432,7 +436,19 @@ fn validate(dir: Option<&Path>, library_dirs: &[PathBuf]) -> ExitCode {
     if dir.is_some()
         && let Ok(shipped) = LibrarySet::shipped()
     {
-        all.extend(shipped.libraries().iter().cloned());
+        // The shipped libraries resolve `related` references; one the directory itself defines
+        // (the source `libraries/` directory) is checked as the file, not refused as a clash.
+        all.extend(
+            shipped
+                .libraries()
+                .iter()
+                .filter(|s| {
+                    !libraries
+                        .iter()
+                        .any(|l| l.info.id.eq_ignore_ascii_case(&s.info.id))
+                })
+                .cloned(),
+        );
     }
     all.extend(libraries);
     let set = match LibrarySet::from_libraries(all) {

@@ -201,7 +201,10 @@ pub fn validate(files: &[PathBuf], library_dirs: &[PathBuf]) -> ExitCode {
         match crate::library::load_for_session(Some(path), library_dirs) {
             Ok(libraries) => problems.extend(unknown_refs(&loaded.session, &libraries)),
             Err(e) => {
-                eprintln!("{}", escape_control(&e.to_string()));
+                // One problem per line: escaping the joined text would print a literal "\n".
+                for p in &e.problems {
+                    eprintln!("{}", escape_control(&p.to_string()));
+                }
                 unreadable = true;
             }
         }

@@ -4,9 +4,9 @@
 //! A library is one TOML file (see [`format`](mod@format)); a session refers to its entries as
 //! `<library-id>:<entry-id>`. The shipped libraries are compiled into the binary (by `build.rs`,
 //! from `libraries/*.toml`), so the program works from any directory. A team adds its own from
-//! `libraries/` beside its sessions and from `--library-dir`; a file whose library id equals a
-//! shipped one replaces the shipped library, while two files with the same id are an error, since
-//! a reference must mean one thing.
+//! `libraries/` beside its sessions and from `--library-dir`; two libraries with the same id are
+//! an error, a file reusing a shipped library's id included, since a reference must mean one
+//! thing.
 
 pub mod format;
 pub mod load;
@@ -459,8 +459,10 @@ impl Builder {
         }
     }
 
-    /// A library from a file replaces a shipped library of the same id (a team may pin or patch a
-    /// shipped library); any other repeated id is a problem naming both files.
+    /// A repeated library id is a problem naming both files, and the first library stays. That
+    /// includes a team file reusing a shipped id: it used to replace the shipped library
+    /// silently, so a stray `id = "attack"` changed what every `attack:` reference in every
+    /// session means. Refusing is safer than a warning that scrolls past in CI.
     fn add(&mut self, lib: Library) {
         let existing = self
             .libraries
@@ -468,9 +470,18 @@ impl Builder {
             .position(|l| l.info.id.eq_ignore_ascii_case(&lib.info.id));
         match existing {
             None => self.libraries.push(lib),
-            Some(i) if self.libraries[i].origin.is_shipped() && !lib.origin.is_shipped() => {
-                self.libraries[i] = lib;
-            }
+            Some(i) if self.libraries[i].origin.is_shipped() => self.problems.push(LibraryProblem {
+                file: lib.origin.to_string(),
+                line: lib.id_at.0,
+                column: lib.id_at.1,
+                message: format!(
+                    "library id {:?} is the id of the shipped library {} ({}); a library file cannot replace a shipped one (references like {}:... must keep their meaning), so give it another id",
+                    crate::model::text::escape_control(&lib.info.id),
+                    self.libraries[i].info.name,
+                    self.libraries[i].origin,
+                    self.libraries[i].info.id
+                ),
+            }),
             Some(i) => self.problems.push(LibraryProblem {
                 file: lib.origin.to_string(),
                 line: lib.id_at.0,
@@ -546,15 +557,21 @@ mod tests {
     }
 
     #[test]
-    fn file_overrides_shipped_but_two_files_clash() {
+    fn a_file_cannot_replace_a_shipped_library_and_two_files_clash() {
         let shipped = lib("x", Origin::Shipped("x.toml"), &[("A", "old")]);
-        let file = lib("x", Origin::File("team/x.toml".into()), &[("A", "new")]);
-        let set = LibrarySet::from_libraries(vec![shipped, file.clone()]).unwrap_or_default();
+        let file = lib("X", Origin::File("team/x.toml".into()), &[("A", "new")]);
+        let err = LibrarySet::from_libraries(vec![shipped, file.clone()]).err();
+        let text = err.as_ref().map(|e| e.to_string()).unwrap_or_default();
         assert_eq!(
-            set.library("x")
+            text,
+            "team/x.toml:2:6: library id \"X\" is the id of the shipped library Library x (<built-in>/x.toml); a library file cannot replace a shipped one (references like x:... must keep their meaning), so give it another id"
+        );
+        let kept = err.map(|e| e.partial).unwrap_or_default();
+        assert_eq!(
+            kept.library("x")
                 .and_then(|l| l.entry("a"))
                 .map(|e| e.name.as_str()),
-            Some("new")
+            Some("old")
         );
 
         let other = lib("X", Origin::File("other/x.toml".into()), &[]);

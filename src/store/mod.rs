@@ -321,6 +321,15 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<(Session, Positions), ParseError> {
 /// Parses session TOML. Errors carry the position of the offending text.
 pub fn parse(text: &str) -> Result<(Session, Positions), ParseError> {
     let error_at = |err: toml::de::Error| {
+        if err.message().trim() == "recursion limit" {
+            // toml gives no position for this one; point at where the nesting gets deepest.
+            return ParseError {
+                at: deepest_line(text),
+                message: format!(
+                    "nesting too deep: more than {TOML_NESTING_LIMIT} levels of dotted keys, tables or arrays"
+                ),
+            };
+        }
         let offset = err.span().map(|s| s.start).unwrap_or(0);
         ParseError {
             at: LineIndex::new(text).line_col(text, offset),
@@ -340,10 +349,63 @@ pub fn parse(text: &str) -> Result<(Session, Positions), ParseError> {
     Ok((session, positions))
 }
 
+/// How deep the toml parser nests dotted keys, tables and arrays before it gives up.
+const TOML_NESTING_LIMIT: usize = 80;
+
+/// The first line that nests past toml's limit (else the deepest line): dots in a key or a
+/// table header, plus open brackets and braces, outside quotes. A heuristic for a message only.
+fn deepest_line(text: &str) -> LineCol {
+    let mut deepest = (0, 1);
+    let mut depth = 0usize;
+    for (n, line) in text.lines().enumerate() {
+        let mut quote: Option<char> = None;
+        let mut in_key = true;
+        let mut dots = 0usize;
+        let mut line_max = depth;
+        for c in line.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '#') => break,
+                (None, '=') => in_key = false,
+                (None, '.') if in_key => dots += 1,
+                (None, '[' | '{') if !in_key => {
+                    depth += 1;
+                    line_max = line_max.max(depth);
+                }
+                (None, ']' | '}') if !in_key => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        let level = line_max + dots;
+        if level >= TOML_NESTING_LIMIT {
+            return LineCol {
+                line: n + 1,
+                col: 1,
+            };
+        }
+        if level > deepest.0 {
+            deepest = (level, n + 1);
+        }
+    }
+    LineCol {
+        line: deepest.1,
+        col: 1,
+    }
+}
+
 /// serde's messages name Rust types; say what a person editing TOML needs.
 fn tidy_message(message: &str) -> String {
+    // toml reads integers as i128 first: a number past that says "as i128", which means nothing
+    // to a person.
+    let message = message.trim();
+    if let Some(rest) = message.strip_prefix("invalid type: integer ")
+        && let Some((number, expected)) = rest.split_once(" as i128")
+    {
+        return tidy_message(&format!("integer too large: {number}{expected}"));
+    }
     message
-        .trim()
         .replace("expected i64", "expected an integer")
         .replace("expected u32", "expected a whole number")
         .replace("expected a sequence", "expected an array")
