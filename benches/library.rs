@@ -62,3 +62,41 @@ fn import_attack_sample(bencher: divan::Bencher) {
             .unwrap_or(0)
     });
 }
+
+/// A generated CAPEC bundle of `n` patterns in one parent chain (only the root has STRIDE
+/// evidence) with `n / 100` repeated ids: the shapes that made the importer quadratic.
+fn capec_chain(n: usize) -> Vec<u8> {
+    let mut objects = Vec::with_capacity(n + n / 100);
+    for i in 0..n {
+        let extra = if i == 0 {
+            r#""x_capec_consequences": {"Confidentiality": ["Read Data"]}"#.to_string()
+        } else {
+            format!(r#""x_capec_child_of_refs": ["attack-pattern--{}"]"#, i - 1)
+        };
+        objects.push(format!(
+            r#"{{"type": "attack-pattern", "id": "attack-pattern--{i}", "name": "Pattern {i}", "external_references": [{{"source_name": "capec", "external_id": "CAPEC-{i}"}}], {extra}}}"#
+        ));
+    }
+    for i in 0..n / 100 {
+        objects.push(format!(
+            r#"{{"type": "attack-pattern", "id": "attack-pattern--dup{i}", "name": "Again {i}", "external_references": [{{"source_name": "capec", "external_id": "CAPEC-{i}"}}]}}"#
+        ));
+    }
+    format!(
+        r#"{{"type": "bundle", "objects": [{}]}}"#,
+        objects.join(",\n")
+    )
+    .into_bytes()
+}
+
+/// The CAPEC importer on generated bundles of 5,000, 20,000 and 100,000 patterns; linear work
+/// shows as a median that grows with `n`, not `n` squared.
+#[divan::bench(args = [5_000, 20_000, 100_000], sample_count = 5)]
+fn import_capec_generated(bencher: divan::Bencher, n: usize) {
+    let bytes = capec_chain(n);
+    bencher.bench_local(|| {
+        stix::import(divan::black_box(&bytes), &ImportOptions::default())
+            .map(|i| i.data.entries.len())
+            .unwrap_or(0)
+    });
+}

@@ -90,25 +90,25 @@ fn load_file(path: &Path) -> Result<Version, String> {
     let loaded = store::load(path).map_err(|e| e.to_string())?;
     Ok(Version {
         session: loaded.session,
-        label: path.display().to_string(),
+        label: crate::store::display_path(path),
     })
 }
 
 /// The file as committed at `rev`; errors name it `file@rev`, parse errors `file@rev:line:col`.
 fn load_from_git(path: &Path, rev: &str) -> Result<Version, String> {
-    let label = format!("{}@{rev}", path.display());
+    let label = format!("{}@{rev}", crate::store::display_path(path));
     let text = match git::show_file(path, rev) {
         Ok(Some(text)) => text,
         Ok(None) => {
             return Err(format!(
                 "{label}: {} does not exist at revision {rev}",
-                path.display()
+                crate::store::display_path(path)
             ));
         }
         Err(git::GitError::NotARepository { .. }) => {
             return Err(format!(
                 "{}: not inside a git work tree, so --since {rev} cannot read an old version",
-                path.display()
+                crate::store::display_path(path)
             ));
         }
         Err(e) => return Err(format!("{label}: {e}")),

@@ -16,7 +16,7 @@ pub enum ImportCommand {
         /// The Threat Dragon model (JSON).
         #[arg(value_name = "MODEL")]
         model: PathBuf,
-        /// Write the session here (refuses to overwrite); standard output without it.
+        /// Write the session here (refuses to overwrite); standard output without it or with `-`.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
@@ -33,12 +33,15 @@ pub fn run(command: ImportCommand) -> ExitCode {
 /// Reads the model, prints a warning line for everything that could not be carried over, checks
 /// that the session validates, and writes it as canonical TOML.
 fn import_threat_dragon(model: &Path, output: Option<&Path>) -> ExitCode {
-    let file = model.display().to_string();
-    let file = escape_control(&file);
-    let bytes = match std::fs::read(model) {
+    let file = store::display_path(model);
+    let bytes = match store::read_input(model, store::InputKind::THREAT_DRAGON) {
         Ok(bytes) => bytes,
+        Err(store::StoreError::Io { source, .. }) => {
+            eprintln!("{file}: cannot read: {source}");
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
         Err(e) => {
-            eprintln!("{file}: cannot read: {e}");
+            eprintln!("{e}");
             return ExitCode::from(EXIT_UNREADABLE);
         }
     };
@@ -72,14 +75,14 @@ fn import_threat_dragon(model: &Path, output: Option<&Path>) -> ExitCode {
         }
     };
     let destination = match output {
-        Some(path) => {
-            if let Err(e) = store::write_new(path, text.as_bytes()) {
-                eprintln!("{}", escape_control(&e.to_string()));
+        Some(path) if !store::files::is_stdout(path) => {
+            if let Err(e) = store::write_output_new(path, text.as_bytes()) {
+                eprintln!("{e}");
                 return ExitCode::from(EXIT_UNREADABLE);
             }
-            escape_control(&path.display().to_string()).into_owned()
+            store::display_path(path)
         }
-        None => {
+        _ => {
             let mut stdout = std::io::stdout().lock();
             if let Err(e) = stdout
                 .write_all(text.as_bytes())

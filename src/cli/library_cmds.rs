@@ -12,6 +12,7 @@ use crate::library::{
 };
 use crate::model::text::escape_control;
 use crate::model::{ElementKind, StrideSet};
+use crate::store;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -53,7 +54,7 @@ pub enum LibraryCommand {
     ImportStix {
         /// The STIX 2.0 or 2.1 bundle (JSON), e.g. enterprise-attack.json.
         bundle: PathBuf,
-        /// Write here (atomically) instead of to standard output.
+        /// Write here (atomically; `-` is standard output) instead of to standard output.
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
         /// Library id to write instead of the derived one (attack, attack-ics, attack-mobile, capec).
@@ -195,7 +196,11 @@ fn list(library_dirs: &[PathBuf]) -> ExitCode {
                 escape_control(&lib.info.name).into_owned(),
                 escape_control(&lib.info.version).into_owned(),
                 lib.entries.len().to_string(),
-                escape_control(&lib.origin.to_string()).into_owned(),
+                // Which file a library came from, so a team file is never mistaken for MITRE's.
+                match &lib.origin {
+                    Origin::Shipped(name) => format!("shipped ({name})"),
+                    origin => escape_control(&origin.to_string()).into_owned(),
+                },
             ]
         })
         .collect();
@@ -373,7 +378,10 @@ fn validate(dir: Option<&Path>, library_dirs: &[PathBuf]) -> ExitCode {
     match dir {
         Some(dir) => match library::read_dir(dir) {
             Ok(items) if items.is_empty() => {
-                eprintln!("{}: no library files (*.toml) to validate", dir.display());
+                eprintln!(
+                    "{}: no library files (*.toml) to validate",
+                    store::display_path(dir)
+                );
                 return ExitCode::from(EXIT_UNREADABLE);
             }
             Ok(items) => {
@@ -410,7 +418,7 @@ fn validate(dir: Option<&Path>, library_dirs: &[PathBuf]) -> ExitCode {
         }
     }
 
-    // Across files: unique ids (a file may replace a shipped library), and `related` references
+    // Across files: unique ids (a file may not reuse a shipped library's id), and `related` references
     // into the libraries being checked, plus the shipped ones when checking a directory.
     let summaries: Vec<String> = libraries
         .iter()
@@ -428,7 +436,19 @@ fn validate(dir: Option<&Path>, library_dirs: &[PathBuf]) -> ExitCode {
     if dir.is_some()
         && let Ok(shipped) = LibrarySet::shipped()
     {
-        all.extend(shipped.libraries().iter().cloned());
+        // The shipped libraries resolve `related` references; one the directory itself defines
+        // (the source `libraries/` directory) is checked as the file, not refused as a clash.
+        all.extend(
+            shipped
+                .libraries()
+                .iter()
+                .filter(|s| {
+                    !libraries
+                        .iter()
+                        .any(|l| l.info.id.eq_ignore_ascii_case(&s.info.id))
+                })
+                .cloned(),
+        );
     }
     all.extend(libraries);
     let set = match LibrarySet::from_libraries(all) {
@@ -464,11 +484,15 @@ fn import_stix(
     id: Option<String>,
     library_dirs: &[PathBuf],
 ) -> ExitCode {
-    let file = bundle.display().to_string();
-    let bytes = match std::fs::read(bundle) {
+    let file = store::display_path(bundle);
+    let bytes = match store::read_input(bundle, store::InputKind::STIX_BUNDLE) {
         Ok(bytes) => bytes,
+        Err(store::StoreError::Io { source, .. }) => {
+            eprintln!("{file}: cannot read: {source}");
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
         Err(e) => {
-            eprintln!("{}: cannot read: {e}", escape_control(&file));
+            eprintln!("{e}");
             return ExitCode::from(EXIT_UNREADABLE);
         }
     };
@@ -487,43 +511,34 @@ fn import_stix(
     let imported = match stix::import(&bytes, &options) {
         Ok(imported) => imported,
         Err(e) => {
-            eprintln!(
-                "{}:{}",
-                escape_control(&file),
-                escape_control(&e.to_string())
-            );
+            eprintln!("{}:{}", file, escape_control(&e.to_string()));
             return ExitCode::from(EXIT_UNREADABLE);
         }
     };
     drop(bytes);
     for w in &imported.warnings {
-        eprintln!("warning: {}: {}", escape_control(&file), escape_control(w));
+        eprintln!("warning: {}: {}", file, escape_control(w));
     }
     let text = match imported.to_toml() {
         Ok(text) => text,
         Err(e) => {
-            eprintln!(
-                "{}: cannot write the library as TOML: {e}",
-                escape_control(&file)
-            );
+            eprintln!("{}: cannot write the library as TOML: {e}", file);
             return ExitCode::from(EXIT_UNREADABLE);
         }
     };
     // The importer's output must load like any library file; checked before anything is written.
-    let name = output.map_or_else(|| "<output>".to_string(), |p| p.display().to_string());
+    let output = output.filter(|p| !store::files::is_stdout(p));
+    let name = output.map_or_else(|| "<output>".to_string(), store::display_path);
     if let Err(problems) = library::parse_library(&text, Origin::Text(name.clone())) {
-        eprintln!(
-            "{}: the generated library does not validate:",
-            escape_control(&file)
-        );
+        eprintln!("{}: the generated library does not validate:", file);
         print_problems(&problems);
         return ExitCode::from(EXIT_UNREADABLE);
     }
 
     match output {
         Some(path) => {
-            if let Err(e) = write_atomically(path, text.as_bytes()) {
-                eprintln!("{}: cannot write: {e}", escape_control(&name));
+            if let Err(e) = store::write_output(path, text.as_bytes()) {
+                eprintln!("cannot write: {e}");
                 return ExitCode::from(EXIT_UNREADABLE);
             }
         }
@@ -546,7 +561,7 @@ fn import_stix(
     let lib = &imported.data.library;
     eprintln!(
         "{}: {} {}: {} entries ({} {top}, {} {children}), {} mitigations, {} mitigation links; skipped {} revoked or deprecated -> {}",
-        escape_control(&file),
+        file,
         escape_control(&lib.name),
         escape_control(&lib.version),
         s.entries,
@@ -556,39 +571,12 @@ fn import_stix(
         s.mitigation_links,
         s.skipped,
         if output.is_some() {
-            escape_control(&name).into_owned()
+            name.clone()
         } else {
             "standard output".to_string()
         }
     );
     ExitCode::SUCCESS
-}
-
-/// Writes through a temporary file in the same directory and renames it into place, so a reader
-/// never sees half a library and a failed write leaves the old file as it was.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    // The temporary file is private (0600); a library file is meant to be read by others, so it
-    // gets the permissions of the file it replaces, or the usual 0644.
-    match std::fs::metadata(path) {
-        Ok(old) => tmp.as_file().set_permissions(old.permissions())?,
-        Err(_) => {
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt as _;
-                tmp.as_file()
-                    .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-            }
-        }
-    }
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -610,21 +598,6 @@ mod tests {
         );
         assert!(parse_stride("X").is_err());
         assert!(parse_stride("").is_err());
-    }
-
-    #[test]
-    fn atomic_write_replaces_the_file() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let path = dir.path().join("lib.toml");
-        std::fs::write(&path, "old").unwrap_or_else(|e| panic!("{e}"));
-        write_atomically(&path, b"new").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(std::fs::read_to_string(&path).unwrap_or_default(), "new");
-        assert_eq!(
-            std::fs::read_dir(dir.path())
-                .map(|d| d.count())
-                .unwrap_or(0),
-            1
-        );
     }
 
     #[test]

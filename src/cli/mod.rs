@@ -111,6 +111,22 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> ExitCode {
+    // A directory the user named must exist; commands that only read sessions would otherwise
+    // ignore a mistyped --library-dir without a word.
+    for dir in &cli.library_dirs {
+        if !dir.is_dir() {
+            eprintln!(
+                "threatboard: --library-dir {}: {}",
+                crate::store::display_path(dir),
+                if dir.exists() {
+                    "not a directory"
+                } else {
+                    "no such directory"
+                }
+            );
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    }
     let Some(command) = cli.command else {
         return session_cmds::start_screen(std::path::Path::new("sessions"), &cli.library_dirs);
     };

@@ -41,7 +41,7 @@ pub struct ReportArgs {
     pub file: PathBuf,
     #[arg(long, value_enum, default_value = "md")]
     pub format: ReportFormat,
-    /// Write here instead of standard output (atomically).
+    /// Write here instead of standard output (atomically; `-` is standard output).
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<PathBuf>,
     /// Judge due and review dates as of this day instead of today (reproducible reports).
@@ -74,7 +74,7 @@ pub fn report(args: ReportArgs, library_dirs: &[PathBuf]) -> ExitCode {
     {
         eprintln!(
             "{}: refusing to write the report over the session file",
-            escape_control(&out.display().to_string())
+            store::display_path(out)
         );
         return ExitCode::from(EXIT_UNREADABLE);
     }
@@ -125,7 +125,7 @@ pub fn report(args: ReportArgs, library_dirs: &[PathBuf]) -> ExitCode {
     for (at, problem) in &problems {
         eprintln!(
             "{}:{at}: {}",
-            escape_control(&args.file.display().to_string()),
+            store::display_path(&args.file),
             escape_control(problem)
         );
     }
@@ -154,11 +154,11 @@ pub fn diagram(args: DiagramArgs) -> ExitCode {
     }
 }
 
-/// Writes to the file atomically, or to standard output. A closed pipe (`| head`) is not an
-/// error worth a message.
+/// Writes to the file (see [`store::write_output`]: `-` is standard output, devices are written
+/// in place), or to standard output. A closed pipe (`| head`) is not an error worth a message.
 fn emit(path: Option<&Path>, output: &str) -> Result<(), ExitCode> {
     match path {
-        Some(path) => store::write_atomic(path, output.as_bytes()).map_err(|e| {
+        Some(path) => store::write_output(path, output.as_bytes()).map_err(|e| {
             eprintln!("{}", escape_control(&e.to_string()));
             ExitCode::from(EXIT_UNREADABLE)
         }),

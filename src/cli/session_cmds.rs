@@ -12,7 +12,7 @@ use std::process::ExitCode;
 pub fn new(title: &str, dir: &Path, no_open: bool, library_dirs: &[PathBuf]) -> ExitCode {
     match store::create_session(title, dir) {
         Ok(path) => {
-            println!("created {}", path.display());
+            println!("created {}", store::display_path(&path));
             if no_open || !interactive() {
                 ExitCode::SUCCESS
             } else {
@@ -92,10 +92,7 @@ fn run_tui(launch: crate::tui::Launch<'_>, library_dirs: &[PathBuf]) -> ExitCode
 /// Opens a session file in the app.
 pub fn open(path: &Path, library_dirs: &[PathBuf]) -> ExitCode {
     if let Err(e @ store::autosave::LockError::Held(_)) = store::autosave::lock(path) {
-        eprintln!(
-            "{}: {e}; close it there first",
-            escape_control(&path.display().to_string())
-        );
+        eprintln!("{}: {e}; close it there first", store::display_path(path));
         return ExitCode::from(EXIT_UNREADABLE);
     }
     match store::load(path) {
@@ -120,31 +117,42 @@ pub fn rerun(
         ExitCode::from(EXIT_UNREADABLE)
     };
     if let Err(e @ store::autosave::LockError::Held(_)) = store::autosave::lock(path) {
-        return fail(format!("{}: {e}; close it there first", path.display()));
+        return fail(format!(
+            "{}: {e}; close it there first",
+            store::display_path(path)
+        ));
     }
     let loaded = match store::load(path) {
         Ok(loaded) => loaded,
         Err(e) => return fail(e.to_string()),
     };
     let (text, label) = match baseline {
-        Some(file) => match std::fs::read_to_string(file) {
-            Ok(text) => (text, file.display().to_string()),
-            Err(e) => return fail(format!("{}: {e}", file.display())),
+        Some(file) => match store::read_input(file, store::InputKind::SESSION) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => (text, store::display_path(file)),
+                Err(_) => {
+                    return fail(format!(
+                        "{}: not a text file: it is not UTF-8 (is this a session file?)",
+                        store::display_path(file)
+                    ));
+                }
+            },
+            Err(e) => return fail(e.to_string()),
         },
         None => {
             let rev = since.unwrap_or("HEAD");
             match store::git::show_file(path, rev) {
-                Ok(Some(text)) => (text, format!("{}@{rev}", path.display())),
+                Ok(Some(text)) => (text, format!("{}@{rev}", store::display_path(path))),
                 Ok(None) => {
                     return fail(format!(
                         "{}: not in git at {rev}; commit it first, or give an earlier copy with --baseline <file>",
-                        path.display()
+                        store::display_path(path)
                     ));
                 }
                 Err(e) => {
                     return fail(format!(
                         "{}: no git baseline ({e}); give an earlier copy with --baseline <file>",
-                        path.display()
+                        store::display_path(path)
                     ));
                 }
             }
@@ -194,7 +202,10 @@ pub fn validate(files: &[PathBuf], library_dirs: &[PathBuf]) -> ExitCode {
         match crate::library::load_for_session(Some(path), library_dirs) {
             Ok(libraries) => problems.extend(unknown_refs(&loaded.session, &libraries)),
             Err(e) => {
-                eprintln!("{}", escape_control(&e.to_string()));
+                // One problem per line: escaping the joined text would print a literal "\n".
+                for p in &e.problems {
+                    eprintln!("{}", escape_control(&p.to_string()));
+                }
                 unreadable = true;
             }
         }
@@ -202,7 +213,7 @@ pub fn validate(files: &[PathBuf], library_dirs: &[PathBuf]) -> ExitCode {
             let s = &loaded.session;
             println!(
                 "{}: ok ({} boundaries, {} components, {} flows, {} threats, {} mitigations)",
-                path.display(),
+                store::display_path(path),
                 s.boundaries.len(),
                 s.components.len(),
                 s.flows.len(),
@@ -222,7 +233,7 @@ pub fn validate(files: &[PathBuf], library_dirs: &[PathBuf]) -> ExitCode {
             }
             eprintln!(
                 "{}: {} problem{}",
-                path.display(),
+                store::display_path(path),
                 problems.len(),
                 if problems.len() == 1 { "" } else { "s" }
             );

@@ -99,7 +99,7 @@ impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Origin::Shipped(name) => write!(f, "<built-in>/{name}"),
-            Origin::File(path) => write!(f, "{}", path.display()),
+            Origin::File(path) => write!(f, "{}", crate::store::display_path(path)),
             Origin::Text(name) => f.write_str(name),
         }
     }

@@ -4,9 +4,9 @@
 //! A library is one TOML file (see [`format`](mod@format)); a session refers to its entries as
 //! `<library-id>:<entry-id>`. The shipped libraries are compiled into the binary (by `build.rs`,
 //! from `libraries/*.toml`), so the program works from any directory. A team adds its own from
-//! `libraries/` beside its sessions and from `--library-dir`; a file whose library id equals a
-//! shipped one replaces the shipped library, while two files with the same id are an error, since
-//! a reference must mean one thing.
+//! `libraries/` beside its sessions and from `--library-dir`; two libraries with the same id are
+//! an error, a file reusing a shipped library's id included, since a reference must mean one
+//! thing.
 
 pub mod format;
 pub mod load;
@@ -391,7 +391,10 @@ pub fn load_for_session(
 /// library or that file's problems; an unreadable directory is one problem.
 pub fn read_dir(dir: &Path) -> Result<Vec<Result<Library, Vec<LibraryProblem>>>, LibraryProblem> {
     let read = std::fs::read_dir(dir).map_err(|e| {
-        LibraryProblem::whole_file(dir.display(), format!("cannot read directory: {e}"))
+        LibraryProblem::whole_file(
+            crate::store::display_path(dir),
+            format!("cannot read directory: {e}"),
+        )
     })?;
     let mut paths: Vec<PathBuf> = read
         .flatten()
@@ -404,10 +407,27 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Result<Library, Vec<LibraryProblem>>>,
 
 /// Reads and checks one library file.
 pub fn read_file(path: &Path) -> Result<Library, Vec<LibraryProblem>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    use crate::store::{self, InputKind, StoreError};
+    let shown = store::display_path(path);
+    let bytes = store::read_input(path, InputKind::LIBRARY).map_err(|e| {
+        let message = match e {
+            StoreError::Io { source, .. } => format!("cannot read: {source}"),
+            // The error's text starts with the path; the problem adds it again.
+            other => other
+                .to_string()
+                .strip_prefix(&format!("{shown}: "))
+                .map(str::to_string)
+                .unwrap_or_else(|| other.to_string()),
+        };
+        vec![LibraryProblem::whole_file(&shown, message)]
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
         vec![LibraryProblem::whole_file(
-            path.display(),
-            format!("cannot read: {e}"),
+            &shown,
+            format!(
+                "cannot read: byte {} is not UTF-8 (is this a library file?)",
+                e.utf8_error().valid_up_to()
+            ),
         )]
     })?;
     parse_library(&text, Origin::File(path.to_path_buf()))
@@ -447,8 +467,10 @@ impl Builder {
         }
     }
 
-    /// A library from a file replaces a shipped library of the same id (a team may pin or patch a
-    /// shipped library); any other repeated id is a problem naming both files.
+    /// A repeated library id is a problem naming both files, and the first library stays. That
+    /// includes a team file reusing a shipped id: it used to replace the shipped library
+    /// silently, so a stray `id = "attack"` changed what every `attack:` reference in every
+    /// session means. Refusing is safer than a warning that scrolls past in CI.
     fn add(&mut self, lib: Library) {
         let existing = self
             .libraries
@@ -456,9 +478,18 @@ impl Builder {
             .position(|l| l.info.id.eq_ignore_ascii_case(&lib.info.id));
         match existing {
             None => self.libraries.push(lib),
-            Some(i) if self.libraries[i].origin.is_shipped() && !lib.origin.is_shipped() => {
-                self.libraries[i] = lib;
-            }
+            Some(i) if self.libraries[i].origin.is_shipped() => self.problems.push(LibraryProblem {
+                file: lib.origin.to_string(),
+                line: lib.id_at.0,
+                column: lib.id_at.1,
+                message: format!(
+                    "library id {:?} is the id of the shipped library {} ({}); a library file cannot replace a shipped one (references like {}:... must keep their meaning), so give it another id",
+                    crate::model::text::escape_control(&lib.info.id),
+                    self.libraries[i].info.name,
+                    self.libraries[i].origin,
+                    self.libraries[i].info.id
+                ),
+            }),
             Some(i) => self.problems.push(LibraryProblem {
                 file: lib.origin.to_string(),
                 line: lib.id_at.0,
@@ -534,15 +565,21 @@ mod tests {
     }
 
     #[test]
-    fn file_overrides_shipped_but_two_files_clash() {
+    fn a_file_cannot_replace_a_shipped_library_and_two_files_clash() {
         let shipped = lib("x", Origin::Shipped("x.toml"), &[("A", "old")]);
-        let file = lib("x", Origin::File("team/x.toml".into()), &[("A", "new")]);
-        let set = LibrarySet::from_libraries(vec![shipped, file.clone()]).unwrap_or_default();
+        let file = lib("X", Origin::File("team/x.toml".into()), &[("A", "new")]);
+        let err = LibrarySet::from_libraries(vec![shipped, file.clone()]).err();
+        let text = err.as_ref().map(|e| e.to_string()).unwrap_or_default();
         assert_eq!(
-            set.library("x")
+            text,
+            "team/x.toml:2:6: library id \"X\" is the id of the shipped library Library x (<built-in>/x.toml); a library file cannot replace a shipped one (references like x:... must keep their meaning), so give it another id"
+        );
+        let kept = err.map(|e| e.partial).unwrap_or_default();
+        assert_eq!(
+            kept.library("x")
                 .and_then(|l| l.entry("a"))
                 .map(|e| e.name.as_str()),
-            Some("new")
+            Some("old")
         );
 
         let other = lib("X", Origin::File("other/x.toml".into()), &[]);

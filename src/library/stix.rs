@@ -17,7 +17,7 @@ use super::format::{Entry, LibraryData, LibraryInfo, MitigationInfo, natural_cmp
 use crate::model::{ElementKind, Stride, StrideSet};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 
 use ElementKind::{DataStore, ExternalEntity, Flow};
@@ -875,13 +875,14 @@ fn import_attack(objects: &[StixObject]) -> Imported {
     // Mitigations and their links.
     let mut mitigations = Vec::new();
     let mut mitigation_by_stix: HashMap<&str, String> = HashMap::new();
+    let mut mitigation_ids: HashSet<String> = HashSet::new();
     for o in objects
         .iter()
         .filter(|o| o.kind == "course-of-action" && o.is_active())
     {
         if let Some(ext) = o.external("mitre-attack") {
             let id = ext.external_id.trim().to_string();
-            if mitigation_by_stix.values().any(|m| *m == id) {
+            if !mitigation_ids.insert(id.clone()) {
                 continue;
             }
             mitigation_by_stix.insert(o.id.as_str(), id.clone());
@@ -1077,22 +1078,54 @@ fn import_attack(objects: &[StixObject]) -> Imported {
 /// is a more specific way of doing what its parent does (`XSS Using Doubled Characters` under
 /// `Cross-Site Scripting`).
 fn inherit_stride(entries: &mut [Entry]) {
-    let own: HashMap<String, (StrideSet, Option<String>)> = entries
-        .iter()
-        .map(|e| (e.id.clone(), (e.stride.clone(), e.parent.clone())))
-        .collect();
-    for e in entries.iter_mut().filter(|e| e.stride.is_empty()) {
-        let mut next = e.parent.clone();
-        // Bounded, so a cycle in the data cannot loop forever.
-        for _ in 0..own.len() {
-            let Some((stride, parent)) = next.as_ref().and_then(|p| own.get(p)) else {
-                break;
-            };
-            if !stride.is_empty() {
-                e.stride = stride.clone();
-                break;
+    let parent: Vec<Option<usize>> = {
+        let index: HashMap<&str, usize> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.as_str(), i))
+            .collect();
+        entries
+            .iter()
+            .map(|e| e.parent.as_deref().and_then(|p| index.get(p).copied()))
+            .collect()
+    };
+    // Per entry, the nearest ancestor with STRIDE of its own. Each entry is resolved once and
+    // remembered, so a deep chain costs its length, not its length squared.
+    #[derive(Clone, Copy)]
+    enum Source {
+        Unknown,
+        OnPath,
+        Found(Option<usize>),
+    }
+    let mut source = vec![Source::Unknown; entries.len()];
+    let mut path = Vec::new();
+    for start in 0..entries.len() {
+        path.clear();
+        let mut at = start;
+        let found = loop {
+            match source[at] {
+                Source::Found(found) => break found,
+                // A cycle without STRIDE anywhere on it: nothing to inherit.
+                Source::OnPath => break None,
+                Source::Unknown => {}
             }
-            next = parent.clone();
+            source[at] = Source::OnPath;
+            path.push(at);
+            match parent[at] {
+                None => break None,
+                Some(p) if !entries[p].stride.is_empty() => break Some(p),
+                Some(p) => at = p,
+            }
+        };
+        for &i in &path {
+            source[i] = Source::Found(found);
+        }
+    }
+    for i in 0..entries.len() {
+        if entries[i].stride.is_empty()
+            && let Source::Found(Some(p)) = source[i]
+        {
+            entries[i].stride = entries[p].stride.clone();
         }
     }
 }
@@ -1103,6 +1136,8 @@ fn import_capec(objects: &[StixObject], options: &ImportOptions<'_>) -> Imported
 
     let mut patterns: Vec<(&StixObject, String, String)> = Vec::new();
     let mut by_stix: HashMap<&str, usize> = HashMap::new();
+    // A set, not a scan of `patterns`: a scan per pattern made large bundles quadratic.
+    let mut seen: HashSet<String> = HashSet::new();
     for o in objects.iter().filter(|o| o.kind == "attack-pattern") {
         let Some(ext) = o.external("capec") else {
             continue;
@@ -1112,7 +1147,7 @@ fn import_capec(objects: &[StixObject], options: &ImportOptions<'_>) -> Imported
             continue;
         }
         let id = ext.external_id.trim().to_string();
-        if patterns.iter().any(|(_, p, _)| *p == id) {
+        if !seen.insert(id.clone()) {
             warnings.push(format!("pattern {id} appears twice; the first is kept"));
             continue;
         }
@@ -1352,6 +1387,77 @@ fn import_capec(objects: &[StixObject], options: &ImportOptions<'_>) -> Imported
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A CAPEC bundle of `n` patterns, each the child of the one before (one chain, `n` deep),
+    /// where only the root has STRIDE evidence, plus `n / 100` repeated ids. Before the import
+    /// used sets and remembered inherited STRIDE, each of these cost a scan per pattern.
+    fn capec_chain(n: usize) -> String {
+        let mut objects = Vec::with_capacity(n + n / 100);
+        for i in 0..n {
+            let extra = if i == 0 {
+                r#""x_capec_consequences": {"Confidentiality": ["Read Data"]}"#.to_string()
+            } else {
+                format!(r#""x_capec_child_of_refs": ["attack-pattern--{}"]"#, i - 1)
+            };
+            objects.push(format!(
+                r#"{{"type": "attack-pattern", "id": "attack-pattern--{i}", "name": "Pattern {i}", "external_references": [{{"source_name": "capec", "external_id": "CAPEC-{i}"}}], {extra}}}"#
+            ));
+        }
+        for i in 0..n / 100 {
+            objects.push(format!(
+                r#"{{"type": "attack-pattern", "id": "attack-pattern--dup{i}", "name": "Again {i}", "external_references": [{{"source_name": "capec", "external_id": "CAPEC-{i}"}}]}}"#
+            ));
+        }
+        format!(
+            r#"{{"type": "bundle", "objects": [{}]}}"#,
+            objects.join(",\n")
+        )
+    }
+
+    #[test]
+    fn a_deep_capec_chain_with_repeated_ids_imports_in_linear_work() {
+        // 100,000 patterns: about two seconds in a debug build when each step is a lookup; the
+        // quadratic scans this guards against need some 10^10 steps, so a regression does not
+        // finish.
+        let n = 100_000;
+        let imported = run(&capec_chain(n)).unwrap_or_else(|e| panic!("{e}"));
+        let entries = &imported.data.entries;
+        assert_eq!(entries.len(), n);
+        assert!(
+            entries.iter().all(|e| e.stride.to_string() == "I"),
+            "every pattern inherits the root's STRIDE"
+        );
+        let repeated = imported
+            .warnings
+            .iter()
+            .filter(|w| w.ends_with("appears twice; the first is kept"))
+            .count();
+        assert_eq!(repeated, n / 100);
+    }
+
+    /// An ATT&CK bundle of one technique and `n` mitigations, a tenth of them repeated ids.
+    fn attack_with_mitigations(n: usize) -> String {
+        let mut objects = vec![
+            r#"{"type": "attack-pattern", "id": "attack-pattern--1", "name": "Technique", "external_references": [{"source_name": "mitre-attack", "external_id": "T1"}]}"#.to_string(),
+        ];
+        for i in 0..n {
+            let id = if i % 10 == 9 { i - 1 } else { i };
+            objects.push(format!(
+                r#"{{"type": "course-of-action", "id": "course-of-action--{i}", "name": "Mitigation {i}", "external_references": [{{"source_name": "mitre-attack", "external_id": "M{id}"}}]}}"#
+            ));
+        }
+        format!(
+            r#"{{"type": "bundle", "objects": [{}]}}"#,
+            objects.join(",\n")
+        )
+    }
+
+    #[test]
+    fn many_attack_mitigations_import_in_linear_work() {
+        let n = 100_000;
+        let imported = run(&attack_with_mitigations(n)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(imported.data.mitigations.len(), n - n / 10);
+    }
 
     fn run(json: &str) -> Result<Imported, ImportError> {
         import(json.as_bytes(), &ImportOptions::default())

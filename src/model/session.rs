@@ -14,6 +14,10 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// Default agenda for a 30-minute session, minutes per question.
 pub const DEFAULT_AGENDA: [u32; 4] = [8, 12, 7, 3];
 
+/// Ten hours: more for one question is a typo, and the cap keeps sums of minutes far from
+/// overflowing.
+pub const MAX_AGENDA_MINUTES: u32 = 600;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Session {
@@ -603,8 +607,12 @@ impl Session {
         }
     }
 
+    /// Minutes per question, each at most [`MAX_AGENDA_MINUTES`] (validation reports larger
+    /// values; the clamp keeps the clock's sums from overflowing on an invalid file).
     pub fn agenda_minutes(&self) -> [u32; 4] {
-        self.agenda.unwrap_or(DEFAULT_AGENDA)
+        self.agenda
+            .map(|a| a.map(|m| m.min(MAX_AGENDA_MINUTES)))
+            .unwrap_or(DEFAULT_AGENDA)
     }
 
     pub fn last_run(&self) -> Option<&Run> {

@@ -235,13 +235,26 @@ impl<'a> Validator<'a> {
         if s.title.trim().is_empty() {
             self.push(Location::top("title"), "title is empty");
         }
-        if let Some(agenda) = s.agenda
-            && agenda.iter().sum::<u32>() == 0
-        {
-            self.push(
-                Location::top("agenda"),
-                "agenda gives no time to any question",
-            );
+        if let Some(agenda) = s.agenda {
+            let max = super::session::MAX_AGENDA_MINUTES;
+            for (i, minutes) in agenda.iter().enumerate() {
+                if *minutes > max {
+                    self.push(
+                        Location::top("agenda"),
+                        format!(
+                            "agenda gives question {} {minutes} minutes; at most {max} minutes per question",
+                            i + 1
+                        ),
+                    );
+                }
+            }
+            // Summed as u64: four u32 values cannot overflow it.
+            if agenda.iter().map(|m| u64::from(*m)).sum::<u64>() == 0 {
+                self.push(
+                    Location::top("agenda"),
+                    "agenda gives no time to any question",
+                );
+            }
         }
     }
 

@@ -53,7 +53,7 @@ fn plural(n: usize, word: &str) -> String {
 pub fn text(files: &[CheckedFile], threshold: Severity) -> String {
     let mut out = String::new();
     for file in files {
-        let path = file.path.display();
+        let path = crate::store::display_path(&file.path);
         let _ = writeln!(out, "{path}");
         for (at, problem) in &file.problems {
             let _ = writeln!(out, "  {path}:{at}: invalid: {}", escape_control(problem));

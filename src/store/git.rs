@@ -17,9 +17,9 @@ use std::process::{Command, Output, Stdio};
 pub enum GitError {
     #[error("git is not installed (no `git` program on the PATH)")]
     NotInstalled,
-    #[error("{}: not inside a git work tree", path.display())]
+    #[error("{}: not inside a git work tree", super::display_path(path))]
     NotARepository { path: PathBuf },
-    #[error("{}: no changes to commit", path.display())]
+    #[error("{}: no changes to commit", super::display_path(path))]
     NothingToCommit { path: PathBuf },
     /// Git ran and refused: a failing hook, a merge in progress, a bad revision... `stderr` is
     /// what git (or the hook) said, as is; escape it before showing it in a terminal.
@@ -272,7 +272,7 @@ fn show(file: &Located, rev: &str) -> Result<Option<String>, GitError> {
             std::io::ErrorKind::InvalidData,
             format!(
                 "{}: the version at {rev} is not UTF-8 text",
-                file.rel.display()
+                super::display_path(&file.rel)
             ),
         ))
     })
@@ -291,7 +291,7 @@ fn locate(path: &Path) -> Result<Located, GitError> {
     let not_a_file = || {
         GitError::Io(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
-            format!("{}: not a file path", path.display()),
+            format!("{}: not a file path", super::display_path(path)),
         ))
     };
     let name = path.file_name().ok_or_else(not_a_file)?;
@@ -339,7 +339,7 @@ fn existing_dir(path: &Path) -> Result<PathBuf, GitError> {
     } else {
         Err(GitError::Io(std::io::Error::new(
             std::io::ErrorKind::NotFound,
-            format!("{}: no such directory", dir.display()),
+            format!("{}: no such directory", super::display_path(&dir)),
         )))
     }
 }

@@ -2,10 +2,12 @@
 
 pub mod autosave;
 mod canonical;
+pub mod files;
 pub mod git;
 pub mod ignore;
 mod position;
 
+pub use files::{InputKind, display_path, read_input, write_output, write_output_new};
 pub use position::{LineCol, LineIndex, Positions};
 
 use crate::model::{Problem, Session};
@@ -19,14 +21,14 @@ pub const MAX_SESSION_BYTES: usize = 64 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {source}", display_path(path))]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
     /// Syntax errors, wrong types, unknown fields: the file cannot be read as a session.
-    #[error("{}:{at}: {message}", path.display())]
+    #[error("{}:{at}: {message}", display_path(path))]
     Syntax {
         path: PathBuf,
         at: LineCol,
@@ -34,15 +36,37 @@ pub enum StoreError {
     },
     #[error(
         "{}: the file changed on disk since it was loaded; not overwriting it (reload it, or save under another name)",
-        path.display()
+        display_path(path)
     )]
     ChangedOnDisk { path: PathBuf },
-    #[error("{}: already exists; not overwriting it", path.display())]
+    #[error("{}: already exists; not overwriting it", display_path(path))]
     AlreadyExists { path: PathBuf },
     /// The session cannot be written as TOML. Plain data always can; this is a bug to report,
     /// not a state to crash in.
     #[error("the session cannot be written as TOML: {0}")]
     Serialize(String),
+    /// A FIFO, device or directory given as input: reading it could block or never end.
+    #[error(
+        "{}: not a regular file ({kind}); threatboard reads {what} only",
+        display_path(path)
+    )]
+    NotRegularInput {
+        path: PathBuf,
+        kind: &'static str,
+        what: &'static str,
+    },
+    #[error(
+        "{}: larger than {max_mb} MB; {what} are limited to {max_mb} MB",
+        display_path(path)
+    )]
+    TooLarge {
+        path: PathBuf,
+        max_mb: usize,
+        what: &'static str,
+    },
+    /// An output target that cannot be replaced by a file nor written like a device.
+    #[error("{}: {kind}; not writing output there", display_path(path))]
+    NotWritable { path: PathBuf, kind: &'static str },
 }
 
 impl StoreError {
@@ -140,7 +164,7 @@ impl LoadedSession {
     pub fn describe(&self, problem: &Problem) -> String {
         format!(
             "{}:{}: {}",
-            self.path.display(),
+            display_path(&self.path),
             self.positions.locate(&problem.location),
             problem
         )
@@ -215,7 +239,7 @@ pub fn create_session(title: &str, dir: &Path) -> Result<PathBuf, String> {
             crate::model::text::escape_control(title)
         ));
     }
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", display_path(dir)))?;
     let path = dir.join(format!("{slug}.toml"));
     let mut loaded = LoadedSession::unsaved(crate::model::Session::new(title), &path);
     loaded.save().map_err(|e| e.to_string())?;
@@ -226,11 +250,7 @@ pub fn create_session(title: &str, dir: &Path) -> Result<PathBuf, String> {
 }
 
 fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
-    match fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(StoreError::io(path, e)),
-    }
+    files::read_input_if_exists(path, InputKind::SESSION)
 }
 
 /// Where a serde_json error is, as a 1-based line and a column in characters (serde_json counts
@@ -267,7 +287,7 @@ pub fn json_error_position(bytes: &[u8], err: &serde_json::Error) -> (usize, usi
 
 /// Reads and parses a session file. Validation is separate: see [`crate::model::validate`].
 pub fn load(path: &Path) -> Result<LoadedSession, StoreError> {
-    let bytes = fs::read(path).map_err(|e| StoreError::io(path, e))?;
+    let bytes = read_input(path, InputKind::SESSION)?;
     let (session, positions) = parse_bytes(&bytes).map_err(|e| e.in_file(path))?;
     Ok(LoadedSession {
         base: Some(std::sync::Arc::new(session.clone())),
@@ -317,6 +337,15 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<(Session, Positions), ParseError> {
 /// Parses session TOML. Errors carry the position of the offending text.
 pub fn parse(text: &str) -> Result<(Session, Positions), ParseError> {
     let error_at = |err: toml::de::Error| {
+        if err.message().trim() == "recursion limit" {
+            // toml gives no position for this one; point at where the nesting gets deepest.
+            return ParseError {
+                at: deepest_line(text),
+                message: format!(
+                    "nesting too deep: more than {TOML_NESTING_LIMIT} levels of dotted keys, tables or arrays"
+                ),
+            };
+        }
         let offset = err.span().map(|s| s.start).unwrap_or(0);
         ParseError {
             at: LineIndex::new(text).line_col(text, offset),
@@ -336,10 +365,63 @@ pub fn parse(text: &str) -> Result<(Session, Positions), ParseError> {
     Ok((session, positions))
 }
 
+/// How deep the toml parser nests dotted keys, tables and arrays before it gives up.
+const TOML_NESTING_LIMIT: usize = 80;
+
+/// The first line that nests past toml's limit (else the deepest line): dots in a key or a
+/// table header, plus open brackets and braces, outside quotes. A heuristic for a message only.
+fn deepest_line(text: &str) -> LineCol {
+    let mut deepest = (0, 1);
+    let mut depth = 0usize;
+    for (n, line) in text.lines().enumerate() {
+        let mut quote: Option<char> = None;
+        let mut in_key = true;
+        let mut dots = 0usize;
+        let mut line_max = depth;
+        for c in line.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '#') => break,
+                (None, '=') => in_key = false,
+                (None, '.') if in_key => dots += 1,
+                (None, '[' | '{') if !in_key => {
+                    depth += 1;
+                    line_max = line_max.max(depth);
+                }
+                (None, ']' | '}') if !in_key => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        let level = line_max + dots;
+        if level >= TOML_NESTING_LIMIT {
+            return LineCol {
+                line: n + 1,
+                col: 1,
+            };
+        }
+        if level > deepest.0 {
+            deepest = (level, n + 1);
+        }
+    }
+    LineCol {
+        line: deepest.1,
+        col: 1,
+    }
+}
+
 /// serde's messages name Rust types; say what a person editing TOML needs.
 fn tidy_message(message: &str) -> String {
+    // toml reads integers as i128 first: a number past that says "as i128", which means nothing
+    // to a person.
+    let message = message.trim();
+    if let Some(rest) = message.strip_prefix("invalid type: integer ")
+        && let Some((number, expected)) = rest.split_once(" as i128")
+    {
+        return tidy_message(&format!("integer too large: {number}{expected}"));
+    }
     message
-        .trim()
         .replace("expected i64", "expected an integer")
         .replace("expected u32", "expected a whole number")
         .replace("expected a sequence", "expected an array")
@@ -362,12 +444,24 @@ pub fn to_toml(session: &Session) -> Result<String, StoreError> {
 }
 
 /// Writes a file so that readers see the old or the new content, never a mix: a temporary file in
-/// the same directory, flushed to disk, then renamed over the target.
+/// the same directory, flushed to disk, then renamed over the target. A symlink is followed and
+/// the file it names is replaced, so the link stays a link; anything but a regular file is
+/// refused rather than renamed over (that would replace a device or FIFO with a file).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    let temp = temp_beside(path, bytes)?;
-    temp.persist(path)
+    let target = files::resolve_symlinks(path)?;
+    match fs::metadata(&target) {
+        Ok(meta) if !meta.is_file() => {
+            return Err(StoreError::NotWritable {
+                path: path.to_path_buf(),
+                kind: files::kind_name(&meta.file_type()),
+            });
+        }
+        _ => {}
+    }
+    let temp = temp_beside(&target, bytes)?;
+    temp.persist(&target)
         .map_err(|e| StoreError::io(path, e.error))?;
-    sync_dir(path);
+    sync_dir(&target);
     Ok(())
 }
 

@@ -92,6 +92,10 @@ impl Positions {
             let name: Box<str> = Box::from(&**key.get_ref());
             match value.get_ref() {
                 DeValue::Array(items) => {
+                    // A top-level array of values (`agenda = [...]`) is a field of the session too.
+                    positions
+                        .top_fields
+                        .push((name.clone(), at(value.span().start)));
                     let entries = items
                         .iter()
                         .map(|item| EntryPosition {

@@ -602,3 +602,53 @@ fn the_line_edits_change_the_file() {
         assert_ne!(&edit_lines(text, &edit), text, "{edit:?}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn saving_a_symlinked_session_edits_the_real_file_and_keeps_the_link() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let real = dir.path().join("real.toml");
+    let link = dir.path().join("link.toml");
+    std::fs::write(&real, to_toml(&Session::new("One")).expect("serializes")).expect("write");
+    std::os::unix::fs::symlink("real.toml", &link).expect("symlink");
+    let mut loaded = load(&link).expect("load");
+    loaded.session.title = "Two".into();
+    assert!(loaded.save().expect("save"));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .expect("link")
+            .file_type()
+            .is_symlink(),
+        "the save replaced the symlink with a file"
+    );
+    assert!(
+        std::fs::read_to_string(&real)
+            .expect("real")
+            .contains("title = \"Two\"")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn write_atomic_never_renames_over_a_fifo() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fifo = dir.path().join("f.toml");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+    let err = write_atomic(&fifo, b"x").expect_err("refused");
+    assert!(
+        err.to_string()
+            .ends_with("f.toml: a FIFO; not writing output there"),
+        "{err}"
+    );
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .expect("fifo")
+            .file_type()
+            .is_fifo()
+    );
+}
