@@ -13,9 +13,10 @@ use crate::tui::session::Derived;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::form::{Choice, Field, Form};
 use crate::tui::widgets::text::fit_line;
+use crate::tui::widgets::{details_block, list_and_details};
 use chrono::NaiveDate;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
@@ -248,12 +249,11 @@ impl RespondState {
 
     pub fn draw(&self, cx: &Cx, t: &Theme, frame: &mut Frame, area: Rect) {
         let session = cx.session;
-        let wide = area.width >= 100;
-        let [left, right] = if wide {
-            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area)
-        } else {
-            Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area)
-        };
+        let (left, right, wide) = list_and_details(
+            area,
+            [Constraint::Percentage(50), Constraint::Percentage(50)],
+            [Constraint::Percentage(45), Constraint::Percentage(55)],
+        );
         let order = &cx.derived.respond_order;
         let selected = self.threat.min(order.len().saturating_sub(1));
         // Only the rows in view are built: a large model has thousands of threats.
@@ -295,15 +295,7 @@ impl RespondState {
         frame.render_widget(
             Paragraph::new(right_lines)
                 .wrap(Wrap { trim: false })
-                .block(
-                    Block::default()
-                        .borders(if wide {
-                            Borders::TOP | Borders::LEFT
-                        } else {
-                            Borders::TOP
-                        })
-                        .border_style(t.border()),
-                ),
+                .block(details_block(wide, t)),
             right,
         );
     }

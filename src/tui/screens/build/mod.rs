@@ -15,6 +15,7 @@ use crate::tui::keymap::{Action, Context};
 use crate::tui::modal::{FormPurpose, Modal};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::form::Form;
+use crate::tui::widgets::{details_block, list_and_details};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::layout::{Constraint, Layout};
@@ -261,7 +262,7 @@ impl BuildState {
             Layout::vertical([Constraint::Length(1), Constraint::Min(2)]).areas(area);
         frame.render_widget(Paragraph::new(section_tabs(session, self.section, t)), tabs);
         if self.section == Section::Diagram {
-            let wide = main.width >= 100;
+            let wide = main.width >= crate::tui::widgets::SIDE_BY_SIDE;
             let [left, right] = if wide {
                 Layout::horizontal([Constraint::Min(40), Constraint::Length(38)]).areas(main)
             } else {
@@ -285,12 +286,11 @@ impl BuildState {
             );
             return;
         }
-        let wide = main.width >= 100;
-        let [list_area, detail_area] = if wide {
-            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(main)
-        } else {
-            Layout::vertical([Constraint::Min(4), Constraint::Length(6)]).areas(main)
-        };
+        let (list_area, detail_area, wide) = list_and_details(
+            main,
+            [Constraint::Percentage(62), Constraint::Percentage(38)],
+            [Constraint::Min(4), Constraint::Length(6)],
+        );
         let crossing = |i: usize| cx.derived.crossing.get(i).copied().unwrap_or(false);
         let (header, rows, widths) = rows(session, self.section, &crossing);
         let empty = rows.is_empty();
@@ -323,15 +323,9 @@ impl BuildState {
             .map(|i| details(session, self.section, i, &cx.derived.problems, t))
             .unwrap_or_default();
         frame.render_widget(
-            Paragraph::new(details).wrap(Wrap { trim: false }).block(
-                Block::default()
-                    .borders(if wide {
-                        Borders::LEFT | Borders::TOP
-                    } else {
-                        Borders::TOP
-                    })
-                    .border_style(t.border()),
-            ),
+            Paragraph::new(details)
+                .wrap(Wrap { trim: false })
+                .block(details_block(wide, t)),
             detail_area,
         );
     }

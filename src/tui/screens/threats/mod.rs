@@ -20,8 +20,9 @@ use crate::tui::session::Derived;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::form::Form;
 use crate::tui::widgets::text::fit;
+use crate::tui::widgets::{details_block, list_and_details};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
@@ -232,12 +233,11 @@ impl ThreatsState {
     }
 
     pub fn draw(&self, cx: &Cx, theme: &Theme, frame: &mut Frame, area: Rect) {
-        let wide = area.width >= 100;
-        let [left, right] = if wide {
-            Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area)
-        } else {
-            Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area)
-        };
+        let (left, right, wide) = list_and_details(
+            area,
+            [Constraint::Percentage(45), Constraint::Percentage(55)],
+            [Constraint::Percentage(45), Constraint::Percentage(55)],
+        );
         self.draw_elements(cx, theme, frame, left);
         self.draw_element_threats(cx, theme, frame, right, wide);
     }
@@ -365,15 +365,9 @@ impl ThreatsState {
             }
         }
         frame.render_widget(
-            Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-                Block::default()
-                    .borders(if wide {
-                        Borders::TOP | Borders::LEFT
-                    } else {
-                        Borders::TOP
-                    })
-                    .border_style(t.border()),
-            ),
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(details_block(wide, t)),
             area,
         );
     }
