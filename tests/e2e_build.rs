@@ -8,17 +8,22 @@ mod support;
 use std::time::Duration;
 use support::{DEFAULT_TIMEOUT, Tui, step, step_all, threatboard_bin};
 
-#[test]
-fn build_a_model_by_keys_save_quit_and_reopen() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut tui = Tui::spawn(
+/// `threatboard new Payments` in a 120x40 pseudo-terminal.
+fn new_payments(dir: &std::path::Path) -> Tui {
+    Tui::spawn(
         threatboard_bin(),
         &["new", "Payments", "--dir", "sessions"],
-        dir.path(),
+        dir,
         (120, 40),
         &[("USER", "tester")],
     )
-    .expect("spawns");
+    .expect("spawns")
+}
+
+#[test]
+fn build_a_model_by_keys_save_quit_and_reopen() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut tui = new_payments(dir.path());
     tui.wait_for("Start today's run", DEFAULT_TIMEOUT)
         .expect("asks for today's run");
     step(&mut tui, "<tab><C-u>Dana<tab>Ana, Bo<ret>", "run recorded");
@@ -240,14 +245,7 @@ fn a_huge_hostile_session_renders_escaped_on_every_screen() {
 #[test]
 fn shift_tab_goes_to_the_previous_question() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut tui = Tui::spawn(
-        threatboard_bin(),
-        &["new", "Payments", "--dir", "sessions"],
-        dir.path(),
-        (120, 40),
-        &[("USER", "tester")],
-    )
-    .expect("spawns");
+    let mut tui = new_payments(dir.path());
     tui.wait_for("Start today's run", DEFAULT_TIMEOUT)
         .expect("opens");
     step(&mut tui, "<esc>", "1/4 What are we building?");
