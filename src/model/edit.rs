@@ -81,6 +81,21 @@ pub enum Edit {
     Whole(Box<Session>),
 }
 
+impl Edit {
+    /// Replaces entry `index` of the item's table, or appends the item when `index` is `None`
+    /// (what saving an edit form or an add form does).
+    pub fn put(index: Option<usize>, item: Item) -> Edit {
+        match index {
+            Some(index) => Edit::Replace { index, item },
+            // Insert clamps its index to the table's length: this appends.
+            None => Edit::Insert {
+                index: usize::MAX,
+                item,
+            },
+        }
+    }
+}
+
 /// Why an edit could not be applied: it refers to an entry that is not there. Edits come from
 /// the app's own state, so this means a bug, but it must never corrupt the session.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -442,6 +457,23 @@ mod tests {
             parent: None,
             notes: String::new(),
         }
+    }
+
+    #[test]
+    fn put_appends_a_new_entry_and_replaces_an_existing_one() {
+        let mut s = Session::new("T");
+        s.boundaries = vec![boundary("a"), boundary("b")];
+        let original = s.clone();
+        let undo_add = apply(&mut s, Edit::put(None, Item::Boundary(boundary("c")))).expect("adds");
+        let ids: Vec<&str> = s.boundaries.iter().map(|b| b.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        let undo_edit =
+            apply(&mut s, Edit::put(Some(0), Item::Boundary(boundary("z")))).expect("replaces");
+        let ids: Vec<&str> = s.boundaries.iter().map(|b| b.id.as_str()).collect();
+        assert_eq!(ids, ["z", "b", "c"]);
+        apply(&mut s, undo_edit).expect("undoes");
+        apply(&mut s, undo_add).expect("undoes");
+        assert_eq!(s, original);
     }
 
     #[test]

@@ -425,17 +425,7 @@ impl App {
             },
             FormPurpose::Run { index } => match run_from_form(&mut form, self.today) {
                 Some(run) => {
-                    let len = self.session().map_or(0, |s| s.session().runs.len());
-                    let edit = match index {
-                        Some(index) => Edit::Replace {
-                            index,
-                            item: Item::Run(run),
-                        },
-                        None => Edit::Insert {
-                            index: len,
-                            item: Item::Run(run),
-                        },
-                    };
+                    let edit = Edit::put(index, Item::Run(run));
                     vec![Command::apply(edit, "run recorded")]
                 }
                 None => vec![Command::Open(Modal::Form { form, purpose })],

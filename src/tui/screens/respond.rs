@@ -204,16 +204,7 @@ impl RespondState {
         };
         let id = m.id.to_string();
         let due = m.due.map(crate::model::due::with_weekday);
-        let mut edits = vec![match index {
-            Some(i) => Edit::Replace {
-                index: i,
-                item: Item::Mitigation(m),
-            },
-            None => Edit::Insert {
-                index: s.mitigations.len(),
-                item: Item::Mitigation(m),
-            },
-        }];
+        let mut edits = vec![Edit::put(index, Item::Mitigation(m))];
         // Adding a mitigation to an undecided threat decides it.
         if s.threats
             .get(threat)
@@ -555,16 +546,10 @@ pub fn acceptance_from_form(form: &mut Form, threat: &ThreatId) -> Option<Accept
 pub fn accept(s: &Session, index: usize, acceptance: Acceptance) -> Option<Edit> {
     let mut t: Threat = s.threats.get(index)?.clone();
     t.response = Response::Accept;
-    let acceptance_edit = match s.acceptances.iter().position(|a| a.threat == t.id) {
-        Some(i) => Edit::Replace {
-            index: i,
-            item: Item::Acceptance(acceptance),
-        },
-        None => Edit::Insert {
-            index: s.acceptances.len(),
-            item: Item::Acceptance(acceptance),
-        },
-    };
+    let acceptance_edit = Edit::put(
+        s.acceptances.iter().position(|a| a.threat == t.id),
+        Item::Acceptance(acceptance),
+    );
     Some(Edit::Batch(vec![
         Edit::Replace {
             index,

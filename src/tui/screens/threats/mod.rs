@@ -218,16 +218,7 @@ impl ThreatsState {
                 },
             })];
         };
-        let edit = match index {
-            Some(index) => Edit::Replace {
-                index,
-                item: Item::Threat(threat),
-            },
-            None => Edit::Insert {
-                index: s.threats.len(),
-                item: Item::Threat(threat),
-            },
-        };
+        let edit = Edit::put(index, Item::Threat(threat));
         self.focus_on(id.clone());
         vec![Command::apply(edit, format!("{id} saved"))]
     }
