@@ -526,6 +526,14 @@ fn import_stix(
             return ExitCode::from(EXIT_UNREADABLE);
         }
     };
+    // Only the summary line needs the import from here on: its entries are freed before the
+    // text is parsed again, the step that needs the most memory for a large bundle.
+    let (kind, lib, s) = (
+        imported.kind,
+        imported.data.library.clone(),
+        imported.stats.clone(),
+    );
+    drop(imported);
     // The importer's output must load like any library file; checked before anything is written.
     let output = output.filter(|p| !store::files::is_stdout(p));
     let name = output.map_or_else(|| "<output>".to_string(), store::display_path);
@@ -553,12 +561,10 @@ fn import_stix(
             }
         }
     }
-    let s = &imported.stats;
-    let (top, children) = match imported.kind {
+    let (top, children) = match kind {
         SourceKind::Attack => ("techniques", "sub-techniques"),
         SourceKind::Capec => ("top-level patterns", "child patterns"),
     };
-    let lib = &imported.data.library;
     eprintln!(
         "{}: {} {}: {} entries ({} {top}, {} {children}), {} mitigations, {} mitigation links; skipped {} revoked or deprecated -> {}",
         file,

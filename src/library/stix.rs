@@ -8,15 +8,17 @@
 //! ([`TACTICS`], [`PLATFORMS`], [`CAPEC_CONSEQUENCES`], [`CAPEC_DOMAINS`], [`NAME_KEYWORDS`]),
 //! which are also written into the header of every generated file.
 //!
-//! The bundle is read into memory once and parsed with serde into structs holding only the
-//! fields used (everything else is skipped without being built), which keeps the 50 MB
-//! Enterprise bundle well under a second.
+//! The bundle is read into memory once and parsed with serde in one pass: each object is read
+//! with its strings borrowed from the input, and only the object types and fields the importers
+//! use are kept (everything else is checked for shape and dropped), which keeps the 50 MB
+//! Enterprise bundle well under a second and memory close to the size of the input.
 
 use super::Library;
 use super::format::{Entry, LibraryData, LibraryInfo, MitigationInfo, natural_cmp};
 use crate::model::{ElementKind, Stride, StrideSet};
-use serde::de::IgnoredAny;
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 
@@ -359,6 +361,12 @@ impl Imported {
 // ---------------------------------------------------------------------------------------------
 // The STIX subset read. Every field defaults, and `null` counts as absent, so bundles of any
 // STIX version or ATT&CK release parse as long as they are JSON with the right shape.
+//
+// Memory: the objects are read one at a time into a `RawObject` whose strings borrow from the
+// input (only strings with escapes are copied), and `Kept::add` keeps just what the importers
+// use of the object types they read, in small structs, before the next object is read. A
+// bundle's hundreds of thousands of relationships, identities, data components and the like
+// are checked for shape (so errors point at the same place as before) but never stored.
 
 fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
 where
@@ -368,96 +376,189 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Bundle {
-    #[serde(rename = "type", deserialize_with = "null_default")]
-    kind: String,
-    objects: Option<Vec<StixObject>>,
+/// A string of the bundle: borrowed from the input, or owned when JSON escapes had to be
+/// decoded. Reads exactly like a `String` field (same errors).
+#[derive(Default, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Text<'a>(Cow<'a, str>);
+
+impl<'a> Text<'a> {
+    fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Without leading and trailing white space, still borrowed if it was.
+    fn trimmed(self) -> Text<'a> {
+        match self.0 {
+            Cow::Borrowed(s) => Text(Cow::Borrowed(s.trim())),
+            Cow::Owned(s) if s.trim().len() == s.len() => Text(Cow::Owned(s)),
+            Cow::Owned(s) => Text(Cow::Owned(s.trim().to_string())),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// The consequence scopes of a CAPEC pattern that [`CAPEC_CONSEQUENCES`] lists, as bits of
+/// their rows; read like a map of anything (same errors), keeping only the keys.
+#[derive(Default, Clone, Copy)]
+struct Consequences(u32);
+
+const _: () = assert!(CAPEC_CONSEQUENCES.len() <= 32);
+
+impl Consequences {
+    fn contains(self, row: usize) -> bool {
+        self.0 & (1 << row) != 0
+    }
+}
+
+impl<'de> Deserialize<'de> for Consequences {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Consequences;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut bits = 0u32;
+                while let Some((key, IgnoredAny)) = map.next_entry::<Text<'_>, IgnoredAny>()? {
+                    if let Some(row) = CAPEC_CONSEQUENCES
+                        .iter()
+                        .position(|(scope, _)| *scope == key.as_str())
+                    {
+                        bits |= 1 << row;
+                    }
+                }
+                Ok(Consequences(bits))
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct StixObject {
-    #[serde(rename = "type", deserialize_with = "null_default")]
-    kind: String,
-    #[serde(deserialize_with = "null_default")]
-    id: String,
-    #[serde(deserialize_with = "null_default")]
-    name: String,
-    #[serde(deserialize_with = "null_default")]
-    modified: String,
+struct Bundle<'a> {
+    #[serde(rename = "type", borrow, deserialize_with = "null_default")]
+    kind: Text<'a>,
+    #[serde(borrow)]
+    objects: Option<Kept<'a>>,
+}
+
+/// One object while it is read. Every object of the bundle is read into this shape (so a wrong
+/// type anywhere is reported where it is), then [`Kept::add`] takes what is used and drops it.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawObject<'a> {
+    #[serde(rename = "type", borrow, deserialize_with = "null_default")]
+    kind: Text<'a>,
+    #[serde(borrow, deserialize_with = "null_default")]
+    id: Text<'a>,
+    #[serde(borrow, deserialize_with = "null_default")]
+    name: Text<'a>,
+    #[serde(borrow, deserialize_with = "null_default")]
+    modified: Text<'a>,
     #[serde(deserialize_with = "null_default")]
     revoked: bool,
     #[serde(deserialize_with = "null_default")]
     x_mitre_deprecated: bool,
     #[serde(deserialize_with = "null_default")]
     x_mitre_is_subtechnique: bool,
+    #[serde(borrow, deserialize_with = "null_default")]
+    external_references: Vec<ExternalRef<'a>>,
+    #[serde(borrow, deserialize_with = "null_default")]
+    kill_chain_phases: Vec<KillChainPhase<'a>>,
+    #[serde(borrow, deserialize_with = "null_default")]
+    x_mitre_platforms: Vec<Text<'a>>,
+    #[serde(borrow, deserialize_with = "null_default")]
+    x_mitre_shortname: Text<'a>,
+    #[serde(borrow, deserialize_with = "null_default")]
+    x_mitre_version: Text<'a>,
+    #[serde(borrow, deserialize_with = "null_default")]
+    x_mitre_domains: Vec<Text<'a>>,
+    #[serde(borrow, deserialize_with = "null_default")]
+    tactic_refs: Vec<Text<'a>>,
+    #[serde(borrow, deserialize_with = "null_default")]
+    relationship_type: Text<'a>,
+    #[serde(borrow, deserialize_with = "null_default")]
+    source_ref: Text<'a>,
+    #[serde(borrow, deserialize_with = "null_default")]
+    target_ref: Text<'a>,
+    #[serde(borrow, deserialize_with = "null_default")]
+    x_capec_status: Text<'a>,
+    #[serde(borrow, deserialize_with = "null_default")]
+    x_capec_abstraction: Text<'a>,
+    #[serde(borrow, deserialize_with = "null_default")]
+    x_capec_version: Text<'a>,
+    #[serde(borrow, deserialize_with = "null_default")]
+    x_capec_child_of_refs: Vec<Text<'a>>,
+    #[serde(borrow, deserialize_with = "null_default")]
+    x_capec_domains: Vec<Text<'a>>,
     #[serde(deserialize_with = "null_default")]
-    external_references: Vec<ExternalRef>,
-    #[serde(deserialize_with = "null_default")]
-    kill_chain_phases: Vec<KillChainPhase>,
-    #[serde(deserialize_with = "null_default")]
-    x_mitre_platforms: Vec<String>,
-    #[serde(deserialize_with = "null_default")]
-    x_mitre_shortname: String,
-    #[serde(deserialize_with = "null_default")]
-    x_mitre_version: String,
-    #[serde(deserialize_with = "null_default")]
-    x_mitre_domains: Vec<String>,
-    #[serde(deserialize_with = "null_default")]
-    tactic_refs: Vec<String>,
-    #[serde(deserialize_with = "null_default")]
-    relationship_type: String,
-    #[serde(deserialize_with = "null_default")]
-    source_ref: String,
-    #[serde(deserialize_with = "null_default")]
-    target_ref: String,
-    #[serde(deserialize_with = "null_default")]
-    x_capec_status: String,
-    #[serde(deserialize_with = "null_default")]
-    x_capec_abstraction: String,
-    #[serde(deserialize_with = "null_default")]
-    x_capec_version: String,
-    #[serde(deserialize_with = "null_default")]
-    x_capec_child_of_refs: Vec<String>,
-    #[serde(deserialize_with = "null_default")]
-    x_capec_domains: Vec<String>,
-    #[serde(deserialize_with = "null_default")]
-    x_capec_consequences: BTreeMap<String, IgnoredAny>,
-    #[serde(deserialize_with = "null_default")]
-    definition: Definition,
+    x_capec_consequences: Consequences,
+    #[serde(borrow, deserialize_with = "null_default")]
+    definition: Definition<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct ExternalRef {
-    #[serde(deserialize_with = "null_default")]
-    source_name: String,
-    #[serde(deserialize_with = "null_default")]
-    external_id: String,
-    #[serde(deserialize_with = "null_default")]
-    url: String,
+struct ExternalRef<'a> {
+    #[serde(borrow, deserialize_with = "null_default")]
+    source_name: Text<'a>,
+    #[serde(borrow, deserialize_with = "null_default")]
+    external_id: Text<'a>,
+    #[serde(borrow, deserialize_with = "null_default")]
+    url: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct KillChainPhase {
-    #[serde(deserialize_with = "null_default")]
-    kill_chain_name: String,
-    #[serde(deserialize_with = "null_default")]
-    phase_name: String,
+struct KillChainPhase<'a> {
+    #[serde(borrow, deserialize_with = "null_default")]
+    kill_chain_name: Text<'a>,
+    #[serde(borrow, deserialize_with = "null_default")]
+    phase_name: Text<'a>,
 }
 
 /// A marking definition; only statement markings (MITRE's copyright line) are of interest.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Definition {
-    #[serde(deserialize_with = "null_default")]
-    statement: String,
+struct Definition<'a> {
+    #[serde(borrow, deserialize_with = "null_default")]
+    statement: Text<'a>,
 }
 
-impl StixObject {
+impl RawObject<'_> {
     /// Revoked and deprecated objects are history, not current knowledge.
     fn is_active(&self) -> bool {
         !self.revoked
@@ -465,11 +566,261 @@ impl StixObject {
             && !matches!(self.x_capec_status.as_str(), "Deprecated" | "Obsolete")
     }
 
-    /// The id MITRE gives the object in a source (`mitre-attack`, `capec`), and its URL.
-    fn external(&self, source: &str) -> Option<&ExternalRef> {
-        self.external_references.iter().find(|r| {
-            r.source_name.eq_ignore_ascii_case(source) && !r.external_id.trim().is_empty()
+    /// The index of the reference giving the object's id in a source (`mitre-attack`,
+    /// `capec`).
+    fn external(&self, source: &str) -> Option<usize> {
+        self.external_references.iter().position(|r| {
+            r.source_name.as_str().eq_ignore_ascii_case(source)
+                && !r.external_id.as_str().trim().is_empty()
         })
+    }
+}
+
+/// An active attack-pattern with an ATT&CK id.
+struct AttackPattern<'a> {
+    stix_id: Text<'a>,
+    /// The ATT&CK id, trimmed.
+    id: Text<'a>,
+    url: Text<'a>,
+    name: Text<'a>,
+    modified: Text<'a>,
+    is_subtechnique: bool,
+    kill_chain_phases: Vec<(Text<'a>, Text<'a>)>,
+    platforms: Vec<Text<'a>>,
+}
+
+/// Where a CAPEC pattern's cross-reference points.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RefSource {
+    Cwe,
+    Attack,
+}
+
+/// An active attack-pattern with a CAPEC id.
+struct CapecPattern<'a> {
+    stix_id: Text<'a>,
+    /// The CAPEC id, trimmed.
+    id: Text<'a>,
+    url: Text<'a>,
+    name: Text<'a>,
+    abstraction: Text<'a>,
+    version: Text<'a>,
+    child_of_refs: Vec<Text<'a>>,
+    domains: Vec<Text<'a>>,
+    consequences: Consequences,
+    /// CWE and ATT&CK references, their external ids trimmed and not empty, in bundle order.
+    references: Vec<(RefSource, Text<'a>)>,
+}
+
+/// An active `x-mitre-tactic` with a short name.
+struct Tactic<'a> {
+    stix_id: Text<'a>,
+    name: Text<'a>,
+    shortname: Text<'a>,
+    /// The TA id, or empty.
+    ta: Text<'a>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RelationshipKind {
+    SubtechniqueOf,
+    Mitigates,
+}
+
+/// An active `subtechnique-of` or `mitigates` relationship (no other kind is used).
+struct Relationship<'a> {
+    kind: RelationshipKind,
+    source: Text<'a>,
+    target: Text<'a>,
+}
+
+/// An active course-of-action with an ATT&CK id.
+struct CourseOfAction<'a> {
+    stix_id: Text<'a>,
+    /// The M id, trimmed.
+    id: Text<'a>,
+    name: Text<'a>,
+    url: Text<'a>,
+}
+
+/// What the importers use of a bundle, in bundle order within each kind.
+#[derive(Default)]
+struct Kept<'a> {
+    /// Objects read, for tests.
+    read: usize,
+    /// attack-patterns (active or not) with an ATT&CK id, and those with a CAPEC id but no
+    /// ATT&CK id: which importer runs.
+    attack_ids: usize,
+    capec_ids: usize,
+    /// Revoked or deprecated attack-patterns with an ATT&CK id, and with a CAPEC id.
+    skipped_attack: usize,
+    skipped_capec: usize,
+    /// Kill chains and domains of active attack-patterns, counted: which ATT&CK.
+    votes: BTreeMap<Text<'a>, usize>,
+    techniques: Vec<AttackPattern<'a>>,
+    patterns: Vec<CapecPattern<'a>>,
+    tactics: Vec<Tactic<'a>>,
+    /// The tactic references of each active matrix.
+    matrices: Vec<Vec<Text<'a>>>,
+    relationships: Vec<Relationship<'a>>,
+    courses: Vec<CourseOfAction<'a>>,
+    /// The largest (natural order; the last of equals) non-blank `x_mitre_version` of the
+    /// collections, trimmed.
+    collection_version: Option<Text<'a>>,
+    /// The first marking statement that mentions copyright, trimmed.
+    copyright: Option<Text<'a>>,
+}
+
+impl<'a> Kept<'a> {
+    /// Takes what the importers use of one object.
+    fn add(&mut self, mut o: RawObject<'a>) {
+        self.read += 1;
+        let active = o.is_active();
+        match o.kind.as_str() {
+            "attack-pattern" => self.add_pattern(o, active),
+            "x-mitre-tactic" if active && !o.x_mitre_shortname.is_empty() => {
+                let ta = o
+                    .external("mitre-attack")
+                    .map(|i| std::mem::take(&mut o.external_references[i].external_id))
+                    .unwrap_or_default();
+                self.tactics.push(Tactic {
+                    stix_id: o.id,
+                    name: o.name,
+                    shortname: o.x_mitre_shortname,
+                    ta,
+                });
+            }
+            "x-mitre-matrix" if active => self.matrices.push(o.tactic_refs),
+            "relationship" if active => {
+                let kind = match o.relationship_type.as_str() {
+                    "subtechnique-of" => RelationshipKind::SubtechniqueOf,
+                    "mitigates" => RelationshipKind::Mitigates,
+                    _ => return,
+                };
+                self.relationships.push(Relationship {
+                    kind,
+                    source: o.source_ref,
+                    target: o.target_ref,
+                });
+            }
+            "course-of-action" if active => {
+                if let Some(i) = o.external("mitre-attack") {
+                    let r = std::mem::take(&mut o.external_references[i]);
+                    self.courses.push(CourseOfAction {
+                        stix_id: o.id,
+                        id: r.external_id.trimmed(),
+                        name: o.name,
+                        url: r.url,
+                    });
+                }
+            }
+            "x-mitre-collection" => {
+                let v = o.x_mitre_version.trimmed();
+                if !v.is_empty()
+                    && self.collection_version.as_ref().is_none_or(|max| {
+                        natural_cmp(max.as_str(), v.as_str()) != std::cmp::Ordering::Greater
+                    })
+                {
+                    self.collection_version = Some(v);
+                }
+            }
+            "marking-definition" if self.copyright.is_none() => {
+                let s = o.definition.statement.trimmed();
+                if s.as_str().to_lowercase().contains("copyright") {
+                    self.copyright = Some(s);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn add_pattern(&mut self, mut o: RawObject<'a>, active: bool) {
+        let attack = o.external("mitre-attack");
+        let capec = o.external("capec");
+        if attack.is_some() {
+            self.attack_ids += 1;
+        } else if capec.is_some() {
+            self.capec_ids += 1;
+        }
+        if !active {
+            self.skipped_attack += usize::from(attack.is_some());
+            self.skipped_capec += usize::from(capec.is_some());
+            return;
+        }
+        for p in &o.kill_chain_phases {
+            *self.votes.entry(p.kill_chain_name.clone()).or_default() += 1;
+        }
+        for d in &o.x_mitre_domains {
+            *self.votes.entry(d.clone()).or_default() += 1;
+        }
+        if let Some(i) = capec {
+            let r = &o.external_references[i];
+            let references = o
+                .external_references
+                .iter()
+                .filter_map(|r| {
+                    let source = if r.source_name.as_str().eq_ignore_ascii_case("cwe") {
+                        RefSource::Cwe
+                    } else if r.source_name.as_str().eq_ignore_ascii_case("attack") {
+                        RefSource::Attack
+                    } else {
+                        return None;
+                    };
+                    let id = r.external_id.clone().trimmed();
+                    (!id.is_empty()).then_some((source, id))
+                })
+                .collect();
+            self.patterns.push(CapecPattern {
+                stix_id: o.id.clone(),
+                id: r.external_id.clone().trimmed(),
+                url: r.url.clone(),
+                name: o.name.clone(),
+                abstraction: std::mem::take(&mut o.x_capec_abstraction),
+                version: std::mem::take(&mut o.x_capec_version),
+                child_of_refs: std::mem::take(&mut o.x_capec_child_of_refs),
+                domains: std::mem::take(&mut o.x_capec_domains),
+                consequences: o.x_capec_consequences,
+                references,
+            });
+        }
+        if let Some(i) = attack {
+            let r = std::mem::take(&mut o.external_references[i]);
+            self.techniques.push(AttackPattern {
+                stix_id: o.id,
+                id: r.external_id.trimmed(),
+                url: r.url,
+                name: o.name,
+                modified: o.modified,
+                is_subtechnique: o.x_mitre_is_subtechnique,
+                kill_chain_phases: o
+                    .kill_chain_phases
+                    .into_iter()
+                    .map(|p| (p.kill_chain_name, p.phase_name))
+                    .collect(),
+                platforms: o.x_mitre_platforms,
+            });
+        }
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Kept<'a> {
+    /// The `objects` array, read one object at a time.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<Kept<'a>>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Kept<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut kept = Kept::default();
+                while let Some(o) = seq.next_element::<RawObject<'a>>()? {
+                    kept.add(o);
+                }
+                Ok(kept)
+            }
+        }
+        d.deserialize_seq(V(std::marker::PhantomData))
     }
 }
 
@@ -489,39 +840,30 @@ pub fn import(bytes: &[u8], options: &ImportOptions<'_>) -> Result<Imported, Imp
         column: 1,
         message,
     };
-    if bundle.kind != "bundle" {
+    if bundle.kind.as_str() != "bundle" {
         return Err(at_start(if bundle.kind.is_empty() {
             "not a STIX bundle: the top-level object has no \"type\": \"bundle\"".to_string()
         } else {
             format!(
                 "not a STIX bundle: the top-level type is {:?}, expected \"bundle\"",
-                crate::model::text::escape_control(&bundle.kind)
+                crate::model::text::escape_control(bundle.kind.as_str())
             )
         }));
     }
-    let objects = bundle
+    let kept = bundle
         .objects
         .ok_or_else(|| at_start("not a STIX bundle: no \"objects\" array".to_string()))?;
 
-    let mut attack_ids = 0usize;
-    let mut capec_ids = 0usize;
-    for o in objects.iter().filter(|o| o.kind == "attack-pattern") {
-        if o.external("mitre-attack").is_some() {
-            attack_ids += 1;
-        } else if o.external("capec").is_some() {
-            capec_ids += 1;
-        }
-    }
-    if attack_ids == 0 && capec_ids == 0 {
+    if kept.attack_ids == 0 && kept.capec_ids == 0 {
         return Err(at_start(
             "the bundle has no attack-pattern objects with an ATT&CK or CAPEC id; is it an ATT&CK or CAPEC STIX bundle?"
                 .to_string(),
         ));
     }
-    let mut imported = if attack_ids >= capec_ids {
-        import_attack(&objects)
+    let mut imported = if kept.attack_ids >= kept.capec_ids {
+        import_attack(kept)
     } else {
-        import_capec(&objects, options)
+        import_capec(kept, options)
     };
     if imported.data.entries.is_empty() {
         return Err(at_start(
@@ -627,16 +969,6 @@ fn sort_dedup(items: &mut Vec<String>) {
     items.dedup();
 }
 
-/// The copyright statement of the bundle's statement marking (MITRE's copyright line).
-fn copyright_line(objects: &[StixObject]) -> Option<String> {
-    objects
-        .iter()
-        .filter(|o| o.kind == "marking-definition")
-        .map(|o| o.definition.statement.trim())
-        .find(|s| s.to_lowercase().contains("copyright"))
-        .map(str::to_string)
-}
-
 fn table_header(lines: &mut Vec<String>) {
     lines.push("Mapping tables (src/library/stix.rs). Every entry applies to process.".into());
     lines.push("ATT&CK tactic -> STRIDE; other element kinds: why".into());
@@ -716,31 +1048,34 @@ impl Domain {
 
 /// A technique while links are resolved.
 struct Technique<'a> {
-    object: &'a StixObject,
+    object: &'a AttackPattern<'a>,
     id: String,
     url: String,
 }
 
-fn import_attack(objects: &[StixObject]) -> Imported {
+fn import_attack(kept: Kept<'_>) -> Imported {
+    let Kept {
+        skipped_attack,
+        votes,
+        techniques: patterns,
+        tactics,
+        matrices,
+        relationships,
+        courses,
+        collection_version,
+        copyright,
+        ..
+    } = kept;
     let mut warnings = Vec::new();
-    let mut stats = ImportStats::default();
+    let mut stats = ImportStats {
+        skipped: skipped_attack,
+        ..ImportStats::default()
+    };
 
     // Which ATT&CK: the kill chain most techniques use, else the domains they list.
-    let mut votes: BTreeMap<&str, usize> = BTreeMap::new();
-    for o in objects
-        .iter()
-        .filter(|o| o.kind == "attack-pattern" && o.is_active())
-    {
-        for p in &o.kill_chain_phases {
-            *votes.entry(p.kill_chain_name.as_str()).or_default() += 1;
-        }
-        for d in &o.x_mitre_domains {
-            *votes.entry(d.as_str()).or_default() += 1;
-        }
-    }
     let domain = votes
         .iter()
-        .filter_map(|(name, n)| Domain::of(name).map(|d| (n, d)))
+        .filter_map(|(name, n)| Domain::of(name.as_str()).map(|d| (n, d)))
         .max_by_key(|(n, _)| **n)
         .map_or_else(
             || {
@@ -755,27 +1090,14 @@ fn import_attack(objects: &[StixObject]) -> Imported {
     let mut tactic_names: HashMap<String, String> = HashMap::new();
     let mut tactic_by_stix: HashMap<&str, &str> = HashMap::new();
     let mut tactic_rank: HashMap<String, (usize, String)> = HashMap::new();
-    for o in objects
-        .iter()
-        .filter(|o| o.kind == "x-mitre-tactic" && o.is_active())
-    {
-        if o.x_mitre_shortname.is_empty() {
-            continue;
-        }
-        tactic_names.insert(o.x_mitre_shortname.clone(), o.name.clone());
-        tactic_by_stix.insert(o.id.as_str(), o.x_mitre_shortname.as_str());
-        let ta = o
-            .external("mitre-attack")
-            .map(|r| r.external_id.clone())
-            .unwrap_or_default();
-        tactic_rank.insert(o.x_mitre_shortname.clone(), (usize::MAX, ta));
+    for o in &tactics {
+        tactic_names.insert(o.shortname.to_string(), o.name.to_string());
+        tactic_by_stix.insert(o.stix_id.as_str(), o.shortname.as_str());
+        tactic_rank.insert(o.shortname.to_string(), (usize::MAX, o.ta.to_string()));
     }
     let mut position = 0usize;
-    for m in objects
-        .iter()
-        .filter(|o| o.kind == "x-mitre-matrix" && o.is_active())
-    {
-        for r in &m.tactic_refs {
+    for tactic_refs in &matrices {
+        for r in tactic_refs {
             if let Some(short) = tactic_by_stix.get(r.as_str())
                 && let Some(rank) = tactic_rank.get_mut(*short)
                 && rank.0 == usize::MAX
@@ -810,43 +1132,33 @@ fn import_attack(objects: &[StixObject]) -> Imported {
     let mut techniques: Vec<Technique<'_>> = Vec::new();
     let mut by_stix: HashMap<&str, usize> = HashMap::new();
     let mut by_id: HashMap<String, usize> = HashMap::new();
-    for o in objects.iter().filter(|o| o.kind == "attack-pattern") {
-        let Some(ext) = o.external("mitre-attack") else {
-            continue;
-        };
-        if !o.is_active() {
-            stats.skipped += 1;
-            continue;
-        }
-        let id = ext.external_id.trim().to_string();
+    for o in &patterns {
+        let id = o.id.to_string();
         if by_id.contains_key(&id) {
             warnings.push(format!("technique {id} appears twice; the first is kept"));
             continue;
         }
-        if o.x_mitre_is_subtechnique || id.contains('.') {
+        if o.is_subtechnique || id.contains('.') {
             stats.children += 1;
         } else {
             stats.top_level += 1;
         }
-        by_stix.insert(o.id.as_str(), techniques.len());
+        by_stix.insert(o.stix_id.as_str(), techniques.len());
         by_id.insert(id.clone(), techniques.len());
         techniques.push(Technique {
             object: o,
             id,
-            url: ext.url.clone(),
+            url: o.url.to_string(),
         });
     }
 
     // Parents: the relationship, else the id before the dot.
     let mut parent: Vec<Option<usize>> = vec![None; techniques.len()];
-    for r in objects
-        .iter()
-        .filter(|o| o.kind == "relationship" && o.is_active())
-    {
-        if r.relationship_type == "subtechnique-of"
+    for r in &relationships {
+        if r.kind == RelationshipKind::SubtechniqueOf
             && let (Some(&child), Some(&p)) = (
-                by_stix.get(r.source_ref.as_str()),
-                by_stix.get(r.target_ref.as_str()),
+                by_stix.get(r.source.as_str()),
+                by_stix.get(r.target.as_str()),
             )
             && child != p
         {
@@ -860,7 +1172,7 @@ fn import_attack(objects: &[StixObject]) -> Imported {
         {
             parent[i] = Some(p);
         }
-        if parent[i].is_none() && t.object.x_mitre_is_subtechnique {
+        if parent[i].is_none() && t.object.is_subtechnique {
             warnings.push(format!(
                 "sub-technique {} has no active parent technique in the bundle",
                 t.id
@@ -876,33 +1188,25 @@ fn import_attack(objects: &[StixObject]) -> Imported {
     let mut mitigations = Vec::new();
     let mut mitigation_by_stix: HashMap<&str, String> = HashMap::new();
     let mut mitigation_ids: HashSet<String> = HashSet::new();
-    for o in objects
-        .iter()
-        .filter(|o| o.kind == "course-of-action" && o.is_active())
-    {
-        if let Some(ext) = o.external("mitre-attack") {
-            let id = ext.external_id.trim().to_string();
-            if !mitigation_ids.insert(id.clone()) {
-                continue;
-            }
-            mitigation_by_stix.insert(o.id.as_str(), id.clone());
-            mitigations.push(MitigationInfo {
-                id,
-                name: o.name.clone(),
-                url: ext.url.clone(),
-            });
+    for o in &courses {
+        let id = o.id.to_string();
+        if !mitigation_ids.insert(id.clone()) {
+            continue;
         }
+        mitigation_by_stix.insert(o.stix_id.as_str(), id.clone());
+        mitigations.push(MitigationInfo {
+            id,
+            name: o.name.to_string(),
+            url: o.url.to_string(),
+        });
     }
     mitigations.sort_by(|a, b| natural_cmp(&a.id, &b.id));
     let mut technique_mitigations: Vec<Vec<String>> = vec![Vec::new(); techniques.len()];
-    for r in objects
-        .iter()
-        .filter(|o| o.kind == "relationship" && o.is_active())
-    {
-        if r.relationship_type == "mitigates"
+    for r in &relationships {
+        if r.kind == RelationshipKind::Mitigates
             && let (Some(m), Some(&t)) = (
-                mitigation_by_stix.get(r.source_ref.as_str()),
-                by_stix.get(r.target_ref.as_str()),
+                mitigation_by_stix.get(r.source.as_str()),
+                by_stix.get(r.target.as_str()),
             )
         {
             technique_mitigations[t].push(m.clone());
@@ -916,12 +1220,12 @@ fn import_attack(objects: &[StixObject]) -> Imported {
     for (i, t) in techniques.iter().enumerate() {
         let o = t.object;
         let mut tactics: Vec<String> = Vec::new();
-        for p in &o.kill_chain_phases {
-            if !is_attack_kill_chain(&p.kill_chain_name) {
-                other_kill_chains.insert(p.kill_chain_name.clone());
+        for (kill_chain_name, phase_name) in &o.kill_chain_phases {
+            if !is_attack_kill_chain(kill_chain_name.as_str()) {
+                other_kill_chains.insert(kill_chain_name.to_string());
                 continue;
             }
-            let phase = p.phase_name.trim();
+            let phase = phase_name.as_str().trim();
             if !phase.is_empty() && !tactics.iter().any(|x| x == phase) {
                 tactics.push(phase.to_string());
             }
@@ -940,8 +1244,8 @@ fn import_attack(objects: &[StixObject]) -> Imported {
             }
         }
         let mut platforms: Vec<String> = Vec::new();
-        for p in &o.x_mitre_platforms {
-            let p = p.trim();
+        for p in &o.platforms {
+            let p = p.as_str().trim();
             if !p.is_empty() && !platforms.iter().any(|x| x == p) {
                 platforms.push(p.to_string());
             }
@@ -951,10 +1255,10 @@ fn import_attack(objects: &[StixObject]) -> Imported {
         }
 
         let parent_tech = parent[i].and_then(|p| techniques.get(p));
-        let mut tags = abbreviation_tags(&o.name);
+        let mut tags = abbreviation_tags(o.name.as_str());
         if let Some(p) = parent_tech {
             // So that searching the technique's name also finds its sub-techniques.
-            tags.push(p.object.name.to_lowercase());
+            tags.push(p.object.name.as_str().to_lowercase());
         }
         sort_dedup(&mut tags);
 
@@ -985,7 +1289,7 @@ fn import_attack(objects: &[StixObject]) -> Imported {
         sort_dedup(&mut mitigation_ids);
         entries.push(Entry {
             id: t.id.clone(),
-            name: o.name.clone(),
+            name: o.name.to_string(),
             stride,
             applies_to: kinds_in_order(&kinds),
             tags,
@@ -1014,15 +1318,12 @@ fn import_attack(objects: &[StixObject]) -> Imported {
     }
 
     // Version: the collection's, else the newest modification date.
-    let version = objects
-        .iter()
-        .filter(|o| o.kind == "x-mitre-collection" && !o.x_mitre_version.trim().is_empty())
-        .map(|o| o.x_mitre_version.trim().to_string())
-        .max_by(|a, b| natural_cmp(a, b))
+    let version = collection_version
+        .map(|v| v.to_string())
         .unwrap_or_else(|| {
             let newest = techniques
                 .iter()
-                .map(|t| t.object.modified.get(..10).unwrap_or(""))
+                .map(|t| t.object.modified.as_str().get(..10).unwrap_or(""))
                 .max()
                 .unwrap_or("")
                 .to_string();
@@ -1033,7 +1334,7 @@ fn import_attack(objects: &[StixObject]) -> Imported {
         });
 
     let copyright =
-        copyright_line(objects).unwrap_or_else(|| "© The MITRE Corporation.".to_string());
+        copyright.map_or_else(|| "© The MITRE Corporation.".to_string(), |c| c.to_string());
     let library = LibraryInfo {
         id: domain.library_id().to_string(),
         name: domain.name().to_string(),
@@ -1130,29 +1431,31 @@ fn inherit_stride(entries: &mut [Entry]) {
     }
 }
 
-fn import_capec(objects: &[StixObject], options: &ImportOptions<'_>) -> Imported {
+fn import_capec(kept: Kept<'_>, options: &ImportOptions<'_>) -> Imported {
+    let Kept {
+        skipped_capec,
+        patterns: capec_patterns,
+        copyright,
+        ..
+    } = kept;
     let mut warnings = Vec::new();
-    let mut stats = ImportStats::default();
+    let mut stats = ImportStats {
+        skipped: skipped_capec,
+        ..ImportStats::default()
+    };
 
-    let mut patterns: Vec<(&StixObject, String, String)> = Vec::new();
+    let mut patterns: Vec<(&CapecPattern<'_>, String, String)> = Vec::new();
     let mut by_stix: HashMap<&str, usize> = HashMap::new();
     // A set, not a scan of `patterns`: a scan per pattern made large bundles quadratic.
     let mut seen: HashSet<String> = HashSet::new();
-    for o in objects.iter().filter(|o| o.kind == "attack-pattern") {
-        let Some(ext) = o.external("capec") else {
-            continue;
-        };
-        if !o.is_active() {
-            stats.skipped += 1;
-            continue;
-        }
-        let id = ext.external_id.trim().to_string();
+    for o in &capec_patterns {
+        let id = o.id.to_string();
         if !seen.insert(id.clone()) {
             warnings.push(format!("pattern {id} appears twice; the first is kept"));
             continue;
         }
-        by_stix.insert(o.id.as_str(), patterns.len());
-        patterns.push((o, id, ext.url.clone()));
+        by_stix.insert(o.stix_id.as_str(), patterns.len());
+        patterns.push((o, id, o.url.to_string()));
     }
     if options.attack.is_none() {
         warnings.push(
@@ -1165,7 +1468,7 @@ fn import_capec(objects: &[StixObject], options: &ImportOptions<'_>) -> Imported
     let mut unlinked_attack: BTreeSet<String> = BTreeSet::new();
     for (o, id, url) in &patterns {
         let parent = o
-            .x_capec_child_of_refs
+            .child_of_refs
             .iter()
             .find_map(|r| by_stix.get(r.as_str()))
             .and_then(|&p| patterns.get(p))
@@ -1173,23 +1476,21 @@ fn import_capec(objects: &[StixObject], options: &ImportOptions<'_>) -> Imported
 
         let mut cwes: Vec<String> = Vec::new();
         let mut attack: Vec<String> = Vec::new();
-        for r in &o.external_references {
-            let ext = r.external_id.trim();
-            if ext.is_empty() {
-                continue;
-            }
-            if r.source_name.eq_ignore_ascii_case("cwe") {
-                cwes.push(if ext.to_ascii_uppercase().starts_with("CWE-") {
+        for (source, ext) in &o.references {
+            let ext = ext.as_str();
+            match source {
+                RefSource::Cwe => cwes.push(if ext.to_ascii_uppercase().starts_with("CWE-") {
                     ext.to_ascii_uppercase()
                 } else {
                     format!("CWE-{ext}")
-                });
-            } else if r.source_name.eq_ignore_ascii_case("attack") {
-                attack.push(if ext.starts_with(|c: char| c.is_ascii_digit()) {
-                    format!("T{ext}")
-                } else {
-                    ext.to_ascii_uppercase()
-                });
+                }),
+                RefSource::Attack => {
+                    attack.push(if ext.starts_with(|c: char| c.is_ascii_digit()) {
+                        format!("T{ext}")
+                    } else {
+                        ext.to_ascii_uppercase()
+                    })
+                }
             }
         }
         sort_dedup(&mut cwes);
@@ -1199,8 +1500,8 @@ fn import_capec(objects: &[StixObject], options: &ImportOptions<'_>) -> Imported
         // STRIDE, and the name's keywords.
         let mut stride = StrideSet::empty();
         let mut properties: Vec<String> = Vec::new();
-        for (scope, letter) in CAPEC_CONSEQUENCES {
-            if o.x_capec_consequences.contains_key(*scope) {
+        for (row, (_, letter)) in CAPEC_CONSEQUENCES.iter().enumerate() {
+            if o.consequences.contains(row) {
                 stride.insert(*letter);
                 let property = letter.property().to_string();
                 if !properties.contains(&property) {
@@ -1208,14 +1509,14 @@ fn import_capec(objects: &[StixObject], options: &ImportOptions<'_>) -> Imported
                 }
             }
         }
-        let (name_stride, name_kinds) = name_keywords(&o.name);
+        let (name_stride, name_kinds) = name_keywords(o.name.as_str());
         stride = stride.union(&name_stride);
         let mut kinds: BTreeSet<ElementKind> = BTreeSet::from([ElementKind::Process]);
         kinds.extend(name_kinds);
-        for d in &o.x_capec_domains {
+        for d in &o.domains {
             if let Some((_, ks)) = CAPEC_DOMAINS
                 .iter()
-                .find(|row| row.0.eq_ignore_ascii_case(d))
+                .find(|row| row.0.eq_ignore_ascii_case(d.as_str()))
             {
                 kinds.extend(ks.iter().copied());
             }
@@ -1238,15 +1539,15 @@ fn import_capec(objects: &[StixObject], options: &ImportOptions<'_>) -> Imported
             }
         }
 
-        let abstraction = o.x_capec_abstraction.trim().to_lowercase();
-        let mut tags = abbreviation_tags(&o.name);
+        let abstraction = o.abstraction.as_str().trim().to_lowercase();
+        let mut tags = abbreviation_tags(o.name.as_str());
         if !abstraction.is_empty() {
             tags.push(abstraction.clone());
         }
         tags.extend(
-            o.x_capec_domains
+            o.domains
                 .iter()
-                .map(|d| words(d).join("-"))
+                .map(|d| words(d.as_str()).join("-"))
                 .filter(|d| !d.is_empty()),
         );
         tags.extend(cwes.iter().cloned());
@@ -1262,8 +1563,9 @@ fn import_capec(objects: &[StixObject], options: &ImportOptions<'_>) -> Imported
             summary.push_str(&format!(" under {pid} ({})", p.name));
         }
         let mut facts = Vec::new();
-        if !o.x_capec_domains.is_empty() {
-            facts.push(format!("domains: {}", and_list(&o.x_capec_domains)));
+        if !o.domains.is_empty() {
+            let domains: Vec<String> = o.domains.iter().map(Text::to_string).collect();
+            facts.push(format!("domains: {}", and_list(&domains)));
         }
         if !properties.is_empty() {
             facts.push(format!("violates {}", and_list(&properties)));
@@ -1282,7 +1584,7 @@ fn import_capec(objects: &[StixObject], options: &ImportOptions<'_>) -> Imported
 
         entries.push(Entry {
             id: id.clone(),
-            name: o.name.clone(),
+            name: o.name.to_string(),
             stride,
             applies_to: kinds_in_order(&kinds),
             tags,
@@ -1312,13 +1614,13 @@ fn import_capec(objects: &[StixObject], options: &ImportOptions<'_>) -> Imported
 
     let version = patterns
         .iter()
-        .map(|(o, _, _)| o.x_capec_version.trim())
+        .map(|(o, _, _)| o.version.as_str().trim())
         .filter(|v| !v.is_empty())
         .max_by(|a, b| natural_cmp(a, b))
         .unwrap_or("unknown")
         .to_string();
     let copyright =
-        copyright_line(objects).unwrap_or_else(|| "© The MITRE Corporation.".to_string());
+        copyright.map_or_else(|| "© The MITRE Corporation.".to_string(), |c| c.to_string());
     let library = LibraryInfo {
         id: "capec".to_string(),
         name: "MITRE CAPEC".to_string(),
@@ -1457,6 +1759,147 @@ mod tests {
         let n = 100_000;
         let imported = run(&attack_with_mitigations(n)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(imported.data.mitigations.len(), n - n / 10);
+    }
+
+    fn kept(json: &str) -> Kept<'_> {
+        let bundle: Bundle<'_> = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}"));
+        bundle.objects.unwrap_or_default()
+    }
+
+    /// Memory stays close to the input's size because only the objects and fields the
+    /// importers use are kept, with strings borrowed from the input: this checks that the
+    /// object types neither importer reads, the relationship kinds they do not follow, and
+    /// revoked or deprecated objects are dropped while the bundle is read.
+    #[test]
+    fn only_the_objects_the_importers_use_are_kept() {
+        let json = r#"{"type": "bundle", "objects": [
+          {"type": "identity", "id": "identity--1", "name": "The MITRE Corporation"},
+          {"type": "intrusion-set", "id": "intrusion-set--1", "name": "APT0",
+           "external_references": [{"source_name": "mitre-attack", "external_id": "G0001"}]},
+          {"type": "malware", "id": "malware--1", "name": "Thing", "x_mitre_platforms": ["Linux"]},
+          {"type": "x-mitre-data-component", "id": "x-mitre-data-component--1", "name": "Process Creation"},
+          {"type": "x-mitre-data-source", "id": "x-mitre-data-source--1", "name": "Process"},
+          {"type": "marking-definition", "definition": {"tlp": "white"}},
+          {"type": "marking-definition", "definition": {"statement": " Copyright 2099, The MITRE Corporation. "}},
+          {"type": "marking-definition", "definition": {"statement": "Copyright, a later one"}},
+          {"type": "x-mitre-collection", "x_mitre_version": "9.10"},
+          {"type": "x-mitre-collection", "x_mitre_version": "9.9"},
+          {"type": "x-mitre-matrix", "tactic_refs": ["x-mitre-tactic--1"]},
+          {"type": "x-mitre-matrix", "revoked": true, "tactic_refs": ["x-mitre-tactic--1"]},
+          {"type": "x-mitre-tactic", "id": "x-mitre-tactic--1", "name": "Execution", "x_mitre_shortname": "execution"},
+          {"type": "x-mitre-tactic", "id": "x-mitre-tactic--2", "name": "No short name"},
+          {"type": "attack-pattern", "id": "attack-pattern--1", "name": "Command \u0026 Scripting",
+           "kill_chain_phases": [{"kill_chain_name": "mitre-attack", "phase_name": "execution"}],
+           "external_references": [{"source_name": "Someone 2020", "url": "https://example.com"},
+                                   {"source_name": "mitre-attack", "external_id": " T1059 ", "url": "https://attack.mitre.org/techniques/T1059"}]},
+          {"type": "attack-pattern", "id": "attack-pattern--2", "name": "Old", "revoked": true,
+           "external_references": [{"source_name": "mitre-attack", "external_id": "T1000"}]},
+          {"type": "attack-pattern", "id": "attack-pattern--3", "name": "No id"},
+          {"type": "course-of-action", "id": "course-of-action--1", "name": "Audit",
+           "external_references": [{"source_name": "mitre-attack", "external_id": "M1047"}]},
+          {"type": "course-of-action", "id": "course-of-action--2", "name": "coa-66-0"},
+          {"type": "course-of-action", "id": "course-of-action--3", "name": "Gone", "x_mitre_deprecated": true,
+           "external_references": [{"source_name": "mitre-attack", "external_id": "M1000"}]},
+          {"type": "relationship", "relationship_type": "mitigates", "source_ref": "course-of-action--1", "target_ref": "attack-pattern--1"},
+          {"type": "relationship", "relationship_type": "mitigates", "revoked": true, "source_ref": "course-of-action--1", "target_ref": "attack-pattern--1"},
+          {"type": "relationship", "relationship_type": "uses", "source_ref": "intrusion-set--1", "target_ref": "attack-pattern--1"},
+          {"type": "relationship", "relationship_type": "detects", "source_ref": "x-mitre-data-component--1", "target_ref": "attack-pattern--1"},
+          {"type": "relationship", "relationship_type": "subtechnique-of", "source_ref": "attack-pattern--1", "target_ref": "attack-pattern--0"}
+        ]}"#;
+        let kept = kept(json);
+        assert_eq!(kept.read, 25);
+        assert_eq!((kept.attack_ids, kept.capec_ids), (2, 0));
+        assert_eq!((kept.skipped_attack, kept.skipped_capec), (1, 0));
+        assert_eq!(kept.techniques.len(), 1);
+        assert!(kept.patterns.is_empty());
+        assert_eq!(kept.tactics.len(), 1);
+        assert_eq!(kept.matrices.len(), 1);
+        assert_eq!(kept.courses.len(), 1);
+        let kinds: Vec<bool> = kept
+            .relationships
+            .iter()
+            .map(|r| r.kind == RelationshipKind::Mitigates)
+            .collect();
+        assert_eq!(kinds, [true, false]);
+        assert_eq!(
+            kept.collection_version.as_ref().map(Text::as_str),
+            Some("9.10")
+        );
+        assert_eq!(
+            kept.copyright.as_ref().map(Text::as_str),
+            Some("Copyright 2099, The MITRE Corporation.")
+        );
+
+        // Strings point into the input; only those with escapes are copies.
+        let t = &kept.techniques[0];
+        assert_eq!(t.id.as_str(), "T1059");
+        assert!(
+            matches!(t.id.0, Cow::Borrowed(_)),
+            "trimmed, still borrowed"
+        );
+        assert!(matches!(t.url.0, Cow::Borrowed(_)));
+        assert!(matches!(t.kill_chain_phases[0].1.0, Cow::Borrowed(_)));
+        assert_eq!(t.name.as_str(), "Command & Scripting");
+        assert!(matches!(t.name.0, Cow::Owned(_)));
+        assert!(matches!(kept.relationships[0].source.0, Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn capec_patterns_keep_their_cross_references_and_consequences() {
+        let json = r#"{"type": "bundle", "objects": [
+          {"type": "attack-pattern", "id": "attack-pattern--66", "name": "SQL Injection",
+           "x_capec_consequences": {"Integrity": ["Modify Data"], "Other": [], "Confidentiality": null},
+           "external_references": [{"source_name": "capec", "external_id": "CAPEC-66"},
+                                   {"source_name": "reference-from-CAPEC", "external_id": "REF-1"},
+                                   {"source_name": "CWE", "external_id": " 89 "},
+                                   {"source_name": "cwe", "external_id": " "},
+                                   {"source_name": "ATTACK", "external_id": "1190"}]},
+          {"type": "attack-pattern", "id": "attack-pattern--9", "x_capec_status": "Obsolete",
+           "external_references": [{"source_name": "capec", "external_id": "CAPEC-9"}]}
+        ]}"#;
+        let kept = kept(json);
+        assert_eq!((kept.attack_ids, kept.capec_ids), (0, 2));
+        assert_eq!(kept.skipped_capec, 1);
+        assert!(kept.techniques.is_empty());
+        let p = &kept.patterns[0];
+        let refs: Vec<(bool, &str)> = p
+            .references
+            .iter()
+            .map(|(s, id)| (*s == RefSource::Cwe, id.as_str()))
+            .collect();
+        assert_eq!(refs, [(true, "89"), (false, "1190")]);
+        let scopes: Vec<&str> = CAPEC_CONSEQUENCES
+            .iter()
+            .enumerate()
+            .filter(|(row, _)| p.consequences.contains(*row))
+            .map(|(_, (scope, _))| *scope)
+            .collect();
+        assert_eq!(scopes, ["Confidentiality", "Integrity"]);
+    }
+
+    /// Objects no importer uses are still read in full, so a wrong type in one is reported at
+    /// its place, as before they were dropped.
+    #[test]
+    fn wrong_types_in_dropped_objects_are_still_reported_where_they_are() {
+        let e =
+            run("{\"type\": \"bundle\", \"objects\": [\n  {\"type\": \"identity\", \"name\": 5}]}")
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+        assert!(
+            e.starts_with("2:32: not a STIX bundle: invalid type: integer `5`, expected a string"),
+            "{e}"
+        );
+        let e = run("{\"type\": \"bundle\", \"objects\": [{\"type\": \"relationship\", \"x_capec_consequences\": []}]}")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("invalid type: sequence, expected a map"), "{e}");
+        let e = run("{\"type\": \"bundle\", \"objects\": {}}")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("invalid type: map, expected a sequence"), "{e}");
     }
 
     fn run(json: &str) -> Result<Imported, ImportError> {
