@@ -8,5 +8,6 @@ pub mod cli;
 pub mod library;
 pub mod model;
 pub mod report;
+pub mod rules;
 pub mod store;
 pub mod tui;

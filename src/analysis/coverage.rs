@@ -134,6 +134,7 @@ mod tests {
 
     fn threat(id: &str, target: &str, stride: &str) -> Threat {
         Threat {
+            rule: None,
             id: id.into(),
             target: target.into(),
             title: "t".into(),

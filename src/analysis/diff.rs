@@ -948,11 +948,15 @@ fn component_fields(old: &Component, new: &Component) -> Vec<&'static str> {
         tags,
         assets,
         not_applicable,
+        not_applicable_reason,
         notes,
+        technology,
+        dismissed,
     } = new;
     let mut f = Vec::new();
     push_if(&mut f, "name", &old.name != name);
     push_if(&mut f, "kind", &old.kind != kind);
+    push_if(&mut f, "technology", &old.technology != technology);
     push_if(&mut f, "boundary", &old.boundary != boundary);
     push_if(&mut f, "tags", !same_set(&old.tags, tags));
     push_if(&mut f, "assets", !same_set(&old.assets, assets));
@@ -961,7 +965,13 @@ fn component_fields(old: &Component, new: &Component) -> Vec<&'static str> {
         "not_applicable",
         &old.not_applicable != not_applicable,
     );
+    push_if(
+        &mut f,
+        "not_applicable_reason",
+        &old.not_applicable_reason != not_applicable_reason,
+    );
     push_if(&mut f, "notes", &old.notes != notes);
+    push_if(&mut f, "dismissed", &old.dismissed != dismissed);
     f
 }
 
@@ -977,7 +987,9 @@ fn flow_fields(old: &Flow, new: &Flow) -> Vec<&'static str> {
         encrypted,
         tags,
         not_applicable,
+        not_applicable_reason,
         notes,
+        dismissed,
     } = new;
     let mut f = Vec::new();
     push_if(&mut f, "from", &old.from != from);
@@ -993,7 +1005,13 @@ fn flow_fields(old: &Flow, new: &Flow) -> Vec<&'static str> {
         "not_applicable",
         &old.not_applicable != not_applicable,
     );
+    push_if(
+        &mut f,
+        "not_applicable_reason",
+        &old.not_applicable_reason != not_applicable_reason,
+    );
     push_if(&mut f, "notes", &old.notes != notes);
+    push_if(&mut f, "dismissed", &old.dismissed != dismissed);
     f
 }
 
@@ -1264,6 +1282,7 @@ stride = "T"
 
     fn threat(id: &str, target: &str, stride: &str) -> Threat {
         Threat {
+            rule: None,
             id: id.into(),
             target: target.into(),
             title: "new".into(),

@@ -8,10 +8,12 @@
 use super::{EXIT_PROBLEMS, EXIT_UNREADABLE};
 use crate::library::stix::{self, ImportOptions, SourceKind};
 use crate::library::{
-    self, Library, LibraryProblem, LibrarySet, MatchField, Origin, SearchHit, SearchOptions,
+    self, Library, LibraryFile, LibraryProblem, LibrarySet, MatchField, Origin, SearchHit,
+    SearchOptions,
 };
 use crate::model::text::escape_control;
 use crate::model::{ElementKind, StrideSet};
+use crate::rules::{RuleFile, RuleSet};
 use crate::store;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -363,12 +365,14 @@ fn validate(dir: Option<&Path>, library_dirs: &[PathBuf]) -> ExitCode {
     let mut files = 0usize;
     let mut bad_files = 0usize;
 
-    let mut take = |result: Result<Library, Vec<LibraryProblem>>,
-                    libraries: &mut Vec<Library>,
+    let mut rule_files: Vec<RuleFile> = Vec::new();
+    let mut take = |result: Result<LibraryFile, Vec<LibraryProblem>>,
+                    (libraries, rule_files): (&mut Vec<Library>, &mut Vec<RuleFile>),
                     problems: &mut Vec<LibraryProblem>| {
         files += 1;
         match result {
-            Ok(lib) => libraries.push(lib),
+            Ok(LibraryFile::Library(lib)) => libraries.push(lib),
+            Ok(LibraryFile::Rules(rules)) => rule_files.push(rules),
             Err(ps) => {
                 bad_files += 1;
                 problems.extend(ps);
@@ -386,7 +390,7 @@ fn validate(dir: Option<&Path>, library_dirs: &[PathBuf]) -> ExitCode {
             }
             Ok(items) => {
                 for item in items {
-                    take(item, &mut libraries, &mut problems);
+                    take(item, (&mut libraries, &mut rule_files), &mut problems);
                 }
             }
             Err(p) => {
@@ -397,8 +401,8 @@ fn validate(dir: Option<&Path>, library_dirs: &[PathBuf]) -> ExitCode {
         None => {
             for (name, text) in library::shipped_files() {
                 take(
-                    library::parse_library(text, Origin::Shipped(name)),
-                    &mut libraries,
+                    library::parse_file(text, Origin::Shipped(name)),
+                    (&mut libraries, &mut rule_files),
                     &mut problems,
                 );
             }
@@ -406,7 +410,7 @@ fn validate(dir: Option<&Path>, library_dirs: &[PathBuf]) -> ExitCode {
                 match library::read_dir(d) {
                     Ok(items) => {
                         for item in items {
-                            take(item, &mut libraries, &mut problems);
+                            take(item, (&mut libraries, &mut rule_files), &mut problems);
                         }
                     }
                     Err(p) => {
@@ -420,7 +424,7 @@ fn validate(dir: Option<&Path>, library_dirs: &[PathBuf]) -> ExitCode {
 
     // Across files: unique ids (a file may not reuse a shipped library's id), and `related` references
     // into the libraries being checked, plus the shipped ones when checking a directory.
-    let summaries: Vec<String> = libraries
+    let mut summaries: Vec<String> = libraries
         .iter()
         .map(|l| {
             format!(
@@ -432,6 +436,19 @@ fn validate(dir: Option<&Path>, library_dirs: &[PathBuf]) -> ExitCode {
             )
         })
         .collect();
+    summaries.extend(rule_files.iter().map(|f| {
+        format!(
+            "{}: ok (rules {}, {} rules{})",
+            escape_control(&f.origin.to_string()),
+            escape_control(&f.id),
+            f.rules.len(),
+            if f.disable.is_empty() {
+                String::new()
+            } else {
+                format!(", {} disabled", f.disable.len())
+            }
+        )
+    }));
     let mut all = Vec::new();
     if dir.is_some()
         && let Ok(shipped) = LibrarySet::shipped()
@@ -459,6 +476,26 @@ fn validate(dir: Option<&Path>, library_dirs: &[PathBuf]) -> ExitCode {
         }
     };
     problems.extend(set.dangling_related());
+
+    // Rules: unique ids across files, `disable` naming real rules, references that resolve.
+    // A directory's rules are checked with the shipped ones unless it is where they come from.
+    let mut all_rules: Vec<RuleFile> = Vec::new();
+    if dir.is_some() {
+        for (name, text) in library::shipped_files() {
+            if let Ok(LibraryFile::Rules(shipped)) =
+                library::parse_file(text, Origin::Shipped(name))
+                && !rule_files
+                    .iter()
+                    .any(|f| f.id.eq_ignore_ascii_case(&shipped.id))
+            {
+                all_rules.push(shipped);
+            }
+        }
+    }
+    all_rules.extend(rule_files);
+    let (rules, rule_problems) = RuleSet::build(&all_rules);
+    problems.extend(rule_problems);
+    problems.extend(rules.unresolved_refs(&set));
 
     for s in &summaries {
         println!("{s}");

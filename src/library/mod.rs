@@ -19,6 +19,7 @@ pub use search::{MatchField, SearchHit, SearchOptions};
 
 use crate::model::ElementKind;
 use crate::model::LibraryRef;
+use crate::rules::{RuleFile, RuleSet};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -214,11 +215,29 @@ impl fmt::Display for ResolveError {
     }
 }
 
-/// All loaded libraries, with the search index over them.
+/// All loaded libraries, with the search index over them, and the threat rules found beside
+/// them.
 #[derive(Debug, Clone, Default)]
 pub struct LibrarySet {
     libraries: Vec<Library>,
     index: search::SearchIndex,
+    rules: RuleSet,
+}
+
+/// What a file in a libraries folder holds: a library, or threat rules (first table `[rules]`).
+#[derive(Debug, Clone)]
+pub enum LibraryFile {
+    Library(Library),
+    Rules(RuleFile),
+}
+
+/// Parses a file of a libraries folder as whichever of the two it is.
+pub fn parse_file(text: &str, origin: Origin) -> Result<LibraryFile, Vec<LibraryProblem>> {
+    if crate::rules::is_rules_file(text) {
+        crate::rules::parse_rules(text, origin).map(LibraryFile::Rules)
+    } else {
+        parse_library(text, origin).map(LibraryFile::Library)
+    }
 }
 
 impl LibrarySet {
@@ -227,6 +246,7 @@ impl LibrarySet {
         LibrarySet {
             libraries: Vec::new(),
             index: search::SearchIndex::build(&[]),
+            rules: RuleSet::default(),
         }
     }
 
@@ -357,6 +377,11 @@ impl LibrarySet {
         problems
     }
 
+    /// The threat rules in force (shipped, then the team's).
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
     /// Fuzzy search over every library; see the [`search`] module for the ranking.
     pub fn search(&self, query: &str, options: &SearchOptions) -> Vec<SearchHit<'_>> {
         self.index.search(&self.libraries, query, options)
@@ -388,8 +413,10 @@ pub fn load_for_session(
 }
 
 /// Reads every `*.toml` in `dir` (not recursively), sorted by file name. Each item is the loaded
-/// library or that file's problems; an unreadable directory is one problem.
-pub fn read_dir(dir: &Path) -> Result<Vec<Result<Library, Vec<LibraryProblem>>>, LibraryProblem> {
+/// library or rules file, or that file's problems; an unreadable directory is one problem.
+pub fn read_dir(
+    dir: &Path,
+) -> Result<Vec<Result<LibraryFile, Vec<LibraryProblem>>>, LibraryProblem> {
     let read = std::fs::read_dir(dir).map_err(|e| {
         LibraryProblem::whole_file(
             crate::store::display_path(dir),
@@ -405,8 +432,8 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Result<Library, Vec<LibraryProblem>>>,
     Ok(paths.iter().map(|p| read_file(p)).collect())
 }
 
-/// Reads and checks one library file.
-pub fn read_file(path: &Path) -> Result<Library, Vec<LibraryProblem>> {
+/// Reads and checks one library or rules file.
+pub fn read_file(path: &Path) -> Result<LibraryFile, Vec<LibraryProblem>> {
     use crate::store::{self, InputKind, StoreError};
     let shown = store::display_path(path);
     let bytes = store::read_input(path, InputKind::LIBRARY).map_err(|e| {
@@ -430,7 +457,7 @@ pub fn read_file(path: &Path) -> Result<Library, Vec<LibraryProblem>> {
             ),
         )]
     })?;
-    parse_library(&text, Origin::File(path.to_path_buf()))
+    parse_file(&text, Origin::File(path.to_path_buf()))
 }
 
 /// Collects libraries, enforcing unique ids, and reports problems instead of stopping at the
@@ -438,14 +465,15 @@ pub fn read_file(path: &Path) -> Result<Library, Vec<LibraryProblem>> {
 #[derive(Default)]
 struct Builder {
     libraries: Vec<Library>,
+    rule_files: Vec<RuleFile>,
     problems: Vec<LibraryProblem>,
 }
 
 impl Builder {
     fn add_shipped(&mut self) {
         for (name, text) in SHIPPED {
-            match parse_library(text, Origin::Shipped(name)) {
-                Ok(lib) => self.add(lib),
+            match parse_file(text, Origin::Shipped(name)) {
+                Ok(file) => self.add_file(file),
                 Err(problems) => self.problems.extend(problems),
             }
         }
@@ -457,13 +485,20 @@ impl Builder {
             Ok(items) => {
                 for item in items {
                     match item {
-                        Ok(lib) => self.add(lib),
+                        Ok(file) => self.add_file(file),
                         Err(problems) => self.problems.extend(problems),
                     }
                 }
             }
             Err(problem) if required => self.problems.push(problem),
             Err(_) => {}
+        }
+    }
+
+    fn add_file(&mut self, file: LibraryFile) {
+        match file {
+            LibraryFile::Library(lib) => self.add(lib),
+            LibraryFile::Rules(rules) => self.rule_files.push(rules),
         }
     }
 
@@ -502,12 +537,19 @@ impl Builder {
         }
     }
 
-    fn finish(self) -> Result<LibrarySet, LoadError> {
+    fn finish(mut self) -> Result<LibrarySet, LoadError> {
         let index = search::SearchIndex::build(&self.libraries);
+        let (rules, problems) = RuleSet::build(&self.rule_files);
+        self.problems.extend(problems);
         let set = LibrarySet {
             libraries: self.libraries,
             index,
+            rules,
         };
+        // A rule citing an entry no library holds would add a dangling reference to every
+        // threat made from it.
+        let unresolved = set.rules.unresolved_refs(&set);
+        self.problems.extend(unresolved);
         if self.problems.is_empty() {
             Ok(set)
         } else {

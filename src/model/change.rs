@@ -554,6 +554,7 @@ mod tests {
 
     fn threat(id: &str, target: &str) -> Threat {
         Threat {
+            rule: None,
             id: id.into(),
             target: target.into(),
             title: format!("threat {id}"),
@@ -581,6 +582,9 @@ mod tests {
 
     fn component(id: &str) -> Component {
         Component {
+            technology: None,
+            not_applicable_reason: String::new(),
+            dismissed: Vec::new(),
             id: id.into(),
             name: id.to_uppercase(),
             kind: ComponentKind::Process,
@@ -594,6 +598,8 @@ mod tests {
 
     fn flow(id: &str, from: &str, to: &str) -> Flow {
         Flow {
+            not_applicable_reason: String::new(),
+            dismissed: Vec::new(),
             id: id.into(),
             from: from.into(),
             to: to.into(),

@@ -585,6 +585,9 @@ mod tests {
             id: id.into(),
             name: id.to_uppercase(),
             kind: ComponentKind::Process,
+            technology: None,
+            not_applicable_reason: String::new(),
+            dismissed: Vec::new(),
             boundary: None,
             tags: Vec::new(),
             assets: Vec::new(),
@@ -612,6 +615,8 @@ mod tests {
 
         s.components.pop();
         s.flows.push(Flow {
+            not_applicable_reason: String::new(),
+            dismissed: Vec::new(),
             id: "c2".into(),
             from: "c1".into(),
             to: "c2".into(),

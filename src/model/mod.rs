@@ -8,6 +8,7 @@ pub mod ids;
 pub mod merge;
 pub mod session;
 pub mod stride;
+pub mod technology;
 pub mod text;
 pub mod validate;
 
@@ -17,4 +18,5 @@ pub use ids::{
 };
 pub use session::*;
 pub use stride::{Stride, StrideSet};
+pub use technology::{ProtocolFamily, Technology};
 pub use validate::{Field, Location, Problem, Table, validate};

@@ -4,6 +4,7 @@ use super::ids::{
     AssetId, AssumptionId, BoundaryId, ElementId, MitigationId, ThreatId, next_numbered_id,
 };
 use super::stride::StrideSet;
+use super::technology::{ProtocolFamily, Technology};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -213,6 +214,9 @@ pub struct Component {
     pub id: ElementId,
     pub name: String,
     pub kind: ComponentKind,
+    /// What it is built as, from the controlled vocabulary the threat rules read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technology: Option<Technology>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boundary: Option<BoundaryId>,
     /// Free-form labels; `internet-facing` and `logs` mean something to the analysis.
@@ -224,8 +228,14 @@ pub struct Component {
     /// STRIDE categories the team decided do not apply here (they count as covered).
     #[serde(default, skip_serializing_if = "StrideSet::is_empty")]
     pub not_applicable: StrideSet,
+    /// Why those categories do not apply, as the team said it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub not_applicable_reason: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
+    /// Rule suggestions the team judged not to apply to this element.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dismissed: Vec<Dismissal>,
 }
 
 impl Component {
@@ -254,7 +264,31 @@ pub struct Flow {
     #[serde(default, skip_serializing_if = "StrideSet::is_empty")]
     pub not_applicable: StrideSet,
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub not_applicable_reason: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dismissed: Vec<Dismissal>,
+}
+
+impl Flow {
+    /// The protocol family recognised in the flow's free-text protocol.
+    pub fn protocol_family(&self) -> Option<ProtocolFamily> {
+        ProtocolFamily::recognise(&self.protocol)
+    }
+}
+
+/// A rule suggestion the team judged not to apply to an element, and why. `facts` records what
+/// the rule looked at when it was dismissed, so the suggestion comes back when those change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dismissal {
+    /// The rule's id.
+    pub rule: String,
+    pub reason: String,
+    /// The element's properties the rule's condition reads, as they were: `key=value; ...`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub facts: String,
 }
 
 /// Likelihood or impact as written in the file. Kept as a plain integer so that a value out of
@@ -437,6 +471,9 @@ pub struct Threat {
     pub stride: StrideSet,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refs: Vec<LibraryRef>,
+    /// The threat rule that suggested it, when it came from a suggestion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub likelihood: Option<Rating>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -699,6 +736,12 @@ impl Session {
         self.mitigations.sort_by(|a, b| a.id.cmp(&b.id));
         self.acceptances.sort_by(|a, b| a.threat.cmp(&b.threat));
         self.assumptions.sort_by(|a, b| a.id.cmp(&b.id));
+        for c in &mut self.components {
+            c.dismissed.sort_by(|a, b| a.rule.cmp(&b.rule));
+        }
+        for f in &mut self.flows {
+            f.dismissed.sort_by(|a, b| a.rule.cmp(&b.rule));
+        }
     }
 }
 

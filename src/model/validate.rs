@@ -546,6 +546,9 @@ mod tests {
 
     fn component(id: &str, boundary: Option<&str>) -> Component {
         Component {
+            technology: None,
+            not_applicable_reason: String::new(),
+            dismissed: Vec::new(),
             id: id.into(),
             name: id.to_uppercase(),
             kind: ComponentKind::Process,
@@ -568,6 +571,7 @@ mod tests {
 
     fn threat(id: &str, target: &str) -> Threat {
         Threat {
+            rule: None,
             id: id.into(),
             target: target.into(),
             title: "t".into(),

@@ -1056,6 +1056,9 @@ impl Importer {
         }
         let notes = self.element_notes(p, &format!("{noun} \"{name}\""));
         self.session.components.push(Component {
+            technology: None,
+            not_applicable_reason: String::new(),
+            dismissed: Vec::new(),
             id: ElementId::new(id),
             name,
             kind,
@@ -1219,6 +1222,8 @@ impl Importer {
             _ => None,
         };
         self.session.flows.push(Flow {
+            not_applicable_reason: String::new(),
+            dismissed: Vec::new(),
             id: ElementId::new(id),
             from: from_id,
             to: to_id,
@@ -1730,6 +1735,7 @@ impl Importer {
             });
         }
         self.session.threats.push(Threat {
+            rule: None,
             id: id.into(),
             target: target.id.clone(),
             title,

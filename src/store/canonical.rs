@@ -131,6 +131,9 @@ mod tests {
 
     fn component(id: &str, name: String, notes: String) -> Component {
         Component {
+            technology: None,
+            not_applicable_reason: String::new(),
+            dismissed: Vec::new(),
             id: id.into(),
             name,
             kind: ComponentKind::Process,

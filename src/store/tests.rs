@@ -216,21 +216,45 @@ fn session() -> impl Strategy<Value = Session> {
             prop::collection::vec(id(), 0..3),
             stride(),
             text(),
+            (
+                prop::option::of(0..Technology::ALL.len()),
+                text(),
+                prop::collection::vec((id(), text(), text()), 0..3),
+            ),
         ),
         0..5,
     )
     .prop_map(|v| {
         v.into_iter()
             .map(
-                |(id, name, kind, boundary, tags, not_applicable, notes)| Component {
+                |(
+                    id,
+                    name,
+                    kind,
+                    boundary,
+                    tags,
+                    not_applicable,
+                    notes,
+                    (technology, not_applicable_reason, dismissed),
+                )| Component {
                     id: id.into(),
                     name,
                     kind: ComponentKind::ALL[kind],
+                    technology: technology.map(|i| Technology::ALL[i]),
                     boundary: boundary.map(BoundaryId::from),
                     tags,
                     assets: Vec::new(),
                     not_applicable,
+                    not_applicable_reason,
                     notes,
+                    dismissed: dismissed
+                        .into_iter()
+                        .map(|(rule, reason, facts)| Dismissal {
+                            rule,
+                            reason,
+                            facts,
+                        })
+                        .collect(),
                 },
             )
             .collect::<Vec<_>>()
@@ -261,7 +285,9 @@ fn session() -> impl Strategy<Value = Session> {
                     encrypted,
                     tags: Vec::new(),
                     not_applicable: StrideSet::empty(),
+                    not_applicable_reason: String::new(),
                     notes: String::new(),
+                    dismissed: Vec::new(),
                 },
             )
             .collect::<Vec<_>>()
@@ -287,6 +313,7 @@ fn session() -> impl Strategy<Value = Session> {
                     title,
                     stride,
                     refs: vec![LibraryRef::new("attack", "T1078.004")],
+                    rule: (response == 1).then(|| "flow-replay".to_string()),
                     likelihood: likelihood.map(Rating),
                     impact: impact.map(Rating),
                     response: [

@@ -257,6 +257,9 @@ fn snapshots_at_80x24_and_120x40() {
 fn hostile_names_render_escaped_and_wide_names_fit() {
     let mut s = crate::model::Session::new("Evil \u{1b}]0;pwned\u{7} 日本語 🚀");
     s.components.push(crate::model::Component {
+        technology: None,
+        not_applicable_reason: String::new(),
+        dismissed: Vec::new(),
         id: "x".into(),
         name: "\u{1b}[2J名前が長いコンポーネント🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀".into(),
         kind: crate::model::ComponentKind::Process,

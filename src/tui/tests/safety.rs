@@ -214,6 +214,9 @@ fn emoji_sequences_are_drawn_as_wide_as_measured_and_leave_no_stale_cells() {
     let mut s = crate::model::Session::new("Emoji 👩\u{200d}💻 🇯🇵");
     for (i, name) in names.iter().enumerate() {
         s.components.push(crate::model::Component {
+            technology: None,
+            not_applicable_reason: String::new(),
+            dismissed: Vec::new(),
             id: format!("c{i}").as_str().into(),
             name: (*name).into(),
             kind: crate::model::ComponentKind::Process,
@@ -225,6 +228,7 @@ fn emoji_sequences_are_drawn_as_wide_as_measured_and_leave_no_stale_cells() {
         });
         for j in 0..3 {
             s.threats.push(crate::model::Threat {
+                rule: None,
                 id: format!("TH-{:03}", i * 3 + j + 1).as_str().into(),
                 target: format!("c{i}").as_str().into(),
                 title: format!("{name} {name} threat {j}"),

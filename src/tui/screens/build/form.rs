@@ -372,7 +372,12 @@ pub fn submit(form: &mut Form, s: &Session, target: FormTarget) -> Option<(Edit,
                 not_applicable: old
                     .map(|c| c.not_applicable.clone())
                     .unwrap_or_else(StrideSet::empty),
+                not_applicable_reason: old
+                    .map(|c| c.not_applicable_reason.clone())
+                    .unwrap_or_default(),
                 notes: form.text("notes"),
+                technology: old.and_then(|c| c.technology),
+                dismissed: old.map(|c| c.dismissed.clone()).unwrap_or_default(),
             })
         }
         Section::Flows => {
@@ -412,7 +417,11 @@ pub fn submit(form: &mut Form, s: &Session, target: FormTarget) -> Option<(Edit,
                 not_applicable: old
                     .map(|f| f.not_applicable.clone())
                     .unwrap_or_else(StrideSet::empty),
+                not_applicable_reason: old
+                    .map(|f| f.not_applicable_reason.clone())
+                    .unwrap_or_default(),
                 notes: form.text("notes"),
+                dismissed: old.map(|f| f.dismissed.clone()).unwrap_or_default(),
             })
         }
         Section::Diagram => return None,

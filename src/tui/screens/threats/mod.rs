@@ -196,6 +196,7 @@ impl ThreatsState {
         let base = match index.and_then(|i| s.threats.get(i)) {
             Some(t) => t.clone(),
             None => Threat {
+                rule: None,
                 id: s.next_threat_id(),
                 target: target.into(),
                 title: String::new(),

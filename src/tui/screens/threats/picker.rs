@@ -294,6 +294,7 @@ pub fn add_from_library(
     Edit::Insert {
         index: s.threats.len(),
         item: Item::Threat(Threat {
+            rule: None,
             id: s.next_threat_id(),
             target: target.into(),
             title: hit.name.clone(),

@@ -1,0 +1,474 @@
+//! Running the rules over a model: which rules fire on which element, the threat each one
+//! suggests in words that name the real elements, why, and what the team already did about it
+//! (added it as a threat, dismissed it, or dismissed it before the element changed).
+
+use super::facts::{Facts, Zones, component_facts, flow_facts};
+use super::format::Rule;
+use crate::analysis::ModelGraph;
+use crate::model::{Dismissal, ElementKind, Session};
+
+/// What a template may name.
+pub const PLACEHOLDERS: &[&str] = &[
+    "element",
+    "from",
+    "to",
+    "zone",
+    "from_zone",
+    "to_zone",
+    "protocol",
+    "technology",
+    "data",
+];
+
+/// The `{names}` in a template, in order.
+pub fn placeholders_in(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                out.push(&after[..close]);
+                rest = &after[close + 1..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// Where a suggestion stands with the team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SuggestionState {
+    /// Neither added nor dismissed.
+    Open,
+    /// Dismissed once, but what the rule looks at has changed since: it asks again.
+    Returned {
+        was: String,
+        reason: String,
+    },
+    /// A threat on the element came from this rule or cites its first reference.
+    Added {
+        threat: String,
+    },
+    Dismissed {
+        reason: String,
+    },
+}
+
+impl SuggestionState {
+    /// Still asks something of the team.
+    pub fn is_open(&self) -> bool {
+        matches!(
+            self,
+            SuggestionState::Open | SuggestionState::Returned { .. }
+        )
+    }
+}
+
+/// One rule firing on one element.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion<'r> {
+    pub rule: &'r Rule,
+    pub element: String,
+    pub kind: ElementKind,
+    /// The threat statement, naming the elements.
+    pub statement: String,
+    /// Why the rule fires here, in one line.
+    pub reason: String,
+    /// What the rule looked at, `key=value; ...`: recorded with a dismissal.
+    pub facts: String,
+    pub state: SuggestionState,
+}
+
+/// Every suggestion the rules make on the session, element by element (components, then
+/// flows, in file order), each element's by rule order. `only` limits it to one element.
+pub fn suggest<'r>(
+    graph: &ModelGraph<'_>,
+    rules: &'r [Rule],
+    only: Option<&str>,
+) -> Vec<Suggestion<'r>> {
+    let s = graph.session;
+    let zones = Zones::new(graph);
+    let mut out = Vec::new();
+    for (i, c) in s.components.iter().enumerate() {
+        if only.is_none_or(|id| id == c.id.as_str()) {
+            let facts = component_facts(graph, &zones, i);
+            element_suggestions(s, rules, &facts, &c.dismissed, &mut out);
+        }
+    }
+    for (i, f) in s.flows.iter().enumerate() {
+        if only.is_none_or(|id| id == f.id.as_str()) {
+            let facts = flow_facts(graph, &zones, i);
+            element_suggestions(s, rules, &facts, &f.dismissed, &mut out);
+        }
+    }
+    out
+}
+
+/// Whether `rule` fires on the element with these facts.
+pub fn fires(rule: &Rule, facts: &Facts<'_>) -> bool {
+    !facts.out_of_scope
+        && rule.when.holds(facts)
+        && rule.unless.as_ref().is_none_or(|u| !u.holds(facts))
+}
+
+fn element_suggestions<'r>(
+    s: &Session,
+    rules: &'r [Rule],
+    facts: &Facts<'_>,
+    dismissed: &[Dismissal],
+    out: &mut Vec<Suggestion<'r>>,
+) {
+    if facts.out_of_scope {
+        return;
+    }
+    for rule in rules {
+        if !fires(rule, facts) {
+            continue;
+        }
+        let seen = facts_seen(rule, facts);
+        let added = s.threats_on(facts.id).find(|t| {
+            t.rule
+                .as_deref()
+                .is_some_and(|r| r.eq_ignore_ascii_case(&rule.id))
+                || rule
+                    .refs
+                    .first()
+                    .is_some_and(|first| t.refs.iter().any(|r| r.as_str() == first))
+        });
+        let dismissal = dismissed
+            .iter()
+            .find(|d| d.rule.eq_ignore_ascii_case(&rule.id));
+        let state = match (added, dismissal) {
+            (Some(t), _) => SuggestionState::Added {
+                threat: t.id.to_string(),
+            },
+            // A dismissal written by hand without facts holds whatever changes.
+            (None, Some(d)) if d.facts.is_empty() || d.facts == seen => {
+                SuggestionState::Dismissed {
+                    reason: d.reason.clone(),
+                }
+            }
+            (None, Some(d)) => SuggestionState::Returned {
+                was: changed_facts(&d.facts, &seen),
+                reason: d.reason.clone(),
+            },
+            (None, None) => SuggestionState::Open,
+        };
+        let reason = if rule.reason.is_empty() {
+            format!("matches {seen}")
+        } else {
+            render(&rule.reason, facts)
+        };
+        out.push(Suggestion {
+            rule,
+            element: facts.id.to_string(),
+            kind: facts.kind,
+            statement: render(&rule.threat, facts),
+            reason,
+            facts: seen,
+            state,
+        });
+    }
+}
+
+/// The facts a rule's conditions read, as `key=value; ...` in a fixed order. List-valued facts
+/// keep only the words the rule names, so unrelated changes do not bring a dismissal back.
+pub fn facts_seen(rule: &Rule, f: &Facts<'_>) -> String {
+    let mut keys = rule.when.keys();
+    if let Some(unless) = &rule.unless {
+        for k in unless.keys() {
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+    }
+    let opt = |v: Option<String>| v.unwrap_or_else(|| "none".into());
+    let yes_no = |v: Option<bool>| opt(v.map(|b| b.to_string()));
+    let named = |key: &str, have: Vec<String>| {
+        let mut wanted: Vec<String> = rule.when.words_for(key);
+        if let Some(u) = &rule.unless {
+            wanted.extend(u.words_for(key));
+        }
+        let mut hits: Vec<String> = have
+            .into_iter()
+            .filter(|h| wanted.iter().any(|w| w.eq_ignore_ascii_case(h)))
+            .collect();
+        hits.sort();
+        hits.dedup();
+        if hits.is_empty() {
+            "none".to_string()
+        } else {
+            hits.join(",")
+        }
+    };
+    let strs = |v: &[crate::model::ProtocolFamily]| v.iter().map(|x| x.to_string()).collect();
+    let techs = |v: &[crate::model::Technology]| v.iter().map(|x| x.to_string()).collect();
+    // A fixed order, whatever order the rule wrote its keys in.
+    let mut ordered: Vec<&str> = keys;
+    ordered.sort();
+    ordered
+        .into_iter()
+        .map(|key| {
+            let value = match key {
+                "kind" => f.kind.to_string(),
+                "technology" => opt(f.technology.map(|t| t.to_string())),
+                "from_kind" => opt(f.from.map(|e| e.kind.to_string())),
+                "to_kind" => opt(f.to.map(|e| e.kind.to_string())),
+                "from_technology" => opt(f.from.and_then(|e| e.technology).map(|t| t.to_string())),
+                "to_technology" => opt(f.to.and_then(|e| e.technology).map(|t| t.to_string())),
+                "protocol" => opt(f.protocol.map(|p| p.to_string())),
+                "authenticated" => yes_no(f.authenticated),
+                "encrypted" => yes_no(f.encrypted),
+                "crossing" => opt(f.crossing.map(|c| c.as_str().to_string())),
+                "from_internet" => f.from_internet.to_string(),
+                "internet_facing" => f.internet_facing.to_string(),
+                "data" => opt(f.data.map(|(c, _)| c.as_str().to_string())),
+                "tags" => named("tags", f.tags.iter().map(|t| t.to_lowercase()).collect()),
+                "sends" => named("sends", strs(&f.sends)),
+                "receives" => named("receives", strs(&f.receives)),
+                "sends_to" => named("sends_to", techs(&f.sends_to)),
+                "receives_from" => named("receives_from", techs(&f.receives_from)),
+                _ => String::new(),
+            };
+            format!("{key}={value}")
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// "authenticated was true, now false": what differs between two fact strings.
+fn changed_facts(old: &str, new: &str) -> String {
+    let split = |s: &str| -> Vec<(String, String)> {
+        s.split("; ")
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let (old, new) = (split(old), split(new));
+    let mut changes: Vec<String> = Vec::new();
+    for (k, v) in &new {
+        match old.iter().find(|(ok, _)| ok == k) {
+            Some((_, ov)) if ov != v => changes.push(format!("{k} was {ov}, now {v}")),
+            None => changes.push(format!("{k} now {v}")),
+            _ => {}
+        }
+    }
+    if changes.is_empty() {
+        "the rule reads different facts now".to_string()
+    } else {
+        changes.join(", ")
+    }
+}
+
+/// Fills a template's placeholders from the facts.
+pub fn render(template: &str, f: &Facts<'_>) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let value: String = match &after[..close] {
+            "element" => f.name.to_string(),
+            "from" => f.from.map_or(f.name, |e| e.name).to_string(),
+            "to" => f.to.map_or(f.name, |e| e.name).to_string(),
+            "zone" => f.zone.to_string(),
+            "from_zone" => f.from.map_or(f.zone, |e| e.zone).to_string(),
+            "to_zone" => f.to.map_or(f.zone, |e| e.zone).to_string(),
+            "protocol" => match (f.protocol_text.trim(), f.protocol) {
+                ("", Some(p)) => p.to_string(),
+                ("", None) => "unspecified".to_string(),
+                (text, _) => text.to_string(),
+            },
+            "technology" => f
+                .technology
+                .map_or_else(|| f.kind.to_string(), |t| t.to_string()),
+            "data" => f.data.map_or("its data", |(_, name)| name).to_string(),
+            other => format!("{{{other}}}"),
+        };
+        out.push_str(&value);
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::graph::tests_support::sample;
+    use crate::library::Origin;
+    use crate::model::{Component, ComponentKind, Threat};
+
+    fn rules(text: &str) -> Vec<Rule> {
+        let text = format!("[rules]\nid = \"t\"\nname = \"T\"\n{text}");
+        super::super::format::parse_rules(&text, Origin::Text("t".into()))
+            .expect("rules parse")
+            .rules
+    }
+
+    const REPLAY: &str = r#"
+[[rule]]
+id = "replay"
+name = "Replay"
+stride = "ST"
+refs = ["capec:CAPEC-60"]
+threat = "An attacker on {from_zone} replays a captured {protocol} request to {to}"
+reason = "unauthenticated flow from {from_zone} into {to_zone}"
+when = { kind = "flow", crossing = "inward", authenticated = false }
+"#;
+
+    #[test]
+    fn a_rule_names_the_real_elements_and_says_why() {
+        let s = sample();
+        let g = ModelGraph::new(&s);
+        let r = rules(REPLAY);
+        let out = suggest(&g, &r, None);
+        let ids: Vec<&str> = out.iter().map(|s| s.element.as_str()).collect();
+        assert_eq!(ids, ["user-lb", "lb-app"]);
+        assert_eq!(
+            out[0].statement,
+            "An attacker on Internet replays a captured unspecified request to Load balancer"
+        );
+        assert_eq!(
+            out[0].reason,
+            "unauthenticated flow from Internet into Cloud account"
+        );
+        assert_eq!(
+            out[0].facts,
+            "authenticated=false; crossing=inward; kind=flow"
+        );
+        assert_eq!(out[0].state, SuggestionState::Open);
+        // Only one element asked for.
+        assert_eq!(suggest(&g, &r, Some("lb-app")).len(), 1);
+    }
+
+    #[test]
+    fn dismissals_stick_until_what_the_rule_reads_changes() {
+        let mut s = sample();
+        let r = rules(REPLAY);
+        let facts = suggest(&ModelGraph::new(&s), &r, Some("user-lb"))[0]
+            .facts
+            .clone();
+        s.flows[0].dismissed.push(Dismissal {
+            rule: "replay".into(),
+            reason: "TLS with client nonces".into(),
+            facts,
+        });
+        // An unrelated change: the dismissal holds.
+        s.flows[0].label = "HTTPS/2".into();
+        let out = suggest(&ModelGraph::new(&s), &r, Some("user-lb"));
+        assert_eq!(
+            out[0].state,
+            SuggestionState::Dismissed {
+                reason: "TLS with client nonces".into()
+            }
+        );
+        // The flow's ends move so it no longer crosses inward... it stops firing at all.
+        // Instead a change the condition reads but that keeps it firing: none here, so make
+        // the dismissal's facts stale by hand, as an older run would have recorded them.
+        s.flows[0].dismissed[0].facts = "authenticated=false; crossing=lateral; kind=flow".into();
+        let out = suggest(&ModelGraph::new(&s), &r, Some("user-lb"));
+        assert_eq!(
+            out[0].state,
+            SuggestionState::Returned {
+                was: "crossing was lateral, now inward".into(),
+                reason: "TLS with client nonces".into()
+            }
+        );
+        assert!(out[0].state.is_open());
+    }
+
+    #[test]
+    fn a_threat_from_the_rule_or_with_its_first_reference_counts_as_added() {
+        let mut s = sample();
+        let r = rules(REPLAY);
+        let threat = |id: &str, target: &str| Threat {
+            id: id.into(),
+            target: target.into(),
+            title: "x".into(),
+            stride: crate::model::StrideSet::parse("S"),
+            refs: Vec::new(),
+            rule: None,
+            likelihood: None,
+            impact: None,
+            response: Default::default(),
+            status: Default::default(),
+            notes: String::new(),
+        };
+        let mut by_rule = threat("TH-001", "user-lb");
+        by_rule.rule = Some("replay".into());
+        let mut by_ref = threat("TH-002", "lb-app");
+        by_ref.refs = vec![crate::model::LibraryRef::raw("capec:CAPEC-60")];
+        s.threats = vec![by_rule, by_ref];
+        let out = suggest(&ModelGraph::new(&s), &r, None);
+        assert_eq!(
+            out.iter().map(|s| s.state.clone()).collect::<Vec<_>>(),
+            [
+                SuggestionState::Added {
+                    threat: "TH-001".into()
+                },
+                SuggestionState::Added {
+                    threat: "TH-002".into()
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn out_of_scope_elements_get_no_suggestions() {
+        let mut s = sample();
+        s.flows[0].tags.push("out-of-scope".into());
+        let r = rules(REPLAY);
+        let out = suggest(&ModelGraph::new(&s), &r, None);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].element, "lb-app");
+    }
+
+    #[test]
+    fn unless_silences_and_list_facts_record_only_the_named_words() {
+        let mut s = sample();
+        s.components.push(Component {
+            id: "api".into(),
+            name: "Orders API".into(),
+            kind: ComponentKind::Process,
+            technology: Some(crate::model::Technology::Api),
+            boundary: Some("vpc".into()),
+            tags: vec!["k8s".into(), "waf-protected".into()],
+            assets: Vec::new(),
+            not_applicable: Default::default(),
+            not_applicable_reason: String::new(),
+            notes: String::new(),
+            dismissed: Vec::new(),
+        });
+        let r = rules(
+            r#"
+[[rule]]
+id = "inj"
+name = "Injection"
+stride = "T"
+threat = "Injection into {element} ({technology})"
+when = { kind = "process", technology = ["api", "web-app"] }
+unless = { tags = ["no-input"] }
+"#,
+        );
+        let out = suggest(&ModelGraph::new(&s), &r, None);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].statement, "Injection into Orders API (api)");
+        assert_eq!(out[0].facts, "kind=process; tags=none; technology=api");
+        s.components[4].tags.push("no-input".into());
+        assert!(suggest(&ModelGraph::new(&s), &r, None).is_empty());
+    }
+
+    #[test]
+    fn templates_list_their_placeholders() {
+        assert_eq!(placeholders_in("a {b} c {d}"), ["b", "d"]);
+        assert!(placeholders_in("no braces").is_empty());
+        assert_eq!(placeholders_in("open { only"), Vec::<&str>::new());
+    }
+}

@@ -1,0 +1,280 @@
+//! What the rules can see of an element: its own properties and what the model around it says
+//! (zones and their trust, crossings, data touched, neighbours). Computed once per element.
+//!
+//! Trust of a zone, from the model alone: an external entity, an element outside every boundary
+//! (in a model that has boundaries) and an element in a boundary whose id or name says
+//! `internet`, `public`, `untrusted` or `external` are untrusted (level 0); otherwise a zone is
+//! as trusted as it is deep (a VPC inside a cloud account is more trusted than the account).
+//! A flow goes *inward* when it ends in a more trusted zone than it starts in.
+
+use super::condition::Crossing;
+use crate::analysis::ModelGraph;
+use crate::model::{
+    Classification, Component, ComponentKind, ElementKind, Flow, ProtocolFamily, Technology,
+};
+
+/// One end of a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct End<'s> {
+    pub kind: ElementKind,
+    pub technology: Option<Technology>,
+    pub name: &'s str,
+    pub zone: &'s str,
+    pub untrusted: bool,
+}
+
+/// Everything a condition or a template may read about one element.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts<'s> {
+    pub id: &'s str,
+    pub name: &'s str,
+    pub kind: ElementKind,
+    pub technology: Option<Technology>,
+    pub tags: &'s [String],
+    /// Tagged `out-of-scope`: rules say nothing about it.
+    pub out_of_scope: bool,
+    /// The most sensitive data the element touches, and that asset's name.
+    pub data: Option<(Classification, &'s str)>,
+    /// The component's zone (for a flow, its destination's).
+    pub zone: &'s str,
+    pub internet_facing: bool,
+    pub from_internet: bool,
+    // Flows only.
+    pub protocol: Option<ProtocolFamily>,
+    pub protocol_text: &'s str,
+    pub authenticated: Option<bool>,
+    pub encrypted: Option<bool>,
+    pub crossing: Option<Crossing>,
+    pub from: Option<End<'s>>,
+    pub to: Option<End<'s>>,
+    // Components only: what its flows carry and whom they reach.
+    pub sends: Vec<ProtocolFamily>,
+    pub receives: Vec<ProtocolFamily>,
+    pub sends_to: Vec<Technology>,
+    pub receives_from: Vec<Technology>,
+}
+
+const UNTRUSTED_WORDS: [&str; 4] = ["internet", "public", "untrusted", "external"];
+const OUTSIDE: &str = "outside every boundary";
+const INTERNET: &str = "the internet";
+
+/// Zone and trust of every component, computed once for all elements.
+pub struct Zones<'s> {
+    /// Per component: (zone name, trust level; 0 is untrusted).
+    per_component: Vec<(&'s str, usize)>,
+}
+
+impl<'s> Zones<'s> {
+    pub fn new(graph: &ModelGraph<'s>) -> Self {
+        let s = graph.session;
+        let has_boundaries = !s.boundaries.is_empty();
+        let per_component = s
+            .components
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let chain = graph.enclosing(i);
+                let innermost = chain.first().and_then(|b| s.boundary(b.as_str()));
+                let named_untrusted = innermost.is_some_and(|b| {
+                    let text = format!("{} {}", b.id, b.name).to_lowercase();
+                    UNTRUSTED_WORDS.iter().any(|w| text.contains(w))
+                });
+                let untrusted = c.kind == ComponentKind::ExternalEntity
+                    || named_untrusted
+                    || (has_boundaries && chain.is_empty());
+                let zone = match innermost {
+                    Some(b) => b.name.as_str(),
+                    None if untrusted => INTERNET,
+                    None => OUTSIDE,
+                };
+                (zone, if untrusted { 0 } else { chain.len().max(1) })
+            })
+            .collect();
+        Zones { per_component }
+    }
+
+    fn of(&self, index: usize) -> (&'s str, usize) {
+        self.per_component
+            .get(index)
+            .copied()
+            .unwrap_or((OUTSIDE, 1))
+    }
+}
+
+fn component_index(graph: &ModelGraph<'_>, id: &str) -> Option<usize> {
+    graph.node(id).map(|n| graph.graph[n])
+}
+
+fn most_sensitive<'s>(
+    graph: &ModelGraph<'s>,
+    assets: impl Iterator<Item = &'s crate::model::AssetId>,
+) -> Option<(Classification, &'s str)> {
+    assets
+        .filter_map(|a| graph.session.asset(a.as_str()))
+        .map(|a| (a.classification, a.name.as_str()))
+        .max_by_key(|(c, _)| *c)
+}
+
+fn end<'s>(graph: &ModelGraph<'s>, zones: &Zones<'s>, id: &str) -> Option<End<'s>> {
+    let i = component_index(graph, id)?;
+    let c = &graph.session.components[i];
+    let (zone, trust) = zones.of(i);
+    Some(End {
+        kind: c.kind.into(),
+        technology: c.technology,
+        name: &c.name,
+        zone,
+        untrusted: trust == 0,
+    })
+}
+
+fn has_tag(tags: &[String], tag: &str) -> bool {
+    tags.iter().any(|t| t.eq_ignore_ascii_case(tag))
+}
+
+/// The facts of flow `index`.
+pub fn flow_facts<'s>(graph: &ModelGraph<'s>, zones: &Zones<'s>, index: usize) -> Facts<'s> {
+    let f: &'s Flow = &graph.session.flows[index];
+    let from_i = component_index(graph, f.from.as_str());
+    let to_i = component_index(graph, f.to.as_str());
+    let trust = |i: Option<usize>| i.map(|i| zones.of(i).1);
+    let crossing = if !graph.crosses_boundary(index) {
+        Crossing::None
+    } else {
+        match (trust(from_i), trust(to_i)) {
+            (Some(a), Some(b)) if b > a => Crossing::Inward,
+            (Some(a), Some(b)) if b < a => Crossing::Outward,
+            _ => Crossing::Lateral,
+        }
+    };
+    let from_internet = trust(from_i) == Some(0) && trust(to_i).is_some_and(|t| t > 0);
+    let to = end(graph, zones, f.to.as_str());
+    Facts {
+        id: f.id.as_str(),
+        name: &f.label,
+        kind: ElementKind::Flow,
+        technology: None,
+        tags: &f.tags,
+        out_of_scope: has_tag(&f.tags, "out-of-scope"),
+        data: most_sensitive(graph, f.assets.iter()),
+        zone: to.map_or(OUTSIDE, |e| e.zone),
+        internet_facing: from_internet,
+        from_internet,
+        protocol: f.protocol_family(),
+        protocol_text: &f.protocol,
+        authenticated: Some(f.authenticated),
+        encrypted: Some(f.encrypted),
+        crossing: Some(crossing),
+        from: end(graph, zones, f.from.as_str()),
+        to,
+        sends: Vec::new(),
+        receives: Vec::new(),
+        sends_to: Vec::new(),
+        receives_from: Vec::new(),
+    }
+}
+
+/// The facts of component `index`.
+pub fn component_facts<'s>(graph: &ModelGraph<'s>, zones: &Zones<'s>, index: usize) -> Facts<'s> {
+    let c: &'s Component = &graph.session.components[index];
+    let (zone, trust) = zones.of(index);
+    let mut facts = Facts {
+        id: c.id.as_str(),
+        name: &c.name,
+        kind: c.kind.into(),
+        technology: c.technology,
+        tags: &c.tags,
+        out_of_scope: c.has_tag("out-of-scope"),
+        data: None,
+        zone,
+        internet_facing: false,
+        from_internet: false,
+        protocol: None,
+        protocol_text: "",
+        authenticated: None,
+        encrypted: None,
+        crossing: None,
+        from: None,
+        to: None,
+        sends: Vec::new(),
+        receives: Vec::new(),
+        sends_to: Vec::new(),
+        receives_from: Vec::new(),
+    };
+    let mut assets: Vec<&'s crate::model::AssetId> = c.assets.iter().collect();
+    let mut from_internet = false;
+    for (_, f) in graph.flows_at(c.id.as_str()) {
+        assets.extend(f.assets.iter());
+        let family = f.protocol_family();
+        let outgoing = f.from == c.id;
+        let other = if outgoing { &f.to } else { &f.from };
+        let other_i = component_index(graph, other.as_str());
+        let other_tech = other_i.and_then(|i| graph.session.components[i].technology);
+        if outgoing {
+            facts.sends.extend(family);
+            facts.sends_to.extend(other_tech);
+        } else {
+            facts.receives.extend(family);
+            facts.receives_from.extend(other_tech);
+            from_internet |= trust > 0 && other_i.is_some_and(|i| zones.of(i).1 == 0);
+        }
+    }
+    for list in [&mut facts.sends, &mut facts.receives] {
+        list.sort();
+        list.dedup();
+    }
+    for list in [&mut facts.sends_to, &mut facts.receives_from] {
+        list.sort();
+        list.dedup();
+    }
+    facts.data = most_sensitive(graph, assets.into_iter());
+    facts.from_internet = from_internet;
+    facts.internet_facing = trust > 0 && (from_internet || c.has_tag("internet-facing"));
+    facts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::graph::tests_support::sample;
+
+    #[test]
+    fn zones_trust_and_crossing_direction() {
+        let s = sample();
+        let g = ModelGraph::new(&s);
+        let z = Zones::new(&g);
+        // user (internet, external) -> lb (account) -> app (vpc in account) -> db (vpc)
+        let user_lb = flow_facts(&g, &z, 0);
+        assert_eq!(user_lb.crossing, Some(Crossing::Inward));
+        assert!(user_lb.from_internet);
+        assert_eq!(user_lb.from.map(|e| e.zone), Some("Internet"));
+        assert_eq!(user_lb.zone, "Cloud account");
+        let lb_app = flow_facts(&g, &z, 1);
+        assert_eq!(lb_app.crossing, Some(Crossing::Inward));
+        assert!(!lb_app.from_internet);
+        assert_eq!(flow_facts(&g, &z, 2).crossing, Some(Crossing::None));
+
+        let lb = component_facts(&g, &z, 1);
+        assert!(lb.internet_facing && lb.from_internet);
+        let app = component_facts(&g, &z, 2);
+        assert!(!app.internet_facing);
+        assert_eq!(app.zone, "VPC");
+    }
+
+    #[test]
+    fn outward_and_lateral_flows_and_neighbour_facts() {
+        let mut s = sample();
+        s.flows[1].from = "app".into();
+        s.flows[1].to = "lb".into();
+        s.flows[2].protocol = "postgres".into();
+        s.components[3].technology = Some(Technology::Database);
+        let g = ModelGraph::new(&s);
+        let z = Zones::new(&g);
+        assert_eq!(flow_facts(&g, &z, 1).crossing, Some(Crossing::Outward));
+        let app = component_facts(&g, &z, 2);
+        assert_eq!(app.sends, [ProtocolFamily::Sql]);
+        assert_eq!(app.sends_to, [Technology::Database]);
+        let db = component_facts(&g, &z, 3);
+        assert_eq!(db.receives, [ProtocolFamily::Sql]);
+    }
+}
