@@ -128,7 +128,7 @@ fn load(library_dirs: &[PathBuf]) -> (LibrarySet, bool) {
         Ok(set) => (set, false),
         Err(e) => {
             print_problems(&e.problems);
-            (e.partial, true)
+            (*e.partial, true)
         }
     }
 }
@@ -371,7 +371,7 @@ fn validate(dir: Option<&Path>, library_dirs: &[PathBuf]) -> ExitCode {
                     problems: &mut Vec<LibraryProblem>| {
         files += 1;
         match result {
-            Ok(LibraryFile::Library(lib)) => libraries.push(lib),
+            Ok(LibraryFile::Library(lib)) => libraries.push(*lib),
             Ok(LibraryFile::Rules(rules)) => rule_files.push(rules),
             Err(ps) => {
                 bad_files += 1;
@@ -472,7 +472,7 @@ fn validate(dir: Option<&Path>, library_dirs: &[PathBuf]) -> ExitCode {
         Ok(set) => set,
         Err(e) => {
             problems.extend(e.problems);
-            e.partial
+            *e.partial
         }
     };
     problems.extend(set.dangling_related());
@@ -540,7 +540,7 @@ fn import_stix(
         return ExitCode::from(EXIT_UNREADABLE);
     }
     // CAPEC takes STRIDE and element kinds from the ATT&CK techniques it links to.
-    let set = LibrarySet::load(library_dirs).unwrap_or_else(|e| e.partial);
+    let set = LibrarySet::load(library_dirs).unwrap_or_else(|e| *e.partial);
     let options = ImportOptions {
         library_id: id,
         attack: set.library("attack"),

@@ -90,7 +90,7 @@ pub fn report(args: ReportArgs, library_dirs: &[PathBuf]) -> ExitCode {
             for p in &e.problems {
                 eprintln!("warning: {}", escape_control(&p.to_string()));
             }
-            e.partial
+            *e.partial
         }
     };
     let source = args.file.to_string_lossy().replace('\\', "/");

@@ -162,7 +162,7 @@ impl Library {
 #[derive(Debug)]
 pub struct LoadError {
     pub problems: Vec<LibraryProblem>,
-    pub partial: LibrarySet,
+    pub partial: Box<LibrarySet>,
 }
 
 impl fmt::Display for LoadError {
@@ -227,7 +227,7 @@ pub struct LibrarySet {
 /// What a file in a libraries folder holds: a library, or threat rules (first table `[rules]`).
 #[derive(Debug, Clone)]
 pub enum LibraryFile {
-    Library(Library),
+    Library(Box<Library>),
     Rules(RuleFile),
 }
 
@@ -236,7 +236,7 @@ pub fn parse_file(text: &str, origin: Origin) -> Result<LibraryFile, Vec<Library
     if crate::rules::is_rules_file(text) {
         crate::rules::parse_rules(text, origin).map(LibraryFile::Rules)
     } else {
-        parse_library(text, origin).map(LibraryFile::Library)
+        parse_library(text, origin).map(|l| LibraryFile::Library(Box::new(l)))
     }
 }
 
@@ -497,7 +497,7 @@ impl Builder {
 
     fn add_file(&mut self, file: LibraryFile) {
         match file {
-            LibraryFile::Library(lib) => self.add(lib),
+            LibraryFile::Library(lib) => self.add(*lib),
             LibraryFile::Rules(rules) => self.rule_files.push(rules),
         }
     }
@@ -555,7 +555,7 @@ impl Builder {
         } else {
             Err(LoadError {
                 problems: self.problems,
-                partial: set,
+                partial: Box::new(set),
             })
         }
     }
@@ -616,7 +616,7 @@ mod tests {
             text,
             "team/x.toml:2:6: library id \"X\" is the id of the shipped library Library x (<built-in>/x.toml); a library file cannot replace a shipped one (references like x:... must keep their meaning), so give it another id"
         );
-        let kept = err.map(|e| e.partial).unwrap_or_default();
+        let kept = err.map(|e| *e.partial).unwrap_or_default();
         assert_eq!(
             kept.library("x")
                 .and_then(|l| l.entry("a"))

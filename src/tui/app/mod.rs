@@ -171,7 +171,7 @@ impl App {
                 Ok(set) => set,
                 Err(e) => {
                     self.status = Some((format!("threat libraries: {e}"), Level::Error));
-                    LibrarySet::shipped().unwrap_or_else(|e| e.partial)
+                    LibrarySet::shipped().unwrap_or_else(|e| *e.partial)
                 }
             };
         let path = loaded.path.clone();
@@ -455,7 +455,7 @@ impl App {
     fn run(&mut self, commands: Vec<Command>) {
         for command in commands {
             match command {
-                Command::Apply(edit, message) => self.apply(edit, &message),
+                Command::Apply(edit, message) => self.apply(*edit, &message),
                 Command::Open(modal) => self.modal = Some(modal),
                 Command::Info(message) => self.info(message),
                 Command::Error(message) => self.error(message),

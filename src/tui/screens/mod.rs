@@ -21,7 +21,7 @@ use chrono::NaiveDate;
 #[derive(Debug)]
 pub enum Command {
     /// Apply an edit to the session (undoable) and say `message`.
-    Apply(Edit, String),
+    Apply(Box<Edit>, String),
     /// Open a dialog or form.
     Open(Modal),
     Info(String),
@@ -32,7 +32,7 @@ pub enum Command {
 
 impl Command {
     pub fn apply(edit: Edit, message: impl Into<String>) -> Self {
-        Command::Apply(edit, message.into())
+        Command::Apply(Box::new(edit), message.into())
     }
 
     pub fn info(message: impl Into<String>) -> Self {

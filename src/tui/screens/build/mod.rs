@@ -199,7 +199,7 @@ impl BuildState {
                 let done = format!("{} deleted", section.noun());
                 let refs = references(s, section, index);
                 if refs.is_empty() {
-                    return vec![Command::Apply(edit, done)];
+                    return vec![Command::apply(edit, done)];
                 }
                 return vec![Command::Open(Modal::Confirm {
                     title: "Delete?".into(),
@@ -247,7 +247,7 @@ impl BuildState {
                     // It is appended: its index is the list's length now.
                     self.selected[i] = target.section.len(cx.session);
                 }
-                vec![Command::Apply(edit, message)]
+                vec![Command::apply(edit, message)]
             }
             None => vec![Command::Open(Modal::Form {
                 form,

@@ -146,7 +146,7 @@ impl ThreatsState {
                 };
                 let mitigations = cx.session.mitigations_for(threat.id.as_str()).count();
                 if mitigations == 0 && cx.session.acceptance(threat.id.as_str()).is_none() {
-                    vec![Command::Apply(edit, done)]
+                    vec![Command::apply(edit, done)]
                 } else {
                     vec![Command::Open(Modal::Confirm {
                         title: "Delete threat?".into(),
