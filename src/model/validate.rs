@@ -362,6 +362,33 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// Dismissed suggestions need the rule and the reason; one decision per rule.
+    fn dismissals(&mut self, table: Table, index: usize, id: &str, list: &[super::Dismissal]) {
+        let mut rules: HashSet<String> = HashSet::new();
+        for d in list {
+            let at = Self::at(table, index, id, "dismissed");
+            if d.rule.trim().is_empty() {
+                self.push(at, "a dismissal must name the rule it dismisses");
+                continue;
+            }
+            if d.reason.trim().is_empty() {
+                self.push(
+                    at.clone(),
+                    format!(
+                        "dismissal of {:?} has no reason; say why it does not apply",
+                        d.rule
+                    ),
+                );
+            }
+            if !rules.insert(d.rule.to_lowercase()) {
+                self.push(
+                    at,
+                    format!("rule {:?} is dismissed twice on this element", d.rule),
+                );
+            }
+        }
+    }
+
     fn components_and_flows(&mut self, s: &Session) {
         let mut seen = HashMap::new();
         for (i, c) in s.components.iter().enumerate() {
@@ -378,6 +405,7 @@ impl<'a> Validator<'a> {
             }
             self.asset_refs(Table::Components, i, id, &c.assets);
             self.not_applicable(Table::Components, i, id, &c.not_applicable);
+            self.dismissals(Table::Components, i, id, &c.dismissed);
         }
         for (i, f) in s.flows.iter().enumerate() {
             let id = f.id.as_str();
@@ -398,6 +426,7 @@ impl<'a> Validator<'a> {
             }
             self.asset_refs(Table::Flows, i, id, &f.assets);
             self.not_applicable(Table::Flows, i, id, &f.not_applicable);
+            self.dismissals(Table::Flows, i, id, &f.dismissed);
         }
     }
 
@@ -596,6 +625,31 @@ mod tests {
         s.components = vec![component("api", Some("vpc")), component("db", Some("vpc"))];
         s.threats = vec![threat("TH-001", "api")];
         assert_eq!(messages(&s), Vec::<String>::new());
+    }
+
+    #[test]
+    fn dismissals_need_a_rule_and_a_reason_once_per_rule() {
+        let mut s = Session::new("D");
+        s.components = vec![component("api", None)];
+        let dismissal = |rule: &str, reason: &str| super::super::Dismissal {
+            rule: rule.into(),
+            reason: reason.into(),
+            facts: String::new(),
+        };
+        s.components[0].dismissed = vec![
+            dismissal("flow-replay", "signed"),
+            dismissal("Flow-Replay", "again"),
+            dismissal("web-sql-injection", " "),
+            dismissal("", "why"),
+        ];
+        assert_eq!(
+            messages(&s),
+            [
+                "[[components]] \"api\" dismissed: rule \"Flow-Replay\" is dismissed twice on this element",
+                "[[components]] \"api\" dismissed: dismissal of \"web-sql-injection\" has no reason; say why it does not apply",
+                "[[components]] \"api\" dismissed: a dismissal must name the rule it dismisses",
+            ]
+        );
     }
 
     #[test]
