@@ -449,10 +449,10 @@ impl SessionDiff {
     }
 
     /// Threat ids to mark needs-review, by id, each with the reasons (at least one):
-    /// - its target component moved to another boundary, or its kind, assets or the tags the
-    ///   analysis reads (`internet-facing`, `logs`, `audit`) changed;
-    /// - its target flow's ends, `authenticated`, `encrypted` or assets changed, or the
-    ///   boundaries it crosses changed;
+    /// - its target component moved to another boundary, or its kind, technology, assets or the
+    ///   tags the analysis reads (`internet-facing`, `logs`, `audit`) changed;
+    /// - its target flow's ends, protocol family, `authenticated`, `encrypted` or assets
+    ///   changed, or the boundaries it crosses changed;
     /// - its target flow starts or ends at a component that moved to another boundary;
     /// - its target was re-pointed, or no longer exists (the threat stays, flagged).
     ///
@@ -1054,6 +1054,14 @@ fn component_reasons(
             new.kind.as_str()
         ));
     }
+    if old.technology != new.technology {
+        let name = |t: Option<crate::model::Technology>| t.map_or("none", |t| t.as_str());
+        reasons.push(format!(
+            "{id} changed technology from {} to {}",
+            name(old.technology),
+            name(new.technology)
+        ));
+    }
     if let Some(change) = set_change(&old.assets, &new.assets) {
         reasons.push(format!("{id} assets changed: {change}"));
     }
@@ -1082,6 +1090,17 @@ fn flow_reasons(
     }
     if old.to != new.to {
         reasons.push(format!("{id} now ends at {} (was {})", new.to, old.to));
+    }
+    // Free-text protocol edits matter only when they change what the rules see, and naming a
+    // protocol that was not given (or not recognised) before is a refinement, not a change.
+    if old.protocol_family().is_some() && old.protocol_family() != new.protocol_family() {
+        let name =
+            |p: Option<crate::model::ProtocolFamily>| p.map_or("unrecognised", |p| p.as_str());
+        reasons.push(format!(
+            "{id} protocol changed from {} to {}",
+            name(old.protocol_family()),
+            name(new.protocol_family())
+        ));
     }
     if old.authenticated != new.authenticated {
         reasons.push(format!(
@@ -1614,6 +1633,19 @@ stride = "T"
             ]
         );
         assert_eq!(affected_ids(&d), ["TH-002", "TH-003"]);
+        // Naming the protocol of worker-db refined it; changing a recognised one is a change.
+        let mut newer = new.clone();
+        flow(&mut newer, "worker-db").protocol = "Kafka".into();
+        component(&mut newer, "db").technology = Some(crate::model::Technology::Database);
+        let d2 = diff(&new, &newer);
+        assert_eq!(
+            reasons(&d2, "TH-004"),
+            ["worker-db protocol changed from sql to messaging"]
+        );
+        assert_eq!(
+            reasons(&d2, "TH-006"),
+            ["db changed technology from none to database"]
+        );
         assert_eq!(
             reasons(&d, "TH-002"),
             [
