@@ -30,7 +30,7 @@ fn examples_fail_the_default_gate_on_their_real_weaknesses() {
     let text = stdout(&out);
     // The unauthenticated provider webhook that enters the DMZ, at its `authenticated` line.
     assert!(
-        text.contains("sessions/microservices-api-platform.toml:201:17: high     FAIL     TB001 unauthenticated-boundary-crossing: flow \"provider-webhook\""),
+        text.contains("sessions/microservices-api-platform.toml:209:17: high     FAIL     TB001 unauthenticated-boundary-crossing: flow \"provider-webhook\""),
         "{text}"
     );
     // Plain HTTP behind the load balancer, carrying confidential data across the subnet edge.
@@ -144,7 +144,7 @@ fn json_is_stable_and_complete() {
         .iter()
         .find(|f| f["key"] == "TB001:provider-webhook")
         .expect("webhook finding");
-    assert_eq!(webhook["line"], 201);
+    assert_eq!(webhook["line"], 209);
     assert_eq!(webhook["blocking"], true);
     let paths = micro["attack_paths"].as_array().expect("paths");
     assert!(!paths.is_empty());
@@ -201,7 +201,7 @@ fn sarif_validates_against_the_official_schema_and_points_at_lines() {
         .expect("webhook result");
     let location = &webhook["locations"][0]["physicalLocation"];
     assert_eq!(location["artifactLocation"]["uri"], MICRO);
-    assert_eq!(location["region"]["startLine"], 201);
+    assert_eq!(location["region"]["startLine"], 209);
     assert_eq!(webhook["level"], "error");
     // ruleIndex points at the rule with that id.
     let rules = doc["runs"][0]["tool"]["driver"]["rules"]

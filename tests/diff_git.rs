@@ -35,8 +35,8 @@ fn example() -> String {
 fn user_service_moved_to_dmz(text: &str) -> String {
     replace_once(
         text,
-        "id = \"user-service\"\nname = \"User service\"\nkind = \"process\"\nboundary = \"service-mesh\"\n",
-        "id = \"user-service\"\nname = \"User service\"\nkind = \"process\"\nboundary = \"dmz\"\n",
+        "id = \"user-service\"\nname = \"User service\"\nkind = \"process\"\ntechnology = \"api\"\nboundary = \"service-mesh\"\n",
+        "id = \"user-service\"\nname = \"User service\"\nkind = \"process\"\ntechnology = \"api\"\nboundary = \"dmz\"\n",
     )
 }
 

@@ -790,7 +790,7 @@ fn sarif_report_validates_against_the_official_schema() {
     );
     assert_eq!(
         webhook["locations"][0]["physicalLocation"]["region"]["startLine"],
-        201
+        209
     );
 }
 

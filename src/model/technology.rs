@@ -63,6 +63,7 @@ vocabulary! {
         LoadBalancer = "load-balancer": "spreads connections over instances",
         ReverseProxy = "reverse-proxy": "terminates connections in front of services",
         Waf = "waf": "web application firewall",
+        DnsService = "dns-service": "a DNS zone or resolver, and the registrar account behind a domain",
         IdentityProvider = "identity-provider": "issues identities and tokens (OIDC, SAML, LDAP)",
         SecretsVault = "secrets-vault": "holds keys, passwords and certificates",
         Database = "database": "SQL or NoSQL database",
@@ -196,6 +197,10 @@ mod tests {
         assert_eq!(words.len(), Technology::ALL.len());
         assert_eq!(Technology::parse(" Database "), Some(Technology::Database));
         assert_eq!(Technology::parse("databse"), None);
+        assert_eq!(
+            Technology::parse("dns-service"),
+            Some(Technology::DnsService)
+        );
         for p in ProtocolFamily::ALL {
             assert_eq!(ProtocolFamily::parse(p.as_str()), Some(*p));
         }

@@ -108,9 +108,7 @@ pub fn suggest<'r>(
 
 /// Whether `rule` fires on the element with these facts.
 pub fn fires(rule: &Rule, facts: &Facts<'_>) -> bool {
-    !facts.out_of_scope
-        && rule.when.holds(facts)
-        && rule.unless.as_ref().is_none_or(|u| !u.holds(facts))
+    !facts.out_of_scope && rule.when.holds(facts) && !rule.unless.iter().any(|u| u.holds(facts))
 }
 
 fn element_suggestions<'r>(
@@ -177,7 +175,7 @@ fn element_suggestions<'r>(
 /// keep only the words the rule names, so unrelated changes do not bring a dismissal back.
 pub fn facts_seen(rule: &Rule, f: &Facts<'_>) -> String {
     let mut keys = rule.when.keys();
-    if let Some(unless) = &rule.unless {
+    for unless in &rule.unless {
         for k in unless.keys() {
             if !keys.contains(&k) {
                 keys.push(k);
@@ -188,7 +186,7 @@ pub fn facts_seen(rule: &Rule, f: &Facts<'_>) -> String {
     let yes_no = |v: Option<bool>| opt(v.map(|b| b.to_string()));
     let named = |key: &str, have: Vec<String>| {
         let mut wanted: Vec<String> = rule.when.words_for(key);
-        if let Some(u) = &rule.unless {
+        for u in &rule.unless {
             wanted.extend(u.words_for(key));
         }
         let mut hits: Vec<String> = have

@@ -5,6 +5,8 @@
 //! (in a model that has boundaries) and an element in a boundary whose id or name says
 //! `internet`, `public`, `untrusted` or `external` are untrusted (level 0); otherwise a zone is
 //! as trusted as it is deep (a VPC inside a cloud account is more trusted than the account).
+//! A component tagged `internet-facing` in such a boundary (a gateway in "Internet edge (DMZ)")
+//! is the team's own edge, not the internet: it gets its zone's depth like any other.
 //! A flow goes *inward* when it ends in a more trusted zone than it starts in.
 
 use super::condition::Crossing;
@@ -79,8 +81,9 @@ impl<'s> Zones<'s> {
                     let text = format!("{} {}", b.id, b.name).to_lowercase();
                     UNTRUSTED_WORDS.iter().any(|w| text.contains(w))
                 });
+                let own_edge = c.has_tag("internet-facing");
                 let untrusted = c.kind == ComponentKind::ExternalEntity
-                    || named_untrusted
+                    || (named_untrusted && !own_edge)
                     || (has_boundaries && chain.is_empty());
                 let zone = match innermost {
                     Some(b) => b.name.as_str(),
@@ -259,6 +262,36 @@ mod tests {
         let app = component_facts(&g, &z, 2);
         assert!(!app.internet_facing);
         assert_eq!(app.zone, "VPC");
+    }
+
+    #[test]
+    fn an_internet_facing_component_in_an_edge_zone_is_not_the_internet() {
+        let mut s = sample();
+        // The load balancer moves into a boundary named like the internet.
+        s.boundaries.push(crate::model::Boundary {
+            id: "edge".into(),
+            name: "Internet edge (DMZ)".into(),
+            parent: None,
+            notes: String::new(),
+        });
+        s.components[1].boundary = Some("edge".into());
+        let untagged = {
+            let g = ModelGraph::new(&s);
+            let z = Zones::new(&g);
+            (
+                flow_facts(&g, &z, 0).crossing,
+                flow_facts(&g, &z, 1).from_internet,
+            )
+        };
+        assert_eq!(untagged, (Some(Crossing::Lateral), true));
+        s.components[1].tags.push("internet-facing".into());
+        let g = ModelGraph::new(&s);
+        let z = Zones::new(&g);
+        let user_lb = flow_facts(&g, &z, 0);
+        assert_eq!(user_lb.crossing, Some(Crossing::Inward));
+        assert!(user_lb.from_internet);
+        assert!(!flow_facts(&g, &z, 1).from_internet);
+        assert!(component_facts(&g, &z, 1).internet_facing);
     }
 
     #[test]

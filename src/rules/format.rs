@@ -20,6 +20,9 @@
 //! unless = { tags = ["signed"] }
 //! ```
 //!
+//! `unless` may also be a list of conditions, any one of which silences the rule:
+//! `unless = [{ protocol = "dns" }, { to_technology = "batch-job" }]`.
+//!
 //! Reading is in two steps: serde reads the shape (the first problem of shape stops it, with its
 //! position), then [`check`] turns words into the vocabularies and reports every problem of
 //! meaning at once, each at its position.
@@ -50,7 +53,8 @@ pub struct Rule {
     pub reason: String,
     pub mitigations: Vec<String>,
     pub when: Condition,
-    pub unless: Option<Condition>,
+    /// Conditions any one of which silences the rule (empty: none).
+    pub unless: Vec<Condition>,
     /// Which file and line the rule came from, for messages.
     pub origin: String,
     pub line: usize,
@@ -108,7 +112,42 @@ struct RawRule {
     mitigations: Vec<String>,
     when: Spanned<RawCondition>,
     #[serde(default)]
-    unless: Option<Spanned<RawCondition>>,
+    unless: Option<Spanned<RawUnless>>,
+}
+
+/// `unless`: one condition, or a list of them.
+#[derive(Debug, Default)]
+struct RawUnless(Vec<RawCondition>);
+
+impl<'de> Deserialize<'de> for RawUnless {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawUnless;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a condition table or a list of them")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawUnless, A::Error> {
+                let one =
+                    RawCondition::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawUnless(vec![one]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<RawUnless, A::Error> {
+                let mut out = Vec::new();
+                while let Some(c) = seq.next_element::<RawCondition>()? {
+                    out.push(c);
+                }
+                Ok(RawUnless(out))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// A condition as written: every key optional, all of them must hold. A list means "any of".
@@ -335,7 +374,17 @@ impl Checker<'_> {
                 "when must name the element kind(s) the rule is for (kind = \"flow\", ...)".into(),
             );
         }
-        let unless = r.unless.map(|u| self.condition(u.into_inner()));
+        let unless: Vec<Condition> = match r.unless {
+            None => Vec::new(),
+            Some(u) => {
+                let span = u.span();
+                let list = u.into_inner().0;
+                if list.is_empty() {
+                    self.problem(span, "unless: give at least one condition".into());
+                }
+                list.into_iter().map(|c| self.condition(c)).collect()
+            }
+        };
         if self.problems.len() > before {
             return None;
         }
@@ -499,10 +548,40 @@ unless = {{ tags = \"signed\" }}
         assert_eq!(rule.when.protocol.as_ref().map(|w| w.0.len()), Some(2));
         assert_eq!(
             rule.unless
-                .as_ref()
+                .first()
                 .and_then(|u| u.tags.clone())
                 .map(|t| t.0),
             Some(vec!["signed".to_string()])
+        );
+    }
+
+    #[test]
+    fn unless_may_be_a_list_of_conditions() {
+        let text = format!(
+            "{HEADER}
+[[rule]]
+id = \"x\"
+name = \"X\"
+stride = \"S\"
+threat = \"t\"
+when = {{ kind = \"flow\" }}
+unless = [{{ protocol = \"dns\" }}, {{ tags = \"signed\" }}]
+"
+        );
+        let file = parse(&text).expect("parses");
+        assert_eq!(file.rules[0].unless.len(), 2);
+
+        let bad = text.replace("tags = \"signed\"", "colour = \"red\"");
+        let problems = parse(&bad).expect_err("unknown key in the list");
+        assert!(problems[0].contains("colour"), "{problems:?}");
+        let empty = text.replace(
+            "unless = [{ protocol = \"dns\" }, { tags = \"signed\" }]",
+            "unless = []",
+        );
+        let problems = parse(&empty).expect_err("empty list");
+        assert!(
+            problems[0].contains("at least one condition"),
+            "{problems:?}"
         );
     }
 

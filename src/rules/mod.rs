@@ -11,6 +11,8 @@ pub mod condition;
 pub mod engine;
 pub mod facts;
 pub mod format;
+#[cfg(test)]
+mod tests;
 
 pub use condition::{Condition, Crossing};
 pub use engine::{Suggestion, SuggestionState, fires, render, suggest};
