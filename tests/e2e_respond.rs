@@ -46,7 +46,13 @@ fn threats_responses_and_a_commit_of_the_session_file_alone() {
     step(&mut tui, "2", "2/4 What can go wrong?");
     step(&mut tui, "a", "suggestions");
     step(&mut tui, "valid acc", "attack:T1078");
-    step(&mut tui, "<ret>", "Valid Accounts (attack:T1078)");
+    // Enter opens the threat form: the entry lists four letters, the team keeps one.
+    step(
+        &mut tui,
+        "<ret>",
+        "library lists S T R E: keep the letters this threat is about",
+    );
+    step(&mut tui, "S<ret>", "added: Valid Accounts (attack:T1078)");
     step(&mut tui, "LLIII", "risk high");
 
     // Question 3: mitigate the top risk with an owner and a relative due date.
@@ -175,10 +181,12 @@ summary = "Our own lesson from an incident."
     step(&mut tui, "2", "2/4 What can go wrong?");
     step(&mut tui, "a", "suggestions");
     step(&mut tui, "payroll bucket", "acme:AC-7");
+    // One letter that applies: taken as the library gives it; Enter again adds the threat.
+    step(&mut tui, "<ret>", "New threat from acme:AC-7");
     step(
         &mut tui,
         "<ret>",
-        "Quarterly payroll export left in the shared bucket",
+        "added: Quarterly payroll export left in the shared bucket (acme:AC-7)",
     );
     step(&mut tui, "<C-s>", "saved");
     tui.send("q");

@@ -150,7 +150,8 @@ proptest! {
         static SET: std::sync::OnceLock<LibrarySet> = std::sync::OnceLock::new();
         let set = SET.get_or_init(|| LibrarySet::shipped().unwrap_or_default());
         let options = SearchOptions {
-            kind: ElementKind::ALL.get(kind).copied(),
+            prefer_kind: ElementKind::ALL.get(kind).copied(),
+            only_kind: ElementKind::ALL.get(kind.wrapping_add(1) % 5).copied(),
             stride: StrideSet::parse(&stride),
             library: None,
             limit,
@@ -160,6 +161,11 @@ proptest! {
         for h in &hits {
             let len = h.matched.chars().count();
             prop_assert!(h.positions.iter().all(|&p| p < len), "{:?} {:?}", h.matched, h.positions);
+            // Fit is reported for the preferred kind, and the filter still filters.
+            prop_assert_eq!(h.fits, options.prefer_kind.map(|k| h.entry.applies_to(k)));
+            prop_assert!(options.only_kind.is_none_or(|k| h.entry.applies_to(k)));
         }
+        // Tiers come in order, whatever the query.
+        prop_assert!(hits.windows(2).all(|w| w[0].tier <= w[1].tier));
     }
 }

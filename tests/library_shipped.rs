@@ -174,7 +174,7 @@ fn search_ranks_names_ids_and_tags_sensibly() {
     );
 
     let data_store = SearchOptions {
-        kind: Some(ElementKind::DataStore),
+        only_kind: Some(ElementKind::DataStore),
         ..SearchOptions::default()
     };
     let hits = set.search("injection", &data_store);

@@ -23,9 +23,14 @@ use std::process::ExitCode;
 pub enum LibraryCommand {
     /// List the loaded libraries: id, name, version, entry count and file.
     List,
-    /// Fuzzy-search entries by id, name, tags and tactics; an exact id or reference comes first.
+    /// Search entries by id, name, tags, tactics, common abbreviations and summary.
+    ///
+    /// Results come in tiers: an exact id or reference; ids starting with the query (when it
+    /// looks like one: T11, CAPEC-6); entries named by a common abbreviation (csrf, sqli, mitm,
+    /// api key); names, tags and tactics with every word of the query; fuzzy matches; then
+    /// summaries. The picker in the app gives the same order for the same query.
     Search {
-        /// What to look for, e.g. "valid acc", sqli, T1078, attack:T1078.004.
+        /// What to look for, e.g. "valid acc", csrf, sqli, T1078, attack:T1078.004.
         query: String,
         /// Only entries that apply to this kind of element.
         #[arg(long, value_name = "KIND", value_parser = parse_kind)]
@@ -100,10 +105,11 @@ pub fn run(command: LibraryCommand, library_dirs: &[PathBuf]) -> ExitCode {
             limit,
         } => {
             let options = SearchOptions {
-                kind,
+                only_kind: kind,
                 stride: stride.unwrap_or_default(),
                 library,
                 limit,
+                ..SearchOptions::default()
             };
             search(&query, &options, library_dirs)
         }
@@ -212,32 +218,20 @@ fn list(library_dirs: &[PathBuf]) -> ExitCode {
 
 /// Why a result matched, for the last column.
 fn why(hit: &SearchHit<'_>) -> String {
-    if hit.exact {
-        return "exact id".to_string();
+    let reason = hit.reason();
+    if reason.is_empty() {
+        return MatchField::Name.as_str().to_string();
     }
-    match hit.field {
-        MatchField::Name => "name".to_string(),
-        MatchField::Id => "id".to_string(),
-        field => format!("{} {}", field.as_str(), escape_control(hit.matched)),
-    }
+    escape_control(&reason).into_owned()
 }
 
-fn search(query: &str, options: &SearchOptions, library_dirs: &[PathBuf]) -> ExitCode {
-    let (set, had_problems) = load(library_dirs);
-    let hits = set.search(query, options);
-    if hits.is_empty() {
-        eprintln!(
-            "no entries match {:?}{}",
-            escape_control(query),
-            if options.kind.is_some() || !options.stride.is_empty() || options.library.is_some() {
-                " with these filters"
-            } else {
-                ""
-            }
-        );
-        return finish(had_problems);
-    }
-    let rows: Vec<Vec<String>> = hits
+/// The lines `library search` prints: reference, name, why it matched; escaped.
+pub(crate) fn search_rows(
+    set: &LibrarySet,
+    query: &str,
+    options: &SearchOptions,
+) -> Vec<Vec<String>> {
+    set.search(query, options)
         .iter()
         .map(|h| {
             vec![
@@ -246,7 +240,27 @@ fn search(query: &str, options: &SearchOptions, library_dirs: &[PathBuf]) -> Exi
                 why(h),
             ]
         })
-        .collect();
+        .collect()
+}
+
+fn search(query: &str, options: &SearchOptions, library_dirs: &[PathBuf]) -> ExitCode {
+    let (set, had_problems) = load(library_dirs);
+    let rows = search_rows(&set, query, options);
+    if rows.is_empty() {
+        eprintln!(
+            "no entries match {:?}{}",
+            escape_control(query),
+            if options.only_kind.is_some()
+                || !options.stride.is_empty()
+                || options.library.is_some()
+            {
+                " with these filters"
+            } else {
+                ""
+            }
+        );
+        return finish(had_problems);
+    }
     print_table(&[], &rows);
     finish(had_problems)
 }

@@ -4,7 +4,7 @@
 mod check_cmd;
 mod diff_cmd;
 mod import_cmds;
-mod library_cmds;
+pub(crate) mod library_cmds;
 mod report_cmds;
 mod session_cmds;
 

@@ -8,6 +8,7 @@
 //! an error, a file reusing a shipped library's id included, since a reference must mean one
 //! thing.
 
+pub mod aliases;
 pub mod format;
 pub mod load;
 pub mod search;
@@ -15,7 +16,7 @@ pub mod stix;
 
 pub use format::{Entry, LibraryData, LibraryInfo, MitigationInfo, Origin, natural_cmp};
 pub use load::{line_col, parse_library};
-pub use search::{MatchField, SearchHit, SearchOptions};
+pub use search::{MatchField, SearchCounts, SearchHit, SearchOptions, Tier};
 
 use crate::model::ElementKind;
 use crate::model::LibraryRef;
@@ -382,8 +383,17 @@ impl LibrarySet {
         &self.rules
     }
 
-    /// Fuzzy search over every library; see the [`search`] module for the ranking.
+    /// Search over every library; see the [`search`] module for the ranking.
     pub fn search(&self, query: &str, options: &SearchOptions) -> Vec<SearchHit<'_>> {
+        self.index.search(&self.libraries, query, options).0
+    }
+
+    /// [`LibrarySet::search`], with how many entries matched before `limit` cut the list.
+    pub fn search_counted(
+        &self,
+        query: &str,
+        options: &SearchOptions,
+    ) -> (Vec<SearchHit<'_>>, SearchCounts) {
         self.index.search(&self.libraries, query, options)
     }
 }

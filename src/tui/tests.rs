@@ -309,14 +309,24 @@ fn question2_picker_adds_a_library_threat_and_single_keys_rate_it() {
         picker.hits.first().map(|h| h.reference.as_str()),
         Some("attack:T1078")
     );
+    // Enter opens the threat form; the entry lists four letters that apply to this flow, so the
+    // team keeps the one this threat is about before it is added.
     keys(&mut app, "<ret>");
+    assert!(matches!(app.modal, Some(Modal::Form { .. })));
+    assert_eq!(session(&app).threats.len(), before);
+    keys(&mut app, "S<ret>");
     let s = session(&app);
     assert_eq!(s.threats.len(), before + 1);
     let added = s.threats.last().expect("added");
     assert_eq!(added.target.as_str(), target);
     assert_eq!(added.title, "Valid Accounts");
     assert_eq!(added.refs[0].as_str(), "attack:T1078");
-    assert!(!added.stride.is_empty());
+    assert_eq!(added.stride.to_string(), "S");
+    let status = status_text(&app);
+    assert!(
+        status.contains("added: Valid Accounts (attack:T1078)"),
+        "{status}"
+    );
     keys(&mut app, "LLIII");
     let added = session(&app).threats.last().expect("added");
     assert_eq!(
@@ -348,6 +358,122 @@ fn question2_suggestions_fit_the_element_and_custom_threats_validate() {
     assert_eq!(
         (t.title.as_str(), t.stride.to_string().as_str()),
         ("Token replay", "S")
+    );
+}
+
+#[test]
+fn question2_picker_previews_the_entry_under_the_cursor_at_both_sizes() {
+    let mut app = app_on("three-tier-cloud-web-app.toml");
+    keys(&mut app, "<esc>2acsrf");
+    let Some(Modal::Picker(picker)) = &app.modal else {
+        panic!("the picker is open");
+    };
+    // The element is a flow. CAPEC lists cross-site request forgery for processes only: it is
+    // still the best match for "csrf", so it comes first, marked as not usual and counted.
+    assert_eq!(
+        picker.hits.first().map(|h| h.reference.as_str()),
+        Some("capec:CAPEC-62")
+    );
+    let at = picker
+        .hits
+        .iter()
+        .position(|h| h.reference.as_str() == "capec:CAPEC-62")
+        .expect("CAPEC-62 is listed");
+    assert!(!picker.hits[at].fits);
+    assert!(picker.counts.not_fitting >= 1);
+    let not_fitting = picker.counts.not_fitting;
+    for _ in 0..at {
+        keys(&mut app, "<down>");
+    }
+    for (width, height) in [(120, 40), (80, 24)] {
+        let text = screen(&app, width, height);
+        for expected in [
+            "Cross Site Request Forgery",
+            "MITRE CAPEC · capec:CAPEC-62 · STRIDE S T I E",
+            "CAPEC standard attack pattern",
+            "https://capec.mitre.org/data/definitions/62.html",
+            "not usual on a flow",
+        ] {
+            assert!(
+                text.contains(expected),
+                "{width}x{height}: {expected:?}\n{text}"
+            );
+        }
+        assert!(
+            text.contains(&format!("matches, {not_fitting} not usual on a flow")),
+            "{text}"
+        );
+    }
+    // Beside the list on a wide screen, the related ids too; below it on a small one.
+    let wide = screen(&app, 120, 40);
+    assert!(wide.contains("related: CWE-306, CWE-352"), "{wide}");
+    insta::assert_snapshot!("question2_picker_preview_120x40", wide);
+    insta::assert_snapshot!("question2_picker_preview_80x24", screen(&app, 80, 24));
+    // The preview follows the cursor.
+    keys(&mut app, "<down>");
+    let text = screen(&app, 80, 24);
+    assert!(!text.contains("definitions/62.html"), "{text}");
+    assert!(text.contains("OWASP"), "{text}");
+}
+
+#[test]
+fn question2_a_broad_library_entry_leaves_the_letters_to_the_team() {
+    let mut app = app_on("three-tier-cloud-web-app.toml");
+    keys(&mut app, "<esc>2");
+    let before = session(&app).threats.len();
+    // CAPEC-60 lists S, T, R, I and E; on this boundary-crossing flow all of them apply.
+    keys(&mut app, "aCAPEC-60<ret>");
+    let Some(Modal::Form { form, .. }) = &app.modal else {
+        panic!("Enter in the picker opens the threat form");
+    };
+    assert_eq!(
+        form.text("title"),
+        "Reusing Session IDs (aka Session Replay)"
+    );
+    assert_eq!(form.text("refs"), "capec:CAPEC-60");
+    assert_eq!(form.text("stride"), "", "no letter is taken for the team");
+    assert_eq!(form.fields[form.focus].key, "stride");
+    let text = screen(&app, 80, 24);
+    assert!(
+        text.contains("library lists S T R I E: keep the letters this threat is about"),
+        "{text}"
+    );
+    insta::assert_snapshot!("question2_library_threat_form_80x24", text);
+    // Saving without a letter is refused, inline.
+    keys(&mut app, "<ret>");
+    let Some(Modal::Form { form, .. }) = &app.modal else {
+        panic!("the form stays open without a letter");
+    };
+    assert_eq!(
+        form.fields[1].error.as_deref(),
+        Some("give at least one letter: S T R I D E")
+    );
+    assert_eq!(session(&app).threats.len(), before);
+    keys(&mut app, "T<ret>");
+    let s = session(&app);
+    assert_eq!(s.threats.len(), before + 1);
+    let added = s.threats.last().expect("added");
+    assert_eq!(added.stride.to_string(), "T");
+    assert_eq!(added.refs[0].as_str(), "capec:CAPEC-60");
+    assert!(
+        status_text(&app)
+            .contains("added: Reusing Session IDs (aka Session Replay) (capec:CAPEC-60)"),
+        "{}",
+        status_text(&app)
+    );
+
+    // An entry with one or two letters that apply is taken as it is: Network Sniffing, S and I.
+    keys(&mut app, "<left>aT1040<ret>");
+    let Some(Modal::Form { form, .. }) = &app.modal else {
+        panic!("the threat form");
+    };
+    assert_eq!(form.text("stride"), "SI");
+    assert!(form.fields.iter().all(|f| f.note.is_none()));
+    keys(&mut app, "<ret>");
+    let added = session(&app).threats.last().expect("added");
+    assert_eq!(
+        (added.title.as_str(), added.stride.to_string().as_str()),
+        ("Network Sniffing", "SI")
     );
 }
 

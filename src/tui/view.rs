@@ -129,7 +129,7 @@ fn draw_modal(app: &App, modal: &Modal, frame: &mut Frame, area: Rect) {
                 frame.set_cursor_position(cursor);
             }
         }
-        Modal::Picker(picker) => picker.draw(theme, frame, area),
+        Modal::Picker(picker) => picker.draw(&app.libraries, theme, frame, area),
         Modal::Commit(draft) => draw_commit(app, draft, frame, area),
         Modal::Confirm { title, message, .. } => {
             let lines = with_choices(&[message.as_str()], Context::Confirm, true);

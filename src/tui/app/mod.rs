@@ -338,7 +338,7 @@ impl App {
             Modal::Help | Modal::Notice { .. } => {} // any key closes them
             Modal::Picker(picker) => {
                 let commands = self
-                    .with_screens(|screens, cx| picker.handle_key(action, key, screens.threats, cx))
+                    .with_screens(|_, cx| picker.handle_key(action, key, cx))
                     .unwrap_or_default();
                 self.run(commands);
             }

@@ -59,6 +59,9 @@ pub struct Field {
     /// Completions for a text field (names already used); → at the end of the text takes the
     /// first one that starts with what is typed.
     pub suggestions: Vec<String>,
+    /// A line shown under the field whether or not it has focus: guidance about this value in
+    /// particular (the hint is shown on the field's own line, only with focus).
+    pub note: Option<String>,
 }
 
 impl Field {
@@ -70,6 +73,7 @@ impl Field {
             hint,
             error: None,
             suggestions: Vec::new(),
+            note: None,
         }
     }
 
@@ -89,11 +93,17 @@ impl Field {
             hint: "2026-12-15, +10d, +2w, +1m",
             error: None,
             suggestions: Vec::new(),
+            note: None,
         }
     }
 
     pub fn with_suggestions(mut self, suggestions: Vec<String>) -> Self {
         self.suggestions = suggestions;
+        self
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.note = Some(note.into());
         self
     }
 
@@ -126,6 +136,7 @@ impl Field {
             hint: "←/→ choose",
             error: None,
             suggestions: Vec::new(),
+            note: None,
         }
     }
 
@@ -137,6 +148,7 @@ impl Field {
             hint: "space toggles",
             error: None,
             suggestions: Vec::new(),
+            note: None,
         }
     }
 
@@ -158,6 +170,7 @@ impl Field {
             hint: "←/→ move, space toggles",
             error: None,
             suggestions: Vec::new(),
+            note: None,
         }
     }
 }
@@ -400,7 +413,7 @@ impl Form {
         let rows: u16 = self
             .fields
             .iter()
-            .map(|f| 1 + u16::from(f.error.is_some()))
+            .map(|f| 1 + u16::from(f.error.is_some()) + u16::from(f.note.is_some()))
             .sum();
         let width = area.width.clamp(20, 76);
         let height = (rows + 4).min(area.height);
@@ -573,6 +586,28 @@ impl Form {
                 );
                 y += 1;
             }
+            if let Some(note) = &field.note
+                && y < inner.bottom()
+            {
+                Paragraph::new(Line::from(vec![Span::styled(
+                    format!(
+                        "{:w$}{}",
+                        "",
+                        escape_control(note),
+                        w = label_width as usize
+                    ),
+                    theme.dim(),
+                )]))
+                .render(
+                    Rect {
+                        y,
+                        height: 1,
+                        ..inner
+                    },
+                    buf,
+                );
+                y += 1;
+            }
         }
         cursor
     }
@@ -638,5 +673,34 @@ mod tests {
         assert!(form.has_errors());
         form.clear_errors();
         assert!(!form.has_errors());
+    }
+
+    #[test]
+    fn a_note_shows_under_its_field_without_focus_and_after_an_error() {
+        let mut form = Form::new(
+            "Threat",
+            vec![
+                Field::text("title", "Title", "x", ""),
+                Field::text("stride", "STRIDE", "", "").with_note("keep \u{1b}the letters"),
+                Field::text("notes", "Notes", "", ""),
+            ],
+        );
+        form.set_error("stride", "give a letter");
+        let area = Rect::new(0, 0, 60, 12);
+        let mut buf = Buffer::empty(area);
+        form.render(area, &mut buf, &Theme::plain());
+        let rows: Vec<String> = (0..area.height)
+            .map(|y| {
+                (0..area.width)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect::<String>()
+            })
+            .collect();
+        let at = |needle: &str| rows.iter().position(|r| r.contains(needle));
+        let stride = at("STRIDE").expect("the field");
+        assert_eq!(at("✗ give a letter"), Some(stride + 1));
+        // Escaped: a note may quote library text.
+        assert_eq!(at("keep \\ethe letters"), Some(stride + 2));
+        assert_eq!(at("Notes"), Some(stride + 3), "the rows make room for it");
     }
 }

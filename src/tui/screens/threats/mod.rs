@@ -7,8 +7,10 @@ mod form;
 mod picker;
 
 pub use elements::{ElementRow, elements, stride_marks, threats_of};
-pub use form::{cycle, threat_form, threat_from_form, threat_line};
-pub use picker::{Picker, PickerHit, add_from_library, hit_line, suggestions};
+pub use form::{cycle, library_threat_form, threat_form, threat_from_form, threat_line};
+pub use picker::{
+    HitColumns, Picker, PickerHit, hit_line, not_usual, picker_search, preview_lines, suggestions,
+};
 
 use super::{Command, Cx};
 use crate::model::edit::{Edit, Item};
@@ -219,9 +221,14 @@ impl ThreatsState {
                 },
             })];
         };
+        let done = match (index, threat.refs.first()) {
+            (Some(_), _) => format!("{id} saved"),
+            (None, Some(reference)) => format!("{id} added: {} ({reference})", threat.title),
+            (None, None) => format!("{id} added: {}", threat.title),
+        };
         let edit = Edit::put(index, Item::Threat(threat));
         self.focus_on(id.clone());
-        vec![Command::apply(edit, format!("{id} saved"))]
+        vec![Command::apply(edit, done)]
     }
 
     pub fn draw(&self, cx: &Cx, theme: &Theme, frame: &mut Frame, area: Rect) {
