@@ -347,7 +347,38 @@ fn question2_suggestions_fit_the_element_and_custom_threats_validate() {
         panic!("the picker is open");
     };
     assert!(!picker.hits.is_empty(), "suggestions before typing");
-    assert!(picker.hits.iter().all(|h| h.why.starts_with("suggested")));
+    // The first element has no open rule suggestion: the picker offers the STRIDE categories
+    // still open on it, and says so, rather than generic entries as if they were advice.
+    assert!(
+        picker.hits.iter().all(|h| h.why == "open on this element"
+            && h.reference.as_str().starts_with("stride:")),
+        "{:?}",
+        picker.hits
+    );
+    let text = screen(&app, 120, 40);
+    assert!(text.contains("STRIDE categories still open here"), "{text}");
+    // Further down, an element the rules speak about: the entries they cite, with the reason.
+    let mut from_rules = None;
+    for _ in 0..20 {
+        keys(&mut app, "<esc><down>a");
+        if let Some(Modal::Picker(p)) = &app.modal
+            && p.hits.iter().any(|h| h.why.starts_with("rule "))
+        {
+            from_rules = Some(p.clone());
+            break;
+        }
+    }
+    let picker = from_rules.expect("some element gets rule suggestions");
+    assert!(picker.hits.iter().all(|h| h.why.starts_with("rule ")));
+    assert!(
+        !picker
+            .hits
+            .iter()
+            .any(|h| h.reference.as_str() == "owasp-top10-2021:A04"),
+        "Insecure Design is not advice"
+    );
+    let text = screen(&app, 120, 40);
+    assert!(text.contains("entries the threat rules cite"), "{text}");
     keys(&mut app, "<esc>cToken replay<tab>SX<ret>");
     let Some(Modal::Form { form, .. }) = &app.modal else {
         panic!("the form stays open on a bad STRIDE letter");

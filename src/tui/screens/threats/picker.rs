@@ -190,9 +190,15 @@ impl Picker {
     /// The summary under the search line: how many match, how many do not fit the element.
     pub fn summary(&self) -> String {
         if self.query.text().trim().is_empty() {
+            let from_rules = self.hits.iter().any(|h| h.why.starts_with("rule "));
             return format!(
-                " {} suggestions for the open STRIDE categories; type to search every library",
-                self.hits.len()
+                " {} {}; type to search every library",
+                self.hits.len(),
+                if from_rules {
+                    "entries the threat rules cite for this element"
+                } else {
+                    "STRIDE categories still open here (no rule fires)"
+                }
             );
         }
         let SearchCounts { total, not_fitting } = self.counts;
@@ -425,70 +431,58 @@ pub fn preview_lines(
     lines
 }
 
-/// Library entries that fit an element when nothing is typed yet: they apply to its kind and
-/// cover a STRIDE category still open on it, from the short curated libraries first (STRIDE,
-/// OWASP), whose entries make good session-level threats; tag matches with the element's tags and
-/// protocol rank higher.
+/// What the picker lists before anything is typed: the library entries that the threat rules
+/// cite for this element, each with the rule's reason, most specific reference first. Entries
+/// already on the element's threats are left out. Where no rule fires, the STRIDE categories
+/// still open on the element: nothing generic is offered as if it were advice.
 pub fn suggestions(s: &Session, libraries: &LibrarySet, row: &ElementRow) -> Vec<PickerHit> {
-    let gaps = row.applicable.difference(&row.covered);
-    let words: Vec<String> = match row.kind {
-        ElementKind::Flow => s
-            .flow(&row.id)
-            .map(|f| {
-                let mut w: Vec<String> = f.tags.clone();
-                w.extend(f.protocol.split_whitespace().map(str::to_lowercase));
-                w
-            })
-            .unwrap_or_default(),
-        _ => s
-            .component(&row.id)
-            .map(|c| c.tags.clone())
-            .unwrap_or_default(),
-    };
     let already: Vec<&LibraryRef> = s.threats_on(&row.id).flat_map(|t| t.refs.iter()).collect();
-    let mut scored = Vec::new();
-    for lib in libraries.libraries() {
-        let curated = !matches!(lib.id(), "attack" | "capec");
-        for e in lib.entries() {
-            if !e.applies_to.contains(&row.kind) {
-                continue;
+    let mut hits: Vec<PickerHit> = Vec::new();
+    let push = |reference: LibraryRef, why: String, hits: &mut Vec<PickerHit>| {
+        if already.contains(&&reference) || hits.iter().any(|h| h.reference == reference) {
+            return;
+        }
+        if let Some((_, entry)) = libraries.get(&reference) {
+            hits.push(PickerHit {
+                name: entry.name.clone(),
+                stride: entry.stride.clone(),
+                fits: entry.applies_to(row.kind),
+                reference,
+                why,
+                positions: Vec::new(),
+            });
+        }
+    };
+    if !libraries.rules().is_empty() {
+        let graph = crate::analysis::ModelGraph::new(s);
+        let mut found = libraries.rules().suggest(&graph, Some(&row.id));
+        found.retain(|x| x.state.is_open());
+        for suggestion in &found {
+            for r in &suggestion.rule.refs {
+                push(
+                    LibraryRef::raw(r.clone()),
+                    format!("rule {}: {}", suggestion.rule.id, suggestion.reason),
+                    &mut hits,
+                );
             }
-            let covers = e.stride.intersection(&gaps);
-            if covers.is_empty() {
-                continue;
-            }
-            let reference = lib.reference(e);
-            if already.contains(&&reference) {
-                continue;
-            }
-            let tag_hits = e
-                .tags
-                .iter()
-                .filter(|t| words.iter().any(|w| w.eq_ignore_ascii_case(t)))
-                .count();
-            let score = covers.len() as i64 + 3 * tag_hits as i64 + if curated { 4 } else { 0 };
-            if !curated && tag_hits == 0 {
-                continue; // ATT&CK and CAPEC are too large to suggest without a specific reason
-            }
-            scored.push((
-                score,
-                PickerHit {
-                    reference,
-                    name: e.name.clone(),
-                    stride: e.stride.clone(),
-                    why: format!("suggested: covers {covers}"),
-                    positions: Vec::new(),
-                    fits: true, // only entries that apply to the kind are suggested
-                },
-            ));
         }
     }
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.reference.cmp(&b.1.reference)));
-    scored
-        .into_iter()
-        .take(PICKER_LIMIT)
-        .map(|(_, h)| h)
-        .collect()
+    if hits.is_empty() {
+        let gaps = row.applicable.difference(&row.covered);
+        if let Some(stride) = libraries.library("stride") {
+            for e in stride.entries() {
+                if !e.stride.intersection(&gaps).is_empty() {
+                    push(
+                        stride.reference(e),
+                        "open on this element".to_string(),
+                        &mut hits,
+                    );
+                }
+            }
+        }
+    }
+    hits.truncate(PICKER_LIMIT);
+    hits
 }
 
 /// The widths a result line is laid out in.
