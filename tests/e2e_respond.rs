@@ -44,7 +44,7 @@ fn threats_responses_and_a_commit_of_the_session_file_alone() {
 
     // Question 2: a threat from the picker by part of its name, then its risk by single keys.
     step(&mut tui, "2", "2/4 What can go wrong?");
-    step(&mut tui, "a", "suggestions");
+    step(&mut tui, "a", "type to search every library");
     step(&mut tui, "valid acc", "attack:T1078");
     // Enter opens the threat form: the entry lists four letters, the team keeps one.
     step(
@@ -179,7 +179,7 @@ summary = "Our own lesson from an incident."
     .expect("spawns");
     step(&mut tui, "<esc>", "1/4 What are we building?");
     step(&mut tui, "2", "2/4 What can go wrong?");
-    step(&mut tui, "a", "suggestions");
+    step(&mut tui, "a", "type to search every library");
     step(&mut tui, "payroll bucket", "acme:AC-7");
     // One letter that applies: taken as the library gives it; Enter again adds the threat.
     step(&mut tui, "<ret>", "New threat from acme:AC-7");
