@@ -14,10 +14,11 @@ fn main() {
     divan::main();
 }
 
-fn options() -> FindingOptions {
+fn options() -> FindingOptions<'static> {
     FindingOptions {
         today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
         max_age_days: Some(90),
+        rules: None,
     }
 }
 

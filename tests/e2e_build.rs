@@ -37,17 +37,18 @@ fn build_a_model_by_keys_save_quit_and_reopen() {
     step(&mut tui, "ll", "[Components (0)]");
     step(
         &mut tui,
-        "aBrowser<tab><tab><right><right><tab><right><ret>",
+        // Kind external-entity, technology browser (the first word), boundary Internet.
+        "aBrowser<tab><tab><right><right><tab><right><tab><right><ret>",
         "Components (1)",
     );
     step(
         &mut tui,
-        "aPayments API<tab><tab><tab><right><right><ret>",
+        "aPayments API<tab><tab><tab><tab><right><right><ret>",
         "Components (2)",
     );
     step(
         &mut tui,
-        "aLedger DB<tab><tab><right><tab><right><right><ret>",
+        "aLedger DB<tab><tab><right><tab><tab><right><right><ret>",
         "Components (3)",
     );
 
@@ -89,7 +90,7 @@ fn build_a_model_by_keys_save_quit_and_reopen() {
         "facilitator = \"Dana\"\nattendees = [\"Ana\", \"Bo\"]\ntrigger = \"initial\"",
         "[[boundaries]]\nid = \"cloud\"\nname = \"Cloud\"",
         "[[boundaries]]\nid = \"internet\"\nname = \"Internet\"",
-        "[[components]]\nid = \"browser\"\nname = \"Browser\"\nkind = \"external-entity\"\nboundary = \"internet\"",
+        "[[components]]\nid = \"browser\"\nname = \"Browser\"\nkind = \"external-entity\"\ntechnology = \"browser\"\nboundary = \"internet\"",
         "[[components]]\nid = \"ledger-db\"\nname = \"Ledger DB\"\nkind = \"data-store\"\nboundary = \"cloud\"",
         "[[components]]\nid = \"payments-api\"\nname = \"Payments API\"\nkind = \"process\"\nboundary = \"cloud\"",
         "[[flows]]\nid = \"browser-payments-api\"\nfrom = \"browser\"\nto = \"payments-api\"\nlabel = \"Payment request\"\nprotocol = \"HTTPS\"\nauthenticated = true\nencrypted = true",

@@ -52,7 +52,7 @@ fn a_killed_session_is_recovered_on_reopen() {
     step(&mut tui, "hhaCore<ret>", "boundary added");
     step(
         &mut tui,
-        "llaLedger API<tab><tab><tab><right><ret>",
+        "llaLedger API<tab><tab><tab><tab><right><ret>",
         "Components (1)",
     );
     step(

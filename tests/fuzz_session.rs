@@ -18,6 +18,7 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::cell::Cell;
 use threatboard::analysis::{FindingOptions, analyze};
+use threatboard::library::LibrarySet;
 use threatboard::model::validate;
 use threatboard::store;
 use threatboard::tui::app::App;
@@ -329,14 +330,22 @@ fn pipeline(bytes: &[u8], reached: &Reached) -> Result<(), TestCaseError> {
         prop_assert!(within(bytes, at), "{problem:?} at {at} is outside the file");
     }
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();
+    // With the shipped threat rules, so mutated elements go through the rules engine too.
+    static SHIPPED: std::sync::OnceLock<LibrarySet> = std::sync::OnceLock::new();
+    let libraries = SHIPPED.get_or_init(|| LibrarySet::shipped().unwrap_or_else(|e| *e.partial));
     let analysis = analyze(
         &session,
         &FindingOptions {
             today,
             max_age_days: Some(30),
+            rules: Some(libraries.rules()),
         },
     );
     prop_assert!(analysis.coverage.percent() <= 100.0);
+    for finding in &analysis.findings {
+        let at = positions.locate(&finding.location);
+        prop_assert!(within(bytes, at), "{finding:?} at {at} is outside the file");
+    }
     let saved = store::to_toml(&session).expect("serializes");
     let (again, _) = store::parse(&saved)
         .map_err(|e| TestCaseError::fail(format!("{}: {}\n{saved}", e.at, e.message)))?;

@@ -670,7 +670,16 @@ fn json_has_the_documented_shape() {
     assert_eq!(session["mitigations"][0]["due"], "2026-12-15");
     assert_eq!(session["runs"][0]["date"], "2026-09-15");
     assert_eq!(session["agenda"], serde_json::json!([8, 12, 7, 3]));
+    // Every documented field is present, empty or null when the file leaves it out.
+    let component = &session["components"][0];
+    assert_eq!(component["technology"], serde_json::Value::Null);
+    assert_eq!(component["not_applicable_reason"], "");
+    assert_eq!(component["dismissed"], serde_json::json!([]));
+    assert_eq!(session["flows"][0]["dismissed"], serde_json::json!([]));
+    assert_eq!(session["flows"][0]["not_applicable_reason"], "");
+    assert_eq!(session["threats"][0]["rule"], serde_json::Value::Null);
     let analysis = &doc["analysis"];
+    assert_eq!(analysis["dismissed_suggestions"], serde_json::json!([]));
     let threats = analysis["threats"].as_array().expect("threats");
     assert_eq!(threats[0]["id"], "TH-001");
     assert_eq!(threats[0]["risk"], "critical");

@@ -14,8 +14,8 @@ use super::graph::ModelGraph;
 use crate::model::change::ChangeSummary;
 use crate::model::text::escape_control;
 use crate::model::{
-    Asset, AssetId, Boundary, BoundaryId, Component, ElementId, Flow, Session, StrideSet, ThreatId,
-    ThreatStatus,
+    Asset, AssetId, Boundary, BoundaryId, Component, Dismissal, ElementId, Flow, Session,
+    StrideSet, Technology, ThreatId, ThreatStatus,
 };
 use serde_json::{Value, json};
 use std::borrow::Borrow;
@@ -198,6 +198,141 @@ pub struct AffectedThreat {
     pub reasons: Vec<String>,
 }
 
+/// A component whose technology changed. `None` is "no technology given".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TechnologyChange {
+    pub component: ElementId,
+    pub old: Option<Technology>,
+    pub new: Option<Technology>,
+}
+
+impl TechnologyChange {
+    /// `"technology api, now web-app"`, `"technology set to database"`, `"technology cleared (was
+    /// database)"`.
+    pub fn describe(&self) -> String {
+        match (self.old, self.new) {
+            (Some(old), Some(new)) => format!("technology {old}, now {new}"),
+            (None, Some(new)) => format!("technology set to {new}"),
+            (Some(old), None) => format!("technology cleared (was {old})"),
+            (None, None) => "technology unchanged".to_string(),
+        }
+    }
+}
+
+/// What happened to a dismissal of a rule suggestion on one element.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DismissalChangeKind {
+    /// Dismissed in the new version (on an element of either version).
+    Added { reason: String },
+    /// Dismissed before, no longer: the suggestion asks again.
+    Withdrawn { reason: String },
+    /// Still dismissed, for another reason.
+    ReasonChanged { old: String, new: String },
+    /// Still dismissed for the same reason, recorded again after what the rule reads changed.
+    Renewed { reason: String },
+}
+
+/// A dismissal added, withdrawn or changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DismissalChange {
+    pub element: ElementId,
+    /// The threat rule's id, as written in the dismissal.
+    pub rule: String,
+    pub change: DismissalChangeKind,
+}
+
+impl DismissalChange {
+    /// `dismissed flow-replay ("signed webhooks")`, `dismissal of flow-replay withdrawn (was
+    /// "signed webhooks")`, ...
+    pub fn describe(&self) -> String {
+        let rule = &self.rule;
+        match &self.change {
+            DismissalChangeKind::Added { reason } => format!("dismissed {rule} ({reason:?})"),
+            DismissalChangeKind::Withdrawn { reason } => {
+                format!("dismissal of {rule} withdrawn (was {reason:?})")
+            }
+            DismissalChangeKind::ReasonChanged { old, new } => {
+                format!("dismissal of {rule} now says {new:?} (was {old:?})")
+            }
+            DismissalChangeKind::Renewed { reason } => {
+                format!("dismissal of {rule} renewed after the element changed ({reason:?})")
+            }
+        }
+    }
+
+    fn change_str(&self) -> &'static str {
+        match self.change {
+            DismissalChangeKind::Added { .. } => "added",
+            DismissalChangeKind::Withdrawn { .. } => "withdrawn",
+            DismissalChangeKind::ReasonChanged { .. } => "reason-changed",
+            DismissalChangeKind::Renewed { .. } => "renewed",
+        }
+    }
+
+    fn reasons(&self) -> (Option<&str>, Option<&str>) {
+        match &self.change {
+            DismissalChangeKind::Added { reason } => (None, Some(reason)),
+            DismissalChangeKind::Withdrawn { reason } => (Some(reason), None),
+            DismissalChangeKind::ReasonChanged { old, new } => (Some(old), Some(new)),
+            DismissalChangeKind::Renewed { reason } => (Some(reason), Some(reason)),
+        }
+    }
+}
+
+/// The dismissal changes between two versions of one element's list, by rule id (ignoring
+/// case, as the rules do; a rule dismissed twice counts once, the first).
+fn dismissal_changes(
+    element: &ElementId,
+    old: &[Dismissal],
+    new: &[Dismissal],
+) -> Vec<DismissalChange> {
+    let key = |d: &Dismissal| d.rule.to_lowercase();
+    let old_map = first_by_key(old, key);
+    let new_map = first_by_key(new, key);
+    let mut out = Vec::new();
+    for (k, d) in &new_map {
+        let change = match old_map.get(k) {
+            None => DismissalChangeKind::Added {
+                reason: d.reason.clone(),
+            },
+            Some(before) if before.reason != d.reason => DismissalChangeKind::ReasonChanged {
+                old: before.reason.clone(),
+                new: d.reason.clone(),
+            },
+            Some(before) if before.facts != d.facts => DismissalChangeKind::Renewed {
+                reason: d.reason.clone(),
+            },
+            Some(_) => continue,
+        };
+        out.push(DismissalChange {
+            element: element.clone(),
+            rule: d.rule.clone(),
+            change,
+        });
+    }
+    for (k, d) in &old_map {
+        if !new_map.contains_key(k) {
+            out.push(DismissalChange {
+                element: element.clone(),
+                rule: d.rule.clone(),
+                change: DismissalChangeKind::Withdrawn {
+                    reason: d.reason.clone(),
+                },
+            });
+        }
+    }
+    out.sort_by_key(|d| d.rule.to_lowercase());
+    out
+}
+
+fn first_by_key<T>(items: &[T], key: impl Fn(&T) -> String) -> BTreeMap<String, &T> {
+    let mut map = BTreeMap::new();
+    for item in items {
+        map.entry(key(item)).or_insert(item);
+    }
+    map
+}
+
 /// What changed between two versions of a session, and what that puts in question.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SessionDiff {
@@ -215,6 +350,10 @@ pub struct SessionDiff {
     pub target_changes: Vec<TargetChange>,
     /// Threats to mark needs-review, by id.
     pub affected: Vec<AffectedThreat>,
+    /// Components in both versions whose technology changed, by id.
+    pub technology: Vec<TechnologyChange>,
+    /// Dismissals of rule suggestions added, withdrawn or changed, by element id then rule.
+    pub dismissals: Vec<DismissalChange>,
     /// Every other change (threats, mitigations, acceptances, assumptions, runs, review, title,
     /// ...): a [`ChangeSummary`] whose boundary, component, flow and asset lists are left empty,
     /// since the fields above say more about those.
@@ -250,6 +389,36 @@ pub fn diff(old: &Session, new: &Session) -> SessionDiff {
                 to: c.boundary.clone(),
             })
         })
+        .collect();
+
+    let technology: Vec<TechnologyChange> = new_components
+        .iter()
+        .filter_map(|(id, c)| {
+            let before = old_components.get(id)?;
+            (before.technology != c.technology).then(|| TechnologyChange {
+                component: c.id.clone(),
+                old: before.technology,
+                new: c.technology,
+            })
+        })
+        .collect();
+
+    // Elements of the new version (an element that is gone takes its dismissals with it).
+    let mut dismissal_lists: BTreeMap<&str, (&ElementId, &[Dismissal], &[Dismissal])> =
+        BTreeMap::new();
+    for (id, c) in &new_components {
+        let before = old_components.get(id).map_or(&[][..], |o| &o.dismissed[..]);
+        dismissal_lists.insert(id, (&c.id, before, &c.dismissed));
+    }
+    for (id, &(_, f)) in &new_flows {
+        let before = old_flows.get(id).map_or(&[][..], |(_, o)| &o.dismissed[..]);
+        dismissal_lists
+            .entry(id)
+            .or_insert((&f.id, before, &f.dismissed));
+    }
+    let dismissals: Vec<DismissalChange> = dismissal_lists
+        .values()
+        .flat_map(|(id, old, new)| dismissal_changes(id, old, new))
         .collect();
 
     let mut crossing_changes = Vec::new();
@@ -419,6 +588,8 @@ pub fn diff(old: &Session, new: &Session) -> SessionDiff {
         new_crossings,
         target_changes,
         affected: affected.into_values().collect(),
+        technology,
+        dismissals,
         other,
     }
 }
@@ -580,6 +751,20 @@ impl SessionDiff {
                 ));
             }
         }
+        if !self.technology.is_empty() {
+            out.section("Technology");
+            let width = column_width(self.technology.iter().map(|t| &t.component));
+            for t in &self.technology {
+                out.line(format!("  {}  {}", pad(&t.component, width), t.describe()));
+            }
+        }
+        if !self.dismissals.is_empty() {
+            out.section("Dismissed suggestions");
+            let width = column_width(self.dismissals.iter().map(|d| &d.element));
+            for d in &self.dismissals {
+                out.line(format!("  {}  {}", pad(&d.element, width), d.describe()));
+            }
+        }
         if !self.target_changes.is_empty() {
             out.section("Threat targets");
             for c in &self.target_changes {
@@ -670,6 +855,18 @@ impl SessionDiff {
         );
         push_count(
             &mut parts,
+            self.technology.len(),
+            ("technology", "technologies"),
+            "changed",
+        );
+        push_count(
+            &mut parts,
+            self.dismissals.len(),
+            ("dismissal", "dismissals"),
+            "changed",
+        );
+        push_count(
+            &mut parts,
             self.target_changes.len(),
             ("threat target", "threat targets"),
             "changed",
@@ -721,6 +918,21 @@ impl SessionDiff {
                 TargetChange::Disappeared { threat, target } => json!({
                     "threat": threat, "change": "disappeared", "old_target": target, "new_target": target,
                 }),
+            }).collect::<Vec<_>>(),
+            "technology_changes": self.technology.iter().map(|t| json!({
+                "component": t.component,
+                "old": t.old.map(|x| x.as_str()),
+                "new": t.new.map(|x| x.as_str()),
+            })).collect::<Vec<_>>(),
+            "dismissals": self.dismissals.iter().map(|d| {
+                let (old_reason, new_reason) = d.reasons();
+                json!({
+                    "element": d.element,
+                    "rule": d.rule,
+                    "change": d.change_str(),
+                    "old_reason": old_reason,
+                    "new_reason": new_reason,
+                })
             }).collect::<Vec<_>>(),
             "affected_threats": self.affected.iter().map(|a| json!({
                 "id": a.id,
@@ -1055,12 +1267,12 @@ fn component_reasons(
         ));
     }
     if old.technology != new.technology {
-        let name = |t: Option<crate::model::Technology>| t.map_or("none", |t| t.as_str());
-        reasons.push(format!(
-            "{id} changed technology from {} to {}",
-            name(old.technology),
-            name(new.technology)
-        ));
+        let change = TechnologyChange {
+            component: id.clone(),
+            old: old.technology,
+            new: new.technology,
+        };
+        reasons.push(format!("{id} {}", change.describe()));
     }
     if let Some(change) = set_change(&old.assets, &new.assets) {
         reasons.push(format!("{id} assets changed: {change}"));
@@ -1642,10 +1854,7 @@ stride = "T"
             reasons(&d2, "TH-004"),
             ["worker-db protocol changed from sql to messaging"]
         );
-        assert_eq!(
-            reasons(&d2, "TH-006"),
-            ["db changed technology from none to database"]
-        );
+        assert_eq!(reasons(&d2, "TH-006"), ["db technology set to database"]);
         assert_eq!(
             reasons(&d, "TH-002"),
             [
@@ -1863,6 +2072,8 @@ Other changes
             "version",
             "changed",
             "trigger",
+            "technology_changes",
+            "dismissals",
             "boundaries",
             "components",
             "flows",
@@ -1911,6 +2122,99 @@ Other changes
         );
         assert_eq!(j["affected_threats"][1]["id"], "TH-007");
         assert_eq!(j["other_changes"], json!(["~1 threat changed (TH-004)"]));
+    }
+
+    #[test]
+    fn technology_changes_are_listed_and_put_the_component_s_threats_in_question() {
+        let mut old = base();
+        component(&mut old, "worker").technology = Some(Technology::BatchJob);
+        let mut new = old.clone();
+        component(&mut new, "worker").technology = Some(Technology::Llm);
+        component(&mut new, "cache").technology = Some(Technology::Cache);
+        let d = diff(&old, &new);
+        assert_eq!(
+            d.technology
+                .iter()
+                .map(|t| format!("{} {}", t.component, t.describe()))
+                .collect::<Vec<_>>(),
+            [
+                "cache technology set to cache",
+                "worker technology batch-job, now llm"
+            ]
+        );
+        assert_eq!(affected_ids(&d), ["TH-005"]);
+        assert_eq!(
+            reasons(&d, "TH-005"),
+            ["worker technology batch-job, now llm"]
+        );
+        let text = d.to_text();
+        assert!(
+            text.contains("\nTechnology\n  cache   technology set to cache\n  worker  technology batch-job, now llm\n"),
+            "{text}"
+        );
+        assert!(text.contains("2 technologies changed"), "{text}");
+        assert_eq!(
+            d.to_json()["technology_changes"][1],
+            json!({"component": "worker", "old": "batch-job", "new": "llm"})
+        );
+        // Cleared.
+        let mut cleared = old.clone();
+        component(&mut cleared, "worker").technology = None;
+        assert_eq!(
+            diff(&old, &cleared).technology[0].describe(),
+            "technology cleared (was batch-job)"
+        );
+    }
+
+    #[test]
+    fn dismissals_added_withdrawn_and_changed_are_listed_per_element() {
+        let dismissal = |rule: &str, reason: &str, facts: &str| Dismissal {
+            rule: rule.into(),
+            reason: reason.into(),
+            facts: facts.into(),
+        };
+        let mut old = base();
+        flow(&mut old, "user-api").dismissed = vec![
+            dismissal("flow-replay", "signed webhooks", "authenticated=true"),
+            dismissal("flow-sniffing", "TLS everywhere", ""),
+        ];
+        component(&mut old, "api").dismissed = vec![dismissal("web-xss", "no HTML", "")];
+        let mut new = old.clone();
+        flow(&mut new, "user-api").dismissed = vec![
+            dismissal("flow-replay", "signed webhooks", "authenticated=false"),
+            dismissal("flow-sniffing", "mTLS everywhere", ""),
+            dismissal("flow-dos", "rate limited at the edge", ""),
+        ];
+        component(&mut new, "api").dismissed.clear();
+        let d = diff(&old, &new);
+        let lines: Vec<String> = d
+            .dismissals
+            .iter()
+            .map(|c| format!("{}: {}", c.element, c.describe()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "api: dismissal of web-xss withdrawn (was \"no HTML\")",
+                "user-api: dismissed flow-dos (\"rate limited at the edge\")",
+                "user-api: dismissal of flow-replay renewed after the element changed (\"signed webhooks\")",
+                "user-api: dismissal of flow-sniffing now says \"mTLS everywhere\" (was \"TLS everywhere\")",
+            ]
+        );
+        // Dismissing puts no threat in question.
+        assert!(d.affected.is_empty());
+        let text = d.to_text();
+        assert!(
+            text.contains("Dismissed suggestions\n  api       dismissal of web-xss withdrawn"),
+            "{text}"
+        );
+        assert!(text.contains("4 dismissals changed"), "{text}");
+        let j = d.to_json();
+        assert_eq!(
+            j["dismissals"][1],
+            json!({"element": "user-api", "rule": "flow-dos", "change": "added", "old_reason": null, "new_reason": "rate limited at the edge"})
+        );
+        assert_eq!(j["dismissals"][0]["change"], "withdrawn");
     }
 
     #[test]

@@ -3,9 +3,10 @@
 
 use super::graph::ModelGraph;
 use crate::model::{
-    Classification, ComponentKind, Location, Response, RiskLevel, Session, StrideSet, Table,
-    ThreatStatus,
+    Classification, ComponentKind, ElementKind, Location, Response, RiskLevel, Session, StrideSet,
+    Table, ThreatStatus,
 };
+use crate::rules::{RuleSet, SuggestionState};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -30,10 +31,11 @@ pub enum Rule {
     AcceptanceWithoutReviewDate,
     ThreatNeedsReview,
     MitigateWithoutMitigation,
+    UnansweredSuggestion,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 14] = [
+    pub const ALL: [Rule; 15] = [
         Rule::UnauthenticatedCrossing,
         Rule::UnencryptedSensitiveFlow,
         Rule::StoreReachableFromExternal,
@@ -48,6 +50,7 @@ impl Rule {
         Rule::AcceptanceWithoutReviewDate,
         Rule::ThreatNeedsReview,
         Rule::MitigateWithoutMitigation,
+        Rule::UnansweredSuggestion,
     ];
 
     pub fn id(self) -> &'static str {
@@ -66,6 +69,7 @@ impl Rule {
             Rule::AcceptanceWithoutReviewDate => "TB012",
             Rule::ThreatNeedsReview => "TB013",
             Rule::MitigateWithoutMitigation => "TB014",
+            Rule::UnansweredSuggestion => "TB015",
         }
     }
 
@@ -85,6 +89,7 @@ impl Rule {
             Rule::AcceptanceWithoutReviewDate => "acceptance-without-review-date",
             Rule::ThreatNeedsReview => "threat-needs-review",
             Rule::MitigateWithoutMitigation => "mitigate-without-mitigation",
+            Rule::UnansweredSuggestion => "unanswered-suggestion",
         }
     }
 
@@ -123,6 +128,9 @@ impl Rule {
             Rule::MitigateWithoutMitigation => {
                 "An open threat is to be mitigated but no mitigation addresses it."
             }
+            Rule::UnansweredSuggestion => {
+                "A threat rule suggests a threat for this element that the team neither added nor dismissed."
+            }
         }
     }
 }
@@ -140,12 +148,18 @@ pub struct Finding {
     pub fix: String,
     /// A threat whose valid acceptance covers this finding: shown, but never fails the gate.
     pub accepted_by_threat: Option<String>,
+    /// For an unanswered suggestion (TB015), the id of the threat rule that made it.
+    pub suggestion: Option<String>,
 }
 
 impl Finding {
-    /// A key that stays the same across runs while the problem does: `TB001:client-api`.
+    /// A key that stays the same across runs while the problem does: `TB001:client-api`, and
+    /// for an unanswered suggestion also the threat rule's id: `TB015:client-api:flow-replay`.
     pub fn key(&self) -> String {
-        format!("{}:{}", self.rule.id(), self.element)
+        match &self.suggestion {
+            Some(rule) => format!("{}:{}:{rule}", self.rule.id(), self.element),
+            None => format!("{}:{}", self.rule.id(), self.element),
+        }
     }
 
     pub fn is_accepted(&self) -> bool {
@@ -155,10 +169,13 @@ impl Finding {
 
 /// What the findings depend on beyond the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FindingOptions {
+pub struct FindingOptions<'r> {
     pub today: NaiveDate,
     /// Flag the session when its last run is older than this many days.
     pub max_age_days: Option<u32>,
+    /// The threat rules in force (shipped and the team's): each suggestion nobody answered is a
+    /// TB015 finding. `None` leaves that rule out (no libraries loaded).
+    pub rules: Option<&'r RuleSet>,
 }
 
 /// Whether a threat's acceptance is in force on `today`: justified, signed and not past review.
@@ -174,7 +191,7 @@ fn acceptance_in_force(a: &crate::model::Acceptance, today: NaiveDate) -> bool {
         && a.review_by.is_none_or(|d| d >= today)
 }
 
-pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions) -> Vec<Finding> {
+pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Finding> {
     let s = graph.session;
     let today = options.today;
     let mut out = Vec::new();
@@ -252,6 +269,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions) -> Vec<Finding
                 ),
                 fix: "authenticate the caller (mTLS, signed tokens, HMAC) and set authenticated = true".into(),
                 accepted_by_threat: accepted_for(id, "S"),
+                suggestion: None,
             });
         }
         if !f.encrypted
@@ -272,6 +290,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions) -> Vec<Finding
                     "encrypt the channel (TLS) or stop sending the data, then set encrypted = true"
                         .into(),
                 accepted_by_threat: accepted_for(id, "I"),
+                suggestion: None,
             });
         }
         if let (Some(from), Some(to)) = (
@@ -302,6 +321,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions) -> Vec<Finding
                     fix: "put a process in between that authenticates and authorizes each access"
                         .into(),
                     accepted_by_threat: accepted_for(id, "TI"),
+                    suggestion: None,
                 });
             }
         }
@@ -323,6 +343,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions) -> Vec<Finding
                 message: format!("component {id:?} is in no trust boundary"),
                 fix: "set its boundary, so crossings to and from it are analysed".into(),
                 accepted_by_threat: None,
+                suggestion: None,
             });
         }
         if !flow_degree.contains_key(id) {
@@ -334,6 +355,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions) -> Vec<Finding
                 message: format!("component {id:?} has no data flows"),
                 fix: "add the flows it takes part in, or remove it".into(),
                 accepted_by_threat: None,
+                suggestion: None,
             });
         }
         if c.kind == ComponentKind::Process && !threat_counts.contains_key(id) {
@@ -350,6 +372,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions) -> Vec<Finding
                     message: format!("process {id:?} handles restricted data but has no threats"),
                     fix: "walk STRIDE for it in question 2".into(),
                     accepted_by_threat: None,
+                    suggestion: None,
                 });
             }
         }
@@ -369,6 +392,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions) -> Vec<Finding
                 message: format!("{risk} threat {id:?} ({}) has no response", t.title),
                 fix: "decide: mitigate, accept (with justification), transfer or avoid".into(),
                 accepted_by_threat: None,
+                suggestion: None,
             });
         }
         if t.status.is_open() && t.response == Response::Mitigate && !mitigated.contains(id) {
@@ -383,6 +407,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions) -> Vec<Finding
                 ),
                 fix: "add a mitigation with an owner and a due date in question 3".into(),
                 accepted_by_threat: None,
+                suggestion: None,
             });
         }
         if t.status == ThreatStatus::NeedsReview {
@@ -397,6 +422,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions) -> Vec<Finding
                 ),
                 fix: "review it against the changed model and set its status".into(),
                 accepted_by_threat: None,
+                suggestion: None,
             });
         }
     }
@@ -440,6 +466,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions) -> Vec<Finding
                 ),
                 fix: "name one owner and a due date".into(),
                 accepted_by_threat: None,
+                suggestion: None,
             });
         }
         if let Some(due) = m.due.filter(|_| m.is_overdue(today)) {
@@ -460,6 +487,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions) -> Vec<Finding
                 ),
                 fix: "finish it, or agree a new date with its owner".into(),
                 accepted_by_threat: None,
+                suggestion: None,
             });
         }
     }
@@ -478,6 +506,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions) -> Vec<Finding
                 ),
                 fix: "review the accepted risk with its owner and set a new review_by".into(),
                 accepted_by_threat: None,
+                suggestion: None,
             }),
             None => out.push(Finding {
                 rule: Rule::AcceptanceWithoutReviewDate,
@@ -487,6 +516,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions) -> Vec<Finding
                 message: format!("the acceptance of threat {threat:?} has no review date"),
                 fix: "set review_by, so the accepted risk is looked at again".into(),
                 accepted_by_threat: None,
+                suggestion: None,
             }),
             Some(_) => {}
         }
@@ -514,8 +544,12 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions) -> Vec<Finding
                 message,
                 fix: "re-run the session (threatboard rerun) to review the model".into(),
                 accepted_by_threat: None,
+                suggestion: None,
             });
         }
+    }
+    if let Some(rules) = options.rules {
+        unanswered_suggestions(graph, rules, &mut out);
     }
     out.sort_by(|a, b| {
         b.severity
@@ -524,6 +558,60 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions) -> Vec<Finding
             .then(a.element.cmp(&b.element))
     });
     out
+}
+
+/// TB015: a suggestion of the threat rules that the team neither added as a threat nor
+/// dismissed (or dismissed, but what the rule reads has changed since).
+fn unanswered_suggestions(graph: &ModelGraph<'_>, rules: &RuleSet, out: &mut Vec<Finding>) {
+    let s = graph.session;
+    if rules.is_empty() {
+        return;
+    }
+    let mut components: HashMap<&str, usize> = HashMap::new();
+    for (i, c) in s.components.iter().enumerate() {
+        components.entry(c.id.as_str()).or_insert(i);
+    }
+    let mut flows: HashMap<&str, usize> = HashMap::new();
+    for (i, f) in s.flows.iter().enumerate() {
+        flows.entry(f.id.as_str()).or_insert(i);
+    }
+    for suggestion in rules.suggest(graph, None) {
+        if !suggestion.state.is_open() {
+            continue;
+        }
+        let id = suggestion.element.as_str();
+        let (table, index) = if suggestion.kind == ElementKind::Flow {
+            (Table::Flows, flows.get(id))
+        } else {
+            (Table::Components, components.get(id))
+        };
+        let Some(&index) = index else {
+            continue;
+        };
+        let rule = suggestion.rule;
+        let mut message = format!(
+            "{} {id:?}: rule {:?} ({}) applies: {}",
+            suggestion.kind.as_str(),
+            rule.id,
+            rule.name,
+            suggestion.reason
+        );
+        if let SuggestionState::Returned { was, reason } = &suggestion.state {
+            message.push_str(&format!(
+                "; it was dismissed ({reason:?}) but since then {was}"
+            ));
+        }
+        out.push(Finding {
+            rule: Rule::UnansweredSuggestion,
+            severity: Severity::Low,
+            element: id.to_string(),
+            location: Location::entry(table, index, id, None),
+            message,
+            fix: "add it as a threat in question 2 or dismiss it with a reason".into(),
+            accepted_by_threat: None,
+            suggestion: Some(rule.id.clone()),
+        });
+    }
 }
 
 #[cfg(test)]
@@ -602,6 +690,7 @@ encrypted = true
         let options = FindingOptions {
             today: today.parse().expect("date"),
             max_age_days: max_age,
+            rules: None,
         };
         let graph = ModelGraph::new(s);
         findings(&graph, &options)
@@ -707,6 +796,76 @@ review_by = 2027-01-01
         assert!(
             later.contains(&"medium TB010:TH-002".to_string()),
             "{later:#?}"
+        );
+    }
+
+    #[test]
+    fn unanswered_suggestions_are_low_findings_one_per_rule_and_element() {
+        let rules_text = r#"
+[rules]
+id = "t"
+name = "T"
+[[rule]]
+id = "open-door"
+name = "Open door"
+stride = "S"
+threat = "Anyone calls {to}"
+reason = "unauthenticated flow into {to}"
+when = { kind = "flow", authenticated = false }
+[[rule]]
+id = "proc"
+name = "Process"
+stride = "E"
+threat = "Elevation in {element}"
+when = { kind = "process" }
+"#;
+        let file = crate::rules::parse_rules(rules_text, crate::library::Origin::Text("t".into()))
+            .expect("rules parse");
+        let (rules, problems) = RuleSet::build(&[file]);
+        assert!(problems.is_empty());
+        // `loose` dismissed the process rule; `api` has a threat made from it.
+        let mut s = session(
+            r#"
+[[threats]]
+id = "TH-001"
+target = "api"
+title = "Elevation"
+stride = "E"
+rule = "proc"
+"#,
+        );
+        s.components[3].dismissed.push(crate::model::Dismissal {
+            rule: "proc".into(),
+            reason: "a cron script, no input".into(),
+            facts: String::new(),
+        });
+        let options = FindingOptions {
+            today: "2026-11-23".parse().expect("date"),
+            max_age_days: None,
+            rules: Some(&rules),
+        };
+        let graph = ModelGraph::new(&s);
+        let found: Vec<Finding> = findings(&graph, &options)
+            .into_iter()
+            .filter(|f| f.rule == Rule::UnansweredSuggestion)
+            .collect();
+        let keys: Vec<String> = found.iter().map(Finding::key).collect();
+        assert_eq!(keys, ["TB015:user-api:open-door"]);
+        assert_eq!(found[0].severity, Severity::Low);
+        assert_eq!(
+            found[0].message,
+            "flow \"user-api\": rule \"open-door\" (Open door) applies: unauthenticated flow into API"
+        );
+        assert_eq!(found[0].location.table, Table::Flows);
+        // Without rules, no TB015 at all.
+        let none = FindingOptions {
+            rules: None,
+            ..options
+        };
+        assert!(
+            findings(&graph, &none)
+                .iter()
+                .all(|f| f.rule != Rule::UnansweredSuggestion)
         );
     }
 

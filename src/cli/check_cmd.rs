@@ -2,11 +2,13 @@
 
 use super::{EXIT_PROBLEMS, EXIT_UNREADABLE};
 use crate::analysis::{FindingOptions, Severity, analyze};
+use crate::library::{self, LibrarySet};
 use crate::model::{RiskLevel, text::escape_control, validate};
 use crate::report::check::{CheckedFile, json, sarif, text};
 use crate::store;
 use chrono::NaiveDate;
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -36,6 +38,12 @@ impl From<Threshold> for Severity {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Findings TB001..TB015. TB015 (unanswered-suggestion, low) is a threat the rules suggest for an \
+element that nobody added or dismissed; the rules come from the shipped rules file and any rules \
+file in libraries/ beside the session or in --library-dir (a broken one exits 2).
+
+Exit codes: 0 pass, 1 a blocking finding or an invalid session, 2 unreadable input.")]
 pub struct CheckArgs {
     /// Session files (TOML).
     #[arg(required = true, value_name = "FILE")]
@@ -53,13 +61,49 @@ pub struct CheckArgs {
     pub today: Option<NaiveDate>,
 }
 
-pub fn run(args: CheckArgs) -> ExitCode {
+/// The libraries (and so the threat rules) for each session, loaded once per folder: sessions
+/// side by side share their `libraries/`.
+struct Libraries<'a> {
+    extra_dirs: &'a [PathBuf],
+    by_folder: HashMap<PathBuf, LibrarySet>,
+}
+
+impl Libraries<'_> {
+    /// The set for `session`; `false` when a library or rules file has problems (printed once,
+    /// as `file:line:col: message`), in which case the set holds what did load.
+    fn for_session(&mut self, session: &Path) -> (&LibrarySet, bool) {
+        let folder = session
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        let mut ok = true;
+        if !self.by_folder.contains_key(&folder) {
+            let set = match library::load_for_session(Some(session), self.extra_dirs) {
+                Ok(set) => set,
+                Err(e) => {
+                    for p in &e.problems {
+                        eprintln!("{}", escape_control(&p.to_string()));
+                    }
+                    ok = false;
+                    *e.partial
+                }
+            };
+            self.by_folder.insert(folder.clone(), set);
+        }
+        let set = self.by_folder.entry(folder).or_default();
+        (set, ok)
+    }
+}
+
+pub fn run(args: CheckArgs, library_dirs: &[PathBuf]) -> ExitCode {
     let threshold = Severity::from(args.fail_on);
-    let options = FindingOptions {
-        today: args
-            .today
-            .unwrap_or_else(|| chrono::Local::now().date_naive()),
-        max_age_days: args.max_age,
+    let today = args
+        .today
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let mut libraries = Libraries {
+        extra_dirs: library_dirs,
+        by_folder: HashMap::new(),
     };
     let mut checked = Vec::new();
     let mut unreadable = false;
@@ -77,6 +121,15 @@ pub fn run(args: CheckArgs) -> ExitCode {
             .map(|p| (loaded.positions.locate(&p.location), p.to_string()))
             .collect();
         problems.sort_by_key(|(at, _)| *at);
+        // A broken rules or library file is unreadable input: the findings would silently
+        // miss what it says.
+        let (set, ok) = libraries.for_session(path);
+        unreadable |= !ok;
+        let options = FindingOptions {
+            today,
+            max_age_days: args.max_age,
+            rules: Some(set.rules()),
+        };
         let analysis = analyze(&loaded.session, &options);
         checked.push(CheckedFile {
             path: path.clone(),

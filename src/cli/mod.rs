@@ -7,6 +7,7 @@ mod import_cmds;
 pub(crate) mod library_cmds;
 mod report_cmds;
 mod session_cmds;
+mod suggest_cmd;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -81,6 +82,8 @@ pub enum Command {
     Diagram(report_cmds::DiagramArgs),
     /// What changed between two versions of a session, semantically.
     Diff(diff_cmd::DiffArgs),
+    /// The threats the rules suggest for the model that nobody added or dismissed yet.
+    Suggest(suggest_cmd::SuggestArgs),
     /// Import models made by other tools.
     Import {
         #[command(subcommand)]
@@ -148,10 +151,11 @@ pub fn run(cli: Cli) -> ExitCode {
             &cli.library_dirs,
         ),
         Command::Validate { files } => session_cmds::validate(&files, &cli.library_dirs),
-        Command::Check(args) => check_cmd::run(args),
+        Command::Check(args) => check_cmd::run(args, &cli.library_dirs),
         Command::Report(args) => report_cmds::report(args, &cli.library_dirs),
         Command::Diagram(args) => report_cmds::diagram(args),
         Command::Diff(args) => diff_cmd::run(args),
+        Command::Suggest(args) => suggest_cmd::run(args, &cli.library_dirs),
         Command::Import { command } => import_cmds::run(command),
         Command::Library { command } => library_cmds::run(command, &cli.library_dirs),
     }

@@ -101,6 +101,7 @@ pub fn report(args: ReportArgs, library_dirs: &[PathBuf]) -> ExitCode {
             let options = FindingOptions {
                 today,
                 max_age_days: None,
+                rules: Some(libraries.rules()),
             };
             let file = CheckedFile {
                 path: args.file.clone(),

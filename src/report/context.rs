@@ -76,6 +76,7 @@ impl<'a> ReportContext<'a> {
         let options = FindingOptions {
             today,
             max_age_days: None,
+            rules: Some(libraries.rules()),
         };
         ReportContext {
             session,

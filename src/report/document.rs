@@ -92,13 +92,14 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 /// The sections with their anchors, in order, for a table of contents.
-pub const SECTIONS: [(&str, &str); 10] = [
+pub const SECTIONS: [(&str, &str); 11] = [
     ("summary", "Summary"),
     ("diagram", "Data-flow diagram"),
     ("threats", "Threats"),
     ("mitigations", "Mitigations"),
     ("acceptances", "Accepted risks"),
     ("coverage", "Coverage"),
+    ("decisions", "Scoping decisions"),
     ("findings", "Findings"),
     ("attack-paths", "Attack paths"),
     ("assumptions", "Assumptions"),
@@ -162,6 +163,7 @@ pub fn build(ctx: &ReportContext<'_>) -> Vec<Block> {
     mitigations(ctx, &mut doc);
     acceptances(ctx, &mut doc);
     coverage(ctx, &mut doc);
+    decisions(ctx, &mut doc);
     findings(ctx, &mut doc);
     attack_paths(ctx, &mut doc);
     assumptions(ctx, &mut doc);
@@ -323,6 +325,31 @@ fn diagram(ctx: &ReportContext<'_>, doc: &mut Vec<Block>) {
          boxes, data stores cylinders, external entities rectangles. Thick red flows marked \
          \"!\" cross a trust boundary.",
     )]));
+    if !s.components.is_empty() {
+        doc.push(heading(3, None, "Components"));
+        doc.push(Block::Table {
+            headers: vec!["Component", "Kind", "Technology", "Boundary", "Data"],
+            numeric: vec![false; 5],
+            rows: s
+                .components
+                .iter()
+                .map(|c| {
+                    vec![
+                        cell(ctx.element_name(c.id.as_str())),
+                        cell(c.kind.as_str()),
+                        cell(c.technology.map_or("", |t| t.as_str())),
+                        cell(
+                            c.boundary
+                                .as_ref()
+                                .map(|b| ctx.boundary_name(b.as_str()))
+                                .unwrap_or_default(),
+                        ),
+                        cell(asset_names(ctx, &c.assets)),
+                    ]
+                })
+                .collect(),
+        });
+    }
     if !s.flows.is_empty() {
         doc.push(heading(3, None, "Data flows"));
         let crossed: std::collections::HashMap<usize, &Vec<String>> = ctx
@@ -630,6 +657,88 @@ fn coverage(ctx: &ReportContext<'_>, doc: &mut Vec<Block>) {
             })
             .collect(),
     });
+}
+
+/// What the team decided does not apply: STRIDE letters marked not applicable, with the reason,
+/// and rule suggestions dismissed, with the reason. Left out when there are none.
+fn decisions(ctx: &ReportContext<'_>, doc: &mut Vec<Block>) {
+    let s = ctx.session;
+    let elements = s
+        .components
+        .iter()
+        .map(|c| {
+            (
+                c.id.as_str(),
+                &c.not_applicable,
+                &c.not_applicable_reason,
+                &c.dismissed,
+            )
+        })
+        .chain(s.flows.iter().map(|f| {
+            (
+                f.id.as_str(),
+                &f.not_applicable,
+                &f.not_applicable_reason,
+                &f.dismissed,
+            )
+        }));
+    let mut not_applicable = Vec::new();
+    let mut dismissed = Vec::new();
+    let reason_cell = |reason: &str| {
+        if reason.trim().is_empty() {
+            vec![warn("no reason given")]
+        } else {
+            cell(reason)
+        }
+    };
+    for (id, letters, reason, dismissals) in elements {
+        if !letters.is_empty() {
+            not_applicable.push(vec![
+                cell(ctx.element_name(id)),
+                cell(stride_names(letters)),
+                reason_cell(reason),
+            ]);
+        }
+        for d in dismissals {
+            let rule = match ctx.libraries.rules().rule(&d.rule) {
+                Some(r) => format!("{} ({})", d.rule, r.name),
+                None => format!("{} (rule not loaded)", d.rule),
+            };
+            dismissed.push(vec![
+                cell(ctx.element_name(id)),
+                cell(rule),
+                reason_cell(&d.reason),
+            ]);
+        }
+    }
+    if not_applicable.is_empty() && dismissed.is_empty() {
+        return;
+    }
+    doc.push(section("decisions"));
+    if !not_applicable.is_empty() {
+        doc.push(heading(3, None, "Not applicable"));
+        doc.push(Block::Paragraph(vec![text(
+            "STRIDE categories the team judged not to apply to an element; they count as \
+             covered.",
+        )]));
+        doc.push(Block::Table {
+            headers: vec!["Element", "Not applicable", "Reason"],
+            numeric: vec![false; 3],
+            rows: not_applicable,
+        });
+    }
+    if !dismissed.is_empty() {
+        doc.push(heading(3, None, "Dismissed suggestions"));
+        doc.push(Block::Paragraph(vec![text(
+            "Threats the rules suggested that the team judged not to apply. A dismissal holds \
+             until what the rule reads about the element changes; then the suggestion returns.",
+        )]));
+        doc.push(Block::Table {
+            headers: vec!["Element", "Rule", "Reason"],
+            numeric: vec![false; 3],
+            rows: dismissed,
+        });
+    }
 }
 
 fn findings(ctx: &ReportContext<'_>, doc: &mut Vec<Block>) {

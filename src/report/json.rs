@@ -24,6 +24,7 @@
 //!     "coverage": {"percent", "covered", "applicable", "elements": [...]},
 //!     "findings": [{"key", "rule", "name", "severity", "element", "message", "fix",
 //!                   "accepted_by_threat"}],
+//!     "dismissed_suggestions": [{"element", "rule", "rule_name", "reason"}],
 //!     "attack_paths": [{"components", "flows", "boundaries_crossed", "weakest_link",
 //!                       "weak_flows", "target_classification"}]
 //!   }
@@ -36,7 +37,7 @@
 //! change; removing or renaming one, or changing its type or meaning, is.
 
 use super::context::{ReportContext, STATUSES};
-use crate::model::{RiskLevel, Session};
+use crate::model::{Dismissal, RiskLevel, Session};
 use serde_json::{Map, Value, json};
 
 /// Version of the report's JSON shape.
@@ -120,11 +121,14 @@ pub fn session(s: &Session) -> Value {
             "id": c.id.as_str(),
             "name": c.name,
             "kind": c.kind.as_str(),
+            "technology": c.technology.map(|t| t.as_str()),
             "boundary": c.boundary.as_ref().map(|b| b.as_str()),
             "tags": c.tags,
             "assets": ids(&c.assets),
             "not_applicable": c.not_applicable.to_string(),
+            "not_applicable_reason": c.not_applicable_reason,
             "notes": c.notes,
+            "dismissed": dismissals(&c.dismissed),
         })).collect::<Vec<_>>(),
         "flows": s.flows.iter().map(|f| json!({
             "id": f.id.as_str(),
@@ -137,7 +141,9 @@ pub fn session(s: &Session) -> Value {
             "encrypted": f.encrypted,
             "tags": f.tags,
             "not_applicable": f.not_applicable.to_string(),
+            "not_applicable_reason": f.not_applicable_reason,
             "notes": f.notes,
+            "dismissed": dismissals(&f.dismissed),
         })).collect::<Vec<_>>(),
         "threats": s.threats.iter().map(|t| json!({
             "id": t.id.as_str(),
@@ -145,6 +151,7 @@ pub fn session(s: &Session) -> Value {
             "title": t.title,
             "stride": t.stride.to_string(),
             "refs": ids(&t.refs),
+            "rule": t.rule,
             "likelihood": t.likelihood.map(|r| r.0),
             "impact": t.impact.map(|r| r.0),
             "response": t.response.as_str(),
@@ -178,6 +185,14 @@ pub fn session(s: &Session) -> Value {
             "to_change": s.review.to_change,
         },
     })
+}
+
+fn dismissals(list: &[Dismissal]) -> Value {
+    Value::Array(
+        list.iter()
+            .map(|d| json!({"rule": d.rule, "reason": d.reason, "facts": d.facts}))
+            .collect(),
+    )
 }
 
 fn by_risk(counts: &[usize; 5]) -> Value {
@@ -302,9 +317,27 @@ fn analysis(ctx: &ReportContext<'_>) -> Value {
             })
         })
         .collect();
+    let rules = ctx.libraries.rules();
+    let dismissed: Vec<Value> = s
+        .components
+        .iter()
+        .map(|c| (c.id.as_str(), &c.dismissed))
+        .chain(s.flows.iter().map(|f| (f.id.as_str(), &f.dismissed)))
+        .flat_map(|(id, list)| {
+            list.iter().map(move |d| {
+                json!({
+                    "element": id,
+                    "rule": d.rule,
+                    "rule_name": rules.rule(&d.rule).map(|r| r.name.as_str()),
+                    "reason": d.reason,
+                })
+            })
+        })
+        .collect();
     json!({
         "summary": summary,
         "threats": threats,
+        "dismissed_suggestions": dismissed,
         "mitigations_by_owner": owners,
         "flows": flows,
         "coverage": coverage,

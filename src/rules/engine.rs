@@ -5,7 +5,9 @@
 use super::facts::{Facts, Zones, component_facts, flow_facts};
 use super::format::Rule;
 use crate::analysis::ModelGraph;
-use crate::model::{Dismissal, ElementKind, Session};
+use crate::model::{Dismissal, ElementKind, Threat};
+use std::collections::HashMap;
+use std::fmt::Write as _;
 
 /// What a template may name.
 pub const PLACEHOLDERS: &[&str] = &[
@@ -79,6 +81,8 @@ pub struct Suggestion<'r> {
     /// What the rule looked at, `key=value; ...`: recorded with a dismissal.
     pub facts: String,
     pub state: SuggestionState,
+    /// The rule's suggested mitigations, placeholders filled in.
+    pub mitigations: Vec<String>,
 }
 
 /// Every suggestion the rules make on the session, element by element (components, then
@@ -89,21 +93,45 @@ pub fn suggest<'r>(
     only: Option<&str>,
 ) -> Vec<Suggestion<'r>> {
     let s = graph.session;
-    let zones = Zones::new(graph);
+    let mut zones = Zones::new(graph);
+    // Threats per target, built once: a rule that fires asks for the element's threats.
+    let mut threats: HashMap<&str, Vec<&Threat>> = HashMap::new();
+    for t in &s.threats {
+        if only.is_none_or(|id| id == t.target.as_str()) {
+            threats.entry(t.target.as_str()).or_default().push(t);
+        }
+    }
+    if only.is_none() {
+        zones = zones.with_protocol_families(graph);
+    }
+    let seen: Vec<Seen> = rules.iter().map(Seen::of).collect();
+    let ctx = Context {
+        rules,
+        seen: &seen,
+        threats: &threats,
+    };
     let mut out = Vec::new();
     for (i, c) in s.components.iter().enumerate() {
         if only.is_none_or(|id| id == c.id.as_str()) {
             let facts = component_facts(graph, &zones, i);
-            element_suggestions(s, rules, &facts, &c.dismissed, &mut out);
+            element_suggestions(&ctx, &facts, &c.dismissed, &mut out);
         }
     }
     for (i, f) in s.flows.iter().enumerate() {
         if only.is_none_or(|id| id == f.id.as_str()) {
             let facts = flow_facts(graph, &zones, i);
-            element_suggestions(s, rules, &facts, &f.dismissed, &mut out);
+            element_suggestions(&ctx, &facts, &f.dismissed, &mut out);
         }
     }
     out
+}
+
+/// What every element's suggestions are made from, prepared once per call.
+struct Context<'a, 'r, 's> {
+    rules: &'r [Rule],
+    /// Per rule: what it reads, for the `facts` of its suggestions.
+    seen: &'a [Seen],
+    threats: &'a HashMap<&'s str, Vec<&'s Threat>>,
 }
 
 /// Whether `rule` fires on the element with these facts.
@@ -112,8 +140,7 @@ pub fn fires(rule: &Rule, facts: &Facts<'_>) -> bool {
 }
 
 fn element_suggestions<'r>(
-    s: &Session,
-    rules: &'r [Rule],
+    ctx: &Context<'_, 'r, '_>,
     facts: &Facts<'_>,
     dismissed: &[Dismissal],
     out: &mut Vec<Suggestion<'r>>,
@@ -121,12 +148,13 @@ fn element_suggestions<'r>(
     if facts.out_of_scope {
         return;
     }
-    for rule in rules {
+    let threats = ctx.threats.get(facts.id).map_or(&[][..], Vec::as_slice);
+    for (rule, plan) in ctx.rules.iter().zip(ctx.seen) {
         if !fires(rule, facts) {
             continue;
         }
-        let seen = facts_seen(rule, facts);
-        let added = s.threats_on(facts.id).find(|t| {
+        let seen = plan.render(facts);
+        let added = threats.iter().find(|t| {
             t.rule
                 .as_deref()
                 .is_some_and(|r| r.eq_ignore_ascii_case(&rule.id))
@@ -167,6 +195,7 @@ fn element_suggestions<'r>(
             reason,
             facts: seen,
             state,
+            mitigations: rule.mitigations.iter().map(|m| render(m, facts)).collect(),
         });
     }
 }
@@ -174,66 +203,100 @@ fn element_suggestions<'r>(
 /// The facts a rule's conditions read, as `key=value; ...` in a fixed order. List-valued facts
 /// keep only the words the rule names, so unrelated changes do not bring a dismissal back.
 pub fn facts_seen(rule: &Rule, f: &Facts<'_>) -> String {
-    let mut keys = rule.when.keys();
-    for unless in &rule.unless {
-        for k in unless.keys() {
-            if !keys.contains(&k) {
-                keys.push(k);
+    Seen::of(rule).render(f)
+}
+
+/// What a rule reads, worked out once per rule: its keys in a fixed order and, for list-valued
+/// facts, the words it names.
+struct Seen {
+    keys: Vec<(&'static str, Vec<String>)>,
+}
+
+impl Seen {
+    fn of(rule: &Rule) -> Seen {
+        let mut keys = rule.when.keys();
+        for unless in &rule.unless {
+            for k in unless.keys() {
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
             }
         }
-    }
-    let opt = |v: Option<String>| v.unwrap_or_else(|| "none".into());
-    let yes_no = |v: Option<bool>| opt(v.map(|b| b.to_string()));
-    let named = |key: &str, have: Vec<String>| {
-        let mut wanted: Vec<String> = rule.when.words_for(key);
-        for u in &rule.unless {
-            wanted.extend(u.words_for(key));
-        }
-        let mut hits: Vec<String> = have
+        // A fixed order, whatever order the rule wrote its keys in.
+        keys.sort_unstable();
+        let keys = keys
             .into_iter()
+            .map(|key| {
+                let mut wanted = rule.when.words_for(key);
+                for u in &rule.unless {
+                    wanted.extend(u.words_for(key));
+                }
+                (key, wanted)
+            })
+            .collect();
+        Seen { keys }
+    }
+
+    fn render(&self, f: &Facts<'_>) -> String {
+        let mut out = String::with_capacity(16 * self.keys.len());
+        for (i, (key, wanted)) in self.keys.iter().enumerate() {
+            if i > 0 {
+                out.push_str("; ");
+            }
+            out.push_str(key);
+            out.push('=');
+            push_fact(&mut out, key, wanted, f);
+        }
+        out
+    }
+}
+
+/// Appends the value of one fact.
+fn push_fact(out: &mut String, key: &str, wanted: &[String], f: &Facts<'_>) {
+    fn opt(out: &mut String, v: Option<impl std::fmt::Display>) {
+        match v {
+            Some(v) => {
+                let _ = write!(out, "{v}");
+            }
+            None => out.push_str("none"),
+        }
+    }
+    // The words of a list fact the rule names, sorted, or `none`.
+    fn named<T: std::fmt::Display>(out: &mut String, wanted: &[String], have: &[T]) {
+        let mut hits: Vec<String> = have
+            .iter()
+            .map(|h| h.to_string().to_lowercase())
             .filter(|h| wanted.iter().any(|w| w.eq_ignore_ascii_case(h)))
             .collect();
         hits.sort();
         hits.dedup();
         if hits.is_empty() {
-            "none".to_string()
+            out.push_str("none");
         } else {
-            hits.join(",")
+            out.push_str(&hits.join(","));
         }
-    };
-    let strs = |v: &[crate::model::ProtocolFamily]| v.iter().map(|x| x.to_string()).collect();
-    let techs = |v: &[crate::model::Technology]| v.iter().map(|x| x.to_string()).collect();
-    // A fixed order, whatever order the rule wrote its keys in.
-    let mut ordered: Vec<&str> = keys;
-    ordered.sort();
-    ordered
-        .into_iter()
-        .map(|key| {
-            let value = match key {
-                "kind" => f.kind.to_string(),
-                "technology" => opt(f.technology.map(|t| t.to_string())),
-                "from_kind" => opt(f.from.map(|e| e.kind.to_string())),
-                "to_kind" => opt(f.to.map(|e| e.kind.to_string())),
-                "from_technology" => opt(f.from.and_then(|e| e.technology).map(|t| t.to_string())),
-                "to_technology" => opt(f.to.and_then(|e| e.technology).map(|t| t.to_string())),
-                "protocol" => opt(f.protocol.map(|p| p.to_string())),
-                "authenticated" => yes_no(f.authenticated),
-                "encrypted" => yes_no(f.encrypted),
-                "crossing" => opt(f.crossing.map(|c| c.as_str().to_string())),
-                "from_internet" => f.from_internet.to_string(),
-                "internet_facing" => f.internet_facing.to_string(),
-                "data" => opt(f.data.map(|(c, _)| c.as_str().to_string())),
-                "tags" => named("tags", f.tags.iter().map(|t| t.to_lowercase()).collect()),
-                "sends" => named("sends", strs(&f.sends)),
-                "receives" => named("receives", strs(&f.receives)),
-                "sends_to" => named("sends_to", techs(&f.sends_to)),
-                "receives_from" => named("receives_from", techs(&f.receives_from)),
-                _ => String::new(),
-            };
-            format!("{key}={value}")
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+    }
+    match key {
+        "kind" => out.push_str(f.kind.as_str()),
+        "technology" => opt(out, f.technology),
+        "from_kind" => opt(out, f.from.map(|e| e.kind.as_str())),
+        "to_kind" => opt(out, f.to.map(|e| e.kind.as_str())),
+        "from_technology" => opt(out, f.from.and_then(|e| e.technology)),
+        "to_technology" => opt(out, f.to.and_then(|e| e.technology)),
+        "protocol" => opt(out, f.protocol),
+        "authenticated" => opt(out, f.authenticated),
+        "encrypted" => opt(out, f.encrypted),
+        "crossing" => opt(out, f.crossing.map(|c| c.as_str())),
+        "from_internet" => opt(out, Some(f.from_internet)),
+        "internet_facing" => opt(out, Some(f.internet_facing)),
+        "data" => opt(out, f.data.map(|(c, _)| c.as_str())),
+        "tags" => named(out, wanted, f.tags),
+        "sends" => named(out, wanted, &f.sends),
+        "receives" => named(out, wanted, &f.receives),
+        "sends_to" => named(out, wanted, &f.sends_to),
+        "receives_from" => named(out, wanted, &f.receives_from),
+        _ => {}
+    }
 }
 
 /// "authenticated was true, now false": what differs between two fact strings.

@@ -14,6 +14,7 @@ use crate::analysis::ModelGraph;
 use crate::model::{
     Classification, Component, ComponentKind, ElementKind, Flow, ProtocolFamily, Technology,
 };
+use std::collections::HashMap;
 
 /// One end of a flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,40 +61,72 @@ const UNTRUSTED_WORDS: [&str; 4] = ["internet", "public", "untrusted", "external
 const OUTSIDE: &str = "outside every boundary";
 const INTERNET: &str = "the internet";
 
-/// Zone and trust of every component, computed once for all elements.
+/// Zone and trust of every component, computed once for all elements; and, when every element
+/// is asked about, each flow's protocol family, recognised once rather than once per end.
 pub struct Zones<'s> {
     /// Per component: (zone name, trust level; 0 is untrusted).
     per_component: Vec<(&'s str, usize)>,
+    /// Per flow, when precomputed: its protocol family.
+    families: Option<Vec<Option<ProtocolFamily>>>,
 }
 
 impl<'s> Zones<'s> {
     pub fn new(graph: &ModelGraph<'s>) -> Self {
         let s = graph.session;
         let has_boundaries = !s.boundaries.is_empty();
+        // Per boundary id (the first of a duplicated id, as `Session::boundary`): its name and
+        // whether the name says it is untrusted. Once per boundary, not per component.
+        let mut boundaries: HashMap<&str, (&'s str, bool)> =
+            HashMap::with_capacity(s.boundaries.len());
+        for b in &s.boundaries {
+            boundaries.entry(b.id.as_str()).or_insert_with(|| {
+                let text = format!("{} {}", b.id, b.name).to_lowercase();
+                (
+                    b.name.as_str(),
+                    UNTRUSTED_WORDS.iter().any(|w| text.contains(w)),
+                )
+            });
+        }
         let per_component = s
             .components
             .iter()
             .enumerate()
             .map(|(i, c)| {
                 let chain = graph.enclosing(i);
-                let innermost = chain.first().and_then(|b| s.boundary(b.as_str()));
-                let named_untrusted = innermost.is_some_and(|b| {
-                    let text = format!("{} {}", b.id, b.name).to_lowercase();
-                    UNTRUSTED_WORDS.iter().any(|w| text.contains(w))
-                });
+                let innermost = chain
+                    .first()
+                    .and_then(|b| boundaries.get(b.as_str()).copied());
+                let named_untrusted = innermost.is_some_and(|(_, untrusted)| untrusted);
                 let own_edge = c.has_tag("internet-facing");
                 let untrusted = c.kind == ComponentKind::ExternalEntity
                     || (named_untrusted && !own_edge)
                     || (has_boundaries && chain.is_empty());
                 let zone = match innermost {
-                    Some(b) => b.name.as_str(),
+                    Some((name, _)) => name,
                     None if untrusted => INTERNET,
                     None => OUTSIDE,
                 };
                 (zone, if untrusted { 0 } else { chain.len().max(1) })
             })
             .collect();
-        Zones { per_component }
+        Zones {
+            per_component,
+            families: None,
+        }
+    }
+
+    /// Recognises every flow's protocol family now, for a pass over the whole model (each flow
+    /// is seen from both its ends and as itself).
+    pub fn with_protocol_families(mut self, graph: &ModelGraph<'s>) -> Self {
+        self.families = Some(
+            graph
+                .session
+                .flows
+                .iter()
+                .map(Flow::protocol_family)
+                .collect(),
+        );
+        self
     }
 
     fn of(&self, index: usize) -> (&'s str, usize) {
@@ -101,6 +134,17 @@ impl<'s> Zones<'s> {
             .get(index)
             .copied()
             .unwrap_or((OUTSIDE, 1))
+    }
+
+    fn family(&self, graph: &ModelGraph<'s>, flow: usize) -> Option<ProtocolFamily> {
+        match &self.families {
+            Some(list) => list.get(flow).copied().flatten(),
+            None => graph
+                .session
+                .flows
+                .get(flow)
+                .and_then(Flow::protocol_family),
+        }
     }
 }
 
@@ -163,7 +207,7 @@ pub fn flow_facts<'s>(graph: &ModelGraph<'s>, zones: &Zones<'s>, index: usize) -
         zone: to.map_or(OUTSIDE, |e| e.zone),
         internet_facing: from_internet,
         from_internet,
-        protocol: f.protocol_family(),
+        protocol: zones.family(graph, index),
         protocol_text: &f.protocol,
         authenticated: Some(f.authenticated),
         encrypted: Some(f.encrypted),
@@ -206,9 +250,9 @@ pub fn component_facts<'s>(graph: &ModelGraph<'s>, zones: &Zones<'s>, index: usi
     };
     let mut assets: Vec<&'s crate::model::AssetId> = c.assets.iter().collect();
     let mut from_internet = false;
-    for (_, f) in graph.flows_at(c.id.as_str()) {
+    for (flow, f) in graph.flows_at(c.id.as_str()) {
         assets.extend(f.assets.iter());
-        let family = f.protocol_family();
+        let family = zones.family(graph, flow);
         let outgoing = f.from == c.id;
         let other = if outgoing { &f.to } else { &f.from };
         let other_i = component_index(graph, other.as_str());

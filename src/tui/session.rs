@@ -9,6 +9,7 @@ use super::screens::threats::{self, ElementRow, ThreatsState};
 use crate::analysis::{Analysis, FindingOptions, ModelGraph, analyze_graph};
 use crate::model::edit::History;
 use crate::model::{Problem, Session, validate};
+use crate::rules::RuleSet;
 use crate::store::LoadedSession;
 use crate::store::autosave::{FormDraft, SessionLock};
 use chrono::NaiveDate;
@@ -30,6 +31,9 @@ pub struct SessionState {
     pub keep: Keeping,
     /// The lock that tells other instances this file is open here.
     pub lock: Option<SessionLock>,
+    /// The threat rules in force for this session (loaded with its libraries): question 4's
+    /// findings include the suggestions nobody answered, as `check` does.
+    pub rules: RuleSet,
 }
 
 /// What has been kept of the unsaved work so far: in the autosave file and in the crash copy.
@@ -65,7 +69,7 @@ pub struct Derived {
 }
 
 impl Derived {
-    pub fn compute(session: &Session, revision: u64, today: NaiveDate) -> Self {
+    pub fn compute(session: &Session, revision: u64, today: NaiveDate, rules: &RuleSet) -> Self {
         let graph = ModelGraph::new(session);
         let crossing: Vec<bool> = (0..session.flows.len())
             .map(|i| graph.crosses_boundary(i))
@@ -73,6 +77,7 @@ impl Derived {
         let options = FindingOptions {
             today,
             max_age_days: None,
+            rules: Some(rules),
         };
         Derived {
             revision,
@@ -87,8 +92,8 @@ impl Derived {
 }
 
 impl SessionState {
-    pub fn new(loaded: LoadedSession, today: NaiveDate) -> Self {
-        let derived = Derived::compute(&loaded.session, 0, today);
+    pub fn new(loaded: LoadedSession, today: NaiveDate, rules: RuleSet) -> Self {
+        let derived = Derived::compute(&loaded.session, 0, today, &rules);
         SessionState {
             loaded,
             history: History::new(),
@@ -101,6 +106,7 @@ impl SessionState {
             derived,
             keep: Keeping::default(),
             lock: None,
+            rules,
         }
     }
 
@@ -111,7 +117,12 @@ impl SessionState {
     /// Brings what is derived up to date after a change (a no-op when nothing changed).
     pub fn refresh_derived(&mut self, today: NaiveDate) {
         if self.derived.revision != self.history.revision() {
-            self.derived = Derived::compute(&self.loaded.session, self.history.revision(), today);
+            self.derived = Derived::compute(
+                &self.loaded.session,
+                self.history.revision(),
+                today,
+                &self.rules,
+            );
             self.threats
                 .after_change(&self.loaded.session, &self.derived);
         }

@@ -91,10 +91,14 @@ fn building_a_model_by_keys_with_undo_and_redo() {
     keys(&mut app, "aCloud<ret>aVPC<tab><tab><right><ret>");
     // Components: two processes and a store in the VPC.
     keys(&mut app, "ll");
-    keys(&mut app, "aWeb app<tab><tab><tab><right><right><ret>");
+    // The web app's technology: (none), then the fifth word, web-app.
     keys(
         &mut app,
-        "aOrders DB<tab><tab><right><tab><right><right><ret>",
+        "aWeb app<tab><tab><tab><right><right><right><right><right><tab><right><right><ret>",
+    );
+    keys(
+        &mut app,
+        "aOrders DB<tab><tab><right><tab><tab><right><right><ret>",
     );
     keys(&mut app, "aBrowser<tab><tab><right><right><ret>");
     // A flow from the browser to the web app, authenticated and encrypted.
@@ -114,7 +118,12 @@ fn building_a_model_by_keys_with_undo_and_redo() {
         s.components[0].boundary.as_ref().map(|b| b.as_str()),
         Some("vpc")
     );
+    assert_eq!(
+        s.components[0].technology,
+        Some(crate::model::Technology::WebApp)
+    );
     assert_eq!(s.components[1].kind, crate::model::ComponentKind::DataStore);
+    assert_eq!(s.components[1].technology, None);
     assert_eq!(
         s.components[2].kind,
         crate::model::ComponentKind::ExternalEntity
@@ -167,6 +176,86 @@ fn forms_refuse_bad_input_inline() {
             .as_ref()
             .is_some_and(|(m, _)| m.contains("two components"))
     );
+}
+
+#[test]
+fn the_component_form_sets_shows_and_keeps_the_technology() {
+    use crate::model::Technology;
+    let mut app = App::open(
+        store::LoadedSession::unsaved(crate::model::Session::new("Shop"), "unused.toml"),
+        Theme::plain(),
+        today(),
+    );
+    // Name, id, kind, then technology: two steps right of "(none)" is the second word.
+    keys(&mut app, "<esc>aOrders API<tab><tab><tab><right><right>");
+    let shown = screen(&app, 80, 24);
+    assert!(shown.contains(Technology::ALL[1].help()), "{shown}");
+    keys(&mut app, "<ret>");
+    assert_eq!(
+        session(&app).components[0].technology,
+        Some(Technology::ALL[1])
+    );
+    // Editing opens on it, and another change keeps it.
+    keys(&mut app, "e");
+    let Some(Modal::Form { form, .. }) = &app.modal else {
+        panic!("the edit form opens");
+    };
+    assert_eq!(form.choice("technology"), Technology::ALL[1].as_str());
+    keys(&mut app, "<tab><tab><tab><tab>internet-facing<ret>");
+    let c = &session(&app).components[0];
+    assert_eq!(c.tags, ["internet-facing"]);
+    assert_eq!(c.technology, Some(Technology::ALL[1]));
+    // Back to "(none)".
+    keys(&mut app, "e<tab><tab><left><left><ret>");
+    assert_eq!(session(&app).components[0].technology, None);
+}
+
+/// The component form with the technology choice and its help line under it, and the flow
+/// form with the protocol family the rules recognise.
+#[test]
+fn element_forms_80x24() {
+    let mut app = app_on("microservices-api-platform.toml");
+    keys(&mut app, "<esc>e<tab><tab>");
+    insta::assert_snapshot!("component_form_80x24", screen(&app, 80, 24));
+    keys(&mut app, "<esc>le");
+    insta::assert_snapshot!("flow_form_80x24", screen(&app, 80, 24));
+}
+
+/// Question 4 lists what `check` reports, the unanswered rule suggestions (TB015) included.
+#[test]
+fn question4_shows_the_same_findings_as_check() {
+    use crate::analysis::{FindingOptions, analyze};
+    let app = app_on("microservices-api-platform.toml");
+    let state = app.session().expect("a session is open");
+    let libraries =
+        crate::library::load_for_session(Some(&state.loaded.path), &[]).expect("libraries load");
+    let options = FindingOptions {
+        today: today(),
+        max_age_days: None,
+        rules: Some(libraries.rules()),
+    };
+    let keys_of = |list: &[crate::analysis::Finding]| -> Vec<String> {
+        list.iter().map(|f| f.key()).collect()
+    };
+    let expected = keys_of(&analyze(state.session(), &options).findings);
+    let shown = keys_of(&state.derived.analysis.findings);
+    assert_eq!(shown, expected);
+    assert!(shown.iter().any(|k| k.starts_with("TB015:")), "{shown:?}");
+}
+
+#[test]
+fn the_flow_form_says_which_protocol_family_the_rules_see() {
+    let mut app = app_on("microservices-api-platform.toml");
+    keys(&mut app, "<esc>la");
+    let Some(Modal::Form { form, .. }) = &app.modal else {
+        panic!("the flow form opens");
+    };
+    assert_eq!(form.fields[4].key, "protocol");
+    keys(&mut app, "<tab><tab><tab><tab>carrier pigeon");
+    assert!(screen(&app, 80, 24).contains("not recognised: rules will not see a protocol family"));
+    keys(&mut app, "<C-u>gRPC over TLS");
+    let shown = screen(&app, 80, 24);
+    assert!(shown.contains("recognised: grpc, gRPC"), "{shown}");
 }
 
 #[test]
@@ -499,7 +588,11 @@ fn question2_a_broad_library_entry_leaves_the_letters_to_the_team() {
         panic!("the threat form");
     };
     assert_eq!(form.text("stride"), "SI");
-    assert!(form.fields.iter().all(|f| f.note.is_none()));
+    assert!(
+        form.fields
+            .iter()
+            .all(|f| f.note == crate::tui::widgets::form::Note::None)
+    );
     keys(&mut app, "<ret>");
     let added = session(&app).threats.last().expect("added");
     assert_eq!(

@@ -175,7 +175,7 @@ impl App {
                 }
             };
         let path = loaded.path.clone();
-        let mut state = SessionState::new(loaded, self.today);
+        let mut state = SessionState::new(loaded, self.today, self.libraries.rules().clone());
         let mut lock_warning = None;
         if self.take_lock {
             match store::autosave::lock(&path) {

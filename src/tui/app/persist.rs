@@ -272,7 +272,8 @@ impl App {
             Some(Action::Reload) => match store::load(&path) {
                 Ok(theirs) => {
                     let lock = s.lock.take();
-                    let state = SessionState::new(theirs, self.today);
+                    let state =
+                        SessionState::new(theirs, self.today, self.libraries.rules().clone());
                     self.screen = Screen::Session(Box::new(SessionState { lock, ..state }));
                     // The user chose to drop their version: nothing of it is to be recovered.
                     store::autosave::remove_autosave(&path);

@@ -10,11 +10,13 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
-/// One option of a choice: the value stored and the label shown.
+/// One option of a choice: the value stored, the label shown, and optionally a line saying what
+/// it means (shown under a field with [`Note::ChoiceHelp`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {
     pub value: String,
     pub label: String,
+    pub help: String,
 }
 
 impl Choice {
@@ -22,8 +24,29 @@ impl Choice {
         Choice {
             value: value.into(),
             label: label.into(),
+            help: String::new(),
         }
     }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = help.into();
+        self
+    }
+}
+
+/// A line under a field saying what its current value means, recomputed as it changes. The
+/// line is always there (blank when there is nothing to say), so the form does not jump.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Note {
+    #[default]
+    None,
+    /// Guidance about this field in particular, fixed when the form opens (what a library
+    /// entry says about the letters to keep).
+    Fixed(String),
+    /// The chosen option's help line.
+    ChoiceHelp,
+    /// The protocol family the threat rules recognise in a text field (a flow's protocol).
+    ProtocolFamily,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,9 +82,8 @@ pub struct Field {
     /// Completions for a text field (names already used); → at the end of the text takes the
     /// first one that starts with what is typed.
     pub suggestions: Vec<String>,
-    /// A line shown under the field whether or not it has focus: guidance about this value in
-    /// particular (the hint is shown on the field's own line, only with focus).
-    pub note: Option<String>,
+    /// A line under the field about its current value.
+    pub note: Note,
 }
 
 impl Field {
@@ -73,7 +95,7 @@ impl Field {
             hint,
             error: None,
             suggestions: Vec::new(),
-            note: None,
+            note: Note::None,
         }
     }
 
@@ -93,7 +115,7 @@ impl Field {
             hint: "2026-12-15, +10d, +2w, +1m",
             error: None,
             suggestions: Vec::new(),
-            note: None,
+            note: Note::None,
         }
     }
 
@@ -102,9 +124,36 @@ impl Field {
         self
     }
 
-    pub fn with_note(mut self, note: impl Into<String>) -> Self {
-        self.note = Some(note.into());
+    pub fn with_note(mut self, note: Note) -> Self {
+        self.note = note;
         self
+    }
+
+    /// The note line for the field's current value: `None` when the field has no note line,
+    /// `Some("")` when it has one with nothing to say now.
+    pub fn note_text(&self) -> Option<String> {
+        match (&self.note, &self.kind) {
+            (Note::None, _) => None,
+            (Note::Fixed(text), _) => Some(text.clone()),
+            (Note::ChoiceHelp, FieldKind::Choice { options, index }) => Some(
+                options
+                    .get(*index)
+                    .map(|o| o.help.clone())
+                    .unwrap_or_default(),
+            ),
+            (Note::ProtocolFamily, FieldKind::Text(t)) => {
+                let text = t.text().trim();
+                Some(if text.is_empty() {
+                    "no protocol: rules that read the protocol family skip this flow".to_string()
+                } else {
+                    match crate::model::ProtocolFamily::recognise(text) {
+                        Some(family) => format!("recognised: {family}, {}", family.help()),
+                        None => "not recognised: rules will not see a protocol family".to_string(),
+                    }
+                })
+            }
+            _ => Some(String::new()),
+        }
     }
 
     /// The completion on offer for what is typed, if any.
@@ -136,7 +185,7 @@ impl Field {
             hint: "←/→ choose",
             error: None,
             suggestions: Vec::new(),
-            note: None,
+            note: Note::None,
         }
     }
 
@@ -148,7 +197,7 @@ impl Field {
             hint: "space toggles",
             error: None,
             suggestions: Vec::new(),
-            note: None,
+            note: Note::None,
         }
     }
 
@@ -170,7 +219,7 @@ impl Field {
             hint: "←/→ move, space toggles",
             error: None,
             suggestions: Vec::new(),
-            note: None,
+            note: Note::None,
         }
     }
 }
@@ -413,7 +462,7 @@ impl Form {
         let rows: u16 = self
             .fields
             .iter()
-            .map(|f| 1 + u16::from(f.error.is_some()) + u16::from(f.note.is_some()))
+            .map(|f| 1 + u16::from(f.error.is_some()) + u16::from(f.note != Note::None))
             .sum();
         let width = area.width.clamp(20, 76);
         let height = (rows + 4).min(area.height);
@@ -586,16 +635,19 @@ impl Form {
                 );
                 y += 1;
             }
-            if let Some(note) = &field.note
+            if let Some(note) = field.note_text()
                 && y < inner.bottom()
             {
+                let note = escape_control(&note);
+                let width = unicode_width::UnicodeWidthStr::width(note.as_ref());
+                // Under the value when it fits, else from the left edge.
+                let indent = if width + (label_width as usize) <= inner.width as usize {
+                    label_width as usize
+                } else {
+                    2
+                };
                 Paragraph::new(Line::from(vec![Span::styled(
-                    format!(
-                        "{:w$}{}",
-                        "",
-                        escape_control(note),
-                        w = label_width as usize
-                    ),
+                    format!("{:indent$}{note}", ""),
                     theme.dim(),
                 )]))
                 .render(
@@ -661,6 +713,70 @@ mod tests {
     }
 
     #[test]
+    fn notes_say_what_the_value_means_as_it_changes() {
+        let mut form = Form::new(
+            "Flow",
+            vec![
+                Field::text("protocol", "Protocol", "", "").with_note(Note::ProtocolFamily),
+                Field::choice(
+                    "technology",
+                    "Technology",
+                    vec![
+                        Choice::new("", "(none)"),
+                        Choice::new("database", "database").with_help("SQL or NoSQL database"),
+                    ],
+                    "database",
+                )
+                .with_note(Note::ChoiceHelp),
+                Field::text("notes", "Notes", "", ""),
+            ],
+        );
+        assert_eq!(
+            form.fields[0].note_text().as_deref(),
+            Some("no protocol: rules that read the protocol family skip this flow")
+        );
+        for c in "HTTPS/JSON".chars() {
+            press(&mut form, KeyCode::Char(c));
+        }
+        assert_eq!(
+            form.fields[0].note_text().as_deref(),
+            Some("recognised: https, HTTP over TLS")
+        );
+        form.fields[0].kind = FieldKind::Text(TextInput::new("carrier pigeon"));
+        assert_eq!(
+            form.fields[0].note_text().as_deref(),
+            Some("not recognised: rules will not see a protocol family")
+        );
+        assert_eq!(
+            form.fields[1].note_text().as_deref(),
+            Some("SQL or NoSQL database")
+        );
+        press(&mut form, KeyCode::Tab);
+        press(&mut form, KeyCode::Right);
+        assert_eq!(form.choice("technology"), "");
+        assert_eq!(form.fields[1].note_text().as_deref(), Some(""));
+        assert_eq!(form.fields[2].note_text(), None);
+
+        // Drawn under its field, and counted in the form's height.
+        let area = Rect::new(0, 0, 80, 24);
+        let mut buf = Buffer::empty(area);
+        form.render(area, &mut buf, &Theme::plain());
+        let rows: Vec<String> = (0..area.height)
+            .map(|y| (0..area.width).map(|x| buf[(x, y)].symbol()).collect())
+            .collect();
+        let protocol = rows
+            .iter()
+            .position(|r| r.contains("Protocol"))
+            .expect("protocol row");
+        assert!(
+            rows[protocol + 1].contains("not recognised: rules will not see a protocol family"),
+            "{rows:#?}"
+        );
+        assert!(rows[protocol + 2].contains("Technology"), "{rows:#?}");
+        assert!(rows[protocol + 4].contains("Notes"), "{rows:#?}");
+    }
+
+    #[test]
     fn errors_focus_the_first_bad_field() {
         let mut form = Form::new(
             "T",
@@ -681,7 +797,8 @@ mod tests {
             "Threat",
             vec![
                 Field::text("title", "Title", "x", ""),
-                Field::text("stride", "STRIDE", "", "").with_note("keep \u{1b}the letters"),
+                Field::text("stride", "STRIDE", "", "")
+                    .with_note(Note::Fixed("keep \u{1b}the letters".into())),
                 Field::text("notes", "Notes", "", ""),
             ],
         );

@@ -5,9 +5,9 @@ use crate::model::edit::{Edit, Item};
 use crate::model::text::escape_control;
 use crate::model::{
     Asset, AssetId, Boundary, BoundaryId, Classification, Component, ComponentKind, ElementId,
-    Flow, Session, StrideSet, id_syntax_problem, slugify,
+    Flow, Session, StrideSet, Technology, id_syntax_problem, slugify,
 };
-use crate::tui::widgets::form::{Choice, Field, Form};
+use crate::tui::widgets::form::{Choice, Field, Form, Note};
 
 fn none_choice() -> Choice {
     Choice::new("", "(none)")
@@ -41,6 +41,18 @@ fn is_descendant(s: &Session, id: &str, ancestor: &str) -> bool {
         current = s.boundary(p.as_str()).and_then(|b| b.parent.as_ref());
     }
     false
+}
+
+/// "(none)" and the technology vocabulary, each with its help line.
+fn technology_choices() -> Vec<Choice> {
+    let mut out =
+        vec![none_choice().with_help("no technology: rules that read it pass this component by")];
+    out.extend(
+        Technology::ALL
+            .iter()
+            .map(|t| Choice::new(t.as_str(), t.as_str()).with_help(t.help())),
+    );
+    out
 }
 
 fn asset_choices(s: &Session) -> Vec<Choice> {
@@ -147,6 +159,15 @@ pub fn open_form(s: &Session, target: FormTarget) -> Option<Form> {
                 kinds,
                 c.map_or("process", |c| c.kind.as_str()),
             ));
+            fields.push(
+                Field::choice(
+                    "technology",
+                    "Technology",
+                    technology_choices(),
+                    c.and_then(|c| c.technology).map_or("", |t| t.as_str()),
+                )
+                .with_note(Note::ChoiceHelp),
+            );
             fields.push(Field::choice(
                 "boundary",
                 "Boundary",
@@ -199,12 +220,15 @@ pub fn open_form(s: &Session, target: FormTarget) -> Option<Form> {
                 component_choices(s),
                 f.map_or(default_to, |f| f.to.as_str()),
             ));
-            fields.push(Field::text(
-                "protocol",
-                "Protocol",
-                f.map_or("", |f| &f.protocol),
-                "e.g. HTTPS",
-            ));
+            fields.push(
+                Field::text(
+                    "protocol",
+                    "Protocol",
+                    f.map_or("", |f| &f.protocol),
+                    "e.g. HTTPS",
+                )
+                .with_note(Note::ProtocolFamily),
+            );
             fields.push(Field::toggle(
                 "authenticated",
                 "Authenticated",
@@ -376,7 +400,7 @@ pub fn submit(form: &mut Form, s: &Session, target: FormTarget) -> Option<(Edit,
                     .map(|c| c.not_applicable_reason.clone())
                     .unwrap_or_default(),
                 notes: form.text("notes"),
-                technology: old.and_then(|c| c.technology),
+                technology: Technology::parse(&form.choice("technology")),
                 dismissed: old.map(|c| c.dismissed.clone()).unwrap_or_default(),
             })
         }

@@ -3,7 +3,7 @@
 use crate::model::text::escape_control;
 use crate::model::{LibraryRef, Rating, StrideSet, Threat};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::form::{Field, Form};
+use crate::tui::widgets::form::{Field, Form, Note};
 use ratatui::text::{Line, Span};
 
 /// The form for a threat typed by hand, or for editing one.
@@ -99,7 +99,7 @@ pub fn library_threat_form(
     if let Some(note) = note
         && let Some(i) = fields.iter().position(|f| f.key == "stride")
     {
-        fields[i] = fields[i].clone().with_note(note);
+        fields[i] = fields[i].clone().with_note(Note::Fixed(note));
         focus = i;
     }
     let mut form = Form::new(
@@ -221,7 +221,10 @@ mod tests {
         form.fields
             .iter()
             .find(|f| f.key == "stride")
-            .and_then(|f| f.note.as_deref())
+            .and_then(|f| match &f.note {
+                Note::Fixed(text) => Some(text.as_str()),
+                _ => None,
+            })
     }
 
     #[test]
