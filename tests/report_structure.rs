@@ -672,7 +672,12 @@ fn json_has_the_documented_shape() {
     assert_eq!(session["agenda"], serde_json::json!([8, 12, 7, 3]));
     // Every documented field is present, empty or null when the file leaves it out.
     let component = &session["components"][0];
-    assert_eq!(component["technology"], serde_json::Value::Null);
+    assert_eq!(component["technology"], "api-gateway");
+    let client = session["components"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["id"] == "mobile-web-client"))
+        .expect("the client");
+    assert_eq!(client["boundary"], serde_json::Value::Null);
     assert_eq!(component["not_applicable_reason"], "");
     assert_eq!(component["dismissed"], serde_json::json!([]));
     assert_eq!(session["flows"][0]["dismissed"], serde_json::json!([]));
