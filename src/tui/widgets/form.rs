@@ -59,6 +59,9 @@ pub struct Field {
     /// Completions for a text field (names already used); → at the end of the text takes the
     /// first one that starts with what is typed.
     pub suggestions: Vec<String>,
+    /// Whether the first completion is on offer before anything is typed (what a threat rule
+    /// suggests doing), not only once a few letters match.
+    pub offer_when_empty: bool,
 }
 
 impl Field {
@@ -70,6 +73,7 @@ impl Field {
             hint,
             error: None,
             suggestions: Vec::new(),
+            offer_when_empty: false,
         }
     }
 
@@ -89,11 +93,19 @@ impl Field {
             hint: "2026-12-15, +10d, +2w, +1m",
             error: None,
             suggestions: Vec::new(),
+            offer_when_empty: false,
         }
     }
 
     pub fn with_suggestions(mut self, suggestions: Vec<String>) -> Self {
         self.suggestions = suggestions;
+        self
+    }
+
+    /// Completions of which the first is on offer even before anything is typed.
+    pub fn with_offers(mut self, offers: Vec<String>) -> Self {
+        self.offer_when_empty = !offers.is_empty();
+        self.suggestions = offers;
         self
     }
 
@@ -104,7 +116,10 @@ impl Field {
         };
         let typed = t.text().to_lowercase();
         if typed.is_empty() {
-            return None;
+            return self
+                .offer_when_empty
+                .then(|| self.suggestions.first().map(String::as_str))
+                .flatten();
         }
         self.suggestions
             .iter()
@@ -126,6 +141,7 @@ impl Field {
             hint: "←/→ choose",
             error: None,
             suggestions: Vec::new(),
+            offer_when_empty: false,
         }
     }
 
@@ -137,6 +153,7 @@ impl Field {
             hint: "space toggles",
             error: None,
             suggestions: Vec::new(),
+            offer_when_empty: false,
         }
     }
 
@@ -158,6 +175,7 @@ impl Field {
             hint: "←/→ move, space toggles",
             error: None,
             suggestions: Vec::new(),
+            offer_when_empty: false,
         }
     }
 }
@@ -451,9 +469,27 @@ impl Form {
                     } else {
                         theme.normal()
                     };
-                    let pad = value_width
+                    let mut pad = value_width
                         .saturating_sub(unicode_width::UnicodeWidthStr::width(shown.as_str()));
-                    spans.push(Span::styled(format!("{shown}{}", " ".repeat(pad)), style));
+                    spans.push(Span::styled(shown, style));
+                    // A completion on offer, or the hint while the field is empty, shows in
+                    // the field's own width after the text.
+                    let note = match field.completion() {
+                        Some(completion) => Some(format!("  → takes: {completion}")),
+                        None if t.text().is_empty() && !field.hint.is_empty() => {
+                            Some(format!(" {}", field.hint))
+                        }
+                        None => None,
+                    };
+                    if focused && let Some(note) = note {
+                        let note = crate::tui::widgets::text::fit(
+                            &crate::tui::widgets::text::sanitize(&note),
+                            pad,
+                        );
+                        pad -= crate::tui::widgets::text::width(&note).min(pad);
+                        spans.push(Span::styled(note, theme.dim()));
+                    }
+                    spans.push(Span::styled(" ".repeat(pad), style));
                 }
                 FieldKind::Choice { options, index } => {
                     let label = options
@@ -528,17 +564,10 @@ impl Form {
                     }
                 }
             }
-            if focused && let Some(completion) = field.completion() {
-                spans.push(Span::styled(
-                    format!("  → {} (→ takes it)", escape_control(completion)),
-                    theme.dim(),
-                ));
-            } else if focused
+            // A text field's hint and completion show in the field (above).
+            if focused
                 && !field.hint.is_empty()
-                && matches!(
-                    field.kind,
-                    FieldKind::Text(_) | FieldKind::Choice { .. } | FieldKind::Toggle(_)
-                )
+                && matches!(field.kind, FieldKind::Choice { .. } | FieldKind::Toggle(_))
             {
                 spans.push(Span::styled(format!("  {}", field.hint), theme.dim()));
             }
