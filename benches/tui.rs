@@ -95,3 +95,81 @@ fn key_to_frame_edit(bencher: divan::Bencher) {
         terminal.draw(|f| view::draw(&app, f)).expect("draws");
     });
 }
+
+/// The same edit with more rules in force: the shipped ones `copies` times over (12 copies
+/// stand for a full rules file of about sixty). Question 2 counts every element's open
+/// suggestions after each change.
+#[divan::bench(args = [12], sample_count = 20)]
+fn key_to_frame_edit_with_rules(bencher: divan::Bencher, copies: usize) {
+    let mut app = app(1000);
+    let libraries = app.libraries.clone().with_rules(rules_times(copies));
+    app.use_libraries(libraries);
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    let mut down = true;
+    bencher.bench_local(|| {
+        let shifted = KeyEvent::new(
+            KeyCode::Char(if down { 'J' } else { 'K' }),
+            KeyModifiers::SHIFT,
+        );
+        app.handle_key(shifted);
+        down = !down;
+        terminal.draw(|f| view::draw(&app, f)).expect("draws");
+    });
+}
+
+/// Moving through question 2's elements: each new element's suggestions are written out
+/// (with `copies` times the shipped rules), then the frame.
+#[divan::bench(args = [1, 12], sample_count = 30)]
+fn key_to_frame_navigation_question2(bencher: divan::Bencher, copies: usize) {
+    let mut app = app(1000);
+    let libraries = app.libraries.clone().with_rules(rules_times(copies));
+    app.use_libraries(libraries);
+    app.handle_key(key(KeyCode::Char('2')));
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    let mut down = true;
+    bencher.bench_local(|| {
+        app.handle_key(key(if down { KeyCode::Down } else { KeyCode::Up }));
+        down = !down;
+        terminal.draw(|f| view::draw(&app, f)).expect("draws");
+    });
+}
+
+/// Every suggestion of the model written out (what `threatboard suggest` does, and what
+/// question 2 avoids per change by counting instead): `copies` times the shipped rules.
+#[divan::bench(args = [1, 12], sample_count = 20)]
+fn suggest_whole_model(bencher: divan::Bencher, copies: usize) {
+    let text = support::generated_session_toml(1000);
+    let (session, _) = threatboard::store::parse(&text).expect("parses");
+    let rules = rules_times(copies);
+    let graph = threatboard::analysis::ModelGraph::new(&session);
+    bencher.bench_local(|| divan::black_box(rules.suggest(&graph, None).len()));
+}
+
+/// Counting the open suggestions per element, as question 2 does after every change.
+#[divan::bench(args = [1, 12], sample_count = 20)]
+fn open_counts_whole_model(bencher: divan::Bencher, copies: usize) {
+    let text = support::generated_session_toml(1000);
+    let (session, _) = threatboard::store::parse(&text).expect("parses");
+    let rules = rules_times(copies);
+    let graph = threatboard::analysis::ModelGraph::new(&session);
+    bencher.bench_local(|| divan::black_box(rules.open_counts(&graph).len()));
+}
+
+/// The shipped rules file `copies` times over, ids made unique.
+fn rules_times(copies: usize) -> threatboard::rules::RuleSet {
+    let (_, shipped) = threatboard::library::shipped_files()
+        .iter()
+        .find(|(_, text)| threatboard::rules::is_rules_file(text))
+        .expect("a shipped rules file");
+    let files: Vec<_> = (0..copies)
+        .map(|i| {
+            let text = shipped.replace("\nid = \"", &format!("\nid = \"c{i}-"));
+            threatboard::rules::parse_rules(
+                &text,
+                threatboard::library::Origin::Text(format!("copy{i}")),
+            )
+            .expect("parses")
+        })
+        .collect();
+    threatboard::rules::RuleSet::build(&files).0
+}

@@ -383,7 +383,13 @@ impl LibrarySet {
         &self.rules
     }
 
-    /// Search over every library; see the [`search`] module for the ranking.
+    /// The same libraries with other rules in force (tests, and tools that bring their own).
+    pub fn with_rules(mut self, rules: RuleSet) -> LibrarySet {
+        self.rules = rules;
+        self
+    }
+
+    /// Fuzzy search over every library; see the [`search`] module for the ranking.
     pub fn search(&self, query: &str, options: &SearchOptions) -> Vec<SearchHit<'_>> {
         self.index.search(&self.libraries, query, options).0
     }

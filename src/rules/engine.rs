@@ -5,7 +5,7 @@
 use super::facts::{Facts, Zones, component_facts, flow_facts};
 use super::format::Rule;
 use crate::analysis::ModelGraph;
-use crate::model::{Dismissal, ElementKind, Threat};
+use crate::model::{Dismissal, ElementKind, Session, Threat};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -134,9 +134,122 @@ struct Context<'a, 'r, 's> {
     threats: &'a HashMap<&'s str, Vec<&'s Threat>>,
 }
 
+/// How many suggestions are still open (neither added nor dismissed, or back since their
+/// dismissal) per element with any: what a list of elements shows after every change. Cheaper
+/// than [`suggest`]: no text is written, and what a rule read is only compared where a
+/// dismissal recorded it.
+pub fn open_counts<'s>(graph: &ModelGraph<'s>, rules: &[Rule]) -> HashMap<&'s str, usize> {
+    let s = graph.session;
+    let zones = Zones::new(graph);
+    let by_target = threats_by_target(s, None);
+    let mut out = HashMap::new();
+    let mut count = |facts: Facts<'s>, dismissed: &[Dismissal]| {
+        if facts.out_of_scope {
+            return;
+        }
+        let threats = threats_on(&by_target, facts.id);
+        let open = rules
+            .iter()
+            .filter(|rule| {
+                fires(rule, &facts)
+                    && state_of(rule, threats, dismissed, || facts_seen(rule, &facts)).is_open()
+            })
+            .count();
+        if open > 0 {
+            out.insert(facts.id, open);
+        }
+    };
+    for (i, c) in s.components.iter().enumerate() {
+        count(component_facts(graph, &zones, i), &c.dismissed);
+    }
+    for (i, f) in s.flows.iter().enumerate() {
+        count(flow_facts(graph, &zones, i), &f.dismissed);
+    }
+    out
+}
+
+/// A rule's suggested mitigations in words that name `element` (a threat's target); `None`
+/// when no component or flow has that id.
+pub fn mitigations_on(graph: &ModelGraph<'_>, rule: &Rule, element: &str) -> Option<Vec<String>> {
+    let s = graph.session;
+    let zones = Zones::new(graph);
+    let facts = match s.components.iter().position(|c| c.id.as_str() == element) {
+        Some(i) => component_facts(graph, &zones, i),
+        None => {
+            let i = s.flows.iter().position(|f| f.id.as_str() == element)?;
+            flow_facts(graph, &zones, i)
+        }
+    };
+    Some(rule.mitigations.iter().map(|m| render(m, &facts)).collect())
+}
+
+/// Threats by their target, built once for a whole model (one pass instead of one per element
+/// and rule); with `only`, just that element's.
+fn threats_by_target<'s>(s: &'s Session, only: Option<&str>) -> HashMap<&'s str, Vec<&'s Threat>> {
+    let mut map: HashMap<&str, Vec<&Threat>> = HashMap::new();
+    for t in &s.threats {
+        if only.is_none_or(|id| id == t.target.as_str()) {
+            map.entry(t.target.as_str()).or_default().push(t);
+        }
+    }
+    map
+}
+
+fn threats_on<'a, 's>(map: &'a HashMap<&'s str, Vec<&'s Threat>>, id: &str) -> &'a [&'s Threat] {
+    map.get(id).map_or(&[], Vec::as_slice)
+}
+
 /// Whether `rule` fires on the element with these facts.
 pub fn fires(rule: &Rule, facts: &Facts<'_>) -> bool {
     !facts.out_of_scope && rule.when.holds(facts) && !rule.unless.iter().any(|u| u.holds(facts))
+}
+
+/// Where a rule that fires on an element stands: added (a threat on the element came from the
+/// rule or cites its first reference), dismissed, dismissed but back because what the rule
+/// reads changed (`seen` says what it reads now), or open.
+fn state_of(
+    rule: &Rule,
+    threats: &[&Threat],
+    dismissed: &[Dismissal],
+    seen: impl FnOnce() -> String,
+) -> SuggestionState {
+    let added = threats.iter().find(|t| {
+        t.rule
+            .as_deref()
+            .is_some_and(|r| r.eq_ignore_ascii_case(&rule.id))
+            || rule
+                .refs
+                .first()
+                .is_some_and(|first| t.refs.iter().any(|r| r.as_str() == first))
+    });
+    if let Some(t) = added {
+        return SuggestionState::Added {
+            threat: t.id.to_string(),
+        };
+    }
+    let Some(d) = dismissed
+        .iter()
+        .find(|d| d.rule.eq_ignore_ascii_case(&rule.id))
+    else {
+        return SuggestionState::Open;
+    };
+    // A dismissal written by hand without facts holds whatever changes.
+    if d.facts.is_empty() {
+        return SuggestionState::Dismissed {
+            reason: d.reason.clone(),
+        };
+    }
+    let seen = seen();
+    if d.facts == seen {
+        SuggestionState::Dismissed {
+            reason: d.reason.clone(),
+        }
+    } else {
+        SuggestionState::Returned {
+            was: changed_facts(&d.facts, &seen),
+            reason: d.reason.clone(),
+        }
+    }
 }
 
 fn element_suggestions<'r>(
@@ -154,34 +267,7 @@ fn element_suggestions<'r>(
             continue;
         }
         let seen = plan.render(facts);
-        let added = threats.iter().find(|t| {
-            t.rule
-                .as_deref()
-                .is_some_and(|r| r.eq_ignore_ascii_case(&rule.id))
-                || rule
-                    .refs
-                    .first()
-                    .is_some_and(|first| t.refs.iter().any(|r| r.as_str() == first))
-        });
-        let dismissal = dismissed
-            .iter()
-            .find(|d| d.rule.eq_ignore_ascii_case(&rule.id));
-        let state = match (added, dismissal) {
-            (Some(t), _) => SuggestionState::Added {
-                threat: t.id.to_string(),
-            },
-            // A dismissal written by hand without facts holds whatever changes.
-            (None, Some(d)) if d.facts.is_empty() || d.facts == seen => {
-                SuggestionState::Dismissed {
-                    reason: d.reason.clone(),
-                }
-            }
-            (None, Some(d)) => SuggestionState::Returned {
-                was: changed_facts(&d.facts, &seen),
-                reason: d.reason.clone(),
-            },
-            (None, None) => SuggestionState::Open,
-        };
+        let state = state_of(rule, threats, dismissed, || seen.clone());
         let reason = if rule.reason.is_empty() {
             format!("matches {seen}")
         } else {
@@ -479,6 +565,56 @@ when = { kind = "flow", crossing = "inward", authenticated = false }
                 }
             ]
         );
+    }
+
+    #[test]
+    fn open_counts_agree_with_the_suggestions_and_mitigations_name_the_element() {
+        let mut s = sample();
+        let mut r = rules(REPLAY);
+        r[0].mitigations = vec!["Sign what crosses into {to_zone} towards {to}".into()];
+        let count = |s: &Session| {
+            let g = ModelGraph::new(s);
+            let counted: Vec<(String, usize)> = {
+                let mut v: Vec<(String, usize)> = open_counts(&g, &r)
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect();
+                v.sort();
+                v
+            };
+            let mut listed: Vec<(String, usize)> = Vec::new();
+            for sug in suggest(&g, &r, None).iter().filter(|x| x.state.is_open()) {
+                match listed.iter_mut().find(|(id, _)| *id == sug.element) {
+                    Some((_, n)) => *n += 1,
+                    None => listed.push((sug.element.clone(), 1)),
+                }
+            }
+            listed.sort();
+            assert_eq!(counted, listed);
+            counted
+        };
+        assert_eq!(
+            count(&s),
+            [("lb-app".to_string(), 1), ("user-lb".to_string(), 1)]
+        );
+        // Dismissed with the facts of today: no longer counted; with stale facts: back.
+        let facts = suggest(&ModelGraph::new(&s), &r, Some("lb-app"))[0]
+            .facts
+            .clone();
+        s.flows[1].dismissed.push(Dismissal {
+            rule: "replay".into(),
+            reason: "mTLS".into(),
+            facts,
+        });
+        assert_eq!(count(&s), [("user-lb".to_string(), 1)]);
+        s.flows[1].dismissed[0].facts = "crossing=lateral".into();
+        assert_eq!(count(&s).len(), 2);
+        let g = ModelGraph::new(&s);
+        assert_eq!(
+            mitigations_on(&g, &r[0], "lb-app"),
+            Some(vec!["Sign what crosses into VPC towards App".to_string()])
+        );
+        assert_eq!(mitigations_on(&g, &r[0], "nothing"), None);
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub mod format;
 mod tests;
 
 pub use condition::{Condition, Crossing};
-pub use engine::{Suggestion, SuggestionState, fires, render, suggest};
+pub use engine::{Suggestion, SuggestionState, fires, open_counts, render, suggest};
 pub use facts::Facts;
 pub use format::{Rule, RuleFile, is_rules_file, parse_rules};
 
@@ -83,6 +83,22 @@ impl RuleSet {
     /// Every suggestion on the model, or on one element.
     pub fn suggest(&self, graph: &ModelGraph<'_>, only: Option<&str>) -> Vec<Suggestion<'_>> {
         engine::suggest(graph, &self.rules, only)
+    }
+
+    /// Per element with any, how many suggestions are still open (see [`engine::open_counts`]).
+    pub fn open_counts<'s>(
+        &self,
+        graph: &ModelGraph<'s>,
+    ) -> std::collections::HashMap<&'s str, usize> {
+        engine::open_counts(graph, &self.rules)
+    }
+
+    /// Rule `id`'s suggested mitigations in words naming `element`; empty when there is no
+    /// such rule or element.
+    pub fn mitigations_on(&self, graph: &ModelGraph<'_>, id: &str, element: &str) -> Vec<String> {
+        self.rule(id)
+            .and_then(|rule| engine::mitigations_on(graph, rule, element))
+            .unwrap_or_default()
     }
 
     /// References of rules that name no entry of the loaded libraries.

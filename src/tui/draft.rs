@@ -37,6 +37,13 @@ pub fn draft_of(form: &Form, purpose: &FormPurpose, s: &Session) -> Option<FormD
             ids.extend(index.and_then(threat_id));
             ("threat", ids)
         }
+        FormPurpose::SuggestedThreat { target, rule } => {
+            ("threat-from-rule", vec![target.clone(), rule.clone()])
+        }
+        FormPurpose::Dismissal { element, rule } => {
+            ("dismissal", vec![element.clone(), rule.clone()])
+        }
+        FormPurpose::NotApplicable { element } => ("not-applicable", vec![element.clone()]),
         FormPurpose::Run { index } => (
             "run",
             index
@@ -105,6 +112,27 @@ pub fn reopen(draft: &FormDraft, s: &Session, today: NaiveDate) -> Option<(Form,
             };
             let form = threats::threat_form(index.and_then(|i| s.threats.get(i)));
             (form, FormPurpose::Threat { target, index })
+        }
+        // The fields come back from the draft; the form only needs its shape.
+        "threat-from-rule" => {
+            let target = first?.to_string();
+            s.element(&target)?;
+            let rule = second?.to_string();
+            let form = threats::threat_form(None);
+            (form, FormPurpose::SuggestedThreat { target, rule })
+        }
+        "dismissal" => {
+            let element = first?.to_string();
+            s.element(&element)?;
+            let rule = second?.to_string();
+            let form = threats::dismissal_form(&rule, "");
+            (form, FormPurpose::Dismissal { element, rule })
+        }
+        "not-applicable" => {
+            let element = first?.to_string();
+            s.element(&element)?;
+            let form = threats::not_applicable_form(&element, &Default::default(), "");
+            (form, FormPurpose::NotApplicable { element })
         }
         "run" => {
             let index = match first {

@@ -26,6 +26,20 @@ pub enum FormPurpose {
         target: String,
         index: Option<usize>,
     },
+    /// A threat from a rule's suggestion on element `target`, prefilled from rule `rule`.
+    SuggestedThreat {
+        target: String,
+        rule: String,
+    },
+    /// Why rule `rule`'s suggestion does not apply to `element`.
+    Dismissal {
+        element: String,
+        rule: String,
+    },
+    /// The STRIDE letters that do not apply to `element`, and why.
+    NotApplicable {
+        element: String,
+    },
     Run {
         index: Option<usize>,
     },
@@ -39,7 +53,10 @@ impl FormPurpose {
     pub fn question(&self) -> Option<usize> {
         match self {
             FormPurpose::Element(_) => Some(0),
-            FormPurpose::Threat { .. } => Some(1),
+            FormPurpose::Threat { .. }
+            | FormPurpose::SuggestedThreat { .. }
+            | FormPurpose::Dismissal { .. }
+            | FormPurpose::NotApplicable { .. } => Some(1),
             FormPurpose::Mitigation { .. } | FormPurpose::Acceptance { .. } => Some(2),
             FormPurpose::Review => Some(3),
             FormPurpose::Run { .. } | FormPurpose::NewSession | FormPurpose::SaveAs => None,

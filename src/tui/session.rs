@@ -31,9 +31,6 @@ pub struct SessionState {
     pub keep: Keeping,
     /// The lock that tells other instances this file is open here.
     pub lock: Option<SessionLock>,
-    /// The threat rules in force for this session (loaded with its libraries): question 4's
-    /// findings include the suggestions nobody answered, as `check` does.
-    pub rules: RuleSet,
 }
 
 /// What has been kept of the unsaved work so far: in the autosave file and in the crash copy.
@@ -62,8 +59,10 @@ pub struct Derived {
     pub analysis: Analysis,
     /// Per flow: whether it crosses a trust boundary.
     pub crossing: Vec<bool>,
-    /// Question 2's element list.
+    /// Question 2's element list, with each element's count of open rule suggestions.
     pub elements: Vec<ElementRow>,
+    /// Open rule suggestions over the whole model.
+    pub open_suggestions: usize,
     /// Question 3's threat order: to review first, then by risk (indices into the threats).
     pub respond_order: Vec<usize>,
 }
@@ -71,9 +70,16 @@ pub struct Derived {
 impl Derived {
     pub fn compute(session: &Session, revision: u64, today: NaiveDate, rules: &RuleSet) -> Self {
         let graph = ModelGraph::new(session);
-        let crossing: Vec<bool> = (0..session.flows.len())
-            .map(|i| graph.crosses_boundary(i))
-            .collect();
+        // Counting open suggestions writes no text: a few milliseconds for a thousand
+        // components and sixty rules (benches/tui.rs, `suggest_whole_model` and
+        // `key_to_frame_edit`); the selected element's suggestions are written out by question
+        // 2 itself.
+        let counts = rules.open_counts(&graph);
+        let crossing = crossing_of(&graph, session);
+        let mut elements = threats::elements(&graph, &crossing);
+        for row in &mut elements {
+            row.open_suggestions = counts.get(row.id.as_str()).copied().unwrap_or(0);
+        }
         let options = FindingOptions {
             today,
             max_age_days: None,
@@ -84,29 +90,37 @@ impl Derived {
             problems: validate(session),
             diagram: DiagramLayout::from_graph(&graph),
             analysis: analyze_graph(&graph, &options),
-            elements: threats::elements(&graph, &crossing),
+            elements,
+            open_suggestions: counts.values().sum(),
             respond_order: super::screens::respond::ordered(session),
             crossing,
         }
     }
 }
 
+fn crossing_of(graph: &ModelGraph<'_>, session: &Session) -> Vec<bool> {
+    (0..session.flows.len())
+        .map(|i| graph.crosses_boundary(i))
+        .collect()
+}
+
 impl SessionState {
-    pub fn new(loaded: LoadedSession, today: NaiveDate, rules: RuleSet) -> Self {
-        let derived = Derived::compute(&loaded.session, 0, today, &rules);
+    pub fn new(loaded: LoadedSession, today: NaiveDate, rules: &RuleSet) -> Self {
+        let derived = Derived::compute(&loaded.session, 0, today, rules);
+        let mut threats = ThreatsState::default();
+        threats.after_change(&loaded.session, &derived, rules);
         SessionState {
             loaded,
             history: History::new(),
             question: 0,
             build: BuildState::default(),
-            threats: ThreatsState::default(),
+            threats,
             respond: RespondState::default(),
             review: ReviewState::default(),
             started: Instant::now(),
             derived,
             keep: Keeping::default(),
             lock: None,
-            rules,
         }
     }
 
@@ -115,16 +129,17 @@ impl SessionState {
     }
 
     /// Brings what is derived up to date after a change (a no-op when nothing changed).
-    pub fn refresh_derived(&mut self, today: NaiveDate) {
+    pub fn refresh_derived(&mut self, today: NaiveDate, rules: &RuleSet) {
         if self.derived.revision != self.history.revision() {
-            self.derived = Derived::compute(
-                &self.loaded.session,
-                self.history.revision(),
-                today,
-                &self.rules,
-            );
-            self.threats
-                .after_change(&self.loaded.session, &self.derived);
+            self.recompute(today, rules);
         }
+    }
+
+    /// Derives everything again, whether or not the session changed (the rules did).
+    pub fn recompute(&mut self, today: NaiveDate, rules: &RuleSet) {
+        self.derived =
+            Derived::compute(&self.loaded.session, self.history.revision(), today, rules);
+        self.threats
+            .after_change(&self.loaded.session, &self.derived, rules);
     }
 }

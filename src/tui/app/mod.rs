@@ -175,7 +175,7 @@ impl App {
                 }
             };
         let path = loaded.path.clone();
-        let mut state = SessionState::new(loaded, self.today, self.libraries.rules().clone());
+        let mut state = SessionState::new(loaded, self.today, self.libraries.rules());
         let mut lock_warning = None;
         if self.take_lock {
             match store::autosave::lock(&path) {
@@ -210,7 +210,16 @@ impl App {
         }
     }
 
-    /// A new sitting: the form that records who is in the room before the team starts; `None`
+    /// Works on with other libraries and rules (tests; a tool that brings its own): what is
+    /// derived from them is made again.
+    pub fn use_libraries(&mut self, libraries: LibrarySet) {
+        self.libraries = libraries;
+        let today = self.today;
+        if let Screen::Session(s) = &mut self.screen {
+            s.recompute(today, self.libraries.rules());
+        }
+    }
+
     /// A new sitting: the form that records who is in the room before the team starts; `None`
     /// when today's run is recorded already.
     fn todays_run_form(&self) -> Option<Modal> {
@@ -254,7 +263,11 @@ impl App {
                     2 => Context::Respond,
                     _ => Context::Review,
                 };
-                vec![screen, Context::Session, Context::Global, Context::Always]
+                let mut contexts = vec![screen, Context::Session, Context::Global, Context::Always];
+                if s.question == 1 && s.threats.walk.is_some() {
+                    contexts.insert(0, Context::Walk);
+                }
+                contexts
             }
         }
     }
@@ -436,6 +449,21 @@ impl App {
             FormPurpose::Threat { target, index } => self
                 .with_screens(|screens, cx| screens.threats.submit(form, &target, index, cx))
                 .unwrap_or_default(),
+            FormPurpose::SuggestedThreat { target, rule } => self
+                .with_screens(|screens, cx| {
+                    screens.threats.submit_suggested(form, &target, &rule, cx)
+                })
+                .unwrap_or_default(),
+            FormPurpose::Dismissal { element, rule } => self
+                .with_screens(|screens, cx| {
+                    screens.threats.submit_dismissal(form, &element, &rule, cx)
+                })
+                .unwrap_or_default(),
+            FormPurpose::NotApplicable { element } => self
+                .with_screens(|screens, cx| {
+                    screens.threats.submit_not_applicable(form, &element, cx)
+                })
+                .unwrap_or_default(),
             FormPurpose::Mitigation { threat, index } => self
                 .with_screens(|screens, cx| {
                     screens.respond.submit_mitigation(form, threat, index, cx)
@@ -494,7 +522,7 @@ impl App {
         };
         match s.history.apply(&mut s.loaded.session, edit) {
             Ok(()) => {
-                s.refresh_derived(today);
+                s.refresh_derived(today, self.libraries.rules());
                 self.info(format!("{message} (u undoes)"));
             }
             Err(e) => self.error(format!("could not apply the change: {e}")),
@@ -544,7 +572,7 @@ impl App {
                 } else {
                     s.history.redo(&mut s.loaded.session)
                 };
-                s.refresh_derived(today);
+                s.refresh_derived(today, self.libraries.rules());
                 let (verb, what) = if action == Action::Undo {
                     ("undone (Ctrl-R redoes)", "undo")
                 } else {

@@ -59,7 +59,7 @@ impl App {
         let Screen::Session(s) = &mut self.screen else {
             return;
         };
-        s.refresh_derived(today);
+        s.refresh_derived(today, self.libraries.rules());
         // What is typed in an open form counts as unsaved work once it differs from what the
         // form opened with.
         let open_form = match &self.modal {
@@ -272,8 +272,7 @@ impl App {
             Some(Action::Reload) => match store::load(&path) {
                 Ok(theirs) => {
                     let lock = s.lock.take();
-                    let state =
-                        SessionState::new(theirs, self.today, self.libraries.rules().clone());
+                    let state = SessionState::new(theirs, self.today, self.libraries.rules());
                     self.screen = Screen::Session(Box::new(SessionState { lock, ..state }));
                     // The user chose to drop their version: nothing of it is to be recovered.
                     store::autosave::remove_autosave(&path);
@@ -421,7 +420,7 @@ impl App {
                 self.error(format!("cannot merge: {e}"));
                 return;
             }
-            s.refresh_derived(today);
+            s.refresh_derived(today, self.libraries.rules());
         }
         if !self.save() {
             return;

@@ -55,12 +55,16 @@ impl RespondState {
         };
         let mitigations = mitigations_of(cx.session, t.id.as_str());
         let open_mitigation = |index: Option<usize>| {
+            let mut form = mitigation_form(
+                cx.session,
+                index.and_then(|m| cx.session.mitigations.get(m)),
+                cx.today,
+            );
+            if index.is_none() {
+                offer_rule_mitigations(&mut form, cx, &t);
+            }
             Command::Open(Modal::Form {
-                form: mitigation_form(
-                    cx.session,
-                    index.and_then(|m| cx.session.mitigations.get(m)),
-                    cx.today,
-                ),
+                form,
                 purpose: FormPurpose::Mitigation { threat, index },
             })
         };
@@ -387,6 +391,30 @@ pub fn known_people(s: &Session) -> Vec<String> {
         }
     }
     names
+}
+
+/// A threat that came from a threat rule: the mitigations the rule suggests (those not yet
+/// recorded for it) are on offer in the action field, the first before anything is typed.
+fn offer_rule_mitigations(form: &mut Form, cx: &Cx, t: &Threat) {
+    let Some(rule) = t.rule.as_deref() else {
+        return;
+    };
+    let graph = crate::analysis::ModelGraph::new(cx.session);
+    let done: Vec<String> = cx
+        .session
+        .mitigations_for(t.id.as_str())
+        .map(|m| m.action.to_lowercase())
+        .collect();
+    let offers: Vec<String> = cx
+        .libraries
+        .rules()
+        .mitigations_on(&graph, rule, t.target.as_str())
+        .into_iter()
+        .filter(|m| !done.contains(&m.to_lowercase()))
+        .collect();
+    if let Some(field) = form.fields.iter_mut().find(|f| f.key == "action") {
+        *field = field.clone().with_offers(offers);
+    }
 }
 
 /// The edit setting a threat's response (and nothing else).

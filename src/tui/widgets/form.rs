@@ -84,6 +84,9 @@ pub struct Field {
     pub suggestions: Vec<String>,
     /// A line under the field about its current value.
     pub note: Note,
+    /// Whether the first completion is on offer before anything is typed (what a threat rule
+    /// suggests doing), not only once a few letters match.
+    pub offer_when_empty: bool,
 }
 
 impl Field {
@@ -96,6 +99,7 @@ impl Field {
             error: None,
             suggestions: Vec::new(),
             note: Note::None,
+            offer_when_empty: false,
         }
     }
 
@@ -116,6 +120,7 @@ impl Field {
             error: None,
             suggestions: Vec::new(),
             note: Note::None,
+            offer_when_empty: false,
         }
     }
 
@@ -156,6 +161,13 @@ impl Field {
         }
     }
 
+    /// Completions of which the first is on offer even before anything is typed.
+    pub fn with_offers(mut self, offers: Vec<String>) -> Self {
+        self.offer_when_empty = !offers.is_empty();
+        self.suggestions = offers;
+        self
+    }
+
     /// The completion on offer for what is typed, if any.
     pub fn completion(&self) -> Option<&str> {
         let FieldKind::Text(t) = &self.kind else {
@@ -163,7 +175,10 @@ impl Field {
         };
         let typed = t.text().to_lowercase();
         if typed.is_empty() {
-            return None;
+            return self
+                .offer_when_empty
+                .then(|| self.suggestions.first().map(String::as_str))
+                .flatten();
         }
         self.suggestions
             .iter()
@@ -186,6 +201,7 @@ impl Field {
             error: None,
             suggestions: Vec::new(),
             note: Note::None,
+            offer_when_empty: false,
         }
     }
 
@@ -198,6 +214,7 @@ impl Field {
             error: None,
             suggestions: Vec::new(),
             note: Note::None,
+            offer_when_empty: false,
         }
     }
 
@@ -220,6 +237,7 @@ impl Field {
             error: None,
             suggestions: Vec::new(),
             note: Note::None,
+            offer_when_empty: false,
         }
     }
 }
@@ -513,9 +531,27 @@ impl Form {
                     } else {
                         theme.normal()
                     };
-                    let pad = value_width
+                    let mut pad = value_width
                         .saturating_sub(unicode_width::UnicodeWidthStr::width(shown.as_str()));
-                    spans.push(Span::styled(format!("{shown}{}", " ".repeat(pad)), style));
+                    spans.push(Span::styled(shown, style));
+                    // A completion on offer, or the hint while the field is empty, shows in
+                    // the field's own width after the text.
+                    let note = match field.completion() {
+                        Some(completion) => Some(format!("  → takes: {completion}")),
+                        None if t.text().is_empty() && !field.hint.is_empty() => {
+                            Some(format!(" {}", field.hint))
+                        }
+                        None => None,
+                    };
+                    if focused && let Some(note) = note {
+                        let note = crate::tui::widgets::text::fit(
+                            &crate::tui::widgets::text::sanitize(&note),
+                            pad,
+                        );
+                        pad -= crate::tui::widgets::text::width(&note).min(pad);
+                        spans.push(Span::styled(note, theme.dim()));
+                    }
+                    spans.push(Span::styled(" ".repeat(pad), style));
                 }
                 FieldKind::Choice { options, index } => {
                     let label = options
@@ -590,17 +626,10 @@ impl Form {
                     }
                 }
             }
-            if focused && let Some(completion) = field.completion() {
-                spans.push(Span::styled(
-                    format!("  → {} (→ takes it)", escape_control(completion)),
-                    theme.dim(),
-                ));
-            } else if focused
+            // A text field's hint and completion show in the field (above).
+            if focused
                 && !field.hint.is_empty()
-                && matches!(
-                    field.kind,
-                    FieldKind::Text(_) | FieldKind::Choice { .. } | FieldKind::Toggle(_)
-                )
+                && matches!(field.kind, FieldKind::Choice { .. } | FieldKind::Toggle(_))
             {
                 spans.push(Span::styled(format!("  {}", field.hint), theme.dim()));
             }

@@ -19,6 +19,9 @@ pub struct ElementRow {
     pub not_applicable: StrideSet,
     /// A threat on it waits for review (a re-run flagged it).
     pub needs_review: bool,
+    /// How many of the rules' suggestions for it are still open (set from the rules by
+    /// `Derived`).
+    pub open_suggestions: usize,
 }
 
 /// Flows that cross a boundary first (they get all six categories), then components, then the
@@ -55,6 +58,7 @@ pub fn elements(graph: &ModelGraph<'_>, crossing: &[bool]) -> Vec<ElementRow> {
             covered,
             not_applicable: f.not_applicable.clone(),
             needs_review,
+            open_suggestions: 0,
         });
     }
     for c in &s.components {
@@ -68,6 +72,7 @@ pub fn elements(graph: &ModelGraph<'_>, crossing: &[bool]) -> Vec<ElementRow> {
             covered,
             not_applicable: c.not_applicable.clone(),
             needs_review,
+            open_suggestions: 0,
         });
     }
     // Elements with threats to review come first (a re-run starts there), then crossing flows.

@@ -1,21 +1,33 @@
 //! Question 2, "What can go wrong?": pick an element (boundary-crossing flows first), see which
 //! STRIDE categories apply and which are covered, and add threats from the libraries through a
-//! fuzzy picker, from suggestions, or typed by hand. Likelihood and impact are single keys.
+//! fuzzy picker, from the threat rules' suggestions, or typed by hand. Likelihood and impact are
+//! single keys. A suggestion that does not apply is dismissed with a reason, STRIDE letters
+//! that do not apply are marked so with one, and a walk goes through every open suggestion of
+//! the model one at a time.
 
 mod elements;
 mod form;
 mod picker;
+mod suggestions;
+mod walk;
 
 pub use elements::{ElementRow, elements, stride_marks, threats_of};
 pub use form::{cycle, library_threat_form, threat_form, threat_from_form, threat_line};
 pub use picker::{
     HitColumns, Picker, PickerHit, hit_line, not_usual, picker_search, preview_lines, suggestions,
 };
+pub use suggestions::{
+    SuggestionView, dismissal_form, not_applicable_form, suggested_threat, suggested_threat_form,
+    suggestions_for,
+};
+pub use walk::{Walk, walk_order};
 
 use super::{Command, Cx};
+use crate::analysis::ModelGraph;
 use crate::model::edit::{Edit, Item};
 use crate::model::text::escape_control;
 use crate::model::{Response, Session, StrideSet, Threat, ThreatStatus};
+use crate::rules::RuleSet;
 use crate::tui::keymap::Action;
 use crate::tui::modal::{FormPurpose, Modal};
 use crate::tui::session::Derived;
@@ -24,20 +36,37 @@ use crate::tui::widgets::form::Form;
 use crate::tui::widgets::text::fit;
 use crate::tui::widgets::{details_block, list_and_details};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-/// Question 2's selection: the element, the threat among its threats, which pane has the keys,
-/// and whether threats are ordered by risk.
+/// Which pane of question 2 has the arrow keys.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Pane {
+    #[default]
+    Elements,
+    Threats,
+    Suggestions,
+}
+
+/// Question 2's selection: the element, the threat among its threats, the suggestion among the
+/// rules' suggestions for it, which pane has the keys, whether threats are ordered by risk, and
+/// the walk through every open suggestion when one is under way.
 #[derive(Debug, Default)]
 pub struct ThreatsState {
     pub element: usize,
     pub threat: usize,
-    pub threats_pane: bool,
+    pub pane: Pane,
     pub by_risk: bool,
-    /// A threat to select once the change that adds or edits it is applied.
-    focus: Option<String>,
+    pub suggestion: usize,
+    pub walk: Option<Walk>,
+    /// The selected element's suggestions, open ones first, and the element and revision they
+    /// were made for: made again when either changes, never while drawing.
+    suggested: Vec<SuggestionView>,
+    suggested_for: Option<(String, u64)>,
+    /// A threat to select once the change that adds or edits it is applied, and whether its
+    /// pane takes the keys.
+    focus: Option<(String, bool)>,
 }
 
 impl ThreatsState {
@@ -55,23 +84,76 @@ impl ThreatsState {
             .map(|(i, _)| *i)
     }
 
-    /// Selects threat `id` in the threat pane once the change that adds it is applied.
-    pub fn focus_on(&mut self, id: impl Into<String>) {
-        self.focus = Some(id.into());
+    /// The selected element's suggestions, open ones first.
+    pub fn suggestions(&self) -> &[SuggestionView] {
+        &self.suggested
     }
 
-    /// After a change: the threat asked for by [`ThreatsState::focus_on`] is selected.
-    pub fn after_change(&mut self, s: &Session, derived: &Derived) {
-        let Some(id) = self.focus.take() else { return };
-        let Some(row) = self.row(derived) else { return };
-        let list = threats_of(s, &row.id, self.by_risk);
-        if let Some(pos) = list.iter().position(|(_, t)| t.id.as_str() == id) {
-            self.threat = pos;
-            self.threats_pane = true;
+    /// The suggestion under the cursor.
+    pub fn selected_suggestion(&self) -> Option<&SuggestionView> {
+        self.suggested
+            .get(self.suggestion.min(self.suggested.len().saturating_sub(1)))
+    }
+
+    /// Selects threat `id` in the threat pane once the change that adds it is applied.
+    pub fn focus_on(&mut self, id: impl Into<String>) {
+        self.focus = Some((id.into(), true));
+    }
+
+    /// After a change: the threat asked for by [`ThreatsState::focus_on`] is selected, the
+    /// walk moves on if what it showed was dealt with, and the selected element's suggestions
+    /// are made again.
+    pub fn after_change(&mut self, s: &Session, derived: &Derived, rules: &RuleSet) {
+        self.suggested_for = None;
+        if let Some((id, take_keys)) = self.focus.take()
+            && let Some(row) = self.row(derived)
+        {
+            let list = threats_of(s, &row.id, self.by_risk);
+            if let Some(pos) = list.iter().position(|(_, t)| t.id.as_str() == id) {
+                self.threat = pos;
+                if take_keys {
+                    self.pane = Pane::Threats;
+                }
+            }
+        }
+        if self.walk.is_some() {
+            self.follow_walk(s, derived, rules);
+        }
+        self.sync(s, derived, rules);
+    }
+
+    /// Makes the selected element's suggestions when the element or the model changed.
+    fn sync(&mut self, s: &Session, derived: &Derived, rules: &RuleSet) {
+        let Some(row) = self.row(derived) else {
+            self.suggested.clear();
+            self.suggested_for = None;
+            return;
+        };
+        let key = (row.id.clone(), derived.revision);
+        if self.suggested_for.as_ref() == Some(&key) {
+            return;
+        }
+        self.suggested = if rules.is_empty() {
+            Vec::new()
+        } else {
+            suggestions_for(&ModelGraph::new(s), rules, &row.id)
+        };
+        self.suggested_for = Some(key);
+        self.suggestion = self.suggestion.min(self.suggested.len().saturating_sub(1));
+        if self.pane == Pane::Suggestions && self.suggested.is_empty() {
+            self.pane = Pane::Elements;
         }
     }
 
     pub fn update(&mut self, action: Action, cx: &Cx) -> Vec<Command> {
+        let rules = cx.libraries.rules();
+        self.sync(cx.session, cx.derived, rules);
+        let commands = self.handle(action, cx);
+        self.sync(cx.session, cx.derived, rules);
+        commands
+    }
+
+    fn handle(&mut self, action: Action, cx: &Cx) -> Vec<Command> {
         let rows = cx.derived.elements.len();
         let Some(row) = self.row(cx.derived).cloned() else {
             return vec![Command::info(
@@ -79,21 +161,41 @@ impl ThreatsState {
             )];
         };
         let count = threats_of(cx.session, &row.id, self.by_risk).len();
+        let suggested = self.suggested.len();
         match action {
-            Action::Up if self.threats_pane => self.threat = self.threat.saturating_sub(1),
-            Action::Down if self.threats_pane => {
+            Action::Up if self.pane == Pane::Threats => self.threat = self.threat.saturating_sub(1),
+            Action::Down if self.pane == Pane::Threats => {
                 self.threat = (self.threat + 1).min(count.saturating_sub(1));
+            }
+            Action::Up if self.pane == Pane::Suggestions => {
+                self.suggestion = self.suggestion.saturating_sub(1);
+            }
+            Action::Down if self.pane == Pane::Suggestions => {
+                self.suggestion = (self.suggestion + 1).min(suggested.saturating_sub(1));
             }
             Action::Up => {
                 self.element = self.element.min(rows - 1).saturating_sub(1);
                 self.threat = 0;
+                self.suggestion = 0;
             }
             Action::Down => {
                 self.element = (self.element + 1).min(rows - 1);
                 self.threat = 0;
+                self.suggestion = 0;
             }
-            Action::Left => self.threats_pane = false,
-            Action::Right => self.threats_pane = count > 0,
+            Action::Left => {
+                self.pane = match self.pane {
+                    Pane::Suggestions if count > 0 => Pane::Threats,
+                    _ => Pane::Elements,
+                }
+            }
+            Action::Right => {
+                self.pane = match self.pane {
+                    Pane::Elements if count > 0 => Pane::Threats,
+                    Pane::Elements | Pane::Threats if suggested > 0 => Pane::Suggestions,
+                    other => other,
+                }
+            }
             Action::SortByRisk => {
                 self.by_risk = !self.by_risk;
                 let order = if self.by_risk {
@@ -119,6 +221,29 @@ impl ThreatsState {
             Action::Edit | Action::Delete | Action::Likelihood | Action::Impact => {
                 return self.on_threat(action, &row, cx);
             }
+            Action::AddSuggestion | Action::DismissSuggestion => {
+                return self.on_suggestion(action, &row, cx);
+            }
+            Action::NotApplicable => {
+                let (letters, reason) = match cx.session.element(&row.id) {
+                    Some(crate::model::Element::Component(c)) => {
+                        (c.not_applicable.clone(), c.not_applicable_reason.clone())
+                    }
+                    Some(crate::model::Element::Flow(f)) => {
+                        (f.not_applicable.clone(), f.not_applicable_reason.clone())
+                    }
+                    None => return Vec::new(),
+                };
+                return vec![Command::Open(Modal::Form {
+                    form: not_applicable_form(&row.id, &letters, &reason),
+                    purpose: FormPurpose::NotApplicable {
+                        element: row.id.clone(),
+                    },
+                })];
+            }
+            Action::Walk => return self.start_walk(cx),
+            Action::SkipSuggestion => return self.skip_in_walk(cx),
+            Action::StopWalk => return self.stop_walk(),
             _ => {}
         }
         Vec::new()
@@ -197,19 +322,7 @@ impl ThreatsState {
         let s = cx.session;
         let base = match index.and_then(|i| s.threats.get(i)) {
             Some(t) => t.clone(),
-            None => Threat {
-                rule: None,
-                id: s.next_threat_id(),
-                target: target.into(),
-                title: String::new(),
-                stride: StrideSet::empty(),
-                refs: Vec::new(),
-                likelihood: None,
-                impact: None,
-                response: Response::Undecided,
-                status: ThreatStatus::Open,
-                notes: String::new(),
-            },
+            None => blank_threat(s, target),
         };
         let id = base.id.to_string();
         let Some(threat) = threat_from_form(&mut form, base) else {
@@ -250,15 +363,20 @@ impl ThreatsState {
         let mut lines = Vec::new();
         for (i, row) in rows.iter().enumerate().skip(scroll).take(height) {
             let is_sel = i == selected;
-            let style = if is_sel && !self.threats_pane {
+            let style = if is_sel && self.pane == Pane::Elements {
                 t.selected()
             } else if is_sel {
                 t.title()
             } else {
                 t.normal()
             };
-            // The STRIDE marks first, in a fixed-width column, so long names cannot push them
-            // off.
+            // The STRIDE marks and the count of open suggestions first, in fixed-width
+            // columns, so long names cannot push them off.
+            let suggested = match row.open_suggestions {
+                0 => String::new(),
+                n if n < 100 => format!("+{n}"),
+                _ => "+99".to_string(),
+            };
             lines.push(Line::from(vec![
                 Span::styled(if is_sel { "▸ " } else { "  " }, style),
                 Span::styled(
@@ -268,6 +386,7 @@ impl ThreatsState {
                     ),
                     t.dim(),
                 ),
+                Span::styled(format!("{suggested:<4}"), t.normal()),
                 Span::styled(
                     fit(
                         &format!(
@@ -275,7 +394,7 @@ impl ThreatsState {
                             if row.crossing { "! " } else { "" },
                             escape_control(&row.title)
                         ),
-                        usize::from(area.width.saturating_sub(2 + 18)),
+                        usize::from(area.width.saturating_sub(2 + 18 + 4)),
                     ),
                     style,
                 ),
@@ -293,7 +412,7 @@ impl ThreatsState {
                     .borders(Borders::TOP)
                     .border_style(t.border())
                     .title(Span::styled(
-                        " Elements (! crosses a boundary; ✓ covered · open - not applicable) ",
+                        " Elements (! crossing  ✓ covered  · open  - n/a  +n suggested) ",
                         t.dim(),
                     )),
             ),
@@ -301,74 +420,192 @@ impl ThreatsState {
         );
     }
 
+    /// The selected element: its threats above, the rules' suggestions for it below. When
+    /// both do not fit, the blank lines and references go first, then the suggestions' reasons
+    /// (but the selected one's); the threats stay in view.
     fn draw_element_threats(&self, cx: &Cx, t: &Theme, frame: &mut Frame, area: Rect, wide: bool) {
+        let block = details_block(wide, t);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let Some(row) = self.row(cx.derived) else {
+            return;
+        };
+        let width = usize::from(inner.width);
+        let height = usize::from(inner.height);
+        let threats_full = self.threat_lines(cx, row, t, width, true);
+        let threats_short = self.threat_lines(cx, row, t, width, false);
+        let count = |lines: &[Line<'static>]| {
+            Paragraph::new(lines.to_vec())
+                .wrap(Wrap { trim: false })
+                .line_count(inner.width)
+        };
+        let with_suggestions = !cx.libraries.rules().is_empty() || self.walk.is_some();
+        let suggestions = |compact: bool| {
+            with_suggestions
+                .then(|| self.suggestion_lines(compact, cx.derived.open_suggestions, width, t))
+        };
+        let (full, compact) = (suggestions(false), suggestions(true));
+        let lines = |s: &Option<suggestions::SuggestionLines>| {
+            s.as_ref().map_or(0, |s| 1 + s.len()) // a blank line before them
+        };
+        let options = [
+            (&threats_full, &full),
+            (&threats_full, &compact),
+            (&threats_short, &full),
+            (&threats_short, &compact),
+        ];
+        let fits = options
+            .iter()
+            .find(|(th, sg)| count(th) + lines(sg) <= height);
+        let (threat_lines, sugg) = match fits {
+            Some((th, sg)) => (*th, *sg),
+            None => (&threats_short, &compact),
+        };
+        // Everything fits: the suggestions follow the threats, after a blank line. Otherwise
+        // they get what the threats leave, and at least a third of the pane.
+        let threat_height = match (fits, sugg) {
+            (Some(_), _) | (None, None) => count(threat_lines),
+            (None, Some(sg)) => {
+                let room = sg
+                    .len()
+                    .min(height.saturating_sub(count(threat_lines)).max(height / 3));
+                height.saturating_sub(room)
+            }
+        };
+        let blank = u16::from(fits.is_some() && sugg.is_some());
+        let [top, _, heading, list] = Layout::vertical([
+            Constraint::Length(threat_height as u16),
+            Constraint::Length(blank),
+            Constraint::Length(1),
+            Constraint::Min(0),
+        ])
+        .areas(inner);
+        frame.render_widget(
+            Paragraph::new(threat_lines.clone()).wrap(Wrap { trim: false }),
+            top,
+        );
+        if let Some(sg) = sugg {
+            frame.render_widget(Paragraph::new(sg.heading.clone()), heading);
+            // The selected suggestion and its reason stay in view.
+            let scroll = sg.scroll(usize::from(list.height));
+            frame.render_widget(
+                Paragraph::new(sg.list.clone()).scroll((scroll as u16, 0)),
+                list,
+            );
+        }
+    }
+
+    /// The element's heading, its STRIDE letters, the reason some do not apply, and its
+    /// threats; `extras` adds blank lines and the selected threat's references.
+    fn threat_lines(
+        &self,
+        cx: &Cx,
+        row: &ElementRow,
+        t: &Theme,
+        width: usize,
+        extras: bool,
+    ) -> Vec<Line<'static>> {
         let mut lines = Vec::new();
-        if let Some(row) = self.row(cx.derived) {
-            // One line, whatever the name's length, so the element's threats stay in view.
-            let inner_width = if wide {
-                area.width.saturating_sub(1)
+        // One line, whatever the name's length, so the element's threats stay in view.
+        lines.push(Line::from(Span::styled(
+            fit(
+                &format!(
+                    "{} {} ({})",
+                    row.kind.as_str(),
+                    escape_control(&row.title),
+                    escape_control(&row.id)
+                ),
+                width,
+            ),
+            t.title(),
+        )));
+        let open = row
+            .applicable
+            .difference(&row.covered)
+            .difference(&row.not_applicable);
+        let na = row.not_applicable.intersection(&row.applicable);
+        lines.push(Line::raw(format!(
+            "applies: {}   open: {}",
+            row.applicable,
+            if open.is_empty() {
+                "none".to_string()
             } else {
-                area.width
+                open.to_string()
+            },
+        )));
+        if !na.is_empty() {
+            let reason = match cx.session.element(&row.id) {
+                Some(crate::model::Element::Component(c)) => c.not_applicable_reason.as_str(),
+                Some(crate::model::Element::Flow(f)) => f.not_applicable_reason.as_str(),
+                None => "",
+            };
+            let reason = if reason.trim().is_empty() {
+                "(no reason given: n sets one)"
+            } else {
+                reason
             };
             lines.push(Line::from(Span::styled(
                 fit(
-                    &format!(
-                        "{} {} ({})",
-                        row.kind.as_str(),
-                        escape_control(&row.title),
-                        escape_control(&row.id)
-                    ),
-                    usize::from(inner_width),
+                    &format!("  {na} not applicable: {}", escape_control(reason)),
+                    width,
                 ),
-                t.title(),
+                t.dim(),
             )));
-            let open = row.applicable.difference(&row.covered);
-            lines.push(Line::raw(format!(
-                "applies: {}   open: {}",
-                row.applicable,
-                if open.is_empty() {
-                    "none".to_string()
-                } else {
-                    open.to_string()
-                }
-            )));
+        }
+        if extras {
             lines.push(Line::raw(""));
-            let list = threats_of(cx.session, &row.id, self.by_risk);
-            let sel = self.threat.min(list.len().saturating_sub(1));
-            for (i, (_, threat)) in list.iter().enumerate() {
-                lines.push(threat_line(threat, self.threats_pane && i == sel, t));
-            }
-            if list.is_empty() {
+        }
+        let list = threats_of(cx.session, &row.id, self.by_risk);
+        let sel = self.threat.min(list.len().saturating_sub(1));
+        for (i, (_, threat)) in list.iter().enumerate() {
+            lines.push(threat_line(
+                threat,
+                self.pane == Pane::Threats && i == sel,
+                t,
+            ));
+        }
+        if list.is_empty() {
+            lines.push(Line::from(Span::styled(
+                "  No threats here yet: a opens the library picker, c adds your own.",
+                t.dim(),
+            )));
+        }
+        if extras && let Some(threat) = list.get(sel).map(|(_, t)| *t) {
+            lines.push(Line::raw(""));
+            for r in &threat.refs {
+                let name = cx
+                    .libraries
+                    .get(r)
+                    .map(|(_, e)| format!("{}  {}", e.name, e.url))
+                    .unwrap_or_else(|| "(not in the loaded libraries)".to_string());
                 lines.push(Line::from(Span::styled(
-                    "  No threats here yet: a opens the library picker, c adds your own.",
+                    format!(
+                        "  {}  {}",
+                        escape_control(r.as_str()),
+                        escape_control(&name)
+                    ),
                     t.dim(),
                 )));
             }
-            if let Some(threat) = list.get(sel).map(|(_, t)| *t) {
-                lines.push(Line::raw(""));
-                for r in &threat.refs {
-                    let name = cx
-                        .libraries
-                        .get(r)
-                        .map(|(_, e)| format!("{}  {}", e.name, e.url))
-                        .unwrap_or_else(|| "(not in the loaded libraries)".to_string());
-                    lines.push(Line::from(Span::styled(
-                        format!(
-                            "  {}  {}",
-                            escape_control(r.as_str()),
-                            escape_control(&name)
-                        ),
-                        t.dim(),
-                    )));
-                }
-            }
         }
-        frame.render_widget(
-            Paragraph::new(lines)
-                .wrap(Wrap { trim: false })
-                .block(details_block(wide, t)),
-            area,
-        );
+        lines
+    }
+}
+
+/// A new threat on `target` with nothing filled in but its id.
+fn blank_threat(s: &Session, target: &str) -> Threat {
+    Threat {
+        rule: None,
+        id: s.next_threat_id(),
+        target: target.into(),
+        title: String::new(),
+        stride: StrideSet::empty(),
+        refs: Vec::new(),
+        likelihood: None,
+        impact: None,
+        response: Response::Undecided,
+        status: ThreatStatus::Open,
+        notes: String::new(),
     }
 }
 
