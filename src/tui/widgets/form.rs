@@ -439,6 +439,21 @@ impl Form {
                         match key.code {
                             KeyCode::Right | KeyCode::Char(' ') => *index = (*index + 1) % len,
                             KeyCode::Left => *index = (*index + len - 1) % len,
+                            // A letter jumps to the next option whose value starts with it:
+                            // long lists (34 technologies) need not be walked one by one.
+                            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                                let wanted = c.to_lowercase().next().unwrap_or(c);
+                                let starts = |o: &Choice| {
+                                    o.value.chars().next().and_then(|f| f.to_lowercase().next())
+                                        == Some(wanted)
+                                };
+                                if let Some(next) = (1..=len)
+                                    .map(|step| (*index + step) % len)
+                                    .find(|&i| options.get(i).is_some_and(starts))
+                                {
+                                    *index = next;
+                                }
+                            }
                             _ => {}
                         }
                         field.error = None;
@@ -700,6 +715,31 @@ mod tests {
 
     fn press(form: &mut Form, code: KeyCode) -> FormOutcome {
         form.handle_key(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn a_letter_jumps_to_the_next_choice_starting_with_it() {
+        let options = ["", "api", "api-gateway", "browser", "database"]
+            .into_iter()
+            .map(|v| Choice::new(v, v))
+            .collect();
+        let mut form = Form::new("T", vec![Field::choice("tech", "Tech", options, "")]);
+        press(&mut form, KeyCode::Char('d'));
+        assert_eq!(form.choice("tech"), "database");
+        press(&mut form, KeyCode::Char('A'));
+        assert_eq!(form.choice("tech"), "api");
+        press(&mut form, KeyCode::Char('a'));
+        assert_eq!(
+            form.choice("tech"),
+            "api-gateway",
+            "the next one with that letter"
+        );
+        press(&mut form, KeyCode::Char('a'));
+        assert_eq!(form.choice("tech"), "api", "round again");
+        press(&mut form, KeyCode::Char('z'));
+        assert_eq!(form.choice("tech"), "api", "no option: nothing moves");
+        press(&mut form, KeyCode::Char(' '));
+        assert_eq!(form.choice("tech"), "api-gateway", "space still steps");
     }
 
     #[test]
