@@ -327,7 +327,7 @@ fn json(s: &Session, open: &[&Suggestion<'_>]) -> String {
 mod tests {
     use super::*;
     use crate::library::Origin;
-    use crate::rules::{RuleSet, parse_rules};
+    use crate::rules::RuleSet;
 
     const SESSION: &str = r#"
 schema = 1
@@ -383,8 +383,7 @@ when = { kind = "process" }
 "#;
 
     fn rules() -> RuleSet {
-        let file = parse_rules(RULES, Origin::Text("t".into())).expect("rules parse");
-        RuleSet::build(&[file]).0
+        RuleSet::from_text(RULES, Origin::Text("t".into())).expect("rules parse")
     }
 
     #[test]

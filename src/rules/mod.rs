@@ -68,6 +68,21 @@ impl RuleSet {
         (RuleSet { rules }, problems)
     }
 
+    /// The rules of one rules file's text, checked as a whole set (tests, and tools that bring
+    /// their own rules); every problem otherwise.
+    pub fn from_text(
+        text: &str,
+        origin: crate::library::Origin,
+    ) -> Result<RuleSet, Vec<LibraryProblem>> {
+        let file = parse_rules(text, origin)?;
+        let (set, problems) = RuleSet::build(std::slice::from_ref(&file));
+        if problems.is_empty() {
+            Ok(set)
+        } else {
+            Err(problems)
+        }
+    }
+
     pub fn rules(&self) -> &[Rule] {
         &self.rules
     }

@@ -757,3 +757,23 @@ fn examples_get_few_suggestions_that_read_cleanly() {
         }
     }
 }
+
+#[test]
+fn from_text_gives_the_set_or_every_problem_of_the_file() {
+    use crate::library::Origin;
+    let head = "[rules]\nid = \"t\"\nname = \"T\"\n";
+    let rule = "[[rule]]\nid = \"p\"\nname = \"P\"\nstride = \"E\"\nthreat = \"x\"\nwhen = { kind = \"process\" }\n";
+    let set = super::RuleSet::from_text(&format!("{head}{rule}"), Origin::Text("t".into()))
+        .expect("one good rule");
+    assert_eq!(set.rules().len(), 1);
+    // A `disable` naming no rule is a problem of the set, not of the file's shape.
+    let bad = "[rules]\nid = \"t\"\nname = \"T\"\ndisable = [\"nope\"]\n";
+    let problems = super::RuleSet::from_text(&format!("{bad}{rule}"), Origin::Text("t".into()))
+        .expect_err("an unknown rule is disabled");
+    assert!(
+        problems[0]
+            .to_string()
+            .contains("no rule has the id \"nope\""),
+        "{problems:?}"
+    );
+}
