@@ -55,6 +55,13 @@ impl AttackPath {
     /// `payment-provider → ledger-service ← ledger-db`: each hop with the way its flow runs
     /// (`->` / `<-` when `ascii`); ids with control characters made visible.
     pub fn route(&self, ascii: bool) -> String {
+        self.route_with(ascii, |id| {
+            crate::model::text::escape_control(id).into_owned()
+        })
+    }
+
+    /// The same with each component written by `name` (reports write names, not ids).
+    pub fn route_with(&self, ascii: bool, name: impl Fn(&str) -> String) -> String {
         let (to, from) = if ascii { ("->", "<-") } else { ("→", "←") };
         let mut out = String::new();
         for (i, c) in self.components.iter().enumerate() {
@@ -66,7 +73,7 @@ impl AttackPath {
                 };
                 out.push_str(&format!(" {arrow} "));
             }
-            out.push_str(&crate::model::text::escape_control(c.as_str()));
+            out.push_str(&name(c.as_str()));
         }
         out
     }
