@@ -6,6 +6,7 @@ use crate::config::{self, ProjectConfig};
 use crate::library::{self, LibrarySet};
 use crate::model::{RiskLevel, text::escape_control, validate};
 use crate::report::check::{CheckedFile, json, sarif, text};
+use crate::rules::RuleSet;
 use crate::store;
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -104,6 +105,44 @@ impl Libraries<'_> {
     }
 }
 
+/// The threshold and maximum age in force for one file (flags over its project config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gate {
+    pub fail_on: Severity,
+    pub max_age_days: Option<u32>,
+}
+
+/// One loaded session judged as `check` judges it: its validation problems in file order and
+/// the analysis with the threat rules and the gate in force. Question 4's verdict is tested
+/// against this.
+pub fn judge(
+    path: &Path,
+    loaded: store::LoadedSession,
+    rules: &RuleSet,
+    gate: Gate,
+    today: NaiveDate,
+) -> CheckedFile {
+    let mut problems: Vec<_> = validate(&loaded.session)
+        .iter()
+        .map(|p| (loaded.positions.locate(&p.location), p.to_string()))
+        .collect();
+    problems.sort_by_key(|(at, _)| *at);
+    let options = FindingOptions {
+        today,
+        max_age_days: gate.max_age_days,
+        rules: Some(rules),
+    };
+    let analysis = analyze(&loaded.session, &options);
+    CheckedFile {
+        path: path.to_path_buf(),
+        positions: loaded.positions,
+        problems,
+        analysis,
+        fail_on: gate.fail_on,
+        config: None,
+    }
+}
+
 pub fn run(args: CheckArgs, library_dirs: &[PathBuf]) -> ExitCode {
     let flag_threshold = args.fail_on.map(Severity::from);
     let today = args
@@ -124,11 +163,6 @@ pub fn run(args: CheckArgs, library_dirs: &[PathBuf]) -> ExitCode {
                 continue;
             }
         };
-        let mut problems: Vec<_> = validate(&loaded.session)
-            .iter()
-            .map(|p| (loaded.positions.locate(&p.location), p.to_string()))
-            .collect();
-        problems.sort_by_key(|(at, _)| *at);
         // A broken rules or library file is unreadable input: the findings would silently
         // miss what it says.
         let (set, ok) = libraries.for_session(path);
@@ -143,20 +177,13 @@ pub fn run(args: CheckArgs, library_dirs: &[PathBuf]) -> ExitCode {
                 ProjectConfig::default()
             }
         };
-        let options = FindingOptions {
-            today,
-            max_age_days: config.max_age_or(args.max_age),
-            rules: Some(set.rules()),
-        };
-        let analysis = analyze(&loaded.session, &options);
-        checked.push(CheckedFile {
-            path: path.clone(),
-            positions: loaded.positions,
-            problems,
-            analysis,
+        let gate = Gate {
             fail_on: config.fail_on_or(flag_threshold),
-            config: Some(config.describe()),
-        });
+            max_age_days: config.max_age_or(args.max_age),
+        };
+        let mut file = judge(path, loaded, set.rules(), gate, today);
+        file.config = Some(config.describe());
+        checked.push(file);
     }
     let output = match args.format {
         CheckFormat::Text => text(&checked),

@@ -210,8 +210,9 @@ impl App {
         if let Some(message) = unreadable.or(lock_warning) {
             self.error(message);
         } else if let Some(message) = config_error {
+            // The position first: the status line is one row.
             self.error(format!(
-                "{}; question 4 uses the defaults",
+                "project config, defaults in use: {}",
                 escape_control(&message)
             ));
         }
