@@ -300,9 +300,8 @@ fn clearing(s: &Session, f: &Finding) -> (String, Option<Goto>) {
             respond(&f.element, None),
         ),
         Rule::UnansweredSuggestion => (
-            format!(
-                "add the suggestion as a threat (s) or dismiss it with a reason (x) (question 2)"
-            ),
+            "add the suggestion as a threat (s) or dismiss it with a reason (x) (question 2)"
+                .into(),
             Some(Goto::Threats(f.element.clone())),
         ),
         // Only a new run clears a stale session; no question holds that.

@@ -228,3 +228,18 @@ fn question4_scrolls_no_further_than_its_last_line() {
     assert_eq!(state(&app).review.scroll, scrolled.saturating_sub(19));
     assert_ne!(screen(&app, 80, 24), text);
 }
+
+#[test]
+fn question4_help_explains_the_attack_path_notation() {
+    let (_dir, mut app) = webhooks(None);
+    keys(&mut app, "?");
+    let text = screen(&app, 120, 40);
+    assert!(
+        text.contains("Attack paths: a → b: the flow runs from a to b; a ← b: from b to a"),
+        "{text}"
+    );
+    assert!(
+        text.contains("go where the selected blocking item is fixed"),
+        "{text}"
+    );
+}
