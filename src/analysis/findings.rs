@@ -575,9 +575,9 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                 element: id.to_string(),
                 location: Location::entry(Table::Mitigations, i, id, Some("due")),
                 message: format!(
-                    "mitigation {id:?} ({}) was due {due}, {} days ago",
+                    "mitigation {id:?} ({}) was due {due}, {}",
                     m.action,
-                    (today - due).num_days()
+                    days_ago((today - due).num_days())
                 ),
                 fix: "finish it, or agree a new date with its owner".into(),
                 accepted_by_threat: None,
@@ -626,8 +626,9 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                 let age = (today - run.date).num_days();
                 (age > i64::from(max_age)).then(|| {
                     format!(
-                        "the last run was on {}, {age} days ago (limit {max_age})",
-                        run.date
+                        "the last run was on {}, {} (limit {max_age})",
+                        run.date,
+                        days_ago(age)
                     )
                 })
             }
@@ -663,6 +664,15 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
             .then(a.element.cmp(&b.element))
     });
     out
+}
+
+/// "1 day ago", "13 days ago".
+fn days_ago(days: i64) -> String {
+    if days == 1 {
+        "1 day ago".to_string()
+    } else {
+        format!("{days} days ago")
+    }
 }
 
 /// TB015: a suggestion of the threat rules that the team neither added as a threat nor
@@ -1037,6 +1047,8 @@ action = "Turn on TLS"
             !tb002_with("api-db", "I", "owner = \"ana\"\ndue = 2026-11-22").is_tracked(),
             "past due: TB009 reports the slippage and the finding blocks again"
         );
+        assert_eq!(days_ago(1), "1 day ago");
+        assert_eq!(days_ago(13), "13 days ago");
         assert!(
             !tb002_with("user-api", "I", good).is_tracked(),
             "threat on another element"
