@@ -51,7 +51,8 @@ The threshold and maximum age can be set for a project in .threatboard.toml ([ch
 max_age_days), found by walking up from each session's folder to the repository root; flags \
 override it.
 
-Exit codes: 0 pass, 1 a blocking finding or an invalid session, 2 unreadable input.")]
+Exit codes: 0 pass, 1 a blocking finding or an invalid session, 2 unreadable input (a session, \
+library, rules file or project config).")]
 pub struct CheckArgs {
     /// Session files (TOML).
     #[arg(required = true, value_name = "FILE")]
