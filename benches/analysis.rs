@@ -46,8 +46,10 @@ fn check_pipeline(bencher: divan::Bencher, components: usize) {
             positions,
             problems,
             analysis,
+            fail_on: threatboard::analysis::Severity::High,
+            config: None,
         };
-        divan::black_box(json(&[file], threatboard::analysis::Severity::High))
+        divan::black_box(json(&[file]))
     });
 }
 

@@ -28,9 +28,14 @@ fn examples_fail_the_default_gate_on_their_real_weaknesses() {
     let out = check(&[MICRO, THREE_TIER, LLM]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
-    // The unauthenticated provider webhook that enters the DMZ, at its `authenticated` line.
+    // The unauthenticated provider webhook that enters the DMZ, at its `authenticated` line:
+    // TH-004 covers spoofing and MI-009 has an owner and a date, so it is tracked.
     assert!(
-        text.contains("sessions/microservices-api-platform.toml:209:17: high     FAIL     TB001 unauthenticated-boundary-crossing: flow \"provider-webhook\""),
+        text.contains("sessions/microservices-api-platform.toml:209:17: high     tracked  TB001 unauthenticated-boundary-crossing: flow \"provider-webhook\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("      tracked by TH-004 via MI-009 (Tomasz, due 2027-01-29)\n"),
         "{text}"
     );
     // Plain HTTP behind the load balancer, carrying confidential data across the subnet edge.
@@ -49,7 +54,7 @@ fn examples_fail_the_default_gate_on_their_real_weaknesses() {
         "{text}"
     );
     assert!(
-        text.contains("3 files checked, 3 failed (--fail-on high)"),
+        text.contains("3 files checked, 3 failed (fail on high)"),
         "{text}"
     );
 }
@@ -66,7 +71,9 @@ fn accepted_risks_never_fail_the_gate() {
     );
     assert!(text.contains("accepted risk: see threat TH-003"), "{text}");
     assert!(
-        text.contains("result: FAIL (2 blocking items at or above high)"),
+        text.contains(
+            "  check: FAIL (fail on high): 1 blocking, 1 tracked, 1 accepted, 34 below threshold\n"
+        ),
         "{text}"
     );
 }
@@ -145,7 +152,27 @@ fn json_is_stable_and_complete() {
         .find(|f| f["key"] == "TB001:provider-webhook")
         .expect("webhook finding");
     assert_eq!(webhook["line"], 209);
-    assert_eq!(webhook["blocking"], true);
+    // Tracked: reported with what tracks it, not blocking.
+    assert_eq!(webhook["blocking"], false);
+    assert_eq!(
+        webhook["tracked"],
+        serde_json::json!({
+            "threat": "TH-004",
+            "mitigation": "MI-009",
+            "owner": "Tomasz",
+            "due": "2027-01-29",
+            "finished": false
+        })
+    );
+    let accepted = micro["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["key"] == "TB002:user-to-postgres")
+        .expect("accepted finding");
+    assert_eq!(accepted["tracked"], serde_json::Value::Null);
+    assert_eq!(micro["fail_on"], "high");
+    assert_eq!(doc["fail_on"], "high");
     let paths = micro["attack_paths"].as_array().expect("paths");
     assert!(!paths.is_empty());
     assert_eq!(
@@ -266,4 +293,134 @@ fn json_and_sarif_keep_c1_and_bidi_characters_escaped() {
         }
         let _: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
     }
+}
+
+/// A project folder (a git repository root) holding a copy of the microservices example and,
+/// when `config` is given, a `.threatboard.toml` with it.
+fn project(config: Option<&str>) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join(".git")).expect("repo root");
+    if let Some(text) = config {
+        std::fs::write(dir.path().join(".threatboard.toml"), text).expect("config");
+    }
+    let sessions = dir.path().join("sessions");
+    std::fs::create_dir(&sessions).expect("mkdir");
+    let session = sessions.join("micro.toml");
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join(MICRO), &session).expect("copy");
+    (dir, session.display().to_string())
+}
+
+#[test]
+fn the_project_configs_threshold_and_max_age_apply() {
+    let (_dir, session) = project(Some("[check]\nfail_on = \"critical\"\nmax_age_days = 7\n"));
+    let out = check(&[&session]);
+    let text = stdout(&out);
+    // Critical: the high findings no longer block; the stale run (13 days > 7) is medium.
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(".threatboard.toml (fail_on critical, max age 7 days)\n"),
+        "{text}"
+    );
+    assert!(text.contains("  config: "), "{text}");
+    assert!(text.contains("TB011 stale-session"), "{text}");
+    assert!(
+        text.contains("  check: PASS (fail on critical): 0 blocking"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 file checked, 0 failed (fail on critical)"),
+        "{text}"
+    );
+    // Only the text output names the config.
+    let json = stdout(&check(&[&session, "--format", "json"]));
+    assert!(!json.contains(".threatboard.toml"), "{json}");
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(doc["fail_on"], "critical");
+    assert_eq!(doc["passed"], true);
+}
+
+#[test]
+fn flags_override_the_project_config() {
+    let (_dir, session) = project(Some("[check]\nfail_on = \"critical\"\nmax_age_days = 7\n"));
+    let out = check(&[&session, "--fail-on", "high", "--max-age", "30"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("  check: FAIL (fail on high): 1 blocking"),
+        "{text}"
+    );
+    assert!(!text.contains("TB011"), "{text}");
+}
+
+#[test]
+fn without_a_config_the_defaults_apply_and_check_says_so() {
+    let (_dir, session) = project(None);
+    let text = stdout(&check(&[&session]));
+    assert!(
+        text.contains("  config: none (.threatboard.toml not found; fail_on high by default)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_bad_project_config_exits_2_with_its_position() {
+    let (dir, session) = project(Some("[check]\nfail_on = \"hgih\"\n"));
+    let out = check(&[&session]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(".threatboard.toml:2:11: "), "{err}");
+    assert!(err.contains("hgih"), "{err}");
+    // An unknown key too, and `validate` reads the config as well.
+    std::fs::write(
+        dir.path().join(".threatboard.toml"),
+        "[check]\nfail_on = \"high\"\nmax_age = 30\n",
+    )
+    .expect("config");
+    let out = check(&[&session]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(".threatboard.toml:3:1: "), "{err}");
+    let validate = Command::new(env!("CARGO_BIN_EXE_threatboard"))
+        .args(["validate", &session])
+        .output()
+        .expect("runs");
+    assert_eq!(validate.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&validate.stderr).contains(".threatboard.toml:3:1: "),
+        "{}",
+        String::from_utf8_lossy(&validate.stderr)
+    );
+}
+
+#[test]
+fn sarif_suppresses_tracked_findings_with_what_tracks_them() {
+    let doc: serde_json::Value =
+        serde_json::from_str(&stdout(&check(&[MICRO, "--format", "sarif"]))).expect("sarif");
+    let results = doc["runs"][0]["results"].as_array().expect("results");
+    let webhook = results
+        .iter()
+        .find(|r| r["ruleId"] == "TB001")
+        .expect("TB001 result");
+    assert_eq!(
+        webhook["suppressions"],
+        serde_json::json!([{
+            "kind": "external",
+            "justification": "tracked by TH-004 via MI-009 (Tomasz, due 2027-01-29)"
+        }])
+    );
+}
+
+#[test]
+fn check_says_when_it_prints_fewer_attack_paths_than_there_are() {
+    let text = stdout(&check(&[MICRO]));
+    assert!(
+        text.contains("  3 of 10 attack paths shown; `threatboard report` lists all\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  a -> b: the flow runs from a to b; a <- b"),
+        "{text}"
+    );
+    // The provider's notification path runs against two flows.
+    assert!(text.contains(" <- "), "{text}");
 }

@@ -73,6 +73,17 @@ impl Rule {
         }
     }
 
+    /// The STRIDE letters a threat on the finding's element must share to accept or track it;
+    /// empty for rules no threat answers (the fix is to the model or the response itself).
+    pub fn letters(self) -> &'static str {
+        match self {
+            Rule::UnauthenticatedCrossing => "S",
+            Rule::UnencryptedSensitiveFlow => "I",
+            Rule::StoreReachableFromExternal => "TI",
+            _ => "",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Rule::UnauthenticatedCrossing => "unauthenticated-boundary-crossing",
@@ -148,6 +159,9 @@ pub struct Finding {
     pub fix: String,
     /// A threat whose valid acceptance covers this finding: shown, but never fails the gate.
     pub accepted_by_threat: Option<String>,
+    /// A threat covering the finding's letters with a mitigation that has an owner and a due
+    /// date not yet passed: shown, but never fails the gate either (TB009 catches slippage).
+    pub tracked_by: Option<Tracking>,
     /// For an unanswered suggestion (TB015), the id of the threat rule that made it.
     pub suggestion: Option<String>,
 }
@@ -164,6 +178,44 @@ impl Finding {
 
     pub fn is_accepted(&self) -> bool {
         self.accepted_by_threat.is_some()
+    }
+
+    pub fn is_tracked(&self) -> bool {
+        self.tracked_by.is_some()
+    }
+
+    /// Whether this finding fails the gate at `threshold`: at or above it, neither accepted
+    /// nor tracked.
+    pub fn blocks(&self, threshold: Severity) -> bool {
+        self.severity >= threshold && !self.is_accepted() && !self.is_tracked()
+    }
+}
+
+/// What tracks a finding: the threat that covers it and the planned (or finished) mitigation
+/// with an owner that answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tracking {
+    pub threat: String,
+    pub mitigation: String,
+    pub owner: String,
+    pub due: Option<NaiveDate>,
+    /// The mitigation is done or verified (then its due date no longer matters).
+    pub finished: bool,
+}
+
+impl std::fmt::Display for Tracking {
+    /// "tracked by TH-3 via MI-2 (ana, due 2026-12-19)"
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "tracked by {} via {} ({}",
+            self.threat, self.mitigation, self.owner
+        )?;
+        match (self.finished, self.due) {
+            (true, _) => write!(f, ", done)"),
+            (false, Some(due)) => write!(f, ", due {due})"),
+            (false, None) => write!(f, ")"),
+        }
     }
 }
 
@@ -246,6 +298,35 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                 .map(|(id, _)| id.to_string())
         })
     };
+    // Mitigations per threat, in file order, for tracking.
+    let mut mitigations_of: HashMap<&str, Vec<&crate::model::Mitigation>> = HashMap::new();
+    for m in &s.mitigations {
+        for t in &m.threats {
+            mitigations_of.entry(t.as_str()).or_default().push(m);
+        }
+    }
+    // The first threat on the element covering the letters (file order) with a mitigation that
+    // has an owner and is done, or due today or later.
+    let tracked_for = |element: &str, letters: &str| -> Option<Tracking> {
+        let wanted = StrideSet::parse(letters);
+        s.threats
+            .iter()
+            .filter(|t| t.target.as_str() == element && t.status != ThreatStatus::NotApplicable)
+            .filter(|t| !t.stride.intersection(&wanted).is_empty())
+            .find_map(|t| {
+                let m = mitigations_of.get(t.id.as_str())?.iter().find(|m| {
+                    !m.owner.trim().is_empty()
+                        && (m.status.is_finished() || m.due.is_some_and(|d| d >= today))
+                })?;
+                Some(Tracking {
+                    threat: t.id.to_string(),
+                    mitigation: m.id.to_string(),
+                    owner: m.owner.trim().to_string(),
+                    due: m.due,
+                    finished: m.status.is_finished(),
+                })
+            })
+    };
     let threat_counts: HashMap<&str, usize> = s.threats.iter().fold(HashMap::new(), |mut m, t| {
         *m.entry(t.target.as_str()).or_default() += 1;
         m
@@ -268,7 +349,8 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                     names.join(", ")
                 ),
                 fix: "authenticate the caller (mTLS, signed tokens, HMAC) and set authenticated = true".into(),
-                accepted_by_threat: accepted_for(id, "S"),
+                accepted_by_threat: accepted_for(id, Rule::UnauthenticatedCrossing.letters()),
+                tracked_by: None,
                 suggestion: None,
             });
         }
@@ -289,7 +371,8 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                 fix:
                     "encrypt the channel (TLS) or stop sending the data, then set encrypted = true"
                         .into(),
-                accepted_by_threat: accepted_for(id, "I"),
+                accepted_by_threat: accepted_for(id, Rule::UnencryptedSensitiveFlow.letters()),
+                tracked_by: None,
                 suggestion: None,
             });
         }
@@ -320,7 +403,11 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                     ),
                     fix: "put a process in between that authenticates and authorizes each access"
                         .into(),
-                    accepted_by_threat: accepted_for(id, "TI"),
+                    accepted_by_threat: accepted_for(
+                        id,
+                        Rule::StoreReachableFromExternal.letters(),
+                    ),
+                    tracked_by: None,
                     suggestion: None,
                 });
             }
@@ -343,6 +430,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                 message: format!("component {id:?} is in no trust boundary"),
                 fix: "set its boundary, so crossings to and from it are analysed".into(),
                 accepted_by_threat: None,
+                tracked_by: None,
                 suggestion: None,
             });
         }
@@ -355,6 +443,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                 message: format!("component {id:?} has no data flows"),
                 fix: "add the flows it takes part in, or remove it".into(),
                 accepted_by_threat: None,
+                tracked_by: None,
                 suggestion: None,
             });
         }
@@ -372,6 +461,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                     message: format!("process {id:?} handles restricted data but has no threats"),
                     fix: "walk STRIDE for it in question 2".into(),
                     accepted_by_threat: None,
+                    tracked_by: None,
                     suggestion: None,
                 });
             }
@@ -392,6 +482,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                 message: format!("{risk} threat {id:?} ({}) has no response", t.title),
                 fix: "decide: mitigate, accept (with justification), transfer or avoid".into(),
                 accepted_by_threat: None,
+                tracked_by: None,
                 suggestion: None,
             });
         }
@@ -407,6 +498,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                 ),
                 fix: "add a mitigation with an owner and a due date in question 3".into(),
                 accepted_by_threat: None,
+                tracked_by: None,
                 suggestion: None,
             });
         }
@@ -422,6 +514,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                 ),
                 fix: "review it against the changed model and set its status".into(),
                 accepted_by_threat: None,
+                tracked_by: None,
                 suggestion: None,
             });
         }
@@ -466,6 +559,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                 ),
                 fix: "name one owner and a due date".into(),
                 accepted_by_threat: None,
+                tracked_by: None,
                 suggestion: None,
             });
         }
@@ -481,12 +575,13 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                 element: id.to_string(),
                 location: Location::entry(Table::Mitigations, i, id, Some("due")),
                 message: format!(
-                    "mitigation {id:?} ({}) was due {due}, {} days ago",
+                    "mitigation {id:?} ({}) was due {due}, {}",
                     m.action,
-                    (today - due).num_days()
+                    days_ago((today - due).num_days())
                 ),
                 fix: "finish it, or agree a new date with its owner".into(),
                 accepted_by_threat: None,
+                tracked_by: None,
                 suggestion: None,
             });
         }
@@ -506,6 +601,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                 ),
                 fix: "review the accepted risk with its owner and set a new review_by".into(),
                 accepted_by_threat: None,
+                tracked_by: None,
                 suggestion: None,
             }),
             None => out.push(Finding {
@@ -516,6 +612,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                 message: format!("the acceptance of threat {threat:?} has no review date"),
                 fix: "set review_by, so the accepted risk is looked at again".into(),
                 accepted_by_threat: None,
+                tracked_by: None,
                 suggestion: None,
             }),
             Some(_) => {}
@@ -529,8 +626,9 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                 let age = (today - run.date).num_days();
                 (age > i64::from(max_age)).then(|| {
                     format!(
-                        "the last run was on {}, {age} days ago (limit {max_age})",
-                        run.date
+                        "the last run was on {}, {} (limit {max_age})",
+                        run.date,
+                        days_ago(age)
                     )
                 })
             }
@@ -544,12 +642,20 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                 message,
                 fix: "re-run the session (threatboard rerun) to review the model".into(),
                 accepted_by_threat: None,
+                tracked_by: None,
                 suggestion: None,
             });
         }
     }
     if let Some(rules) = options.rules {
         unanswered_suggestions(graph, rules, &mut out);
+    }
+    // An accepted risk needs no tracking; only rules a threat can answer are tracked.
+    for f in out.iter_mut().filter(|f| f.accepted_by_threat.is_none()) {
+        let letters = f.rule.letters();
+        if !letters.is_empty() {
+            f.tracked_by = tracked_for(&f.element, letters);
+        }
     }
     out.sort_by(|a, b| {
         b.severity
@@ -558,6 +664,15 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
             .then(a.element.cmp(&b.element))
     });
     out
+}
+
+/// "1 day ago", "13 days ago".
+fn days_ago(days: i64) -> String {
+    if days == 1 {
+        "1 day ago".to_string()
+    } else {
+        format!("{days} days ago")
+    }
 }
 
 /// TB015: a suggestion of the threat rules that the team neither added as a threat nor
@@ -609,6 +724,7 @@ fn unanswered_suggestions(graph: &ModelGraph<'_>, rules: &RuleSet, out: &mut Vec
             message,
             fix: "add it as a threat in question 2 or dismiss it with a reason".into(),
             accepted_by_threat: None,
+            tracked_by: None,
             suggestion: Some(rule.id.clone()),
         });
     }
@@ -864,6 +980,102 @@ rule = "proc"
             findings(&graph, &none)
                 .iter()
                 .all(|f| f.rule != Rule::UnansweredSuggestion)
+        );
+    }
+
+    /// The TB002 finding on `api-db` with one threat on `target` (letters `stride`) and one
+    /// mitigation of it (`mitigation` holds its owner, due and status lines).
+    fn tb002_with(target: &str, stride: &str, mitigation: &str) -> Finding {
+        let s = session(&format!(
+            r#"
+[[threats]]
+id = "TH-001"
+target = "{target}"
+title = "Sniffing on the wire"
+stride = "{stride}"
+likelihood = 2
+impact = 3
+response = "mitigate"
+[[mitigations]]
+id = "MI-001"
+threats = ["TH-001"]
+action = "Turn on TLS"
+{mitigation}
+"#
+        ));
+        let options = FindingOptions {
+            today: "2026-11-23".parse().expect("date"),
+            max_age_days: None,
+            rules: None,
+        };
+        findings(&ModelGraph::new(&s), &options)
+            .into_iter()
+            .find(|f| f.key() == "TB002:api-db")
+            .expect("TB002 on api-db")
+    }
+
+    #[test]
+    fn a_covering_threat_with_an_owned_mitigation_due_later_tracks_the_finding() {
+        let f = tb002_with("api-db", "TI", "owner = \"ana\"\ndue = 2026-12-07");
+        let tracking = f.tracked_by.as_ref().expect("tracked");
+        assert_eq!(
+            tracking.to_string(),
+            "tracked by TH-001 via MI-001 (ana, due 2026-12-07)"
+        );
+        assert!(!f.blocks(Severity::Low), "a tracked finding never blocks");
+        // Due today still counts: the date has not passed.
+        assert!(tb002_with("api-db", "I", "owner = \"ana\"\ndue = 2026-11-23").is_tracked());
+    }
+
+    #[test]
+    fn tracking_needs_the_letters_an_owner_a_date_not_passed_and_the_same_element() {
+        let good = "owner = \"ana\"\ndue = 2026-12-07";
+        // TB002 asks for I; a tampering-only threat does not cover it.
+        let f = tb002_with("api-db", "T", good);
+        assert!(!f.is_tracked());
+        assert!(f.blocks(Severity::High));
+        assert!(
+            !tb002_with("api-db", "I", "due = 2026-12-07").is_tracked(),
+            "no owner"
+        );
+        assert!(!tb002_with("api-db", "I", "owner = \"  \"\ndue = 2026-12-07").is_tracked());
+        assert!(
+            !tb002_with("api-db", "I", "owner = \"ana\"").is_tracked(),
+            "no due date"
+        );
+        assert!(
+            !tb002_with("api-db", "I", "owner = \"ana\"\ndue = 2026-11-22").is_tracked(),
+            "past due: TB009 reports the slippage and the finding blocks again"
+        );
+        assert_eq!(days_ago(1), "1 day ago");
+        assert_eq!(days_ago(13), "13 days ago");
+        assert!(
+            !tb002_with("user-api", "I", good).is_tracked(),
+            "threat on another element"
+        );
+        assert!(
+            !tb002_with("api", "I", good).is_tracked(),
+            "threat on an end of the flow"
+        );
+    }
+
+    #[test]
+    fn a_finished_mitigation_with_an_owner_tracks_whatever_its_date() {
+        let f = tb002_with(
+            "api-db",
+            "I",
+            "owner = \"ana\"\ndue = 2026-01-01\nstatus = \"done\"",
+        );
+        let tracking = f.tracked_by.as_ref().expect("tracked");
+        assert_eq!(
+            tracking.to_string(),
+            "tracked by TH-001 via MI-001 (ana, done)"
+        );
+        let verified = tb002_with("api-db", "I", "owner = \"ana\"\nstatus = \"verified\"");
+        assert!(verified.is_tracked());
+        assert!(
+            !tb002_with("api-db", "I", "status = \"done\"").is_tracked(),
+            "done, but nobody owns it"
         );
     }
 

@@ -7,11 +7,15 @@ pub mod diff;
 pub mod findings;
 pub mod graph;
 pub mod paths;
+pub mod verdict;
 
 pub use coverage::{Coverage, ElementCoverage, component_applicable, coverage, flow_applicable};
-pub use findings::{Finding, FindingOptions, Rule, Severity, acceptance_is_valid, findings};
+pub use findings::{
+    Finding, FindingOptions, Rule, Severity, Tracking, acceptance_is_valid, findings,
+};
 pub use graph::ModelGraph;
 pub use paths::{AttackPath, attack_paths};
+pub use verdict::Verdict;
 
 use crate::model::Session;
 

@@ -37,6 +37,46 @@ pub struct AttackPath {
     pub weak_flows: Vec<ElementId>,
     /// The most sensitive data the target store holds.
     pub target_classification: Classification,
+    /// Per step, whether its flow runs the way the path goes (from the entry towards the
+    /// store); paths follow flows both ways, and the notation shows which way each one runs.
+    #[serde(skip)]
+    pub forward: Vec<bool>,
+}
+
+/// What a path's notation means, for help and reports.
+pub const LEGEND: &str = "a → b: the flow runs from a to b; a ← b: from b to a (a path follows flows either way). \
+crosses: trust boundaries on the path; weakest link: its weakest flow, 2/2 authenticated and encrypted, 1/2 one of them, 0/2 neither.";
+
+/// The same with ASCII arrows, for plain-text output.
+pub const LEGEND_ASCII: &str = "a -> b: the flow runs from a to b; a <- b: from b to a (a path follows flows either way). \
+crosses: trust boundaries on the path; weakest link: its weakest flow, 2/2 authenticated and encrypted, 1/2 one of them, 0/2 neither.";
+
+impl AttackPath {
+    /// `payment-provider → ledger-service ← ledger-db`: each hop with the way its flow runs
+    /// (`->` / `<-` when `ascii`); ids with control characters made visible.
+    pub fn route(&self, ascii: bool) -> String {
+        self.route_with(ascii, |id| {
+            crate::model::text::escape_control(id).into_owned()
+        })
+    }
+
+    /// The same with each component written by `name` (reports write names, not ids).
+    pub fn route_with(&self, ascii: bool, name: impl Fn(&str) -> String) -> String {
+        let (to, from) = if ascii { ("->", "<-") } else { ("→", "←") };
+        let mut out = String::new();
+        for (i, c) in self.components.iter().enumerate() {
+            if i > 0 {
+                let arrow = if self.forward.get(i - 1).copied().unwrap_or(true) {
+                    to
+                } else {
+                    from
+                };
+                out.push_str(&format!(" {arrow} "));
+            }
+            out.push_str(&name(c.as_str()));
+        }
+        out
+    }
 }
 
 fn strength(f: &crate::model::Flow) -> u8 {
@@ -211,6 +251,11 @@ impl Search<'_, '_> {
                 .unwrap_or(2),
             weak_flows,
             target_classification: class,
+            forward: flows
+                .iter()
+                .zip(nodes)
+                .map(|(&f, &n)| s.flows[f].from == self.graph.component(n).id)
+                .collect(),
         });
     }
 }
@@ -244,6 +289,18 @@ mod tests {
         assert_eq!(p.weakest_link, 0);
         let weak: Vec<&str> = p.weak_flows.iter().map(|f| f.as_str()).collect();
         assert_eq!(weak, ["user-lb", "app-db"]);
+        assert_eq!(p.route(true), "user -> lb -> app -> db");
+        // A flow that runs towards the entry shows its own direction.
+        let back = s
+            .flows
+            .iter()
+            .position(|f| f.id.as_str() == "lb-app")
+            .expect("lb-app");
+        let flow = &mut s.flows[back];
+        std::mem::swap(&mut flow.from, &mut flow.to);
+        let paths = attack_paths(&ModelGraph::new(&s));
+        assert_eq!(paths[0].route(false), "user → lb ← app → db");
+        assert_eq!(paths[0].route(true), "user -> lb <- app -> db");
 
         // An internet-facing process is an entry point too; the longer path ranks first.
         s.components[1].tags.push("internet-facing".into());

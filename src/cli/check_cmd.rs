@@ -2,9 +2,11 @@
 
 use super::{EXIT_PROBLEMS, EXIT_UNREADABLE};
 use crate::analysis::{FindingOptions, Severity, analyze};
+use crate::config::{self, ProjectConfig};
 use crate::library::{self, LibrarySet};
 use crate::model::{RiskLevel, text::escape_control, validate};
 use crate::report::check::{CheckedFile, json, sarif, text};
+use crate::rules::RuleSet;
 use crate::store;
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -39,18 +41,26 @@ impl From<Threshold> for Severity {
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
-Findings TB001..TB015. TB015 (unanswered-suggestion, low) is a threat the rules suggest for an \
+Findings TB001..TB015. A finding is tracked, and does not fail the gate, when a threat on its \
+element covers its STRIDE letters and has a mitigation with an owner and a due date not yet passed \
+(or done); an accepted risk does not fail it either. TB015 (unanswered-suggestion, low) is a threat the rules suggest for an \
 element that nobody added or dismissed; the rules come from the shipped rules file and any rules \
 file in libraries/ beside the session or in --library-dir (a broken one exits 2).
 
-Exit codes: 0 pass, 1 a blocking finding or an invalid session, 2 unreadable input.")]
+The threshold and maximum age can be set for a project in .threatboard.toml ([check] fail_on, \
+max_age_days), found by walking up from each session's folder to the repository root; flags \
+override it.
+
+Exit codes: 0 pass, 1 a blocking finding or an invalid session, 2 unreadable input (a session, \
+library, rules file or project config).")]
 pub struct CheckArgs {
     /// Session files (TOML).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Fail when a finding at or above this severity is not covered by a valid acceptance.
-    #[arg(long, value_enum, default_value = "high", value_name = "SEVERITY")]
-    pub fail_on: Threshold,
+    /// Fail when a finding at or above this severity is neither accepted nor tracked [default:
+    /// the project config's, else high].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<Threshold>,
     /// Also fail when the session's last run is older than this many days.
     #[arg(long, value_name = "DAYS")]
     pub max_age: Option<u32>,
@@ -96,8 +106,46 @@ impl Libraries<'_> {
     }
 }
 
+/// The threshold and maximum age in force for one file (flags over its project config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gate {
+    pub fail_on: Severity,
+    pub max_age_days: Option<u32>,
+}
+
+/// One loaded session judged as `check` judges it: its validation problems in file order and
+/// the analysis with the threat rules and the gate in force. Question 4's verdict is tested
+/// against this.
+pub fn judge(
+    path: &Path,
+    loaded: store::LoadedSession,
+    rules: &RuleSet,
+    gate: Gate,
+    today: NaiveDate,
+) -> CheckedFile {
+    let mut problems: Vec<_> = validate(&loaded.session)
+        .iter()
+        .map(|p| (loaded.positions.locate(&p.location), p.to_string()))
+        .collect();
+    problems.sort_by_key(|(at, _)| *at);
+    let options = FindingOptions {
+        today,
+        max_age_days: gate.max_age_days,
+        rules: Some(rules),
+    };
+    let analysis = analyze(&loaded.session, &options);
+    CheckedFile {
+        path: path.to_path_buf(),
+        positions: loaded.positions,
+        problems,
+        analysis,
+        fail_on: gate.fail_on,
+        config: None,
+    }
+}
+
 pub fn run(args: CheckArgs, library_dirs: &[PathBuf]) -> ExitCode {
-    let threshold = Severity::from(args.fail_on);
+    let flag_threshold = args.fail_on.map(Severity::from);
     let today = args
         .today
         .unwrap_or_else(|| chrono::Local::now().date_naive());
@@ -116,37 +164,37 @@ pub fn run(args: CheckArgs, library_dirs: &[PathBuf]) -> ExitCode {
                 continue;
             }
         };
-        let mut problems: Vec<_> = validate(&loaded.session)
-            .iter()
-            .map(|p| (loaded.positions.locate(&p.location), p.to_string()))
-            .collect();
-        problems.sort_by_key(|(at, _)| *at);
         // A broken rules or library file is unreadable input: the findings would silently
         // miss what it says.
         let (set, ok) = libraries.for_session(path);
         unreadable |= !ok;
-        let options = FindingOptions {
-            today,
-            max_age_days: args.max_age,
-            rules: Some(set.rules()),
+        // A broken project config is unreadable input too: the gate would judge by defaults
+        // the team did not choose.
+        let config = match config::for_session(path) {
+            Ok(config) => config,
+            Err(e) => {
+                eprintln!("{e}");
+                unreadable = true;
+                ProjectConfig::default()
+            }
         };
-        let analysis = analyze(&loaded.session, &options);
-        checked.push(CheckedFile {
-            path: path.clone(),
-            positions: loaded.positions,
-            problems,
-            analysis,
-        });
+        let gate = Gate {
+            fail_on: config.fail_on_or(flag_threshold),
+            max_age_days: config.max_age_or(args.max_age),
+        };
+        let mut file = judge(path, loaded, set.rules(), gate, today);
+        file.config = Some(config.describe());
+        checked.push(file);
     }
     let output = match args.format {
-        CheckFormat::Text => text(&checked, threshold),
-        CheckFormat::Json => json(&checked, threshold),
-        CheckFormat::Sarif => sarif(&checked, threshold),
+        CheckFormat::Text => text(&checked),
+        CheckFormat::Json => json(&checked),
+        CheckFormat::Sarif => sarif(&checked),
     };
     print!("{output}");
     if unreadable {
         ExitCode::from(EXIT_UNREADABLE)
-    } else if checked.iter().all(|f| f.passes(threshold)) {
+    } else if checked.iter().all(CheckedFile::passes) {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_PROBLEMS)

@@ -1,7 +1,7 @@
 //! The command line: clap definitions and dispatch. Each command returns its exit code:
 //! 0 success, 1 the command found problems, 2 usage or unreadable input.
 
-mod check_cmd;
+pub(crate) mod check_cmd;
 mod diff_cmd;
 mod import_cmds;
 pub(crate) mod library_cmds;

@@ -108,8 +108,10 @@ pub fn report(args: ReportArgs, library_dirs: &[PathBuf]) -> ExitCode {
                 positions: loaded.positions.clone(),
                 problems: problems.clone(),
                 analysis: analyze(session, &options),
+                fail_on: Severity::High,
+                config: None,
             };
-            sarif(&[file], Severity::High)
+            sarif(&[file])
         }
         format => {
             let ctx = ReportContext::new(session, source, today, &libraries, problems.clone());

@@ -209,6 +209,11 @@ pub fn validate(files: &[PathBuf], library_dirs: &[PathBuf]) -> ExitCode {
                 unreadable = true;
             }
         }
+        // The project config is read here too, so a typo in it shows before CI runs `check`.
+        if let Err(e) = crate::config::for_session(path) {
+            eprintln!("{e}");
+            unreadable = true;
+        }
         if problems.is_empty() {
             let s = &loaded.session;
             println!(

@@ -1,7 +1,7 @@
 //! Rendering `check` results: text for CI logs, stable JSON, and SARIF 2.1.0 for code-scanning
 //! tools. All three come from the same [`CheckedFile`] values.
 
-use crate::analysis::{Analysis, Finding, Rule, Severity};
+use crate::analysis::{Analysis, Finding, Rule, Severity, Tracking, Verdict};
 use crate::model::text::escape_control;
 use crate::store::{LineCol, Positions};
 use serde::Serialize;
@@ -20,6 +20,10 @@ pub struct CheckedFile {
     /// Validation problems with their positions; a file with problems fails the gate.
     pub problems: Vec<(LineCol, String)>,
     pub analysis: Analysis,
+    /// The threshold for this file: the flag, else its project config, else high.
+    pub fail_on: Severity,
+    /// Which project config applied, as one line for the text output; `None` leaves it out.
+    pub config: Option<String>,
 }
 
 impl CheckedFile {
@@ -27,18 +31,30 @@ impl CheckedFile {
         self.positions.locate(&finding.location)
     }
 
-    /// Findings that fail the gate at `threshold`: at or above it and not covered by a valid
-    /// acceptance.
-    pub fn failing<'a>(&'a self, threshold: Severity) -> impl Iterator<Item = &'a Finding> + 'a {
+    /// Findings that fail the gate: at or above the threshold, neither accepted nor tracked.
+    pub fn failing(&self) -> impl Iterator<Item = &Finding> + '_ {
         self.analysis
             .findings
             .iter()
-            .filter(move |f| f.severity >= threshold && !f.is_accepted())
+            .filter(|f| f.blocks(self.fail_on))
     }
 
-    pub fn passes(&self, threshold: Severity) -> bool {
-        self.problems.is_empty() && self.failing(threshold).next().is_none()
+    /// The verdict `check` prints, and question 4 shows, for this file.
+    pub fn verdict(&self) -> Verdict {
+        Verdict::of(&self.analysis.findings, self.problems.len(), self.fail_on)
     }
+
+    pub fn passes(&self) -> bool {
+        self.verdict().passes()
+    }
+}
+
+/// The threshold the files share, for the summary; `None` when their configs differ.
+fn common_threshold(files: &[CheckedFile]) -> Option<Severity> {
+    let first = files
+        .first()
+        .map_or(crate::config::DEFAULT_FAIL_ON, |f| f.fail_on);
+    files.iter().all(|f| f.fail_on == first).then_some(first)
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -49,18 +65,27 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
+/// Attack paths printed per file; the report lists them all.
+const PATHS_SHOWN: usize = 3;
+
 /// Grouped per file, one finding per line with its position, then the fix; readable in a CI log.
-pub fn text(files: &[CheckedFile], threshold: Severity) -> String {
+pub fn text(files: &[CheckedFile]) -> String {
     let mut out = String::new();
     for file in files {
+        let threshold = file.fail_on;
         let path = crate::store::display_path(&file.path);
         let _ = writeln!(out, "{path}");
+        if let Some(config) = &file.config {
+            let _ = writeln!(out, "  {config}");
+        }
         for (at, problem) in &file.problems {
             let _ = writeln!(out, "  {path}:{at}: invalid: {}", escape_control(problem));
         }
         for f in &file.analysis.findings {
             let mark = if f.is_accepted() {
                 "accepted"
+            } else if f.is_tracked() {
+                "tracked"
             } else if f.severity >= threshold {
                 "FAIL"
             } else {
@@ -76,11 +101,14 @@ pub fn text(files: &[CheckedFile], threshold: Severity) -> String {
                 f.rule.name(),
                 escape_control(&f.message)
             );
-            match &f.accepted_by_threat {
-                Some(threat) => {
+            match (&f.accepted_by_threat, &f.tracked_by) {
+                (Some(threat), _) => {
                     let _ = writeln!(out, "      accepted risk: see threat {threat}");
                 }
-                None => {
+                (None, Some(tracking)) => {
+                    let _ = writeln!(out, "      {}", escape_control(&tracking.to_string()));
+                }
+                (None, None) => {
                     let _ = writeln!(out, "      fix: {}", f.fix);
                 }
             }
@@ -95,35 +123,34 @@ pub fn text(files: &[CheckedFile], threshold: Severity) -> String {
             plural(a.findings.len(), "finding"),
             plural(a.attack_paths.len(), "attack path")
         );
-        for p in a.attack_paths.iter().take(3) {
+        for p in a.attack_paths.iter().take(PATHS_SHOWN) {
             let _ = writeln!(
                 out,
                 "  path: {} (crosses {}, weakest link {}/2)",
-                p.components
-                    .iter()
-                    .map(|c| escape_control(c.as_str()).into_owned())
-                    .collect::<Vec<_>>()
-                    .join(" -> "),
+                p.route(true),
                 plural(p.boundaries_crossed.len(), "boundary"),
                 p.weakest_link
             );
         }
-        let failing = file.failing(threshold).count() + file.problems.len();
-        let verdict = if failing == 0 { "pass" } else { "FAIL" };
-        let _ = writeln!(
-            out,
-            "  result: {verdict} ({} at or above {})\n",
-            plural(failing, "blocking item"),
-            threshold.as_str()
-        );
+        if a.attack_paths.len() > PATHS_SHOWN {
+            let _ = writeln!(
+                out,
+                "  {PATHS_SHOWN} of {} attack paths shown; `threatboard report` lists all",
+                a.attack_paths.len()
+            );
+        }
+        if !a.attack_paths.is_empty() {
+            let _ = writeln!(out, "  {}", crate::analysis::paths::LEGEND_ASCII);
+        }
+        let _ = writeln!(out, "  {}\n", file.verdict());
     }
-    let failed = files.iter().filter(|f| !f.passes(threshold)).count();
+    let failed = files.iter().filter(|f| !f.passes()).count();
+    let threshold = common_threshold(files).map_or("per file", |t| t.as_str());
     let _ = writeln!(
         out,
-        "{} checked, {} failed (--fail-on {})",
+        "{} checked, {} failed (fail on {threshold})",
         plural(files.len(), "file"),
         failed,
-        threshold.as_str()
     );
     out
 }
@@ -134,6 +161,7 @@ pub fn text(files: &[CheckedFile], threshold: Severity) -> String {
 
 #[derive(Serialize)]
 struct CheckJson<'a> {
+    /// The threshold of every file, or "per-file" when their project configs differ.
     fail_on: &'static str,
     files: Vec<FileJson<'a>>,
     passed: bool,
@@ -151,6 +179,7 @@ struct ToolJson {
 struct FileJson<'a> {
     attack_paths: Value,
     coverage: CoverageJson,
+    fail_on: &'static str,
     findings: Vec<FindingJson<'a>>,
     passed: bool,
     path: String,
@@ -192,13 +221,14 @@ struct FindingJson<'a> {
     name: &'static str,
     rule: &'static str,
     severity: &'static str,
+    tracked: &'a Option<Tracking>,
 }
 
-fn finding_json<'a>(file: &CheckedFile, f: &'a Finding, threshold: Severity) -> FindingJson<'a> {
+fn finding_json<'a>(file: &CheckedFile, f: &'a Finding) -> FindingJson<'a> {
     let at = file.position(f);
     FindingJson {
         accepted_by_threat: &f.accepted_by_threat,
-        blocking: f.severity >= threshold && !f.is_accepted(),
+        blocking: f.blocks(file.fail_on),
         column: at.col,
         element: &f.element,
         fix: &f.fix,
@@ -208,11 +238,12 @@ fn finding_json<'a>(file: &CheckedFile, f: &'a Finding, threshold: Severity) -> 
         name: f.rule.name(),
         rule: f.rule.id(),
         severity: f.severity.as_str(),
+        tracked: &f.tracked_by,
     }
 }
 
 /// A stable JSON document: keys in a fixed order, arrays in the analysis's deterministic order.
-pub fn json(files: &[CheckedFile], threshold: Severity) -> String {
+pub fn json(files: &[CheckedFile]) -> String {
     let files_json: Vec<FileJson> = files
         .iter()
         .map(|file| {
@@ -237,12 +268,9 @@ pub fn json(files: &[CheckedFile], threshold: Severity) -> String {
                     gaps,
                     percent: (a.coverage.percent() * 10.0).round() / 10.0,
                 },
-                findings: a
-                    .findings
-                    .iter()
-                    .map(|f| finding_json(file, f, threshold))
-                    .collect(),
-                passed: file.passes(threshold),
+                fail_on: file.fail_on.as_str(),
+                findings: a.findings.iter().map(|f| finding_json(file, f)).collect(),
+                passed: file.passes(),
                 path: file.path.display().to_string(),
                 problems: file
                     .problems
@@ -257,9 +285,9 @@ pub fn json(files: &[CheckedFile], threshold: Severity) -> String {
         })
         .collect();
     let doc = CheckJson {
-        fail_on: threshold.as_str(),
+        fail_on: common_threshold(files).map_or("per-file", |t| t.as_str()),
         files: files_json,
-        passed: files.iter().all(|f| f.passes(threshold)),
+        passed: files.iter().all(|f| f.passes()),
         tool: ToolJson {
             name: "threatboard",
             version: env!("CARGO_PKG_VERSION"),
@@ -280,8 +308,8 @@ fn sarif_level(severity: Severity) -> &'static str {
 }
 
 /// SARIF 2.1.0: one run, every rule described, each result pointing at the session file's line
-/// of the element. Accepted findings carry an external suppression with the threat id.
-pub fn sarif(files: &[CheckedFile], threshold: Severity) -> String {
+/// of the element. Accepted and tracked findings carry an external suppression saying why.
+pub fn sarif(files: &[CheckedFile]) -> String {
     let rules: Vec<Value> = Rule::ALL
         .iter()
         .map(|r| {
@@ -311,6 +339,7 @@ pub fn sarif(files: &[CheckedFile], threshold: Severity) -> String {
                 "locations": location(*at),
             }));
         }
+        let threshold = file.fail_on;
         for f in &file.analysis.findings {
             let rule_index = Rule::ALL.iter().position(|r| *r == f.rule).unwrap_or(0);
             let mut result = json!({
@@ -322,10 +351,15 @@ pub fn sarif(files: &[CheckedFile], threshold: Severity) -> String {
                 "partialFingerprints": {"threatboardFindingKey/v1": f.key()},
                 "properties": {"severity": f.severity.as_str()},
             });
-            if let Some(threat) = &f.accepted_by_threat {
+            let justification = match (&f.accepted_by_threat, &f.tracked_by) {
+                (Some(threat), _) => Some(format!("risk accepted in threat {threat}")),
+                (None, Some(tracking)) => Some(tracking.to_string()),
+                (None, None) => None,
+            };
+            if let Some(justification) = justification {
                 result["suppressions"] = json!([{
                     "kind": "external",
-                    "justification": format!("risk accepted in threat {threat}"),
+                    "justification": justification,
                 }]);
             }
             results.push(result);

@@ -190,7 +190,7 @@ fn summary(ctx: &ReportContext<'_>, doc: &mut Vec<Block>) {
     let blocking = a
         .findings
         .iter()
-        .filter(|f| f.severity >= RiskLevel::High && !f.is_accepted())
+        .filter(|f| f.blocks(RiskLevel::High))
         .count();
     doc.push(Block::List {
         ordered: false,
@@ -226,7 +226,7 @@ fn summary(ctx: &ReportContext<'_>, doc: &mut Vec<Block>) {
             vec![
                 strong("Findings: "),
                 text(format!(
-                    "{}, {blocking} of them high or critical and not covered by an accepted risk.",
+                    "{}, {blocking} of them high or critical and neither accepted nor tracked.",
                     a.findings.len()
                 )),
             ],
@@ -760,9 +760,10 @@ fn findings(ctx: &ReportContext<'_>, doc: &mut Vec<Block>) {
         rows: list
             .iter()
             .map(|f| {
-                let fix = match &f.accepted_by_threat {
-                    Some(t) => vec![tag("accepted", format!("accepted risk, see {t}"))],
-                    None => cell(f.fix.clone()),
+                let fix = match (&f.accepted_by_threat, &f.tracked_by) {
+                    (Some(t), _) => vec![tag("accepted", format!("accepted risk, see {t}"))],
+                    (None, Some(tracking)) => vec![tag("tracked", tracking.to_string())],
+                    (None, None) => cell(f.fix.clone()),
                 };
                 vec![
                     vec![tag(
@@ -802,12 +803,7 @@ fn attack_paths(ctx: &ReportContext<'_>, doc: &mut Vec<Block>) {
         items: paths
             .iter()
             .map(|p| {
-                let route = p
-                    .components
-                    .iter()
-                    .map(|c| ctx.element_name(c.as_str()))
-                    .collect::<Vec<_>>()
-                    .join(" → ");
+                let route = p.route_with(false, |id| ctx.element_name(id));
                 let crossed = if p.boundaries_crossed.is_empty() {
                     "crosses no trust boundary".to_string()
                 } else {
@@ -843,6 +839,10 @@ fn attack_paths(ctx: &ReportContext<'_>, doc: &mut Vec<Block>) {
             })
             .collect(),
     });
+    doc.push(Block::Paragraph(vec![
+        strong("Notation: "),
+        text(crate::analysis::paths::LEGEND),
+    ]));
 }
 
 fn assumptions(ctx: &ReportContext<'_>, doc: &mut Vec<Block>) {

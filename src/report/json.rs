@@ -23,7 +23,7 @@
 //!     "flows":    [{"id", "crosses": [boundary ids]}],
 //!     "coverage": {"percent", "covered", "applicable", "elements": [...]},
 //!     "findings": [{"key", "rule", "name", "severity", "element", "message", "fix",
-//!                   "accepted_by_threat"}],
+//!                   "accepted_by_threat", "tracked"}],
 //!     "dismissed_suggestions": [{"element", "rule", "rule_name", "reason"}],
 //!     "attack_paths": [{"components", "flows", "boundaries_crossed", "weakest_link",
 //!                       "weak_flows", "target_classification"}]
@@ -300,6 +300,7 @@ fn analysis(ctx: &ReportContext<'_>) -> Value {
                 "message": f.message,
                 "fix": f.fix,
                 "accepted_by_threat": f.accepted_by_threat,
+                "tracked": f.tracked_by,
             })
         })
         .collect();

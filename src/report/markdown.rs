@@ -2,9 +2,10 @@
 //! data-flow diagram, links to the threat libraries.
 //!
 //! User text never becomes markup: control characters are made visible ([`escape_control`]),
-//! `&`, `<` and `>` become HTML entities (so no raw HTML reaches the page), and the characters
-//! that start Markdown syntax (`\`, backticks, `*`, `_`, `[`, `]`, `~`, `$`, `|`, and `#`, `-`,
-//! `+`, `=` or `1.` at the start of a line) are backslash-escaped.
+//! `<` and `>` become HTML entities (so no raw HTML reaches the page), an `&` that would start
+//! an entity reference is backslash-escaped (any other stays as written: "ATT&CK"), and the
+//! characters that start Markdown syntax (`\`, backticks, `*`, `_`, `[`, `]`, `~`, `$`, `|`,
+//! and `#`, `-`, `+`, `=` or `1.` at the start of a line) are backslash-escaped.
 
 use super::context::ReportContext;
 use super::document::{self, Block, Inline, Span};
@@ -124,7 +125,7 @@ pub fn text(raw: &str) -> String {
         digits > 0 && digits <= 9 && matches!(raw[digits..].chars().next(), Some('.') | Some(')'));
     for (i, c) in raw.char_indices() {
         match c {
-            '&' => out.push_str("&amp;"),
+            '&' if starts_entity(&raw[i + 1..]) => out.push_str("\\&"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '\\' | '`' | '*' | '_' | '[' | ']' | '~' | '$' | '|' => {
@@ -145,13 +146,34 @@ pub fn text(raw: &str) -> String {
     out
 }
 
+/// Whether the text after an `&` makes it a character reference in CommonMark: `name;`,
+/// `#123;` or `#x1F;`. Only then does the `&` need escaping to stay as written.
+fn starts_entity(rest: &str) -> bool {
+    let Some(end) = rest.find(';') else {
+        return false;
+    };
+    let body = &rest[..end];
+    let numeric = body
+        .strip_prefix("#x")
+        .or_else(|| body.strip_prefix("#X"))
+        .map(|hex| !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit()))
+        .or_else(|| {
+            body.strip_prefix('#')
+                .map(|dec| !dec.is_empty() && dec.chars().all(|c| c.is_ascii_digit()))
+        });
+    numeric.unwrap_or_else(|| {
+        body.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && body.chars().all(|c| c.is_ascii_alphanumeric())
+    })
+}
+
 /// A link title: inside double quotes, so `"` and `\` are escaped too.
 fn link_title(raw: &str) -> String {
-    escape_control(raw)
-        .chars()
-        .fold(String::with_capacity(raw.len()), |mut out, c| {
+    let raw = escape_control(raw);
+    raw.char_indices()
+        .fold(String::with_capacity(raw.len()), |mut out, (i, c)| {
             match c {
-                '&' => out.push_str("&amp;"),
+                '&' if starts_entity(&raw[i + 1..]) => out.push_str("\\&"),
                 '<' => out.push_str("&lt;"),
                 '>' => out.push_str("&gt;"),
                 '"' | '\\' | '|' => {
@@ -200,8 +222,15 @@ mod tests {
     fn user_text_is_inert() {
         assert_eq!(
             text("<script>alert(1)</script> | `x` *y* _z_ [a](b) & \\"),
-            "&lt;script&gt;alert(1)&lt;/script&gt; \\| \\`x\\` \\*y\\* \\_z\\_ \\[a\\](b) &amp; \\\\"
+            "&lt;script&gt;alert(1)&lt;/script&gt; \\| \\`x\\` \\*y\\* \\_z\\_ \\[a\\](b) & \\\\"
         );
+        // An & stays as written unless it would start an entity reference.
+        assert_eq!(text("MITRE ATT&CK"), "MITRE ATT&CK");
+        assert_eq!(
+            text("R&D; &copy; &#169; &#xA9;"),
+            "R\\&D; \\&copy; \\&#169; \\&#xA9;"
+        );
+        assert_eq!(text("a & b;"), "a & b;");
         assert_eq!(text("# not a heading"), "\\# not a heading");
         assert_eq!(text("- not a list"), "\\- not a list");
         assert_eq!(text("1. not a list"), "1\\. not a list");

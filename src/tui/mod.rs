@@ -149,6 +149,9 @@ fn event_loop(
             break;
         }
         app.tick(std::time::Instant::now());
+        if let Ok(size) = terminal.size() {
+            app.viewport = (size.width, size.height);
+        }
         let second = app.clock().map_or(0, |(elapsed, _)| elapsed.as_secs());
         if dirty || second != last_second {
             terminal.draw(|frame| view::draw(app, frame))?;

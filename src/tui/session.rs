@@ -6,7 +6,8 @@ use super::screens::build::BuildState;
 use super::screens::respond::RespondState;
 use super::screens::review::ReviewState;
 use super::screens::threats::{self, ElementRow, ThreatsState};
-use crate::analysis::{Analysis, FindingOptions, ModelGraph, analyze_graph};
+use crate::analysis::{Analysis, FindingOptions, ModelGraph, Verdict, analyze_graph};
+use crate::config::ProjectConfig;
 use crate::model::edit::History;
 use crate::model::{Problem, Session, validate};
 use crate::rules::RuleSet;
@@ -31,6 +32,10 @@ pub struct SessionState {
     pub keep: Keeping,
     /// The lock that tells other instances this file is open here.
     pub lock: Option<SessionLock>,
+    /// The project config (`.threatboard.toml`) that `check` would use for this file.
+    pub config: ProjectConfig,
+    /// Why the project config could not be read, for the status line (then defaults apply).
+    pub config_error: Option<String>,
 }
 
 /// What has been kept of the unsaved work so far: in the autosave file and in the crash copy.
@@ -65,10 +70,18 @@ pub struct Derived {
     pub open_suggestions: usize,
     /// Question 3's threat order: to review first, then by risk (indices into the threats).
     pub respond_order: Vec<usize>,
+    /// What `check` would say, with the project config's threshold and maximum age.
+    pub verdict: Verdict,
 }
 
 impl Derived {
-    pub fn compute(session: &Session, revision: u64, today: NaiveDate, rules: &RuleSet) -> Self {
+    pub fn compute(
+        session: &Session,
+        revision: u64,
+        today: NaiveDate,
+        rules: &RuleSet,
+        config: &ProjectConfig,
+    ) -> Self {
         let graph = ModelGraph::new(session);
         // Counting open suggestions writes no text: a few milliseconds for a thousand
         // components and sixty rules (benches/tui.rs, `suggest_whole_model` and
@@ -82,14 +95,17 @@ impl Derived {
         }
         let options = FindingOptions {
             today,
-            max_age_days: None,
+            max_age_days: config.max_age_or(None),
             rules: Some(rules),
         };
+        let problems = validate(session);
+        let analysis = analyze_graph(&graph, &options);
         Derived {
             revision,
-            problems: validate(session),
+            verdict: Verdict::of(&analysis.findings, problems.len(), config.fail_on_or(None)),
+            problems,
             diagram: DiagramLayout::from_graph(&graph),
-            analysis: analyze_graph(&graph, &options),
+            analysis,
             elements,
             open_suggestions: counts.values().sum(),
             respond_order: super::screens::respond::ordered(session),
@@ -106,7 +122,12 @@ fn crossing_of(graph: &ModelGraph<'_>, session: &Session) -> Vec<bool> {
 
 impl SessionState {
     pub fn new(loaded: LoadedSession, today: NaiveDate, rules: &RuleSet) -> Self {
-        let derived = Derived::compute(&loaded.session, 0, today, rules);
+        // Read once when the session opens, as `check` reads it once per run.
+        let (config, config_error) = match crate::config::for_session(&loaded.path) {
+            Ok(config) => (config, None),
+            Err(e) => (ProjectConfig::default(), Some(e.to_string())),
+        };
+        let derived = Derived::compute(&loaded.session, 0, today, rules, &config);
         let mut threats = ThreatsState::default();
         threats.after_change(&loaded.session, &derived, rules);
         SessionState {
@@ -121,6 +142,8 @@ impl SessionState {
             derived,
             keep: Keeping::default(),
             lock: None,
+            config,
+            config_error,
         }
     }
 
@@ -137,8 +160,13 @@ impl SessionState {
 
     /// Derives everything again, whether or not the session changed (the rules did).
     pub fn recompute(&mut self, today: NaiveDate, rules: &RuleSet) {
-        self.derived =
-            Derived::compute(&self.loaded.session, self.history.revision(), today, rules);
+        self.derived = Derived::compute(
+            &self.loaded.session,
+            self.history.revision(),
+            today,
+            rules,
+            &self.config,
+        );
         self.threats
             .after_change(&self.loaded.session, &self.derived, rules);
     }

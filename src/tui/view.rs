@@ -58,6 +58,7 @@ fn draw_screen(app: &App, frame: &mut Frame) {
                 derived: &s.derived,
                 today: app.today,
                 libraries: &app.libraries,
+                viewport: (area.width, area.height),
             };
             let theme = &app.theme;
             match s.question {
@@ -301,6 +302,12 @@ fn draw_help(app: &App, frame: &mut Frame, area: Rect) {
         ]));
     }
     lines.push(Line::raw(""));
+    for (what, how) in contexts.iter().flat_map(|c| keymap::notes(*c)) {
+        lines.push(Line::from(Span::styled(
+            format!(" {what}: {how}"),
+            app.theme.dim(),
+        )));
+    }
     lines.push(Line::from(Span::styled(" In forms: Tab/↑↓ field, ←→ choose, space toggle, Enter save, Esc cancel; text fields: ←→ Home End, Ctrl-←/→ word, Ctrl-W/U/K delete, paste works.", app.theme.dim())));
     lines.push(Line::from(Span::styled(
         " Any key closes this help.",

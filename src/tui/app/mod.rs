@@ -11,7 +11,7 @@ use super::keymap::{self, Action, Context};
 use super::modal::{FormPurpose, Modal};
 use super::recovery::find_recovery;
 use super::screens::start::StartState;
-use super::screens::{Command, Cx};
+use super::screens::{Command, Cx, Goto};
 use super::session::SessionState;
 use super::theme::Theme;
 use crate::library::LibrarySet;
@@ -26,6 +26,9 @@ use ratatui::crossterm::event::KeyEvent;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// The size assumed until the event loop reads the terminal's (tests draw at their own).
+const DEFAULT_VIEWPORT: (u16, u16) = (80, 24);
 
 pub const QUESTIONS: [(&str, &str); 4] = [
     ("Build", "What are we building?"),
@@ -65,6 +68,9 @@ pub struct App {
     /// What opens once the "recover unsaved work?" question is answered (a re-run's "what
     /// changed"); otherwise today's run form, if today has no run yet.
     pub after_recovery: Option<Modal>,
+    /// The terminal's size, set by the event loop before each key: screens that scroll keep
+    /// within what fits.
+    pub viewport: (u16, u16),
 }
 
 fn default_user() -> String {
@@ -88,6 +94,7 @@ impl App {
             library_dirs: Vec::new(),
             take_lock: false,
             after_recovery: None,
+            viewport: DEFAULT_VIEWPORT,
         }
     }
 
@@ -123,6 +130,7 @@ impl App {
             library_dirs: Vec::new(),
             take_lock: false,
             after_recovery: None,
+            viewport: DEFAULT_VIEWPORT,
         }
     }
 
@@ -196,10 +204,17 @@ impl App {
             }
         }
         let needs_run = state.session().runs.iter().all(|r| r.date != self.today);
+        let config_error = state.config_error.clone();
         let (recovery, unreadable) = find_recovery(&path, state.session());
         self.screen = Screen::Session(Box::new(state));
         if let Some(message) = unreadable.or(lock_warning) {
             self.error(message);
+        } else if let Some(message) = config_error {
+            // The position first: the status line is one row.
+            self.error(format!(
+                "project config, defaults in use: {}",
+                escape_control(&message)
+            ));
         }
         if let Some(recovery) = recovery {
             self.modal = Some(Modal::Recover(Box::new(recovery)));
@@ -304,6 +319,7 @@ impl App {
             derived: &s.derived,
             today: self.today,
             libraries: &self.libraries,
+            viewport: self.viewport,
         };
         let mut screens = ScreenStates {
             build: &mut s.build,
@@ -493,7 +509,38 @@ impl App {
                         self.info(message);
                     }
                 }
+                Command::Goto(target) => self.goto(&target),
             }
+        }
+    }
+
+    /// Switches to the question where `target` is and selects it there.
+    fn goto(&mut self, target: &Goto) {
+        let rules = self.libraries.rules();
+        let Screen::Session(s) = &mut self.screen else {
+            return;
+        };
+        let s = &mut **s;
+        let session = &s.loaded.session;
+        let (question, found, what) = match target {
+            Goto::Build(id) => (0, s.build.select(session, id), id),
+            Goto::Threats(id) => (1, s.threats.select(session, &s.derived, rules, id), id),
+            Goto::Respond { threat, mitigation } => (
+                2,
+                s.respond
+                    .select(session, &s.derived, threat, mitigation.as_deref()),
+                mitigation.as_ref().unwrap_or(threat),
+            ),
+        };
+        s.question = question;
+        let what = escape_control(what).into_owned();
+        if found {
+            self.info(format!("question {}: {what}", question + 1));
+        } else {
+            self.error(format!(
+                "question {}: {what} is not there any more",
+                question + 1
+            ));
         }
     }
 

@@ -662,18 +662,10 @@ pub static BINDINGS: &[Binding] = &[
     ),
     bind(
         C::Review,
-        &[k('e'), code(KeyCode::Enter)],
-        "e",
-        A::Edit,
-        "edit the retrospective: went well, to change, coverage notes",
-        true,
-    ),
-    bind(
-        C::Review,
         &[code(KeyCode::Up), k('k')],
         "↑↓ j k",
         A::Up,
-        "scroll",
+        "select a blocking item (scroll when none blocks)",
         true,
     ),
     bind(
@@ -681,8 +673,56 @@ pub static BINDINGS: &[Binding] = &[
         &[code(KeyCode::Down), k('j')],
         "",
         A::Down,
-        "scroll down",
+        "next blocking item",
         false,
+    ),
+    bind(
+        C::Review,
+        &[code(KeyCode::Enter)],
+        "Enter",
+        A::Open,
+        "go where the selected blocking item is fixed (its question, the item selected)",
+        true,
+    ),
+    bind(
+        C::Review,
+        &[k('g'), code(KeyCode::Home)],
+        "g G",
+        A::Top,
+        "first / last blocking item (also Home, End)",
+        false,
+    ),
+    bind(
+        C::Review,
+        &[k('G'), code(KeyCode::End)],
+        "",
+        A::Bottom,
+        "last blocking item",
+        false,
+    ),
+    bind(
+        C::Review,
+        &[code(KeyCode::PageUp)],
+        "PgUp PgDn",
+        A::PageUp,
+        "scroll a page up / down",
+        false,
+    ),
+    bind(
+        C::Review,
+        &[code(KeyCode::PageDown)],
+        "",
+        A::PageDown,
+        "",
+        false,
+    ),
+    bind(
+        C::Review,
+        &[k('e')],
+        "e",
+        A::Edit,
+        "edit the retrospective: went well, to change, coverage notes",
+        true,
     ),
     bind(
         C::Session,
@@ -819,6 +859,15 @@ pub fn bindings(contexts: &[Context]) -> impl Iterator<Item = &'static Binding> 
     contexts
         .iter()
         .flat_map(|c| BINDINGS.iter().filter(move |b| b.context == *c))
+}
+
+/// What the help of a screen explains besides its keys: the notation it uses, as (what, how
+/// to read it).
+pub fn notes(context: Context) -> &'static [(&'static str, &'static str)] {
+    match context {
+        Context::Review => &[("Attack paths", crate::analysis::paths::LEGEND)],
+        _ => &[],
+    }
 }
 
 /// A dialog's choices as it lists them: "r recover it", one per binding with a label, then

@@ -28,6 +28,22 @@ pub enum Command {
     Error(String),
     /// Open a session (from the start screen), then say `message` if there is one.
     Enter(Box<LoadedSession>, Option<String>),
+    /// Switch to another question with something selected there.
+    Goto(Goto),
+}
+
+/// A place in the questions: where question 4's blocking items are fixed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Goto {
+    /// Question 1, the component or flow with this id selected.
+    Build(String),
+    /// Question 2, this element selected.
+    Threats(String),
+    /// Question 3, this threat selected, and in its mitigations pane this mitigation.
+    Respond {
+        threat: String,
+        mitigation: Option<String>,
+    },
 }
 
 impl Command {
@@ -46,4 +62,6 @@ pub struct Cx<'a> {
     pub derived: &'a Derived,
     pub today: NaiveDate,
     pub libraries: &'a LibrarySet,
+    /// The terminal's size (columns, rows), for screens that page or scroll.
+    pub viewport: (u16, u16),
 }

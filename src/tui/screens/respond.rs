@@ -37,6 +37,35 @@ impl RespondState {
             .copied()
     }
 
+    /// Selects the threat `id`, and `mitigation` among its mitigations (the keys then go to
+    /// that pane); `false` when there is no such threat.
+    pub fn select(
+        &mut self,
+        s: &Session,
+        derived: &Derived,
+        id: &str,
+        mitigation: Option<&str>,
+    ) -> bool {
+        let Some(row) = derived
+            .respond_order
+            .iter()
+            .position(|&i| s.threats.get(i).is_some_and(|t| t.id.as_str() == id))
+        else {
+            return false;
+        };
+        self.threat = row;
+        self.mitigation = 0;
+        self.mitigations_pane = false;
+        if let Some(m) = mitigation {
+            let list = mitigations_of(s, id);
+            if let Some(pos) = list.iter().position(|&i| s.mitigations[i].id.as_str() == m) {
+                self.mitigation = pos;
+                self.mitigations_pane = true;
+            }
+        }
+        true
+    }
+
     /// The selected mitigation (index into the session's mitigations).
     pub fn selected_mitigation(&self, s: &Session, derived: &Derived) -> Option<usize> {
         let threat = s.threats.get(self.selected_threat(derived)?)?;

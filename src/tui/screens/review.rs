@@ -1,13 +1,16 @@
-//! Question 4, "Did we do a good job?": coverage, gaps, open work, findings and attack paths from
-//! the same analysis `check` uses, and the team's short retrospective.
+//! Question 4, "Did we do a good job?": first the verdict `check` would give with the team's
+//! threshold (the same function computes it), the items that block it, each with how to clear
+//! it and a key to jump there, and what is tracked; then coverage, gaps, open work, findings and
+//! attack paths from the same analysis `check` uses, and the team's short retrospective.
 
-use super::{Command, Cx};
-use crate::analysis::Analysis;
+use super::{Command, Cx, Goto};
+use crate::analysis::{Analysis, Finding, Rule, Verdict, paths::LEGEND};
 use crate::model::edit::Edit;
 use crate::model::text::escape_control;
-use crate::model::{Response, RiskLevel, Session};
+use crate::model::{Response, RiskLevel, Session, StrideSet, Table, ThreatStatus};
 use crate::tui::keymap::Action;
 use crate::tui::modal::{FormPurpose, Modal};
+use crate::tui::session::Derived;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::form::{Field, Form};
 use chrono::NaiveDate;
@@ -16,14 +19,44 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-/// Question 4 scrolls as one page.
+/// Question 4: one page, scrolled, with the blocking items selectable.
 #[derive(Debug, Default)]
 pub struct ReviewState {
+    /// The first row of the page on screen (rows as wrapped at the terminal's width).
     pub scroll: u16,
+    /// The selected blocking item.
+    pub selected: usize,
 }
+
+/// One item that fails the gate, as question 4 lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateItem {
+    pub text: String,
+    /// How to clear it, in one line.
+    pub how: String,
+    /// Where it is fixed; `None` when no question holds the fix.
+    pub goto: Option<Goto>,
+}
+
+/// Rows of the screen above and below the page: header (2), status, footer, the page's rule.
+const CHROME_ROWS: u16 = 5;
 
 impl ReviewState {
     pub fn update(&mut self, action: Action, cx: &Cx) -> Vec<Command> {
+        let items = gate_items(cx.session, cx.derived);
+        let (width, height) = cx.viewport;
+        let page_height = height.saturating_sub(CHROME_ROWS).max(1);
+        let page = page(
+            cx.session,
+            cx.derived,
+            cx.today,
+            self.selected,
+            &Theme::plain(),
+        );
+        let rows = |lines: &[Line<'static>]| wrapped_rows(lines, width);
+        let max_scroll = rows(&page.lines).saturating_sub(page_height);
+        let last = items.len().saturating_sub(1);
+        let mut follow = !items.is_empty();
         match action {
             Action::Edit => {
                 return vec![Command::Open(Modal::Form {
@@ -31,10 +64,48 @@ impl ReviewState {
                     purpose: FormPurpose::Review,
                 })];
             }
+            Action::Open => {
+                return match items.get(self.selected.min(last)) {
+                    Some(GateItem {
+                        goto: Some(goto), ..
+                    }) => vec![Command::Goto(goto.clone())],
+                    Some(item) => vec![Command::info(format!("to clear it: {}", item.how))],
+                    None => vec![Command::info("nothing blocks the gate")],
+                };
+            }
+            Action::Up if follow => self.selected = self.selected.min(last).saturating_sub(1),
+            Action::Down if follow => self.selected = (self.selected + 1).min(last),
+            Action::Top if follow => self.selected = 0,
+            Action::Bottom if follow => self.selected = last,
             Action::Up => self.scroll = self.scroll.saturating_sub(1),
             Action::Down => self.scroll = self.scroll.saturating_add(1),
-            _ => {}
+            Action::Top => self.scroll = 0,
+            Action::Bottom => self.scroll = max_scroll,
+            Action::PageUp | Action::PageDown => {
+                follow = false;
+                self.scroll = if action == Action::PageUp {
+                    self.scroll.saturating_sub(page_height)
+                } else {
+                    self.scroll.saturating_add(page_height)
+                };
+            }
+            _ => return Vec::new(),
         }
+        if follow {
+            // Keep the selected item (and, for the first, the verdict above it) in view. The
+            // marker does not change a line's width, so the page above wraps the same.
+            let top = rows(&page.lines[..page.item_lines[self.selected]]);
+            let bottom = rows(&page.lines[..page.item_lines[self.selected] + 2]);
+            if self.selected == 0 {
+                self.scroll = 0;
+            } else if top < self.scroll {
+                self.scroll = top;
+            } else if bottom > self.scroll + page_height {
+                self.scroll = bottom - page_height;
+            }
+        }
+        // Never past the end: the last row of the page stays at the bottom of the screen.
+        self.scroll = self.scroll.min(max_scroll);
         Vec::new()
     }
 
@@ -47,10 +118,12 @@ impl ReviewState {
     }
 
     pub fn draw(&self, cx: &Cx, theme: &Theme, frame: &mut Frame, area: Rect) {
-        let lines = review(cx.session, &cx.derived.analysis, cx.today, theme);
-        let max = lines.len().saturating_sub(1) as u16;
+        let page = page(cx.session, cx.derived, cx.today, self.selected, theme);
+        let inner_height = area.height.saturating_sub(1);
+        // The terminal may have been resized since the last key: clamp here too.
+        let max = wrapped_rows(&page.lines, area.width).saturating_sub(inner_height);
         frame.render_widget(
-            Paragraph::new(lines)
+            Paragraph::new(page.lines)
                 .wrap(Wrap { trim: false })
                 .scroll((self.scroll.min(max), 0))
                 .block(
@@ -63,13 +136,263 @@ impl ReviewState {
     }
 }
 
+/// Rows the lines take when wrapped at `width`, as the page draws them.
+fn wrapped_rows(lines: &[Line<'static>], width: u16) -> u16 {
+    let rows = Paragraph::new(lines.to_vec())
+        .wrap(Wrap { trim: false })
+        .line_count(width.max(1));
+    u16::try_from(rows).unwrap_or(u16::MAX)
+}
+
+/// The verdict line as question 4 shows it: exactly what `check` prints for the session.
+pub fn verdict_line(derived: &Derived) -> String {
+    derived.verdict.to_string()
+}
+
+/// The items that fail the gate: invalid entries first (as `check` lists them), then blocking
+/// findings in `check`'s order.
+pub fn gate_items(s: &Session, derived: &Derived) -> Vec<GateItem> {
+    let mut items: Vec<GateItem> = derived
+        .problems
+        .iter()
+        .map(|p| GateItem {
+            text: format!("invalid  {}", e(&p.to_string())),
+            how: "correct the entry (question 1, or the file; threatboard validate shows where)"
+                .into(),
+            goto: match (p.location.table, &p.location.id) {
+                (Table::Components | Table::Flows, Some(id)) => Some(Goto::Build(id.clone())),
+                (Table::Threats, Some(id)) => Some(Goto::Respond {
+                    threat: id.clone(),
+                    mitigation: None,
+                }),
+                _ => None,
+            },
+        })
+        .collect();
+    let fail_on = derived.verdict.fail_on;
+    items.extend(
+        derived
+            .analysis
+            .findings
+            .iter()
+            .filter(|f| f.blocks(fail_on))
+            .map(|f| {
+                let (how, goto) = clearing(s, f);
+                GateItem {
+                    text: format!(
+                        "{:<8} {} {}",
+                        f.severity.as_str(),
+                        f.rule.id(),
+                        e(&f.message)
+                    ),
+                    how,
+                    goto,
+                }
+            }),
+    );
+    items
+}
+
+/// How to clear a blocking finding, and where.
+fn clearing(s: &Session, f: &Finding) -> (String, Option<Goto>) {
+    let id = e(&f.element);
+    let respond = |threat: &str, mitigation: Option<&str>| {
+        Some(Goto::Respond {
+            threat: threat.to_string(),
+            mitigation: mitigation.map(str::to_string),
+        })
+    };
+    // A mitigation's fix is in question 3, on (one of) the threats it addresses.
+    let of_mitigation = |what: &str| {
+        let first = s
+            .mitigations
+            .iter()
+            .find(|m| m.id.as_str() == f.element)
+            .and_then(|m| m.threats.first());
+        (
+            format!("{what} (question 3)"),
+            first.and_then(|t| respond(t.as_str(), Some(&f.element))),
+        )
+    };
+    let letters = f.rule.letters();
+    if !letters.is_empty() {
+        let wanted = StrideSet::parse(letters);
+        let covering = s.threats.iter().find(|t| {
+            t.target.as_str() == f.element
+                && t.status != ThreatStatus::NotApplicable
+                && !t.stride.intersection(&wanted).is_empty()
+        });
+        if let Some(t) = covering {
+            let tid = e(t.id.as_str());
+            let linked = s
+                .mitigations
+                .iter()
+                .find(|m| m.threats.iter().any(|x| x == &t.id));
+            return match linked {
+                Some(m) => (
+                    format!(
+                        "give {} of {tid} an owner and a due date not passed (question 3, e), or accept the risk (x)",
+                        e(m.id.as_str())
+                    ),
+                    respond(t.id.as_str(), Some(m.id.as_str())),
+                ),
+                None => (
+                    format!(
+                        "add a mitigation with owner and due date to {tid} (question 3, a), or accept the risk (x)"
+                    ),
+                    respond(t.id.as_str(), None),
+                ),
+            };
+        }
+        let model_fix = match f.rule {
+            Rule::UnauthenticatedCrossing => "authenticate the flow",
+            Rule::UnencryptedSensitiveFlow => "encrypt the flow",
+            _ => "put a process in between",
+        };
+        let letters: Vec<String> = letters.chars().map(String::from).collect();
+        return (
+            format!(
+                "{model_fix} (question 1) or add a threat covering {} (question 2)",
+                letters.join(" or ")
+            ),
+            Some(Goto::Threats(f.element.clone())),
+        );
+    }
+    match f.rule {
+        Rule::ComponentOutsideBoundaries => (
+            "set its boundary (question 1)".into(),
+            Some(Goto::Build(f.element.clone())),
+        ),
+        Rule::OrphanComponent => (
+            "add the flows it takes part in, or remove it (question 1)".into(),
+            Some(Goto::Build(f.element.clone())),
+        ),
+        Rule::RestrictedProcessWithoutThreats => (
+            format!("walk STRIDE for {id} and add its threats (question 2)"),
+            Some(Goto::Threats(f.element.clone())),
+        ),
+        Rule::HighRiskWithoutResponse => (
+            format!(
+                "decide a response for {id}: m mitigate, x accept, t transfer, v avoid (question 3)"
+            ),
+            respond(&f.element, None),
+        ),
+        Rule::MitigationWithoutOwnerOrDue => {
+            of_mitigation(&format!("give {id} an owner and a due date (e)"))
+        }
+        Rule::OverdueMitigation => of_mitigation(&format!(
+            "finish {id} (s) or agree a new due date with its owner (e)"
+        )),
+        Rule::AcceptanceReviewOverdue => (
+            format!("review the accepted risk of {id} and set a new review date (question 3, e)"),
+            respond(&f.element, None),
+        ),
+        Rule::AcceptanceWithoutReviewDate => (
+            format!("set a review date on the acceptance of {id} (question 3, e)"),
+            respond(&f.element, None),
+        ),
+        Rule::ThreatNeedsReview => (
+            format!("review {id} against the change and set its status (question 3, S)"),
+            respond(&f.element, None),
+        ),
+        Rule::MitigateWithoutMitigation => (
+            format!("add a mitigation with owner and due date to {id} (question 3, a)"),
+            respond(&f.element, None),
+        ),
+        Rule::UnansweredSuggestion => (
+            "add the suggestion as a threat (s) or dismiss it with a reason (x) (question 2)"
+                .into(),
+            Some(Goto::Threats(f.element.clone())),
+        ),
+        // Only a new run clears a stale session; no question holds that.
+        _ => ("re-run the session: r records today's run".into(), None),
+    }
+}
+
+/// The page and where each blocking item's first line is in it.
+struct Page {
+    lines: Vec<Line<'static>>,
+    item_lines: Vec<usize>,
+}
+
+fn page(s: &Session, derived: &Derived, today: NaiveDate, selected: usize, theme: &Theme) -> Page {
+    let verdict: &Verdict = &derived.verdict;
+    let mut lines = vec![
+        note(theme),
+        Line::from(Span::styled(
+            verdict_line(derived),
+            if verdict.passes() {
+                theme.ok()
+            } else {
+                theme.error()
+            },
+        )),
+    ];
+    let items = gate_items(s, derived);
+    let selected = selected.min(items.len().saturating_sub(1));
+    let mut item_lines = Vec::new();
+    if !items.is_empty() {
+        lines.push(Line::from(Span::styled(
+            format!("Blocking ({}): Enter goes where it is fixed", items.len()),
+            theme.title(),
+        )));
+    }
+    for (i, item) in items.iter().enumerate() {
+        item_lines.push(lines.len());
+        let (mark, style) = if i == selected {
+            ("▶ ", theme.selected())
+        } else {
+            ("  ", theme.normal())
+        };
+        lines.push(Line::from(Span::styled(
+            format!("{mark}{}", item.text),
+            style,
+        )));
+        lines.push(Line::from(Span::styled(
+            format!("      to clear: {}", item.how),
+            theme.dim(),
+        )));
+    }
+    let tracked: Vec<&Finding> = derived
+        .analysis
+        .findings
+        .iter()
+        .filter(|f| !f.is_accepted() && f.is_tracked())
+        .collect();
+    if !tracked.is_empty() {
+        lines.push(Line::from(Span::styled(
+            format!("Tracked ({}): reported, not blocking", tracked.len()),
+            theme.dim(),
+        )));
+        for f in tracked {
+            let by = f
+                .tracked_by
+                .as_ref()
+                .map(|t| t.to_string())
+                .unwrap_or_default();
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "    {:<8} {} {}: {}",
+                    f.severity.as_str(),
+                    f.rule.id(),
+                    e(&f.element),
+                    e(&by)
+                ),
+                theme.dim(),
+            )));
+        }
+    }
+    lines.extend(review(s, &derived.analysis, today, theme));
+    Page { lines, item_lines }
+}
+
 fn e(t: &str) -> String {
     escape_control(t).into_owned()
 }
 
 fn note(theme: &Theme) -> Line<'static> {
     Line::from(Span::styled(
-        "e edits the retrospective · C commits the session · ↑↓ scroll. Fix gaps in questions 1 to 3.",
+        "↑↓ select · Enter goes to the fix · PgUp PgDn scroll · e retrospective",
         theme.dim(),
     ))
 }
@@ -83,7 +406,6 @@ pub fn review(
 ) -> Vec<Line<'static>> {
     let c = &analysis.coverage;
     let mut lines = vec![
-        note(theme),
         Line::raw(""),
         Line::from(Span::styled(
             format!(
@@ -201,7 +523,13 @@ pub fn review(
         theme.title(),
     )));
     for f in &analysis.findings {
-        let accepted = if f.is_accepted() { " [accepted]" } else { "" };
+        let accepted = if f.is_accepted() {
+            " [accepted]"
+        } else if f.is_tracked() {
+            " [tracked]"
+        } else {
+            ""
+        };
         lines.push(Line::raw(format!(
             "    {:<8} {} {}{accepted}",
             f.severity.as_str(),
@@ -217,13 +545,15 @@ pub fn review(
     for p in &analysis.attack_paths {
         lines.push(Line::raw(format!(
             "    {}  (crosses {}, weakest link {}/2)",
-            e(&p.components
-                .iter()
-                .map(|c| c.to_string())
-                .collect::<Vec<_>>()
-                .join(" → ")),
+            p.route(false),
             p.boundaries_crossed.len(),
             p.weakest_link
+        )));
+    }
+    if !analysis.attack_paths.is_empty() {
+        lines.push(Line::from(Span::styled(
+            format!("    {LEGEND}"),
+            theme.dim(),
         )));
     }
     let r = &s.review;

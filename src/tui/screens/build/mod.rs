@@ -115,6 +115,30 @@ impl BuildState {
         Section::ALL[..4].iter().position(|s| *s == self.section)
     }
 
+    /// Shows the component or flow `id` selected in its list; `false` when there is none.
+    pub fn select(&mut self, s: &Session, id: &str) -> bool {
+        let found = [
+            (
+                Section::Components,
+                s.components.iter().position(|c| c.id.as_str() == id),
+            ),
+            (
+                Section::Flows,
+                s.flows.iter().position(|f| f.id.as_str() == id),
+            ),
+        ]
+        .into_iter()
+        .find_map(|(section, row)| Some((section, row?)));
+        let Some((section, row)) = found else {
+            return false;
+        };
+        self.section = section;
+        if let Some(i) = self.section_index() {
+            self.selected[i] = row;
+        }
+        true
+    }
+
     /// The selected row of the list on screen, if it has any.
     pub fn selected_row(&self, s: &Session) -> Option<usize> {
         let i = self.section_index()?;

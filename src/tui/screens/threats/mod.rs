@@ -103,6 +103,21 @@ impl ThreatsState {
     /// After a change: the threat asked for by [`ThreatsState::focus_on`] is selected, the
     /// walk moves on if what it showed was dealt with, and the selected element's suggestions
     /// are made again.
+    /// Selects the element `id` with the keys in the elements list, its suggestions made
+    /// for it; `false` when there is no such element.
+    pub fn select(&mut self, s: &Session, derived: &Derived, rules: &RuleSet, id: &str) -> bool {
+        let Some(row) = derived.elements.iter().position(|r| r.id.as_str() == id) else {
+            return false;
+        };
+        self.walk = None;
+        self.element = row;
+        self.threat = 0;
+        self.suggestion = 0;
+        self.pane = Pane::Elements;
+        self.sync(s, derived, rules);
+        true
+    }
+
     pub fn after_change(&mut self, s: &Session, derived: &Derived, rules: &RuleSet) {
         self.suggested_for = None;
         if let Some((id, take_keys)) = self.focus.take()

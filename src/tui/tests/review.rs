@@ -1,0 +1,245 @@
+//! Question 4 as the gate's view: check's verdict with the project's threshold, the blocking
+//! items with how to clear each and a key to go there, what is tracked, and a page that never
+//! scrolls past its end.
+
+use super::*;
+use crate::tui::screens::review;
+
+/// Payment webhooks: the ledger flow carries restricted data unencrypted (TB002) and is
+/// tracked (TH-001 covers I, MI-001 has an owner and a date two weeks out); the read-back
+/// flow is not (blocking TB002); TH-002 is critical with no response (blocking TB007).
+const WEBHOOKS: &str = r#"schema = 1
+title = "Payment webhooks"
+
+[[runs]]
+date = 2026-11-23
+facilitator = "facilitator"
+trigger = "initial"
+
+[[boundaries]]
+id = "internet"
+name = "Internet"
+
+[[boundaries]]
+id = "dc"
+name = "Data centre"
+
+[[boundaries]]
+id = "vault"
+name = "Ledger vault"
+
+[[assets]]
+id = "ledger"
+name = "Ledger entries"
+classification = "restricted"
+
+[[components]]
+id = "payment-provider"
+name = "Payment provider"
+kind = "external-entity"
+boundary = "internet"
+
+[[components]]
+id = "ledger-service"
+name = "Ledger service"
+kind = "process"
+boundary = "dc"
+
+[[components]]
+id = "ledger-db"
+name = "Ledger DB"
+kind = "data-store"
+boundary = "vault"
+
+[[flows]]
+id = "provider-callback"
+from = "payment-provider"
+to = "ledger-service"
+label = "payment callback"
+authenticated = true
+encrypted = true
+
+[[flows]]
+id = "ledger-read"
+from = "ledger-db"
+to = "ledger-service"
+label = "read entries"
+assets = ["ledger"]
+authenticated = true
+encrypted = false
+
+[[flows]]
+id = "ledger-write"
+from = "ledger-service"
+to = "ledger-db"
+label = "write entries"
+assets = ["ledger"]
+authenticated = true
+encrypted = false
+
+[[threats]]
+id = "TH-001"
+target = "ledger-write"
+title = "Entries read on the wire"
+stride = "I"
+likelihood = 2
+impact = 3
+response = "mitigate"
+
+[[threats]]
+id = "TH-002"
+target = "ledger-service"
+title = "Spoofed payment callback"
+stride = "S"
+likelihood = 3
+impact = 3
+
+[[mitigations]]
+id = "MI-001"
+threats = ["TH-001"]
+action = "Turn on TLS to the ledger database"
+owner = "ana"
+due = 2026-12-07
+"#;
+
+/// The session in a project folder (a repository root) with `config` as its
+/// `.threatboard.toml`, opened on question 4.
+fn webhooks(config: Option<&str>) -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join(".git")).expect("repo root");
+    if let Some(text) = config {
+        std::fs::write(dir.path().join(".threatboard.toml"), text).expect("config");
+    }
+    let path = dir.path().join("webhooks.toml");
+    std::fs::write(&path, WEBHOOKS).expect("session");
+    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    app.frozen_clock = Some(Duration::from_secs(27 * 60));
+    app.use_libraries(test_libraries(""));
+    keys(&mut app, "4");
+    (dir, app)
+}
+
+fn state(app: &App) -> &crate::tui::session::SessionState {
+    app.session().expect("a session is open")
+}
+
+#[test]
+fn question4_opens_on_checks_verdict_the_blocking_items_and_what_is_tracked() {
+    let (_dir, app) = webhooks(None);
+    let items = review::gate_items(state(&app).session(), &state(&app).derived);
+    let texts: Vec<(&str, &str)> = items
+        .iter()
+        .map(|i| (i.text.as_str(), i.how.as_str()))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            (
+                "critical TB007 critical threat \"TH-002\" (Spoofed payment callback) has no response",
+                "decide a response for TH-002: m mitigate, x accept, t transfer, v avoid (question 3)"
+            ),
+            (
+                "high     TB002 flow \"ledger-read\" carries restricted data unencrypted",
+                "encrypt the flow (question 1) or add a threat covering I (question 2)"
+            ),
+        ]
+    );
+    insta::assert_snapshot!("question4_gate_80x24", screen(&app, 80, 24));
+    insta::assert_snapshot!("question4_gate_120x40", screen(&app, 120, 40));
+}
+
+/// The app's verdict line is what `check` prints for the same file with the same config.
+#[test]
+fn the_verdict_line_is_exactly_checks() {
+    let config = "[check]\nfail_on = \"medium\"\nmax_age_days = 7\n";
+    let (dir, app) = webhooks(Some(config));
+    let path = dir.path().join("webhooks.toml");
+    let project = crate::config::for_session(&path).expect("config parses");
+    let gate = crate::cli::check_cmd::Gate {
+        fail_on: project.fail_on_or(None),
+        max_age_days: project.max_age_or(None),
+    };
+    let file = crate::cli::check_cmd::judge(
+        &path,
+        store::load(&path).expect("loads"),
+        app.libraries.rules(),
+        gate,
+        today(),
+    );
+    let line = review::verdict_line(&state(&app).derived);
+    assert_eq!(line, file.verdict().to_string());
+    assert!(
+        line.starts_with("check: FAIL (fail on medium): 2 blocking, 1 tracked"),
+        "{line}"
+    );
+    assert!(screen(&app, 80, 24).contains(&line));
+}
+
+#[test]
+fn a_bad_project_config_is_named_in_the_status_line_and_defaults_apply() {
+    let (_dir, app) = webhooks(Some("[check]\nfail_on = \"hgih\"\n"));
+    let text = screen(&app, 120, 40);
+    assert!(text.contains(".threatboard.toml:2:11: "), "{text}");
+    assert!(text.contains("project config, defaults in use: "), "{text}");
+    assert!(text.contains("check: FAIL (fail on high)"), "{text}");
+}
+
+#[test]
+fn enter_on_a_blocking_item_goes_where_it_is_fixed() {
+    let (_dir, mut app) = webhooks(None);
+    // The first item: TH-002 has no response; question 3 with TH-002 selected.
+    keys(&mut app, "<ret>");
+    let s = state(&app);
+    assert_eq!(s.question, 2);
+    let selected = s.respond.selected_threat(&s.derived).expect("a threat");
+    assert_eq!(s.session().threats[selected].id.as_str(), "TH-002");
+    // The second: the read-back flow has no threat covering I; question 2 on that flow.
+    keys(&mut app, "4j<ret>");
+    let s = state(&app);
+    assert_eq!(s.question, 1);
+    assert_eq!(s.threats.row(&s.derived).expect("a row").id, "ledger-read");
+    // g and G go to the first and last item; Enter from the first lands on question 3 again.
+    keys(&mut app, "4Gg<ret>");
+    assert_eq!(state(&app).question, 2);
+}
+
+#[test]
+fn question4_scrolls_no_further_than_its_last_line() {
+    let (_dir, mut app) = webhooks(None);
+    let page_down = ratatui::crossterm::event::KeyEvent::new(
+        ratatui::crossterm::event::KeyCode::PageDown,
+        ratatui::crossterm::event::KeyModifiers::NONE,
+    );
+    for _ in 0..30 {
+        app.handle_key(page_down);
+    }
+    let text = screen(&app, 80, 24);
+    let rows: Vec<&str> = text.lines().collect();
+    // The page's last line sits on the last row above the status line, not off screen.
+    assert!(rows[21].ends_with("0/2 neither."), "{text}");
+    let scrolled = state(&app).review.scroll;
+    assert!(scrolled > 0);
+    // One key back up moves the view at once: nothing was counted past the end.
+    let page_up = ratatui::crossterm::event::KeyEvent::new(
+        ratatui::crossterm::event::KeyCode::PageUp,
+        ratatui::crossterm::event::KeyModifiers::NONE,
+    );
+    app.handle_key(page_up);
+    assert_eq!(state(&app).review.scroll, scrolled.saturating_sub(19));
+    assert_ne!(screen(&app, 80, 24), text);
+}
+
+#[test]
+fn question4_help_explains_the_attack_path_notation() {
+    let (_dir, mut app) = webhooks(None);
+    keys(&mut app, "?");
+    let text = screen(&app, 120, 40);
+    assert!(
+        text.contains("Attack paths: a → b: the flow runs from a to b; a ← b: from b to a"),
+        "{text}"
+    );
+    assert!(
+        text.contains("go where the selected blocking item is fixed"),
+        "{text}"
+    );
+}
