@@ -271,6 +271,25 @@ impl<'a> Validator<'a> {
                     format!("run of {} lists an empty attendee name", run.date),
                 );
             }
+            // A commit hash, as `rerun` records it: anything else was typed by hand.
+            if !run.baseline.is_empty()
+                && (run.baseline.len() < 4
+                    || run.baseline.len() > 64
+                    || !run.baseline.bytes().all(|b| b.is_ascii_hexdigit()))
+            {
+                self.push(
+                    Location {
+                        table: Table::Runs,
+                        index: Some(i),
+                        id: None,
+                        field: Some("baseline"),
+                    },
+                    format!(
+                        "run of {}: baseline {:?} is not a git commit hash (4 to 64 hexadecimal digits)",
+                        run.date, run.baseline
+                    ),
+                );
+            }
         }
     }
 

@@ -5,6 +5,7 @@ mod canonical;
 pub mod files;
 pub mod git;
 pub mod ignore;
+pub mod run_baseline;
 mod position;
 
 pub use files::{InputKind, display_path, read_input, write_output, write_output_new};

@@ -203,6 +203,7 @@ fn session() -> impl Strategy<Value = Session> {
                 attendees,
                 trigger,
                 minutes,
+                baseline: String::new(),
                 notes: String::new(),
             })
             .collect::<Vec<_>>()

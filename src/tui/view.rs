@@ -232,29 +232,9 @@ fn draw_header(app: &App, s: &SessionState, frame: &mut Frame, area: Rect) {
         }
         tabs.push(Span::raw(" "));
     }
-    let (elapsed, agenda) = app
-        .clock()
-        .unwrap_or((s.started.elapsed(), s.session().agenda_minutes()));
-    let total: u32 = agenda.iter().sum();
-    let secs = elapsed.as_secs();
-    // The clock says where the agenda puts the team now, against the question on screen.
-    let end_of_current: u64 = agenda[..=s.question]
-        .iter()
-        .map(|m| u64::from(*m) * 60)
-        .sum();
-    let (clock_text, clock_style) = if secs <= end_of_current {
-        let left = end_of_current - secs;
-        (
-            format!("Q{} {}:{:02} left", s.question + 1, left / 60, left % 60),
-            t.normal(),
-        )
-    } else {
-        let over = secs - end_of_current;
-        (
-            format!("Q{} OVER {}:{:02}", s.question + 1, over / 60, over % 60),
-            t.warning(),
-        )
-    };
+    let (elapsed, on_question, agenda) = app.clock().unwrap_or_default();
+    let (clock_text, clock_style) = clock_text(s.question, elapsed, on_question, agenda);
+    let clock_style = if clock_style { t.warning() } else { t.normal() };
     let saved = if s.history.is_dirty() {
         Span::styled("● unsaved", t.warning())
     } else {
@@ -262,14 +242,15 @@ fn draw_header(app: &App, s: &SessionState, frame: &mut Frame, area: Rect) {
     };
     // On a narrow screen the title gives way, so the clock and the saved state stay visible.
     let mut title = escape_control(&s.session().title).into_owned();
-    let room = (area.width as usize).saturating_sub(48).max(8);
+    let room = (area.width as usize)
+        .saturating_sub(clock_text.chars().count() + 17)
+        .max(8);
     if title.chars().count() > room {
         title = title.chars().take(room - 1).collect::<String>() + "…";
     }
     let line1 = Line::from(vec![
         Span::styled(format!(" {title} "), t.title()),
         Span::raw("│ "),
-        Span::raw(format!("{:02}:{:02}/{total}:00 ", secs / 60, secs % 60)),
         Span::styled(clock_text, clock_style),
         Span::raw(" │ "),
         saved,
@@ -288,6 +269,35 @@ fn draw_header(app: &App, s: &SessionState, frame: &mut Frame, area: Rect) {
         ]),
         area,
     );
+}
+
+/// `m:ss`.
+fn minutes_seconds(secs: u64) -> String {
+    format!("{}:{:02}", secs / 60, secs % 60)
+}
+
+/// The header's clock: time left in the question's own slot of the agenda, then in the whole
+/// session, e.g. `Q3 5:12 left · 17:40 of 30 min left`; "over by" once past either. The flag
+/// says whether anything is over (drawn as a warning).
+pub fn clock_text(
+    question: usize,
+    elapsed: std::time::Duration,
+    on_question: std::time::Duration,
+    agenda: [u32; 4],
+) -> (String, bool) {
+    let slot = u64::from(agenda.get(question).copied().unwrap_or(0)) * 60;
+    let total_minutes: u32 = agenda.iter().sum();
+    let total = u64::from(total_minutes) * 60;
+    let (spent, all) = (on_question.as_secs(), elapsed.as_secs());
+    let q = match slot.checked_sub(spent) {
+        Some(left) => format!("Q{} {} left", question + 1, minutes_seconds(left)),
+        None => format!("Q{} over by {}", question + 1, minutes_seconds(spent - slot)),
+    };
+    let overall = match total.checked_sub(all) {
+        Some(left) => format!("{} of {total_minutes} min left", minutes_seconds(left)),
+        None => format!("over {total_minutes} min by {}", minutes_seconds(all - total)),
+    };
+    (format!("{q} · {overall}"), spent > slot || all > total)
 }
 
 fn draw_help(app: &App, frame: &mut Frame, area: Rect) {
@@ -317,50 +327,80 @@ fn draw_help(app: &App, frame: &mut Frame, area: Rect) {
 fn draw_commit(app: &App, draft: &CommitDraft, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let mut lines = vec![Line::from(Span::styled(
-        format!(" Changes {}:", draft.baseline),
+        escape_control(&draft.baseline).into_owned(),
         t.dim(),
     ))];
     for change in &draft.changes {
-        lines.push(Line::raw(format!("   {}", escape_control(change))));
+        lines.push(Line::raw(format!("  {}", escape_control(change))));
     }
     if draft.detached {
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled(
-            " ⚠ HEAD is detached: the commit will be on no branch (git switch -c <name> first)",
+            "⚠ HEAD is detached: the commit will be on no branch (git switch -c <name> first)",
             t.warning(),
         )));
     }
-    lines.push(Line::raw(""));
-    let height = lines.len() as u16 + 6;
-    let popup = centered(area, area.width.saturating_sub(6).clamp(20, 100), height);
+    let width = area.width.saturating_sub(6).clamp(20, 100);
+    let inner_width = width.saturating_sub(2);
+    // Wrapped, the changes take what the screen leaves after the message and the border.
+    let changes = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let wanted = changes.line_count(inner_width) as u16;
+    let extra = 3 + u16::from(draft.trailer.is_some()); // blank, message, trailer, border
+    let room = area.height.saturating_sub(2 + extra + 2).max(1);
+    let shown = wanted.min(room);
+    let scroll = draft.scroll.min(wanted.saturating_sub(shown));
+    let popup = centered(area, width, shown + extra + 2);
     frame.render_widget(Clear, popup);
     let action = if draft.in_git {
         " save and commit"
     } else {
         " save (not a git work tree)"
     };
+    let mut keys = vec![
+        Span::styled(" Enter", t.key()),
+        Span::raw(action),
+        Span::raw("  "),
+        Span::styled("Esc", t.key()),
+        Span::raw(" cancel "),
+    ];
+    if wanted > shown {
+        keys.extend([Span::styled(" ↑↓", t.key()), Span::raw(" scroll ")]);
+    }
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border())
         .title(Span::styled(" Commit the session ", t.title()))
-        .title_bottom(Line::from(vec![
-            Span::styled(" Enter", t.key()),
-            Span::raw(action),
-            Span::raw("  "),
-            Span::styled("Esc", t.key()),
-            Span::raw(" cancel "),
-        ]));
+        .title_bottom(Line::from(keys));
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
-    let message_width = inner.width.saturating_sub(11) as usize;
-    let (shown, col) = draft.message.view(message_width);
-    lines.push(Line::from(vec![
-        Span::styled(" message: ", t.key()),
-        Span::styled(escape_control(&shown).into_owned(), t.selected()),
-    ]));
-    let message_row = inner.y + lines.len() as u16 - 1;
-    frame.render_widget(Paragraph::new(lines), inner);
-    if message_row < inner.bottom() {
-        frame.set_cursor_position((inner.x + 10 + col as u16, message_row));
+    let [list, _, message, trailer] = Layout::vertical([
+        Constraint::Length(shown),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(u16::from(draft.trailer.is_some())),
+    ])
+    .areas(inner);
+    frame.render_widget(changes.scroll((scroll, 0)), list);
+    let label = "Message: ";
+    let message_width = (message.width as usize).saturating_sub(label.len());
+    let (text, col) = draft.message.view(message_width);
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(label, t.key()),
+            Span::styled(escape_control(&text).into_owned(), t.selected()),
+        ])),
+        message,
+    );
+    if let Some(line) = &draft.trailer {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                format!("{:width$}+ {line} (records today's run)", "", width = label.len()),
+                t.dim(),
+            )),
+            trailer,
+        );
+    }
+    if message.height > 0 {
+        frame.set_cursor_position((message.x + label.len() as u16 + col as u16, message.y));
     }
 }
