@@ -404,3 +404,34 @@ fn draw_commit(app: &App, draft: &CommitDraft, frame: &mut Frame, area: Rect) {
         frame.set_cursor_position((message.x + label.len() as u16 + col as u16, message.y));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::clock_text;
+    use std::time::Duration;
+
+    const MIN: u64 = 60;
+
+    #[test]
+    fn the_clock_counts_down_the_questions_slot_and_the_session() {
+        let agenda = [8, 12, 7, 3];
+        let (text, over) = clock_text(
+            2,
+            Duration::from_secs(12 * MIN + 20),
+            Duration::from_secs(MIN + 48),
+            agenda,
+        );
+        assert_eq!(text, "Q3 5:12 left · 17:40 of 30 min left");
+        assert!(!over);
+        let (text, over) = clock_text(
+            2,
+            Duration::from_secs(31 * MIN),
+            Duration::from_secs(8 * MIN + 5),
+            agenda,
+        );
+        assert_eq!(text, "Q3 over by 1:05 · over 30 min by 1:00");
+        assert!(over);
+        // Over the session but not the question's slot is still a warning.
+        assert!(clock_text(0, Duration::from_secs(31 * MIN), Duration::ZERO, agenda).1);
+    }
+}

@@ -612,7 +612,7 @@ pub static BINDINGS: &[Binding] = &[
         &[k('o')],
         "o",
         A::StillValid,
-        "still valid: the threat goes back to open, its response kept",
+        "keep: the threat still holds; back to open, its response kept",
         true,
     ),
     bind(
@@ -628,7 +628,7 @@ pub static BINDINGS: &[Binding] = &[
         &[k('n')],
         "n",
         A::NotApplicable,
-        "not applicable any more (asks why; kept in its notes)",
+        "not-applicable now (asks why; kept in its notes)",
         true,
     ),
     bind(

@@ -109,7 +109,7 @@ impl RespondState {
         self.walk = Some(walk);
         self.follow_walk(cx.session, cx.derived);
         vec![Command::info(format!(
-            "{total} threats need review: o still valid, e edit, n not applicable, Space skips, Esc stops"
+            "{total} threats to review, one at a time (keys below)"
         ))]
     }
 
