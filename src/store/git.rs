@@ -343,9 +343,8 @@ pub fn file_history(path: &Path) -> Result<Vec<FileCommit>, GitError> {
     }
     let mut pathspec = OsString::from(":(literal)");
     pathspec.push(&file.rel_slash);
-    let format = format!(
-        "--format=%x1e%H%x1f%as%x1f%(trailers:key={RUN_TRAILER},valueonly,separator=%x1d)"
-    );
+    let format =
+        format!("--format=%x1e%H%x1f%as%x1f%(trailers:key={RUN_TRAILER},valueonly,separator=%x1d)");
     let log: [&OsStr; 8] = [
         "log".as_ref(),
         "--follow".as_ref(),
@@ -385,14 +384,12 @@ fn parse_history(bytes: &[u8]) -> Vec<FileCommit> {
                 .find(|p| !p.is_empty())
                 .unwrap_or("")
                 .to_string();
-            (hash.len() >= 4 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then_some(
-                FileCommit {
-                    hash,
-                    date,
-                    runs,
-                    path,
-                },
-            )
+            (hash.len() >= 4 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then_some(FileCommit {
+                hash,
+                date,
+                runs,
+                path,
+            })
         })
         .collect()
 }

@@ -5,8 +5,8 @@ mod canonical;
 pub mod files;
 pub mod git;
 pub mod ignore;
-pub mod run_baseline;
 mod position;
+pub mod run_baseline;
 
 pub use files::{InputKind, display_path, read_input, write_output, write_output_new};
 pub use position::{LineCol, LineIndex, Positions};

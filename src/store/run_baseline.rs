@@ -49,9 +49,9 @@ impl RunBaseline {
             (Why::SameRun, Some(run)) => format!(
                 "the session at its last run ({run}, commit {short}, the newest commit of that day or before with that run)"
             ),
-            (_, Some(run)) => format!(
-                "the last commit ({short}; no commit records the last run, {run})"
-            ),
+            (_, Some(run)) => {
+                format!("the last commit ({short}; no commit records the last run, {run})")
+            }
             (_, None) => format!("the last commit ({short}; the session has no run yet)"),
         }
     }
@@ -73,9 +73,8 @@ pub fn choose(
         if let Some(i) = history.iter().position(|c| c.runs.contains(&day)) {
             return Some((i, Why::Trailer));
         }
-        let on_or_before = |c: &FileCommit| {
-            NaiveDate::parse_from_str(&c.date, "%Y-%m-%d").is_ok_and(|d| d <= run)
-        };
+        let on_or_before =
+            |c: &FileCommit| NaiveDate::parse_from_str(&c.date, "%Y-%m-%d").is_ok_and(|d| d <= run);
         let found = history
             .iter()
             .enumerate()
@@ -168,7 +167,10 @@ mod tests {
 
     #[test]
     fn else_the_last_commit_and_nothing_without_history() {
-        let history = [commit("c2", "2026-12-01", &[]), commit("c1", "2026-11-01", &[])];
+        let history = [
+            commit("c2", "2026-12-01", &[]),
+            commit("c1", "2026-11-01", &[]),
+        ];
         assert_eq!(
             choose(&history, Some(day("2026-11-20")), |_| None),
             Some((0, Why::LastCommit))
@@ -194,6 +196,9 @@ mod tests {
             why: Why::LastCommit,
             ..b
         };
-        assert!(head.describe().starts_with("the last commit (abcdef0; no commit records"));
+        assert!(
+            head.describe()
+                .starts_with("the last commit (abcdef0; no commit records")
+        );
     }
 }

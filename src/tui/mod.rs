@@ -16,8 +16,8 @@ pub mod theme;
 pub mod view;
 pub mod widgets;
 
-pub use app::Rerun;
 use app::App;
+pub use app::Rerun;
 use ratatui::crossterm::event::{
     self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind,
 };

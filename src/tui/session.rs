@@ -161,9 +161,7 @@ impl SessionState {
     pub fn time_on(&self, q: usize, now: Instant) -> std::time::Duration {
         let spent = self.question_time.get(q).copied().unwrap_or_default();
         match self.question_since {
-            Some((current, since)) if current == q => {
-                spent + now.saturating_duration_since(since)
-            }
+            Some((current, since)) if current == q => spent + now.saturating_duration_since(since),
             _ => spent,
         }
     }

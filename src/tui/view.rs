@@ -291,11 +291,18 @@ pub fn clock_text(
     let (spent, all) = (on_question.as_secs(), elapsed.as_secs());
     let q = match slot.checked_sub(spent) {
         Some(left) => format!("Q{} {} left", question + 1, minutes_seconds(left)),
-        None => format!("Q{} over by {}", question + 1, minutes_seconds(spent - slot)),
+        None => format!(
+            "Q{} over by {}",
+            question + 1,
+            minutes_seconds(spent - slot)
+        ),
     };
     let overall = match total.checked_sub(all) {
         Some(left) => format!("{} of {total_minutes} min left", minutes_seconds(left)),
-        None => format!("over {total_minutes} min by {}", minutes_seconds(all - total)),
+        None => format!(
+            "over {total_minutes} min by {}",
+            minutes_seconds(all - total)
+        ),
     };
     (format!("{q} · {overall}"), spent > slot || all > total)
 }
@@ -394,7 +401,11 @@ fn draw_commit(app: &App, draft: &CommitDraft, frame: &mut Frame, area: Rect) {
     if let Some(line) = &draft.trailer {
         frame.render_widget(
             Paragraph::new(Span::styled(
-                format!("{:width$}+ {line} (records today's run)", "", width = label.len()),
+                format!(
+                    "{:width$}+ {line} (records today's run)",
+                    "",
+                    width = label.len()
+                ),
                 t.dim(),
             )),
             trailer,

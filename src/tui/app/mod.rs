@@ -469,7 +469,11 @@ impl App {
             },
             FormPurpose::Run { index } => match run_from_form(&mut form, self.today) {
                 Some(mut run) => {
-                    let rerun = if index.is_none() { self.rerun.take() } else { None };
+                    let rerun = if index.is_none() {
+                        self.rerun.take()
+                    } else {
+                        None
+                    };
                     if let Some(r) = &rerun {
                         run.baseline = r.baseline.clone();
                     }
@@ -477,6 +481,9 @@ impl App {
                     self.run(vec![Command::apply(edit, "run recorded")]);
                     if let Some(rerun) = rerun {
                         self.walk_flagged(rerun);
+                        if let Some((text, Level::Info)) = &mut self.status {
+                            *text = format!("run recorded; {text}");
+                        }
                     }
                     return;
                 }
@@ -512,9 +519,7 @@ impl App {
                 .with_screens(|screens, cx| screens.respond.submit_acceptance(form, threat, cx))
                 .unwrap_or_default(),
             FormPurpose::ThreatNotApplicable { threat } => self
-                .with_screens(|screens, cx| {
-                    screens.respond.submit_not_applicable(form, threat, cx)
-                })
+                .with_screens(|screens, cx| screens.respond.submit_not_applicable(form, threat, cx))
                 .unwrap_or_default(),
             FormPurpose::Review => self
                 .with_screens(|screens, _| screens.review.submit(&form))

@@ -268,7 +268,12 @@ mod tests {
     }
 
     fn derived(s: &Session) -> Derived {
-        Derived::compute(s, 0, chrono::NaiveDate::MIN, &crate::rules::RuleSet::default())
+        Derived::compute(
+            s,
+            0,
+            chrono::NaiveDate::MIN,
+            &crate::rules::RuleSet::default(),
+        )
     }
 
     #[test]
@@ -302,6 +307,9 @@ mod tests {
         s.threats[1].status = St::NotApplicable;
         walk.advance(&s, &derived(&s));
         assert_eq!(walk.current, None);
-        assert!(walk.banner().starts_with("review walk done: 1 reviewed, 1 skipped"));
+        assert!(
+            walk.banner()
+                .starts_with("review walk done: 1 reviewed, 1 skipped")
+        );
     }
 }

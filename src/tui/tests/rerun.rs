@@ -95,20 +95,35 @@ fn a_rerun_adds_a_run_with_its_baseline_and_walks_the_flagged_threats() {
     );
     // Not applicable asks why, and keeps the reason in the notes.
     keys(&mut app, "n<ret>");
-    assert!(matches!(app.modal, Some(Modal::Form { .. })), "a reason is required");
+    assert!(
+        matches!(app.modal, Some(Modal::Form { .. })),
+        "a reason is required"
+    );
     keys(&mut app, "retired with the old queue<ret>");
     let closed = threat(&app, "TH-003");
     assert_eq!(closed.status, ThreatStatus::NotApplicable);
-    assert!(closed.notes.contains("Not applicable: retired with the old queue"));
+    assert!(
+        closed
+            .notes
+            .contains("Not applicable: retired with the old queue")
+    );
     assert_eq!(
         walk_banner(&app),
         "needs review 3/3: TH-004: marked needs-review before this run"
     );
     // An undo puts TH-003 back in question: it is counted as waiting again.
     keys(&mut app, "u");
-    assert!(walk_banner(&app).starts_with("needs review 2/3: TH-004"), "{}", walk_banner(&app));
+    assert!(
+        walk_banner(&app).starts_with("needs review 2/3: TH-004"),
+        "{}",
+        walk_banner(&app)
+    );
     keys(&mut app, "<space>");
-    assert!(walk_banner(&app).starts_with("needs review 3/3: TH-003"), "{}", walk_banner(&app));
+    assert!(
+        walk_banner(&app).starts_with("needs review 3/3: TH-003"),
+        "{}",
+        walk_banner(&app)
+    );
     keys(&mut app, "<space>");
     assert_eq!(
         walk_banner(&app),
@@ -139,7 +154,11 @@ fn a_second_rerun_on_the_same_day_adds_another_run() {
     assert_eq!(form.title, "Re-run: today's run");
     keys(&mut again, "<ret>");
     let s = session(&again);
-    assert_eq!(s.runs.len(), runs + 1, "not today's first re-run overwritten");
+    assert_eq!(
+        s.runs.len(),
+        runs + 1,
+        "not today's first re-run overwritten"
+    );
     assert_eq!(s.runs.iter().filter(|r| r.date == today()).count(), 2);
 }
 
@@ -151,18 +170,28 @@ fn question3_marks_the_threats_to_review_first() {
     assert_eq!(app.session().map(|s| s.question), Some(2));
     let text = screen(&app, 120, 40);
     // TH-001 and TH-003 flagged now, TH-004 at the example's last run.
-    assert!(text.contains("Threats by risk, 3 to review first"), "{text}");
+    assert!(
+        text.contains("Threats by risk, 3 to review first"),
+        "{text}"
+    );
     assert_eq!(text.matches("⚠ review").count(), 3, "{text}");
 }
 
 #[test]
 fn the_clock_waits_for_the_opening_dialog_and_counts_per_question() {
-    let mut app = App::open(example("three-tier-cloud-web-app.toml"), Theme::plain(), today());
+    let mut app = App::open(
+        example("three-tier-cloud-web-app.toml"),
+        Theme::plain(),
+        today(),
+    );
     assert!(matches!(app.modal, Some(Modal::Form { .. })));
     std::thread::sleep(Duration::from_millis(20));
     keys(&mut app, "j");
     let s = app.session().expect("open");
-    assert!(s.started.is_none(), "no time counts while today's run is asked for");
+    assert!(
+        s.started.is_none(),
+        "no time counts while today's run is asked for"
+    );
     assert_eq!(app.elapsed(), Duration::ZERO);
     keys(&mut app, "<esc>");
     assert!(app.session().is_some_and(|s| s.started.is_some()));
@@ -185,7 +214,11 @@ fn saving_records_the_minutes_of_todays_run_once() {
     app.frozen_clock = Some(Duration::from_secs(12 * 60 + 59));
     keys(&mut app, "<C-s>");
     assert_eq!(session(&app).runs[0].minutes, Some(17));
-    assert!(std::fs::read_to_string(&path).expect("read").contains("minutes = 17"));
+    assert!(
+        std::fs::read_to_string(&path)
+            .expect("read")
+            .contains("minutes = 17")
+    );
     // A later save counts from the same start: 5 + 20, not 17 + 20.
     app.frozen_clock = Some(Duration::from_secs(20 * 60));
     keys(&mut app, "<C-s>");
@@ -213,8 +246,14 @@ fn the_header_clock_fits_at_80_columns_and_says_when_over() {
     app.frozen_clock = Some(Duration::from_secs(9 * 60 + 5));
     let text = screen(&app, 80, 24);
     let header = text.lines().next().unwrap_or_default();
-    assert!(header.contains("Q1 over by 1:05 · 20:55 of 30 min left"), "{header}");
-    assert!(header.ends_with("unsaved") || header.ends_with("saved"), "{header}");
+    assert!(
+        header.contains("Q1 over by 1:05 · 20:55 of 30 min left"),
+        "{header}"
+    );
+    assert!(
+        header.ends_with("unsaved") || header.ends_with("saved"),
+        "{header}"
+    );
     insta::assert_snapshot!("header_clock_over_80x24", header);
     keys(&mut app, "3");
     let wide = screen(&app, 120, 40);
