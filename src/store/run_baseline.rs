@@ -4,7 +4,8 @@
 //!    (the app's commit dialog adds it when it commits the day's run).
 //! 2. Else, for teams that commit outside the app, the newest commit made on or before that
 //!    day whose version of the file has the same last run.
-//! 3. Else the file's last commit.
+//! 3. Else the first commit whose version has that run (it was committed days later).
+//! 4. Else the file's last commit.
 
 use super::git::{self, FileCommit, GitError};
 use crate::model::Session;
@@ -20,6 +21,8 @@ pub enum Why {
     Trailer,
     /// The commit's version has the last run, and was made on or before its day.
     SameRun,
+    /// The first commit whose version has the last run (made after its day).
+    FirstWithRun,
     /// Nothing records the last run (or there is none): the last commit.
     LastCommit,
 }
@@ -49,6 +52,9 @@ impl RunBaseline {
             (Why::SameRun, Some(run)) => format!(
                 "the session at its last run ({run}, commit {short}, the newest commit of that day or before with that run)"
             ),
+            (Why::FirstWithRun, Some(run)) => format!(
+                "the session at its last run ({run}, commit {short}, the first commit with that run)"
+            ),
             (_, Some(run)) => {
                 format!("the last commit ({short}; no commit records the last run, {run})")
             }
@@ -75,14 +81,23 @@ pub fn choose(
         }
         let on_or_before =
             |c: &FileCommit| NaiveDate::parse_from_str(&c.date, "%Y-%m-%d").is_ok_and(|d| d <= run);
-        let found = history
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| on_or_before(c))
-            .take(MAX_VERSIONS_READ)
-            .find(|(_, c)| last_run_in(c) == Some(run));
-        if let Some((i, _)) = found {
-            return Some((i, Why::SameRun));
+        // Newest first: once a version's last run is older (or it has none), so are all
+        // before it, and the run was not recorded yet.
+        let mut first_with_run = None;
+        for (i, c) in history.iter().enumerate().take(MAX_VERSIONS_READ) {
+            match last_run_in(c) {
+                Some(d) if d == run => {
+                    if on_or_before(c) {
+                        return Some((i, Why::SameRun));
+                    }
+                    first_with_run = Some(i);
+                }
+                Some(d) if d > run => {}
+                _ => break,
+            }
+        }
+        if let Some(i) = first_with_run {
+            return Some((i, Why::FirstWithRun));
         }
     }
     Some((0, Why::LastCommit))
@@ -163,6 +178,31 @@ mod tests {
         // c4 and c3 have the run too, but were made after its day.
         let chosen = choose(&history, Some(day("2026-11-20")), runs);
         assert_eq!(chosen, Some((2, Why::SameRun)));
+    }
+
+    #[test]
+    fn a_run_committed_days_later_is_found_at_its_first_commit() {
+        let history = [
+            commit("c4", "2026-12-01", &[]),
+            commit("c3", "2026-11-25", &[]),
+            commit("c2", "2026-11-24", &[]),
+            commit("c1", "2026-11-01", &[]),
+        ];
+        let mut read = Vec::new();
+        let runs = |c: &FileCommit| {
+            read.push(c.hash.clone());
+            match c.hash.as_str() {
+                "c1" => None,
+                _ => Some(day("2026-11-20")),
+            }
+        };
+        let chosen = choose(&history, Some(day("2026-11-20")), runs);
+        assert_eq!(chosen, Some((2, Why::FirstWithRun)));
+        assert_eq!(
+            read,
+            ["c4", "c3", "c2", "c1"],
+            "stops at the version without it"
+        );
     }
 
     #[test]

@@ -271,6 +271,40 @@ fn draw_header(app: &App, s: &SessionState, frame: &mut Frame, area: Rect) {
     );
 }
 
+/// A one-line text field shown over rows of `width` columns (control characters made visible),
+/// and where its cursor (a character index) falls: row and column. A cursor at the end of a
+/// full row goes to the start of the next.
+pub fn wrap_input(text: &str, cursor: usize, width: usize) -> (Vec<String>, (usize, usize)) {
+    use unicode_width::UnicodeWidthStr;
+    let width = width.max(2);
+    let mut rows = vec![String::new()];
+    let mut used = 0;
+    let mut at = (0, 0);
+    for (i, c) in text.chars().enumerate() {
+        let shown = escape_control(&c.to_string()).into_owned();
+        let w = UnicodeWidthStr::width(shown.as_str());
+        if used + w > width && used > 0 {
+            rows.push(String::new());
+            used = 0;
+        }
+        if i == cursor {
+            at = (rows.len() - 1, used);
+        }
+        if let Some(row) = rows.last_mut() {
+            row.push_str(&shown);
+        }
+        used += w;
+    }
+    if cursor >= text.chars().count() {
+        if used >= width {
+            rows.push(String::new());
+            used = 0;
+        }
+        at = (rows.len() - 1, used);
+    }
+    (rows, at)
+}
+
 /// `m:ss`.
 fn minutes_seconds(secs: u64) -> String {
     format!("{}:{:02}", secs / 60, secs % 60)
@@ -352,7 +386,15 @@ fn draw_commit(app: &App, draft: &CommitDraft, frame: &mut Frame, area: Rect) {
     // Wrapped, the changes take what the screen leaves after the message and the border.
     let changes = Paragraph::new(lines).wrap(Wrap { trim: false });
     let wanted = changes.line_count(inner_width) as u16;
-    let extra = 3 + u16::from(draft.trailer.is_some()); // blank, message, trailer, border
+    let label = "Message: ";
+    let message_width = usize::from(inner_width).saturating_sub(label.len()).max(1);
+    let (rows, (cursor_row, cursor_col)) =
+        wrap_input(draft.message.text(), draft.message.cursor(), message_width);
+    // The message whole, up to four rows; beyond that the rows around the cursor.
+    let message_rows = rows.len().clamp(1, 4);
+    let first_row = (cursor_row + 1).saturating_sub(message_rows);
+    // A blank row, the message, the trailer.
+    let extra = 1 + message_rows as u16 + u16::from(draft.trailer.is_some());
     let room = area.height.saturating_sub(2 + extra + 2).max(1);
     let shown = wanted.min(room);
     let scroll = draft.scroll.min(wanted.saturating_sub(shown));
@@ -383,21 +425,26 @@ fn draw_commit(app: &App, draft: &CommitDraft, frame: &mut Frame, area: Rect) {
     let [list, _, message, trailer] = Layout::vertical([
         Constraint::Length(shown),
         Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(message_rows as u16),
         Constraint::Length(u16::from(draft.trailer.is_some())),
     ])
     .areas(inner);
     frame.render_widget(changes.scroll((scroll, 0)), list);
-    let label = "Message: ";
-    let message_width = (message.width as usize).saturating_sub(label.len());
-    let (text, col) = draft.message.view(message_width);
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(label, t.key()),
-            Span::styled(escape_control(&text).into_owned(), t.selected()),
-        ])),
-        message,
-    );
+    let message_lines: Vec<Line> = rows
+        .iter()
+        .enumerate()
+        .skip(first_row)
+        .take(message_rows)
+        .map(|(i, row)| {
+            let lead = if i == 0 {
+                Span::styled(label, t.key())
+            } else {
+                Span::raw(" ".repeat(label.len()))
+            };
+            Line::from(vec![lead, Span::styled(row.clone(), t.selected())])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(message_lines), message);
     if let Some(line) = &draft.trailer {
         frame.render_widget(
             Paragraph::new(Span::styled(
@@ -411,8 +458,12 @@ fn draw_commit(app: &App, draft: &CommitDraft, frame: &mut Frame, area: Rect) {
             trailer,
         );
     }
-    if message.height > 0 {
-        frame.set_cursor_position((message.x + label.len() as u16 + col as u16, message.y));
+    let row = (cursor_row - first_row) as u16;
+    if row < message.height {
+        frame.set_cursor_position((
+            message.x + label.len() as u16 + cursor_col as u16,
+            message.y + row,
+        ));
     }
 }
 
@@ -422,6 +473,22 @@ mod tests {
     use std::time::Duration;
 
     const MIN: u64 = 60;
+
+    #[test]
+    fn a_long_message_wraps_and_the_cursor_follows() {
+        use super::wrap_input;
+        let (rows, at) = wrap_input("abcdefgh", 8, 5);
+        assert_eq!(rows, ["abcde", "fgh"]);
+        assert_eq!(at, (1, 3));
+        let (rows, at) = wrap_input("abcde", 2, 5);
+        assert_eq!((rows.len(), at), (1, (0, 2)));
+        // At the end of a full row, the cursor starts the next one.
+        let (rows, at) = wrap_input("abcde", 5, 5);
+        assert_eq!((rows.len(), at), (2, (1, 0)));
+        // A control character is shown escaped, and counted as wide as it is shown.
+        let (rows, _) = wrap_input("a\u{1b}b", 0, 40);
+        assert!(!rows[0].contains('\u{1b}'), "{rows:?}");
+    }
 
     #[test]
     fn the_clock_counts_down_the_questions_slot_and_the_session() {

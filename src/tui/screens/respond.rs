@@ -255,16 +255,17 @@ impl RespondState {
         // The walk's banner: which flagged threat, of how many, and why it was flagged.
         let area = match &self.walk {
             Some(walk) => {
-                let [banner, rest] =
-                    Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
-                frame.render_widget(
-                    Paragraph::new(Line::from(Span::styled(
-                        format!(" {}", walk.banner()),
-                        t.warning(),
-                    )))
-                    .wrap(Wrap { trim: false }),
-                    banner,
-                );
+                let banner = Paragraph::new(Line::from(Span::styled(
+                    format!(" {}", walk.banner()),
+                    t.warning(),
+                )))
+                .wrap(Wrap { trim: false });
+                // The reason whole, up to three lines, and a blank line under it.
+                let rows = banner.line_count(area.width).clamp(1, 3) as u16;
+                let [top, rest] =
+                    Layout::vertical([Constraint::Length(rows + 1), Constraint::Min(0)])
+                        .areas(area);
+                frame.render_widget(banner, top);
                 rest
             }
             None => area,
