@@ -735,4 +735,23 @@ mod tests {
         assert!(found[0].contains("accepted without who accepted it"));
         assert!(found[1].contains("response is \"undecided\""));
     }
+
+    #[test]
+    fn a_runs_baseline_must_be_a_commit_hash() {
+        let run = |baseline: &str| crate::model::Run {
+            date: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date"),
+            facilitator: String::new(),
+            attendees: Vec::new(),
+            trigger: String::new(),
+            minutes: None,
+            baseline: baseline.into(),
+            notes: String::new(),
+        };
+        let mut s = Session::new("Runs");
+        s.runs = vec![run(""), run("41d146df4d16"), run("HEAD~1"), run("abc")];
+        let found = messages(&s);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(found[0].contains("baseline \"HEAD~1\" is not a git commit hash"));
+        assert!(found[1].contains("baseline \"abc\""));
+    }
 }
