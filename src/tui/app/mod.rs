@@ -167,6 +167,11 @@ impl App {
             scroll: 0,
         };
         self.rerun = Some(rerun);
+        // The clock waits for "what changed" to close, on a day with a run already too.
+        if let Screen::Session(s) = &mut self.screen {
+            s.started = None;
+            s.question_since = None;
+        }
         // Unsaved work from a crash is offered first; "what changed" follows.
         if matches!(self.modal, Some(Modal::Recover(_))) {
             self.after_recovery = Some(what_changed);
@@ -219,6 +224,12 @@ impl App {
         }
         if needs_run {
             self.modal = self.todays_run_form();
+        }
+        // With no dialog to answer first, the team is at work from now on.
+        if self.modal.is_none()
+            && let Screen::Session(s) = &mut self.screen
+        {
+            s.tick_clock(std::time::Instant::now());
         }
     }
 

@@ -147,6 +147,10 @@ fn a_second_rerun_on_the_same_day_adds_another_run() {
     keys(&mut app, "<ret><ret><C-s>");
     let runs = session(&app).runs.len();
     let mut again = rerun_app(store::load(&path).expect("loads"));
+    assert!(
+        again.session().is_some_and(|s| s.started.is_none()),
+        "the clock waits for what changed"
+    );
     keys(&mut again, "<ret>");
     let Some(Modal::Form { form, .. }) = &again.modal else {
         panic!("the run form follows what changed");
@@ -211,6 +215,10 @@ fn saving_records_the_minutes_of_todays_run_once() {
     .expect("write");
     let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
     assert!(app.modal.is_none(), "today's run is there");
+    assert!(
+        app.session().is_some_and(|s| s.started.is_some()),
+        "with no dialog open the clock runs at once"
+    );
     app.frozen_clock = Some(Duration::from_secs(12 * 60 + 59));
     keys(&mut app, "<C-s>");
     assert_eq!(session(&app).runs[0].minutes, Some(17));
