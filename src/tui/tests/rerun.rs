@@ -85,6 +85,17 @@ fn a_rerun_adds_a_run_with_its_baseline_and_walks_the_flagged_threats() {
             .cloned()
             .expect("kept")
     };
+    // e edits the threat itself; the walk stays on it.
+    keys(&mut app, "e");
+    let Some(Modal::Form { purpose, .. }) = &app.modal else {
+        panic!("e opens the threat's form");
+    };
+    assert!(matches!(
+        purpose,
+        crate::tui::modal::FormPurpose::Threat { index: Some(_), .. }
+    ));
+    keys(&mut app, "<esc>");
+    assert!(walk_banner(&app).starts_with("needs review 1/3: TH-001"));
     let response = threat(&app, "TH-001").response;
     keys(&mut app, "o");
     assert_eq!(threat(&app, "TH-001").status, ThreatStatus::Open);
