@@ -281,3 +281,52 @@ fn the_header_clock_fits_at_80_columns_and_says_when_over() {
         wide.lines().take(2).collect::<Vec<_>>().join("\n")
     );
 }
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_commit_dialog_wraps_the_changes_and_commits_the_edited_message_with_the_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    git(root, &["config", "user.email", "t@example.invalid"]);
+    git(root, &["config", "user.name", "T"]);
+    git(root, &["config", "commit.gpgsign", "false"]);
+    git(root, &["config", "core.hooksPath", "/dev/null"]);
+    let path = root.join("s.toml");
+    std::fs::write(&path, "schema = 1\ntitle = \"Shop\"\n").expect("write");
+    git(root, &["add", "s.toml"]);
+    git(root, &["commit", "-q", "-m", "initial"]);
+    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    app.frozen_clock = Some(Duration::ZERO);
+    let name = "a component whose name is long enough to run past the dialog's right edge endmark";
+    keys(&mut app, &format!("<ret>a{name}<ret>C"));
+    assert!(matches!(app.modal, Some(Modal::Commit(_))));
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("Changes since the last commit:"), "{text}");
+    assert!(text.contains("endmark"), "wrapped, not cut:\n{text}");
+    assert!(text.contains("+ Threatboard-Run: 2026-11-23"), "{text}");
+    keys(&mut app, "<C-e><C-u>Shop: first session<ret>");
+    assert!(
+        status_text(&app).starts_with("committed"),
+        "{}",
+        status_text(&app)
+    );
+    assert_eq!(
+        git(root, &["log", "-1", "--format=%B"]).trim_end(),
+        "Shop: first session\n\nThreatboard-Run: 2026-11-23"
+    );
+}
