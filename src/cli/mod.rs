@@ -61,7 +61,9 @@ pub enum Command {
         /// The session file (TOML).
         #[arg(value_name = "FILE")]
         file: PathBuf,
-        /// Compare with the file's version at this git revision (default: the last commit).
+        /// Compare with the file's version at this git revision (default: the session as it was
+        /// at its last recorded run: the commit whose `Threatboard-Run` trailer names it, or the
+        /// commit of that day with that run, or the last commit).
         #[arg(long, value_name = "GIT-REV", conflicts_with = "baseline")]
         since: Option<String>,
         /// Compare with this earlier copy of the session instead of git.

@@ -126,10 +126,11 @@ pub fn rerun(
         Ok(loaded) => loaded,
         Err(e) => return fail(e.to_string()),
     };
-    let (text, label) = match baseline {
-        Some(file) => match store::read_input(file, store::InputKind::SESSION) {
+    // The baseline's text, what to call it, and the commit a new run records (if any).
+    let (text, label, commit) = match (baseline, since) {
+        (Some(file), _) => match store::read_input(file, store::InputKind::SESSION) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => (text, store::display_path(file)),
+                Ok(text) => (text, store::display_path(file), String::new()),
                 Err(_) => {
                     return fail(format!(
                         "{}: not a text file: it is not UTF-8 (is this a session file?)",
@@ -139,24 +140,45 @@ pub fn rerun(
             },
             Err(e) => return fail(e.to_string()),
         },
-        None => {
-            let rev = since.unwrap_or("HEAD");
-            match store::git::show_file(path, rev) {
-                Ok(Some(text)) => (text, format!("{}@{rev}", store::display_path(path))),
-                Ok(None) => {
-                    return fail(format!(
-                        "{}: not in git at {rev}; commit it first, or give an earlier copy with --baseline <file>",
-                        store::display_path(path)
-                    ));
-                }
-                Err(e) => {
-                    return fail(format!(
-                        "{}: no git baseline ({e}); give an earlier copy with --baseline <file>",
-                        store::display_path(path)
-                    ));
-                }
+        (None, Some(rev)) => match store::git::show_file(path, rev) {
+            Ok(Some(text)) => {
+                let commit = store::git::commit_hash(path, rev)
+                    .map(|h| h.chars().take(12).collect())
+                    .unwrap_or_default();
+                (text, format!("{}@{rev}", store::display_path(path)), commit)
             }
-        }
+            Ok(None) => {
+                return fail(format!(
+                    "{}: not in git at {rev}; commit it first, or give an earlier copy with --baseline <file>",
+                    store::display_path(path)
+                ));
+            }
+            Err(e) => {
+                return fail(format!(
+                    "{}: no git baseline ({e}); give an earlier copy with --baseline <file>",
+                    store::display_path(path)
+                ));
+            }
+        },
+        // By default, the session as it was at its last recorded run.
+        (None, None) => match store::run_baseline::find(path, &loaded.session) {
+            Ok(Some(found)) => {
+                let commit = found.recorded_hash();
+                (found.text.clone(), found.describe(), commit)
+            }
+            Ok(None) => {
+                return fail(format!(
+                    "{}: not committed in git yet; commit it first, or give an earlier copy with --baseline <file>",
+                    store::display_path(path)
+                ));
+            }
+            Err(e) => {
+                return fail(format!(
+                    "{}: no git baseline ({e}); give an earlier copy with --baseline <file>",
+                    store::display_path(path)
+                ));
+            }
+        },
     };
     let old = match store::parse(&text) {
         Ok((session, _)) => session,
@@ -169,12 +191,24 @@ pub fn rerun(
     } else {
         format!("Compared with {label}\n\n{}", diff.to_text())
     };
+    let flagged = diff
+        .affected
+        .iter()
+        .map(|a| {
+            let why = a.reasons.join("; ");
+            (a.id.to_string(), why)
+        })
+        .collect();
     run_tui(
         crate::tui::Launch::Rerun {
             loaded: Box::new(loaded),
             marked: Box::new(marked),
-            report,
-            trigger: diff.trigger(),
+            rerun: Box::new(crate::tui::Rerun {
+                report,
+                trigger: diff.trigger(),
+                baseline: commit,
+                flagged,
+            }),
         },
         library_dirs,
     )

@@ -621,6 +621,7 @@ mod tests {
             attendees: Vec::new(),
             trigger: String::new(),
             minutes: None,
+            baseline: String::new(),
             notes: notes.into(),
         }
     }

@@ -67,6 +67,10 @@ pub struct Run {
     /// How long the run took, in minutes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minutes: Option<u32>,
+    /// The git commit (hexadecimal, short or full) whose version of the session a re-run was
+    /// compared with; empty for a first run, or when the baseline was not a commit.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub baseline: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
 }

@@ -271,6 +271,25 @@ impl<'a> Validator<'a> {
                     format!("run of {} lists an empty attendee name", run.date),
                 );
             }
+            // A commit hash, as `rerun` records it: anything else was typed by hand.
+            if !run.baseline.is_empty()
+                && (run.baseline.len() < 4
+                    || run.baseline.len() > 64
+                    || !run.baseline.bytes().all(|b| b.is_ascii_hexdigit()))
+            {
+                self.push(
+                    Location {
+                        table: Table::Runs,
+                        index: Some(i),
+                        id: None,
+                        field: Some("baseline"),
+                    },
+                    format!(
+                        "run of {}: baseline {:?} is not a git commit hash (4 to 64 hexadecimal digits)",
+                        run.date, run.baseline
+                    ),
+                );
+            }
         }
     }
 
@@ -715,5 +734,24 @@ mod tests {
         assert_eq!(found.len(), 2, "{found:#?}");
         assert!(found[0].contains("accepted without who accepted it"));
         assert!(found[1].contains("response is \"undecided\""));
+    }
+
+    #[test]
+    fn a_runs_baseline_must_be_a_commit_hash() {
+        let run = |baseline: &str| crate::model::Run {
+            date: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date"),
+            facilitator: String::new(),
+            attendees: Vec::new(),
+            trigger: String::new(),
+            minutes: None,
+            baseline: baseline.into(),
+            notes: String::new(),
+        };
+        let mut s = Session::new("Runs");
+        s.runs = vec![run(""), run("41d146df4d16"), run("HEAD~1"), run("abc")];
+        let found = messages(&s);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(found[0].contains("baseline \"HEAD~1\" is not a git commit hash"));
+        assert!(found[1].contains("baseline \"abc\""));
     }
 }

@@ -103,6 +103,7 @@ pub fn session(s: &Session) -> Value {
             "attendees": r.attendees,
             "trigger": r.trigger,
             "minutes": r.minutes,
+            "baseline": r.baseline,
             "notes": r.notes,
         })).collect::<Vec<_>>(),
         "boundaries": s.boundaries.iter().map(|b| json!({

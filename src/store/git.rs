@@ -215,6 +215,28 @@ pub fn show_file(path: &Path, rev: &str) -> Result<Option<String>, GitError> {
     show(&file, rev)
 }
 
+/// The full hash of the commit `rev` names, in the repository holding `path`.
+pub fn commit_hash(path: &Path, rev: &str) -> Result<String, GitError> {
+    let file = locate(path)?;
+    if rev.is_empty() || rev.starts_with('-') {
+        return Err(GitError::Failed {
+            command: render(&["rev-parse", rev]),
+            status: None,
+            stderr: format!("not a revision: {rev:?}"),
+        });
+    }
+    let mut commit = OsString::from(rev);
+    commit.push("^{commit}");
+    let verify: [&OsStr; 4] = [
+        "rev-parse".as_ref(),
+        "--quiet".as_ref(),
+        "--verify".as_ref(),
+        &commit,
+    ];
+    let output = check(&file.root, &verify)?;
+    Ok(String::from_utf8_lossy(trim_newline(&output.stdout)).into_owned())
+}
+
 /// The file's content in `HEAD`, the last commit; `None` if it is not committed (untracked, newly
 /// added, or no commit yet).
 pub fn last_committed(path: &Path) -> Result<Option<String>, GitError> {
@@ -276,6 +298,110 @@ fn show(file: &Located, rev: &str) -> Result<Option<String>, GitError> {
             ),
         ))
     })
+}
+
+/// The trailer an app commit carries when it records a run (`Threatboard-Run: 2026-12-05`), so
+/// that `rerun` can find the session as it was at its last run.
+pub const RUN_TRAILER: &str = "Threatboard-Run";
+
+/// `message` with the run trailer for `date` after a blank line, as `git interpret-trailers`
+/// writes trailers; unchanged if it names that run already.
+pub fn with_run_trailer(message: &str, date: &str) -> String {
+    let trailer = format!("{RUN_TRAILER}: {date}");
+    if message.lines().any(|l| l.trim() == trailer) {
+        return message.to_string();
+    }
+    format!("{}\n\n{trailer}", message.trim_end())
+}
+
+/// A commit that changed a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileCommit {
+    /// The full hash.
+    pub hash: String,
+    /// The author date, `YYYY-MM-DD` in the author's time zone (a rebase keeps it).
+    pub date: String,
+    /// The values of its [`RUN_TRAILER`] trailers.
+    pub runs: Vec<String>,
+    /// The file's path in that commit, from the work tree's root with `/` (it may have been
+    /// renamed since).
+    pub path: String,
+}
+
+/// The commits that changed the file, newest first, following renames; empty before the first
+/// commit.
+pub fn file_history(path: &Path) -> Result<Vec<FileCommit>, GitError> {
+    let file = locate(path)?;
+    let verify: [&OsStr; 4] = [
+        "rev-parse".as_ref(),
+        "--quiet".as_ref(),
+        "--verify".as_ref(),
+        "HEAD^{commit}".as_ref(),
+    ];
+    if !run_in(&file.root, &verify)?.status.success() {
+        return Ok(Vec::new()); // An unborn branch: no history yet.
+    }
+    let mut pathspec = OsString::from(":(literal)");
+    pathspec.push(&file.rel_slash);
+    let format =
+        format!("--format=%x1e%H%x1f%as%x1f%(trailers:key={RUN_TRAILER},valueonly,separator=%x1d)");
+    let log: [&OsStr; 8] = [
+        "log".as_ref(),
+        "--follow".as_ref(),
+        "--name-only".as_ref(),
+        "-z".as_ref(),
+        "--no-color".as_ref(),
+        format.as_ref(),
+        "--".as_ref(),
+        &pathspec,
+    ];
+    let output = check(&file.root, &log)?;
+    Ok(parse_history(&output.stdout))
+}
+
+/// Reads `git log -z --name-only` with the format of [`file_history`]: records start with 0x1e;
+/// the hash, date and trailers are split by 0x1f, trailer values by 0x1d; the path follows
+/// after NUL bytes.
+fn parse_history(bytes: &[u8]) -> Vec<FileCommit> {
+    let text = String::from_utf8_lossy(bytes);
+    text.split('\u{1e}')
+        .filter_map(|record| {
+            let mut parts = record.splitn(3, '\u{1f}');
+            let hash = parts.next()?.trim().to_string();
+            let date = parts.next()?.trim().to_string();
+            let rest = parts.next().unwrap_or("");
+            // The trailers end at the first NUL or newline; the path is the next non-empty part.
+            let (trailers, names) = rest.split_once(['\0', '\n']).unwrap_or((rest, ""));
+            let runs = trailers
+                .split('\u{1d}')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(String::from)
+                .collect();
+            let path = names
+                .split(['\0', '\n'])
+                .map(str::trim)
+                .find(|p| !p.is_empty())
+                .unwrap_or("")
+                .to_string();
+            (hash.len() >= 4 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then_some(FileCommit {
+                hash,
+                date,
+                runs,
+                path,
+            })
+        })
+        .collect()
+}
+
+/// The file's content in `commit` (at its path there), or `None` if it is not there.
+pub fn show_in_commit(path: &Path, commit: &FileCommit) -> Result<Option<String>, GitError> {
+    let mut file = locate(path)?;
+    if !commit.path.is_empty() {
+        file.rel_slash = OsString::from(&commit.path);
+        file.rel = PathBuf::from(&commit.path);
+    }
+    show(&file, &commit.hash)
 }
 
 /// A file inside a work tree.
@@ -457,6 +583,30 @@ fn path_from_bytes(bytes: &[u8]) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_run_trailer_follows_a_blank_line_once() {
+        assert_eq!(
+            with_run_trailer("threat model: X\n", "2026-12-05"),
+            "threat model: X\n\nThreatboard-Run: 2026-12-05"
+        );
+        let once = with_run_trailer("m", "2026-12-05");
+        assert_eq!(with_run_trailer(&once, "2026-12-05"), once);
+    }
+
+    #[test]
+    fn history_records_are_read_with_their_trailers_and_paths() {
+        let log = b"\x1eaaaa1111\x1f2026-12-05\x1f2026-12-05\x1d2026-12-04\n\0s/new.toml\0\x1ebbbb2222\x1f2026-11-20\x1f\n\0s/old.toml\0";
+        let history = parse_history(log);
+        assert_eq!(history.len(), 2, "{history:?}");
+        assert_eq!(history[0].hash, "aaaa1111");
+        assert_eq!(history[0].runs, ["2026-12-05", "2026-12-04"]);
+        assert_eq!(history[0].path, "s/new.toml");
+        assert_eq!(history[1].date, "2026-11-20");
+        assert!(history[1].runs.is_empty());
+        assert_eq!(history[1].path, "s/old.toml");
+        assert!(parse_history(b"").is_empty());
+    }
 
     #[test]
     fn a_missing_git_program_is_not_installed() {

@@ -6,6 +6,7 @@ pub mod files;
 pub mod git;
 pub mod ignore;
 mod position;
+pub mod run_baseline;
 
 pub use files::{InputKind, display_path, read_input, write_output, write_output_new};
 pub use position::{LineCol, LineIndex, Positions};

@@ -203,6 +203,7 @@ fn session() -> impl Strategy<Value = Session> {
                 attendees,
                 trigger,
                 minutes,
+                baseline: String::new(),
                 notes: String::new(),
             })
             .collect::<Vec<_>>()
@@ -678,4 +679,17 @@ fn write_atomic_never_renames_over_a_fifo() {
             .file_type()
             .is_fifo()
     );
+}
+
+#[test]
+fn a_runs_baseline_is_optional_and_written_back_as_read() {
+    // Older files have none; an empty one is not written.
+    let old = "schema = 1\ntitle = \"t\"\n\n[[runs]]\ndate = 2026-11-20\nminutes = 30\n";
+    let (s, _) = parse(old).expect("parses");
+    assert_eq!(s.runs[0].baseline, "");
+    assert_eq!(to_toml(&s).expect("serializes"), old);
+    let new = "schema = 1\ntitle = \"t\"\n\n[[runs]]\ndate = 2026-11-20\nminutes = 30\nbaseline = \"41d146df4d16\"\n";
+    let (s, _) = parse(new).expect("parses");
+    assert_eq!(s.runs[0].baseline, "41d146df4d16");
+    assert_eq!(to_toml(&s).expect("serializes"), new);
 }

@@ -31,6 +31,9 @@ pub fn draft_of(form: &Form, purpose: &FormPurpose, s: &Session) -> Option<FormD
             ("mitigation", ids)
         }
         FormPurpose::Acceptance { threat } => ("acceptance", vec![threat_id(*threat)?]),
+        FormPurpose::ThreatNotApplicable { threat } => {
+            ("threat-not-applicable", vec![threat_id(*threat)?])
+        }
         FormPurpose::Review => ("review", Vec::new()),
         FormPurpose::Threat { target, index } => {
             let mut ids = vec![target.clone()];
@@ -104,6 +107,11 @@ pub fn reopen(draft: &FormDraft, s: &Session, today: NaiveDate) -> Option<(Form,
             (form, FormPurpose::Acceptance { threat })
         }
         "review" => (review::review_form(s), FormPurpose::Review),
+        "threat-not-applicable" => {
+            let threat = threat_index(first?)?;
+            let form = super::screens::needs_review::not_applicable_form("");
+            (form, FormPurpose::ThreatNotApplicable { threat })
+        }
         "threat" => {
             let target = first?.to_string();
             let index = match second {

@@ -17,6 +17,7 @@ pub mod view;
 pub mod widgets;
 
 use app::App;
+pub use app::Rerun;
 use ratatui::crossterm::event::{
     self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind,
 };
@@ -77,8 +78,7 @@ pub enum Launch<'a> {
     Rerun {
         loaded: Box<crate::store::LoadedSession>,
         marked: Box<crate::model::Session>,
-        report: String,
-        trigger: String,
+        rerun: Box<Rerun>,
     },
 }
 
@@ -110,9 +110,8 @@ pub fn run(launch: Launch<'_>, library_dirs: &[std::path::PathBuf]) -> io::Resul
         Launch::Rerun {
             loaded,
             marked,
-            report,
-            trigger,
-        } => app.enter_rerun(*loaded, *marked, report, trigger),
+            rerun,
+        } => app.enter_rerun(*loaded, *marked, *rerun),
     }
     let (mut terminal, _guard) = init_terminal()?;
     let stop = stop_signals();
@@ -152,7 +151,7 @@ fn event_loop(
         if let Ok(size) = terminal.size() {
             app.viewport = (size.width, size.height);
         }
-        let second = app.clock().map_or(0, |(elapsed, _)| elapsed.as_secs());
+        let second = app.clock().map_or(0, |(elapsed, _, _)| elapsed.as_secs());
         if dirty || second != last_second {
             terminal.draw(|frame| view::draw(app, frame))?;
             last_second = second;

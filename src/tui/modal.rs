@@ -43,6 +43,10 @@ pub enum FormPurpose {
     Run {
         index: Option<usize>,
     },
+    /// Why threat `threat` no longer applies (question 3's review walk).
+    ThreatNotApplicable {
+        threat: usize,
+    },
     NewSession,
     /// Saving under another name (when the session's directory cannot be written, say).
     SaveAs,
@@ -57,7 +61,9 @@ impl FormPurpose {
             | FormPurpose::SuggestedThreat { .. }
             | FormPurpose::Dismissal { .. }
             | FormPurpose::NotApplicable { .. } => Some(1),
-            FormPurpose::Mitigation { .. } | FormPurpose::Acceptance { .. } => Some(2),
+            FormPurpose::Mitigation { .. }
+            | FormPurpose::Acceptance { .. }
+            | FormPurpose::ThreatNotApplicable { .. } => Some(2),
             FormPurpose::Review => Some(3),
             FormPurpose::Run { .. } | FormPurpose::NewSession | FormPurpose::SaveAs => None,
         }
@@ -121,8 +127,14 @@ impl Modal {
 
 #[derive(Debug, Clone)]
 pub struct CommitDraft {
-    /// "since the last commit", "since the last save", ...
+    /// The heading over the changes: "Changes since the last commit:", "New file, not
+    /// committed yet:", ...
     pub baseline: String,
+    /// The run trailer added to the message (`Threatboard-Run: <date>`) when the commit
+    /// records today's run.
+    pub trailer: Option<String>,
+    /// How far the list of changes is scrolled.
+    pub scroll: u16,
     pub changes: Vec<String>,
     pub message: TextInput,
     /// Whether the file lives in a git work tree (else the commit only saves).

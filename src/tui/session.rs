@@ -26,7 +26,16 @@ pub struct SessionState {
     pub threats: ThreatsState,
     pub respond: RespondState,
     pub review: ReviewState,
-    pub started: Instant,
+    /// When the session clock started: once the opening dialogs (today's run, what changed,
+    /// recovery) closed, so the time spent in them is not the team's.
+    pub started: Option<Instant>,
+    /// Today's run (by index) and its minutes when this app first recorded time in it: each
+    /// save records those plus the time since the clock started, never counting twice.
+    pub minutes_base: Option<(usize, Option<u32>)>,
+    /// Time spent on each question's screen since the clock started, but for the time on the
+    /// question on screen since `question_since`.
+    pub question_time: [std::time::Duration; 4],
+    pub question_since: Option<(usize, Instant)>,
     /// Derived from the session, refreshed in update when the revision changes.
     pub derived: Derived,
     pub keep: Keeping,
@@ -138,7 +147,10 @@ impl SessionState {
             threats,
             respond: RespondState::default(),
             review: ReviewState::default(),
-            started: Instant::now(),
+            started: None,
+            minutes_base: None,
+            question_time: Default::default(),
+            question_since: None,
             derived,
             keep: Keeping::default(),
             lock: None,
@@ -149,6 +161,32 @@ impl SessionState {
 
     pub fn session(&self) -> &Session {
         &self.loaded.session
+    }
+
+    /// Starts the clock (once), and moves the time on the question left to its total.
+    pub fn tick_clock(&mut self, now: Instant) {
+        if self.started.is_none() {
+            self.started = Some(now);
+        }
+        match self.question_since {
+            Some((q, _)) if q == self.question => {}
+            Some((q, since)) => {
+                if let Some(spent) = self.question_time.get_mut(q) {
+                    *spent += now.saturating_duration_since(since);
+                }
+                self.question_since = Some((self.question, now));
+            }
+            None => self.question_since = Some((self.question, now)),
+        }
+    }
+
+    /// Time spent on question `q` so far.
+    pub fn time_on(&self, q: usize, now: Instant) -> std::time::Duration {
+        let spent = self.question_time.get(q).copied().unwrap_or_default();
+        match self.question_since {
+            Some((current, since)) if current == q => spent + now.saturating_duration_since(since),
+            _ => spent,
+        }
     }
 
     /// Brings what is derived up to date after a change (a no-op when nothing changed).
@@ -169,5 +207,7 @@ impl SessionState {
         );
         self.threats
             .after_change(&self.loaded.session, &self.derived, rules);
+        self.respond
+            .follow_walk(&self.loaded.session, &self.derived);
     }
 }

@@ -912,5 +912,6 @@ fn every_dialog_lists_exactly_the_keys_that_dispatch_in_it() {
 }
 
 mod review;
+mod rerun;
 mod safety;
 mod suggestions;

@@ -233,29 +233,9 @@ fn draw_header(app: &App, s: &SessionState, frame: &mut Frame, area: Rect) {
         }
         tabs.push(Span::raw(" "));
     }
-    let (elapsed, agenda) = app
-        .clock()
-        .unwrap_or((s.started.elapsed(), s.session().agenda_minutes()));
-    let total: u32 = agenda.iter().sum();
-    let secs = elapsed.as_secs();
-    // The clock says where the agenda puts the team now, against the question on screen.
-    let end_of_current: u64 = agenda[..=s.question]
-        .iter()
-        .map(|m| u64::from(*m) * 60)
-        .sum();
-    let (clock_text, clock_style) = if secs <= end_of_current {
-        let left = end_of_current - secs;
-        (
-            format!("Q{} {}:{:02} left", s.question + 1, left / 60, left % 60),
-            t.normal(),
-        )
-    } else {
-        let over = secs - end_of_current;
-        (
-            format!("Q{} OVER {}:{:02}", s.question + 1, over / 60, over % 60),
-            t.warning(),
-        )
-    };
+    let (elapsed, on_question, agenda) = app.clock().unwrap_or_default();
+    let (clock_text, clock_style) = clock_text(s.question, elapsed, on_question, agenda);
+    let clock_style = if clock_style { t.warning() } else { t.normal() };
     let saved = if s.history.is_dirty() {
         Span::styled("● unsaved", t.warning())
     } else {
@@ -263,14 +243,15 @@ fn draw_header(app: &App, s: &SessionState, frame: &mut Frame, area: Rect) {
     };
     // On a narrow screen the title gives way, so the clock and the saved state stay visible.
     let mut title = escape_control(&s.session().title).into_owned();
-    let room = (area.width as usize).saturating_sub(48).max(8);
+    let room = (area.width as usize)
+        .saturating_sub(clock_text.chars().count() + 17)
+        .max(8);
     if title.chars().count() > room {
         title = title.chars().take(room - 1).collect::<String>() + "…";
     }
     let line1 = Line::from(vec![
         Span::styled(format!(" {title} "), t.title()),
         Span::raw("│ "),
-        Span::raw(format!("{:02}:{:02}/{total}:00 ", secs / 60, secs % 60)),
         Span::styled(clock_text, clock_style),
         Span::raw(" │ "),
         saved,
@@ -289,6 +270,76 @@ fn draw_header(app: &App, s: &SessionState, frame: &mut Frame, area: Rect) {
         ]),
         area,
     );
+}
+
+/// A one-line text field shown over rows of `width` columns (control characters made visible),
+/// and where its cursor (a character index) falls: row and column. A cursor at the end of a
+/// full row goes to the start of the next.
+pub fn wrap_input(text: &str, cursor: usize, width: usize) -> (Vec<String>, (usize, usize)) {
+    use unicode_width::UnicodeWidthStr;
+    let width = width.max(2);
+    let mut rows = vec![String::new()];
+    let mut used = 0;
+    let mut at = (0, 0);
+    for (i, c) in text.chars().enumerate() {
+        let shown = escape_control(&c.to_string()).into_owned();
+        let w = UnicodeWidthStr::width(shown.as_str());
+        if used + w > width && used > 0 {
+            rows.push(String::new());
+            used = 0;
+        }
+        if i == cursor {
+            at = (rows.len() - 1, used);
+        }
+        if let Some(row) = rows.last_mut() {
+            row.push_str(&shown);
+        }
+        used += w;
+    }
+    if cursor >= text.chars().count() {
+        if used >= width {
+            rows.push(String::new());
+            used = 0;
+        }
+        at = (rows.len() - 1, used);
+    }
+    (rows, at)
+}
+
+/// `m:ss`.
+fn minutes_seconds(secs: u64) -> String {
+    format!("{}:{:02}", secs / 60, secs % 60)
+}
+
+/// The header's clock: time left in the question's own slot of the agenda, then in the whole
+/// session, e.g. `Q3 5:12 left · 17:40 of 30 min left`; "over by" once past either. The flag
+/// says whether anything is over (drawn as a warning).
+pub fn clock_text(
+    question: usize,
+    elapsed: std::time::Duration,
+    on_question: std::time::Duration,
+    agenda: [u32; 4],
+) -> (String, bool) {
+    let slot = u64::from(agenda.get(question).copied().unwrap_or(0)) * 60;
+    let total_minutes: u32 = agenda.iter().sum();
+    let total = u64::from(total_minutes) * 60;
+    let (spent, all) = (on_question.as_secs(), elapsed.as_secs());
+    let q = match slot.checked_sub(spent) {
+        Some(left) => format!("Q{} {} left", question + 1, minutes_seconds(left)),
+        None => format!(
+            "Q{} over by {}",
+            question + 1,
+            minutes_seconds(spent - slot)
+        ),
+    };
+    let overall = match total.checked_sub(all) {
+        Some(left) => format!("{} of {total_minutes} min left", minutes_seconds(left)),
+        None => format!(
+            "over {total_minutes} min by {}",
+            minutes_seconds(all - total)
+        ),
+    };
+    (format!("{q} · {overall}"), spent > slot || all > total)
 }
 
 fn draw_help(app: &App, frame: &mut Frame, area: Rect) {
@@ -324,50 +375,148 @@ fn draw_help(app: &App, frame: &mut Frame, area: Rect) {
 fn draw_commit(app: &App, draft: &CommitDraft, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let mut lines = vec![Line::from(Span::styled(
-        format!(" Changes {}:", draft.baseline),
+        escape_control(&draft.baseline).into_owned(),
         t.dim(),
     ))];
     for change in &draft.changes {
-        lines.push(Line::raw(format!("   {}", escape_control(change))));
+        lines.push(Line::raw(format!("  {}", escape_control(change))));
     }
     if draft.detached {
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled(
-            " ⚠ HEAD is detached: the commit will be on no branch (git switch -c <name> first)",
+            "⚠ HEAD is detached: the commit will be on no branch (git switch -c <name> first)",
             t.warning(),
         )));
     }
-    lines.push(Line::raw(""));
-    let height = lines.len() as u16 + 6;
-    let popup = centered(area, area.width.saturating_sub(6).clamp(20, 100), height);
+    let width = area.width.saturating_sub(6).clamp(20, 100);
+    let inner_width = width.saturating_sub(2);
+    // Wrapped, the changes take what the screen leaves after the message and the border.
+    let changes = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let wanted = changes.line_count(inner_width) as u16;
+    let label = "Message: ";
+    let message_width = usize::from(inner_width).saturating_sub(label.len()).max(1);
+    let (rows, (cursor_row, cursor_col)) =
+        wrap_input(draft.message.text(), draft.message.cursor(), message_width);
+    // The message whole, up to four rows; beyond that the rows around the cursor.
+    let message_rows = rows.len().clamp(1, 4);
+    let first_row = (cursor_row + 1).saturating_sub(message_rows);
+    // A blank row, the message, the trailer.
+    let extra = 1 + message_rows as u16 + u16::from(draft.trailer.is_some());
+    let room = area.height.saturating_sub(2 + extra + 2).max(1);
+    let shown = wanted.min(room);
+    let scroll = draft.scroll.min(wanted.saturating_sub(shown));
+    let popup = centered(area, width, shown + extra + 2);
     frame.render_widget(Clear, popup);
     let action = if draft.in_git {
         " save and commit"
     } else {
         " save (not a git work tree)"
     };
+    let mut keys = vec![
+        Span::styled(" Enter", t.key()),
+        Span::raw(action),
+        Span::raw("  "),
+        Span::styled("Esc", t.key()),
+        Span::raw(" cancel "),
+    ];
+    if wanted > shown {
+        keys.extend([Span::styled(" ↑↓", t.key()), Span::raw(" scroll ")]);
+    }
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border())
         .title(Span::styled(" Commit the session ", t.title()))
-        .title_bottom(Line::from(vec![
-            Span::styled(" Enter", t.key()),
-            Span::raw(action),
-            Span::raw("  "),
-            Span::styled("Esc", t.key()),
-            Span::raw(" cancel "),
-        ]));
+        .title_bottom(Line::from(keys));
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
-    let message_width = inner.width.saturating_sub(11) as usize;
-    let (shown, col) = draft.message.view(message_width);
-    lines.push(Line::from(vec![
-        Span::styled(" message: ", t.key()),
-        Span::styled(escape_control(&shown).into_owned(), t.selected()),
-    ]));
-    let message_row = inner.y + lines.len() as u16 - 1;
-    frame.render_widget(Paragraph::new(lines), inner);
-    if message_row < inner.bottom() {
-        frame.set_cursor_position((inner.x + 10 + col as u16, message_row));
+    let [list, _, message, trailer] = Layout::vertical([
+        Constraint::Length(shown),
+        Constraint::Length(1),
+        Constraint::Length(message_rows as u16),
+        Constraint::Length(u16::from(draft.trailer.is_some())),
+    ])
+    .areas(inner);
+    frame.render_widget(changes.scroll((scroll, 0)), list);
+    let message_lines: Vec<Line> = rows
+        .iter()
+        .enumerate()
+        .skip(first_row)
+        .take(message_rows)
+        .map(|(i, row)| {
+            let lead = if i == 0 {
+                Span::styled(label, t.key())
+            } else {
+                Span::raw(" ".repeat(label.len()))
+            };
+            Line::from(vec![lead, Span::styled(row.clone(), t.selected())])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(message_lines), message);
+    if let Some(line) = &draft.trailer {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                format!(
+                    "{:width$}+ {line} (records today's run)",
+                    "",
+                    width = label.len()
+                ),
+                t.dim(),
+            )),
+            trailer,
+        );
+    }
+    let row = (cursor_row - first_row) as u16;
+    if row < message.height {
+        frame.set_cursor_position((
+            message.x + label.len() as u16 + cursor_col as u16,
+            message.y + row,
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clock_text;
+    use std::time::Duration;
+
+    const MIN: u64 = 60;
+
+    #[test]
+    fn a_long_message_wraps_and_the_cursor_follows() {
+        use super::wrap_input;
+        let (rows, at) = wrap_input("abcdefgh", 8, 5);
+        assert_eq!(rows, ["abcde", "fgh"]);
+        assert_eq!(at, (1, 3));
+        let (rows, at) = wrap_input("abcde", 2, 5);
+        assert_eq!((rows.len(), at), (1, (0, 2)));
+        // At the end of a full row, the cursor starts the next one.
+        let (rows, at) = wrap_input("abcde", 5, 5);
+        assert_eq!((rows.len(), at), (2, (1, 0)));
+        // A control character is shown escaped, and counted as wide as it is shown.
+        let (rows, _) = wrap_input("a\u{1b}b", 0, 40);
+        assert!(!rows[0].contains('\u{1b}'), "{rows:?}");
+    }
+
+    #[test]
+    fn the_clock_counts_down_the_questions_slot_and_the_session() {
+        let agenda = [8, 12, 7, 3];
+        let (text, over) = clock_text(
+            2,
+            Duration::from_secs(12 * MIN + 20),
+            Duration::from_secs(MIN + 48),
+            agenda,
+        );
+        assert_eq!(text, "Q3 5:12 left · 17:40 of 30 min left");
+        assert!(!over);
+        let (text, over) = clock_text(
+            2,
+            Duration::from_secs(31 * MIN),
+            Duration::from_secs(8 * MIN + 5),
+            agenda,
+        );
+        assert_eq!(text, "Q3 over by 1:05 · over 30 min by 1:00");
+        assert!(over);
+        // Over the session but not the question's slot is still a warning.
+        assert!(clock_text(0, Duration::from_secs(31 * MIN), Duration::ZERO, agenda).1);
     }
 }

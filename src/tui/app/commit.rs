@@ -22,16 +22,24 @@ impl App {
                 .and_then(|b| store::parse_bytes(&b).ok())
                 .map(|(s, _)| s)
         };
-        let (baseline, description, in_git) = match git::last_committed(&path) {
+        // What "nothing to commit ..." says, and the dialog's heading over the changes.
+        let (baseline, description, heading, in_git) = match git::last_committed(&path) {
             Ok(Some(text)) => (
                 store::parse(&text).ok().map(|(s, _)| s),
                 "since the last commit".to_string(),
+                "Changes since the last commit:".to_string(),
                 true,
             ),
-            Ok(None) => (None, "new file: not committed yet".to_string(), true),
+            Ok(None) => (
+                None,
+                "in a new file".to_string(),
+                "New file, not committed yet; it holds:".to_string(),
+                true,
+            ),
             Err(e) => (
                 read_saved(),
                 format!("since the last save (no commit: {e})"),
+                format!("Changes since the last save (no commit: {e}):"),
                 false,
             ),
         };
@@ -46,8 +54,16 @@ impl App {
             changes.push("no change in content".to_string());
         }
         let detached = in_git && git::detached_head(&path).unwrap_or(false);
+        // A commit on the day of the session's last run records that run, so that `rerun` can
+        // find the session as it was then (see `store::run_baseline`).
+        let trailer = current
+            .last_run()
+            .filter(|r| r.date == self.today)
+            .map(|r| format!("{}: {}", git::RUN_TRAILER, r.date));
         self.modal = Some(Modal::Commit(CommitDraft {
-            baseline: description,
+            baseline: heading,
+            trailer,
+            scroll: 0,
             changes,
             message: {
                 // Start at the beginning, so the "threat model: ..." prefix is what shows.
@@ -72,8 +88,21 @@ impl App {
         }
         let Some(state) = self.session() else { return };
         let path = state.loaded.path.clone();
-        let message = draft.message.text().trim().to_string();
-        match crate::store::git::commit_file(&path, &message) {
+        let mut message = draft.message.text().trim().to_string();
+        if message.is_empty() {
+            message = "threat model: update".to_string();
+        }
+        // The run is dated from the session as saved (the date field may have been edited).
+        let run_date = state
+            .session()
+            .last_run()
+            .filter(|r| r.date == self.today)
+            .map(|r| r.date.to_string());
+        let full = match (&draft.trailer, run_date) {
+            (Some(_), Some(date)) => crate::store::git::with_run_trailer(&message, &date),
+            _ => message.clone(),
+        };
+        match crate::store::git::commit_file(&path, &full) {
             Ok(hash) if draft.detached => self.error(format!(
                 "committed {hash} on a detached HEAD, on no branch (git switch -c <name> keeps it): {message}"
             )),

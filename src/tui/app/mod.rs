@@ -71,6 +71,21 @@ pub struct App {
     /// The terminal's size, set by the event loop before each key: screens that scroll keep
     /// within what fits.
     pub viewport: (u16, u16),
+    /// A re-run under way, until its run is recorded (or the run form is closed): then the
+    /// flagged threats are walked in question 3.
+    pub rerun: Option<Rerun>,
+}
+
+/// What `rerun` found, for the app: the report for "what changed", the run's trigger and
+/// baseline commit, and the threats it flagged.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rerun {
+    pub report: String,
+    pub trigger: String,
+    /// The commit compared with, recorded in the new run ("" when the baseline was a file).
+    pub baseline: String,
+    /// Threat id and why the change puts it in question.
+    pub flagged: Vec<(String, String)>,
 }
 
 fn default_user() -> String {
@@ -95,6 +110,7 @@ impl App {
             take_lock: false,
             after_recovery: None,
             viewport: DEFAULT_VIEWPORT,
+            rerun: None,
         }
     }
 
@@ -131,18 +147,13 @@ impl App {
             take_lock: false,
             after_recovery: None,
             viewport: DEFAULT_VIEWPORT,
+            rerun: None,
         }
     }
 
     /// A re-run: the session with the threats the change puts in question marked needs-review
     /// (one undoable step), opened on the "what changed" view.
-    pub fn enter_rerun(
-        &mut self,
-        loaded: LoadedSession,
-        marked: Session,
-        report: String,
-        trigger: String,
-    ) {
+    pub fn enter_rerun(&mut self, loaded: LoadedSession, marked: Session, rerun: Rerun) {
         self.enter_session(loaded);
         if !matches!(self.screen, Screen::Session(_)) {
             return; // the lock is held elsewhere; the status says so
@@ -159,10 +170,16 @@ impl App {
             );
         }
         let what_changed = Modal::WhatChanged {
-            text: report.lines().map(String::from).collect(),
-            trigger,
+            text: rerun.report.lines().map(String::from).collect(),
+            trigger: rerun.trigger.clone(),
             scroll: 0,
         };
+        self.rerun = Some(rerun);
+        // The clock waits for "what changed" to close, on a day with a run already too.
+        if let Screen::Session(s) = &mut self.screen {
+            s.started = None;
+            s.question_since = None;
+        }
         // Unsaved work from a crash is offered first; "what changed" follows.
         if matches!(self.modal, Some(Modal::Recover(_))) {
             self.after_recovery = Some(what_changed);
@@ -223,6 +240,12 @@ impl App {
         if needs_run {
             self.modal = self.todays_run_form();
         }
+        // With no dialog to answer first, the team is at work from now on.
+        if self.modal.is_none()
+            && let Screen::Session(s) = &mut self.screen
+        {
+            s.tick_clock(std::time::Instant::now());
+        }
     }
 
     /// Works on with other libraries and rules (tests; a tool that brings its own): what is
@@ -281,6 +304,9 @@ impl App {
                 let mut contexts = vec![screen, Context::Session, Context::Global, Context::Always];
                 if s.question == 1 && s.threats.walk.is_some() {
                     contexts.insert(0, Context::Walk);
+                }
+                if s.question == 2 && s.respond.walk.is_some() {
+                    contexts.insert(0, Context::ReviewWalk);
                 }
                 contexts
             }
@@ -374,6 +400,18 @@ impl App {
             Modal::Commit(mut draft) => match action {
                 Some(Action::Cancel) => self.info("not committed"),
                 Some(Action::Submit) => self.commit(draft),
+                Some(Action::Up | Action::PageUp) => {
+                    let step = if action == Some(Action::Up) { 1 } else { 10 };
+                    draft.scroll = draft.scroll.saturating_sub(step);
+                    self.modal = Some(Modal::Commit(draft));
+                }
+                Some(Action::Down | Action::PageDown) => {
+                    let step = if action == Some(Action::Down) { 1 } else { 10 };
+                    // Kept within the list; drawing clamps it to what the dialog shows.
+                    let most = draft.changes.len().saturating_sub(1) as u16;
+                    draft.scroll = (draft.scroll + step).min(most);
+                    self.modal = Some(Modal::Commit(draft));
+                }
                 _ => {
                     draft.message.handle_key(key);
                     self.modal = Some(Modal::Commit(draft));
@@ -416,8 +454,8 @@ impl App {
                         scroll: scroll.saturating_sub(1),
                     });
                 }
-                // On to the run record, with the change as its trigger (editable).
-                _ => self.modal = self.run_record_form("Re-run: today's run", Some(&trigger)),
+                // On to a new run record, with the change as its trigger (editable).
+                _ => self.modal = self.rerun_form(&trigger),
             },
             Modal::ConfirmQuit => match action {
                 Some(Action::SaveAndQuit) => {
@@ -436,6 +474,10 @@ impl App {
                 FormOutcome::Cancel => {
                     if purpose == (FormPurpose::Run { index: None }) {
                         self.info("no run recorded for today; press r to start one");
+                        // The flagged threats still need the team's eyes.
+                        if let Some(rerun) = self.rerun.take() {
+                            self.walk_flagged(rerun);
+                        }
                     }
                 }
                 FormOutcome::Submit => self.submit_form(form, purpose),
@@ -453,9 +495,24 @@ impl App {
                 Screen::Session(_) => Vec::new(),
             },
             FormPurpose::Run { index } => match run_from_form(&mut form, self.today) {
-                Some(run) => {
+                Some(mut run) => {
+                    let rerun = if index.is_none() {
+                        self.rerun.take()
+                    } else {
+                        None
+                    };
+                    if let Some(r) = &rerun {
+                        run.baseline = r.baseline.clone();
+                    }
                     let edit = Edit::put(index, Item::Run(run));
-                    vec![Command::apply(edit, "run recorded")]
+                    self.run(vec![Command::apply(edit, "run recorded")]);
+                    if let Some(rerun) = rerun {
+                        self.walk_flagged(rerun);
+                        if let Some((text, Level::Info)) = &mut self.status {
+                            *text = format!("run recorded; {text}");
+                        }
+                    }
+                    return;
                 }
                 None => vec![Command::Open(Modal::Form { form, purpose })],
             },
@@ -487,6 +544,9 @@ impl App {
                 .unwrap_or_default(),
             FormPurpose::Acceptance { threat } => self
                 .with_screens(|screens, cx| screens.respond.submit_acceptance(form, threat, cx))
+                .unwrap_or_default(),
+            FormPurpose::ThreatNotApplicable { threat } => self
+                .with_screens(|screens, cx| screens.respond.submit_not_applicable(form, threat, cx))
                 .unwrap_or_default(),
             FormPurpose::Review => self
                 .with_screens(|screens, _| screens.review.submit(&form))
@@ -680,12 +740,57 @@ impl App {
         })
     }
 
-    /// Minutes of the agenda used and the question the clock says the team should be on.
-    pub fn clock(&self) -> Option<(Duration, [u32; 4])> {
-        self.session().map(|s| {
-            let elapsed = self.frozen_clock.unwrap_or_else(|| s.started.elapsed());
-            (elapsed, s.session().agenda_minutes())
+    /// A re-run's run record: always a new run (a second re-run on one day too), with the last
+    /// run's people and the change as its trigger.
+    fn rerun_form(&self, trigger: &str) -> Option<Modal> {
+        let s = self.session()?.session();
+        let last = s.runs.last();
+        let facilitator = last.map_or(self.user.clone(), |r| r.facilitator.clone());
+        let attendees = last.map(|r| r.attendees.join(", ")).unwrap_or_default();
+        Some(Modal::Form {
+            form: run_form(
+                "Re-run: today's run",
+                self.today,
+                &facilitator,
+                &attendees,
+                trigger,
+            ),
+            purpose: FormPurpose::Run { index: None },
         })
+    }
+
+    /// Where a re-run lands once its run is recorded: question 3, walking the flagged threats.
+    fn walk_flagged(&mut self, rerun: Rerun) {
+        let reasons = rerun.flagged.into_iter().collect();
+        let commands = self
+            .with_screens(|screens, cx| screens.respond.start_walk(reasons, cx))
+            .unwrap_or_default();
+        if let Screen::Session(s) = &mut self.screen
+            && s.respond.walk.is_some()
+        {
+            s.question = 2;
+        }
+        self.run(commands);
+    }
+
+    /// How long the team has worked in this sitting: from when the opening dialogs closed.
+    pub fn elapsed(&self) -> Duration {
+        match (&self.screen, self.frozen_clock) {
+            (Screen::Session(_), Some(frozen)) => frozen,
+            (Screen::Session(s), None) => s.started.map_or(Duration::ZERO, |t| t.elapsed()),
+            (Screen::Start(_), _) => Duration::ZERO,
+        }
+    }
+
+    /// Time spent in all, time spent on the question on screen, and the agenda's minutes per
+    /// question. A frozen clock (tests) counts all of its time on the question on screen.
+    pub fn clock(&self) -> Option<(Duration, Duration, [u32; 4])> {
+        let s = self.session()?;
+        let on_question = match self.frozen_clock {
+            Some(frozen) => frozen,
+            None => s.time_on(s.question, std::time::Instant::now()),
+        };
+        Some((self.elapsed(), on_question, s.session().agenda_minutes()))
     }
 }
 
@@ -744,6 +849,7 @@ fn run_from_form(form: &mut Form, today: NaiveDate) -> Option<Run> {
         attendees,
         trigger: form.text("trigger"),
         minutes: None,
+        baseline: String::new(),
         notes: String::new(),
     })
 }

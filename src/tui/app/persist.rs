@@ -60,6 +60,9 @@ impl App {
             return;
         };
         s.refresh_derived(today, self.libraries.rules());
+        if s.started.is_some() || self.modal.is_none() {
+            s.tick_clock(Instant::now());
+        }
         // What is typed in an open form counts as unsaved work once it differs from what the
         // form opened with.
         let open_form = match &self.modal {
@@ -109,6 +112,7 @@ impl App {
 
     /// Saves; returns whether the session is now on disk.
     pub(super) fn save(&mut self) -> bool {
+        self.record_minutes();
         let Screen::Session(s) = &mut self.screen else {
             return false;
         };
@@ -162,6 +166,44 @@ impl App {
                 false
             }
         }
+    }
+
+    /// Today's run gets the minutes it had when this app first recorded time in it, plus the
+    /// whole minutes since the clock started (as one undoable step); nothing before a whole
+    /// minute has passed, so an untouched session saves unchanged.
+    pub(super) fn record_minutes(&mut self) {
+        let minutes = u32::try_from(self.elapsed().as_secs() / 60).unwrap_or(u32::MAX);
+        let today = self.today;
+        let Screen::Session(s) = &mut self.screen else {
+            return;
+        };
+        let Some(index) = s.session().runs.iter().rposition(|r| r.date == today) else {
+            return;
+        };
+        let base = match s.minutes_base {
+            Some((i, base)) if i == index => base,
+            _ => {
+                let base = s.session().runs[index].minutes;
+                s.minutes_base = Some((index, base));
+                base
+            }
+        };
+        if minutes == 0 {
+            return;
+        }
+        let total = base.unwrap_or(0).saturating_add(minutes);
+        let mut run = s.session().runs[index].clone();
+        if run.minutes == Some(total) {
+            return;
+        }
+        run.minutes = Some(total);
+        self.apply_unguarded(
+            crate::model::edit::Edit::Replace {
+                index,
+                item: crate::model::edit::Item::Run(run),
+            },
+            &format!("{total} minutes recorded for today's run"),
+        );
     }
 
     /// The save-as form, pre-filled with the file's name in the home directory; `why` says

@@ -16,7 +16,7 @@ use crate::tui::widgets::text::fit_line;
 use crate::tui::widgets::{details_block, list_and_details};
 use chrono::NaiveDate;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
@@ -26,6 +26,8 @@ pub struct RespondState {
     pub threat: usize,
     pub mitigation: usize,
     pub mitigations_pane: bool,
+    /// The walk through the threats that need review, when one is under way.
+    pub walk: Option<super::needs_review::ReviewWalk>,
 }
 
 impl RespondState {
@@ -75,6 +77,12 @@ impl RespondState {
     }
 
     pub fn update(&mut self, action: Action, cx: &Cx) -> Vec<Command> {
+        if let Some(commands) = self.walk_update(action, cx) {
+            return commands;
+        }
+        if action == Action::Walk {
+            return self.start_walk(Default::default(), cx);
+        }
         let Some(threat) = self.selected_threat(cx.derived) else {
             return vec![Command::info("no threats yet: add them in question 2")];
         };
@@ -273,6 +281,24 @@ impl RespondState {
 
     pub fn draw(&self, cx: &Cx, t: &Theme, frame: &mut Frame, area: Rect) {
         let session = cx.session;
+        // The walk's banner: which flagged threat, of how many, and why it was flagged.
+        let area = match &self.walk {
+            Some(walk) => {
+                let banner = Paragraph::new(Line::from(Span::styled(
+                    format!(" {}", walk.banner()),
+                    t.warning(),
+                )))
+                .wrap(Wrap { trim: false });
+                // The reason whole, up to three lines, and a blank line under it.
+                let rows = banner.line_count(area.width).clamp(1, 3) as u16;
+                let [top, rest] =
+                    Layout::vertical([Constraint::Length(rows + 1), Constraint::Min(0)])
+                        .areas(area);
+                frame.render_widget(banner, top);
+                rest
+            }
+            None => area,
+        };
         let (left, right, wide) = list_and_details(
             area,
             [Constraint::Percentage(50), Constraint::Percentage(50)],
@@ -307,7 +333,7 @@ impl RespondState {
                 Block::default()
                     .borders(Borders::TOP)
                     .border_style(t.border())
-                    .title(Span::styled(" Threats by risk ", t.dim())),
+                    .title(Span::styled(list_title(session), t.dim())),
             ),
             left,
         );
@@ -378,6 +404,20 @@ impl RespondState {
             )));
         }
         lines
+    }
+}
+
+/// The list's title: threats needing review come first, and it says how many.
+fn list_title(s: &Session) -> String {
+    let flagged = s
+        .threats
+        .iter()
+        .filter(|t| t.status == ThreatStatus::NeedsReview)
+        .count();
+    match flagged {
+        0 => " Threats by risk ".to_string(),
+        1 => " Threats by risk, 1 to review first ".to_string(),
+        n => format!(" Threats by risk, {n} to review first "),
     }
 }
 
@@ -684,6 +724,14 @@ pub fn threat_line(t: &Threat, selected: bool, theme: &Theme) -> Line<'static> {
             } else {
                 theme.normal()
             },
+        ),
+        Span::styled(
+            if t.status == ThreatStatus::NeedsReview {
+                "⚠ review ".to_string()
+            } else {
+                String::new()
+            },
+            theme.warning(),
         ),
         Span::styled(
             format!(
