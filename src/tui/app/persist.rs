@@ -66,6 +66,19 @@ impl App {
             Some(Modal::Form { form, purpose }) => {
                 crate::tui::draft::draft_of(form, purpose, &s.loaded.session)
             }
+            // A quick-add line is kept as text (recovery shows it); it opens empty.
+            Some(Modal::QuickAdd(line)) => {
+                let draft = |text: &str| FormDraft {
+                    title: "Quick add".into(),
+                    purpose: "quick-add".into(),
+                    ids: Vec::new(),
+                    fields: [("line".to_string(), vec![text.to_string()])]
+                        .into_iter()
+                        .collect(),
+                };
+                s.keep.form_pristine = Some(draft(""));
+                Some(draft(line.input.text()))
+            }
             _ => None,
         };
         match open_form {

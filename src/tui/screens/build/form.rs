@@ -266,13 +266,34 @@ fn title(verb: &str, noun: &str, id: Option<&str>) -> String {
 }
 
 /// Ids in use by components and flows (one namespace) or by the table's own entries.
-fn id_taken(s: &Session, section: Section, id: &str) -> bool {
+pub(super) fn id_taken(s: &Session, section: Section, id: &str) -> bool {
     match section {
         Section::Boundaries => s.boundary(id).is_some(),
         Section::Assets => s.asset(id).is_some(),
         Section::Components | Section::Flows => s.element(id).is_some(),
         Section::Diagram => false,
     }
+}
+
+/// The id made from a name: its slug (the section's noun when nothing of it is left), with
+/// `-2`, `-3`... until it is free. The forms and the quick-add line make ids the same way.
+pub(super) fn unique_id(s: &Session, section: Section, name: &str) -> String {
+    unique_slug(name, section.noun(), |id| id_taken(s, section, id))
+}
+
+/// The slug of `name` (`fallback` when empty), made free of `taken`.
+pub fn unique_slug(name: &str, fallback: &str, taken: impl Fn(&str) -> bool) -> String {
+    let mut base = slugify(name);
+    if base.is_empty() {
+        base = fallback.to_string();
+    }
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while taken(&candidate) {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    candidate
 }
 
 /// The id for a new entry: as typed, or made from the name and made unique.
@@ -289,17 +310,7 @@ fn new_id(form: &mut Form, s: &Session, section: Section, base: &str) -> Option<
         }
         return Some(typed);
     }
-    let mut base = slugify(base);
-    if base.is_empty() {
-        base = section.noun().to_string();
-    }
-    let mut candidate = base.clone();
-    let mut n = 2;
-    while id_taken(s, section, &candidate) {
-        candidate = format!("{base}-{n}");
-        n += 1;
-    }
-    Some(candidate)
+    Some(unique_id(s, section, base))
 }
 
 fn split_tags(text: &str) -> Vec<String> {

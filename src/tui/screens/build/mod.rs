@@ -3,9 +3,11 @@
 
 mod form;
 mod list;
+pub mod quick;
 
 pub use form::{open_form, submit};
 pub use list::{details, rows, section_tabs, table};
+pub use quick::QuickLine;
 
 use super::{Command, Cx};
 use crate::model::edit::{Edit, ItemTable};
@@ -158,6 +160,7 @@ impl BuildState {
             Action::Bottom => *sel = len.saturating_sub(1),
             Action::Left => self.section = Section::ALL[(si + 4) % 5],
             Action::Right => self.section = Section::ALL[si + 1],
+            Action::QuickAdd => return vec![Command::Open(Modal::QuickAdd(QuickLine::default()))],
             Action::Add | Action::Edit => {
                 let index = if action == Action::Edit {
                     match self.selected_row(s) {
@@ -253,6 +256,14 @@ impl BuildState {
                 form,
                 purpose: FormPurpose::Element(target),
             })],
+        }
+    }
+
+    /// A quick-add line was added: its list comes on screen with the new entry selected.
+    pub fn show_added(&mut self, section: Section, s: &Session) {
+        if let Some(i) = Section::ALL[..4].iter().position(|x| *x == section) {
+            self.section = section;
+            self.selected[i] = section.len(s).saturating_sub(1);
         }
     }
 
