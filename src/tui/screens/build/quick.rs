@@ -827,9 +827,15 @@ impl QuickLine {
                 None => Span::styled("Enter adds the line; Esc closes", t.dim()),
             }
         } else {
-            match (&self.outcome, parse(s, text)) {
+            // With a completion on offer, what the line would add once it is taken.
+            let completed = complete(s, text).filter(|_| at_end);
+            let (keys, line) = match &completed {
+                Some(c) => ("Tab Enter adds", c.apply(text)),
+                None => ("Enter adds", text.to_string()),
+            };
+            match (&self.outcome, parse(s, &line)) {
                 (Some(Outcome::Error(e)), Err(_)) => Span::styled(format!("✗ {e}"), t.error()),
-                (_, Ok(p)) => Span::styled(format!("Enter adds {}", p.summary), t.dim()),
+                (_, Ok(p)) => Span::styled(format!("{keys} {}", p.summary), t.dim()),
                 (_, Err(e)) => Span::styled(format!("… {e}"), t.dim()),
             }
         };
