@@ -418,7 +418,7 @@ pub static BINDINGS: &[Binding] = &[
         &[k('i'), k(':')],
         "i :",
         A::QuickAdd,
-        "quick add: one typed line per entry, e.g. browser -> api : login (https, auth)",
+        "quick add: one typed line per entry (grammar below)",
         true,
     ),
     bind(

@@ -5,7 +5,7 @@ mod form;
 mod list;
 pub mod quick;
 
-pub use form::{open_form, submit};
+pub use form::{open_form, submit, unique_slug};
 pub use list::{details, rows, section_tabs, table};
 pub use quick::QuickLine;
 

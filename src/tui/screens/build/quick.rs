@@ -34,13 +34,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 /// Lines of the grammar, for the help overlay (the README has the same).
 pub const HELP: &[&str] = &[
-    "Quick add (i or : in question 1): one line per entry, Enter adds it and the line stays open, Esc closes.",
-    "  b Internet · b DMZ in internet                      a boundary, nested with `in`",
-    "  a Card data restricted                              an asset: public, internal, confidential, restricted",
-    "  Web app (web-app) in dmz                            a component: kind or technology words, boundary",
-    "  browser -> web-app : login (https, auth, enc, card-data)   a flow: protocol, auth/noauth, enc/noenc, data",
-    "  Tab takes the completion shown dimmed after the cursor (ids, technologies, keywords).",
-    "  Left out: boundary and protocol/auth/enc are copied from the previous entry; https/ssh mean enc.",
+    "Quick add (i or :): one line per entry; Enter adds it, Tab takes the dimmed completion, Esc closes.",
+    "  b DMZ in internet · a Card data restricted · Web app (web-app, card-data) in dmz · browser -> web-app : login (https auth enc card-data). Left out: boundary, protocol, auth, enc as the previous entry; https means enc.",
 ];
 
 /// A parsed line: the edit that adds it, and what it added, in words.
@@ -604,6 +599,17 @@ fn parse_flow(s: &Session, rest: &str) -> Result<Parsed, String> {
     })
 }
 
+/// The id of entry `index` of a section's list.
+pub fn id_at(s: &Session, section: Section, index: usize) -> Option<String> {
+    match section {
+        Section::Boundaries => s.boundaries.get(index).map(|x| x.id.to_string()),
+        Section::Assets => s.assets.get(index).map(|x| x.id.to_string()),
+        Section::Components => s.components.get(index).map(|x| x.id.to_string()),
+        Section::Flows => s.flows.get(index).map(|x| x.id.to_string()),
+        Section::Diagram => None,
+    }
+}
+
 /// A completion of the word before the end of the line: the word starts at byte `start`, and
 /// `text` replaces it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -783,9 +789,9 @@ impl QuickLine {
                 Span::styled("Tab", t.key()),
                 Span::raw(" complete  "),
                 Span::styled("Esc", t.key()),
-                Span::raw(" close  "),
+                Span::raw(" close (then "),
                 Span::styled("?", t.key()),
-                Span::raw(" after Esc: grammar "),
+                Span::raw(" shows the grammar) "),
             ]));
         let inner = block.inner(box_area);
         frame.render_widget(block, box_area);
