@@ -49,7 +49,11 @@ fn build_a_model_by_keys_save_quit_and_reopen() {
         "Components (2)",
     );
     // As the API, but a data store.
-    step(&mut tui, "aLedger DB<tab><tab><right><ret>", "Components (3)");
+    step(
+        &mut tui,
+        "aLedger DB<tab><tab><right><ret>",
+        "Components (3)",
+    );
 
     // Two flows.
     step(&mut tui, "l", "[Flows (0)]");

@@ -338,7 +338,20 @@ impl App {
                     self.apply_unguarded(Edit::Whole(Box::new(recovery.session)), "recovered");
                 }
                 let mut notice = None;
-                if let Some(draft) = &recovery.form {
+                // A quick-add line comes back open on question 1 with what was typed.
+                let quick = recovery
+                    .form
+                    .as_ref()
+                    .filter(|d| d.purpose == "quick-add")
+                    .and_then(|d| d.fields.get("line")?.first().cloned());
+                if let Some(text) = quick {
+                    if let Screen::Session(s) = &mut self.screen {
+                        s.question = 0;
+                    }
+                    let mut line = crate::tui::screens::build::QuickLine::default();
+                    line.input.set(text);
+                    self.modal = Some(Modal::QuickAdd(line));
+                } else if let Some(draft) = &recovery.form {
                     match self
                         .session()
                         .and_then(|s| crate::tui::draft::reopen(draft, s.session(), self.today))

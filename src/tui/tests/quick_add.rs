@@ -162,3 +162,26 @@ fn renaming_an_id_in_the_edit_form_carries_its_references() {
     keys(&mut app, "<esc>u");
     assert_eq!(session(&app), &before, "one undo");
 }
+
+#[test]
+fn a_line_typed_before_a_crash_comes_back_on_the_open_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, "schema = 1\ntitle = \"Shop\"\n").expect("write");
+    let base = store::load(&path).expect("loads").session;
+    let draft = crate::store::autosave::FormDraft {
+        title: "Quick add".into(),
+        purpose: "quick-add".into(),
+        ids: Vec::new(),
+        fields: [("line".to_string(), vec!["Web app (web-app".to_string()])]
+            .into_iter()
+            .collect(),
+    };
+    store::autosave::write_autosave(&path, &base, Some(&base), Some(&draft)).expect("autosave");
+    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    assert!(matches!(app.modal, Some(Modal::Recover(_))));
+    keys(&mut app, "r");
+    assert_eq!(line(&app).input.text(), "Web app (web-app");
+    keys(&mut app, "<ret>");
+    assert_eq!(session(&app).components.len(), 1);
+}
