@@ -460,6 +460,9 @@ impl App {
                         if s.history.revision() != before {
                             s.build.show_added(parsed.section, &s.loaded.session);
                             line.outcome = Some(Outcome::Added(parsed.summary));
+                            // `u` types into the open line: undo is after Esc.
+                            let noun = parsed.section.noun();
+                            self.info(format!("added {noun} (Esc, then u undoes)"));
                         } else {
                             // Refused (the status says why): the line comes back to be fixed.
                             let why = self.status.clone().map(|(m, _)| m).unwrap_or_default();
