@@ -93,6 +93,13 @@ fn tab_takes_the_completion_shown_after_the_cursor() {
     keys(&mut app, "<ret>");
     let c = &session(&app).components[0];
     assert_eq!(c.kind, crate::model::ComponentKind::DataStore);
+    // In the middle of the line: the word before the cursor, and what follows stays.
+    keys(
+        &mut app,
+        "cache -> x : Reads<left><left><left><left><left><left><left><left><bs>ca",
+    );
+    keys(&mut app, "<tab>");
+    assert_eq!(line(&app).input.text(), "cache -> cache : Reads");
 }
 
 #[test]

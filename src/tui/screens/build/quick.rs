@@ -739,14 +739,13 @@ pub struct QuickLine {
 }
 
 impl QuickLine {
-    /// Tab: takes the completion on offer; returns whether there was one.
+    /// Tab: completes the word before the cursor (at the end of the line, the completion shown
+    /// dimmed); returns whether there was one.
     pub fn complete(&mut self, s: &Session) -> bool {
-        if self.input.cursor() != self.input.text().chars().count() {
-            return false;
-        }
-        match complete(s, self.input.text()) {
+        let before = self.input.before_cursor().to_string();
+        match complete(s, &before) {
             Some(c) => {
-                self.input.set(c.apply(self.input.text()));
+                self.input.replace_before_cursor(&c.apply(&before));
                 true
             }
             None => false,
