@@ -132,14 +132,12 @@ fn draw_modal(app: &App, modal: &Modal, frame: &mut Frame, area: Rect) {
         Modal::Picker(picker) => picker.draw(&app.libraries, theme, frame, area),
         Modal::Commit(draft) => draw_commit(app, draft, frame, area),
         Modal::QuickAdd(line) => {
-            if let Some(s) = app.session() {
-                // Over the bottom of the screen, above the status line and the footer.
-                let body = Rect {
-                    height: area.height.saturating_sub(2),
-                    ..area
-                };
-                line.draw(s.session(), theme, frame, body);
-            }
+            // Over the bottom of the screen, above the status line and the footer.
+            let body = Rect {
+                height: area.height.saturating_sub(2),
+                ..area
+            };
+            line.draw(theme, frame, body);
         }
         Modal::Confirm { title, message, .. } => {
             let lines = with_choices(&[message.as_str()], Context::Confirm, true);

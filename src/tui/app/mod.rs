@@ -327,6 +327,9 @@ impl App {
             }
             Some(Modal::QuickAdd(mut line)) => {
                 line.input.insert(text);
+                if let Some(s) = self.session() {
+                    line.refresh(s.session());
+                }
                 self.modal = Some(Modal::QuickAdd(line));
             }
             other => self.modal = other,
@@ -479,6 +482,9 @@ impl App {
                     };
                 }
             }
+        }
+        if let Screen::Session(s) = &self.screen {
+            line.refresh(s.session());
         }
         self.modal = Some(Modal::QuickAdd(line));
     }

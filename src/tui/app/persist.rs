@@ -350,6 +350,9 @@ impl App {
                     }
                     let mut line = crate::tui::screens::build::QuickLine::default();
                     line.input.set(text);
+                    if let Some(s) = self.session() {
+                        line.refresh(s.session());
+                    }
                     self.modal = Some(Modal::QuickAdd(line));
                 } else if let Some(draft) = &recovery.form {
                     match self

@@ -736,9 +736,32 @@ pub enum Outcome {
 pub struct QuickLine {
     pub input: TextInput,
     pub outcome: Option<Outcome>,
+    /// Worked out after each key (never while drawing): the completion shown dimmed after the
+    /// cursor, and what Enter would add or why it cannot.
+    pub ghost: String,
+    pub preview: Option<Result<String, String>>,
 }
 
 impl QuickLine {
+    /// Works out the ghost and the preview for the line as it is now.
+    pub fn refresh(&mut self, s: &Session) {
+        let text = self.input.text();
+        let at_end = self.input.cursor() == text.chars().count();
+        let completed = complete(s, text).filter(|_| at_end);
+        self.ghost = completed
+            .as_ref()
+            .map(|c| c.ghost(text))
+            .unwrap_or_default();
+        self.preview = (!text.trim().is_empty()).then(|| {
+            // With a completion on offer, what the line would add once it is taken.
+            let (keys, line) = match &completed {
+                Some(c) => ("Tab Enter adds", c.apply(text)),
+                None => ("Enter adds", text.to_string()),
+            };
+            parse(s, &line).map(|p| format!("{keys} {}", p.summary))
+        });
+    }
+
     /// Tab: completes the word before the cursor (at the end of the line, the completion shown
     /// dimmed); returns whether there was one.
     pub fn complete(&mut self, s: &Session) -> bool {
@@ -770,7 +793,7 @@ impl QuickLine {
     /// Three rows at the bottom of `area`: a rule with the keys, the line with its completion
     /// shown dimmed after the cursor, and the outcome of the last line (or, while typing, what
     /// Enter would add).
-    pub fn draw(&self, s: &Session, t: &Theme, frame: &mut Frame, area: Rect) {
+    pub fn draw(&self, t: &Theme, frame: &mut Frame, area: Rect) {
         let height = 3.min(area.height);
         let box_area = Rect {
             y: area.bottom().saturating_sub(height),
@@ -809,9 +832,9 @@ impl QuickLine {
                 "b Name [in b] · a Name class · Name (tech) [in b] · from -> to : label (https auth enc)",
                 t.dim(),
             ));
-        } else if at_end && let Some(c) = complete(s, text) {
+        } else if at_end && !self.ghost.is_empty() {
             spans.push(Span::styled(
-                escape_control(&c.ghost(text)).into_owned(),
+                escape_control(&self.ghost).into_owned(),
                 t.dim(),
             ));
         }
@@ -832,16 +855,13 @@ impl QuickLine {
                 None => Span::styled("Enter adds the line; Esc closes", t.dim()),
             }
         } else {
-            // With a completion on offer, what the line would add once it is taken.
-            let completed = complete(s, text).filter(|_| at_end);
-            let (keys, line) = match &completed {
-                Some(c) => ("Tab Enter adds", c.apply(text)),
-                None => ("Enter adds", text.to_string()),
-            };
-            match (&self.outcome, parse(s, &line)) {
-                (Some(Outcome::Error(e)), Err(_)) => Span::styled(format!("✗ {e}"), t.error()),
-                (_, Ok(p)) => Span::styled(format!("{keys} {}", p.summary), t.dim()),
-                (_, Err(e)) => Span::styled(format!("… {e}"), t.dim()),
+            match (&self.outcome, &self.preview) {
+                (Some(Outcome::Error(e)), Some(Err(_))) => {
+                    Span::styled(format!("✗ {e}"), t.error())
+                }
+                (_, Some(Ok(p))) => Span::styled(p.clone(), t.dim()),
+                (_, Some(Err(e))) => Span::styled(format!("… {e}"), t.dim()),
+                (_, None) => Span::raw(""),
             }
         };
         let line = crate::tui::widgets::text::fit_line(
