@@ -981,6 +981,104 @@ mod tests {
         assert!(rows[protocol + 4].contains("Notes"), "{rows:#?}");
     }
 
+    fn rows_of(form: &Form, width: u16, height: u16) -> Vec<String> {
+        let area = Rect::new(0, 0, width, height);
+        let mut buf = Buffer::empty(area);
+        form.render(area, &mut buf, &Theme::plain());
+        (0..height)
+            .map(|y| (0..width).map(|x| buf[(x, y)].symbol()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn checkboxes_wrap_instead_of_being_cut_and_long_text_shows_its_start_unfocused() {
+        let long =
+            "Terminates TLS, validates JWT signatures, applies rate limits, routes to services";
+        let options: Vec<Choice> = [
+            "Card data (restricted)",
+            "Ledger entries (restricted)",
+            "Tokens (confidential)",
+        ]
+        .iter()
+        .map(|l| Choice::new(*l, *l))
+        .collect();
+        let mut form = Form::new(
+            "Component",
+            vec![
+                Field::text("name", "Name", "API", ""),
+                Field::multi(
+                    "assets",
+                    "Assets",
+                    options,
+                    &["Tokens (confidential)".to_string()],
+                ),
+                Field::text("notes", "Notes", long, ""),
+            ],
+        );
+        let rows = rows_of(&form, 60, 16);
+        let all = rows.join("\n");
+        for label in [
+            "[ ] Card data (restricted)",
+            "[ ] Ledger entries (restricted)",
+            "[x] Tokens (confidential)",
+        ] {
+            assert!(all.contains(label), "{label} whole in:\n{all}");
+        }
+        let notes = rows
+            .iter()
+            .find(|r| r.contains("Notes"))
+            .expect("notes row");
+        assert!(
+            notes.contains("Terminates TLS") && notes.contains('…'),
+            "{notes}"
+        );
+        // Focused: the end, where the cursor is.
+        form.focus = 2;
+        let rows = rows_of(&form, 60, 16);
+        let notes = rows
+            .iter()
+            .find(|r| r.contains("Notes"))
+            .expect("notes row");
+        assert!(
+            notes.contains("routes to services") && !notes.contains("Terminates"),
+            "{notes}"
+        );
+    }
+
+    #[test]
+    fn a_blank_id_shows_the_id_it_stands_for() {
+        let mut form = Form::new(
+            "Add",
+            vec![
+                Field::text("name", "Name", "", ""),
+                Field::text("id", "Id", "", ""),
+            ],
+        )
+        .with_derived_id(DeriveId {
+            from: vec!["name"],
+            fallback: "component",
+            taken: vec!["web-app".into()],
+        });
+        assert_eq!(form.derived_id().as_deref(), Some("component"));
+        for c in "Web app".chars() {
+            press(&mut form, KeyCode::Char(c));
+        }
+        assert_eq!(form.derived_id().as_deref(), Some("web-app-2"), "made free");
+        let rows = rows_of(&form, 60, 10);
+        assert!(
+            rows.iter()
+                .any(|r| r.contains("Id   web-app-2  (made from the name")),
+            "{rows:#?}"
+        );
+        press(&mut form, KeyCode::Tab);
+        press(&mut form, KeyCode::Char('w'));
+        let rows = rows_of(&form, 60, 10);
+        assert!(
+            !rows.iter().any(|r| r.contains("made from the name")),
+            "typed: {rows:#?}"
+        );
+    }
+
     #[test]
     fn errors_focus_the_first_bad_field() {
         let mut form = Form::new(
