@@ -455,6 +455,9 @@ impl App {
             Some(Action::Complete) => {
                 line.complete(s.session());
             }
+            Some(Action::Save) => {
+                self.save();
+            }
             Some(Action::Submit) => {
                 if let Some(parsed) = line.submit(s.session()) {
                     let before = s.history.revision();

@@ -268,6 +268,14 @@ pub static BINDINGS: &[Binding] = &[
     ),
     bind(
         C::QuickAdd,
+        &[ctrl('s')],
+        "^S",
+        A::Save,
+        "save the session (the line stays open)",
+        false,
+    ),
+    bind(
+        C::QuickAdd,
         &[code(KeyCode::Esc)],
         "Esc",
         A::Cancel,

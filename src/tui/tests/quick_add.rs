@@ -192,3 +192,16 @@ fn a_line_typed_before_a_crash_comes_back_on_the_open_line() {
     keys(&mut app, "<ret>");
     assert_eq!(session(&app).components.len(), 1);
 }
+
+#[test]
+fn ctrl_s_saves_without_leaving_the_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, "schema = 1\ntitle = \"Shop\"\n").expect("write");
+    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    keys(&mut app, "<esc>ib Internet<ret>b DM<C-s>");
+    assert_eq!(line(&app).input.text(), "b DM", "still open, as typed");
+    assert!(!app.is_dirty());
+    let text = std::fs::read_to_string(&path).expect("saved");
+    assert!(text.contains("id = \"internet\""), "{text}");
+}
