@@ -322,7 +322,7 @@ impl BuildState {
             frame.render_widget(
                 Paragraph::new(Span::styled(
                     format!(
-                        "  No {} yet: press a to add one.",
+                        "  No {} yet: press a to add one, or i to type entries one line each.",
                         self.section.title().to_lowercase()
                     ),
                     t.dim(),
