@@ -84,7 +84,7 @@ fn payment_webhooks_session_with_question_1_in_at_most_400_keys() {
     );
 
     // Question 1 on the quick-add line. Ids are completed with Tab once the dimmed completion
-    // shows the right one, as a typist would.
+    // shows the right one, as a typist would; Tab at the end of the line adds the space after.
     let q1 = "question 1";
     go(&mut tui, &mut keys, q1, "i", "Quick add");
     go(
@@ -147,25 +147,25 @@ fn payment_webhooks_session_with_question_1_in_at_most_400_keys() {
         ),
         ("Ledger DB (datab<tab><ret>", "added component ledger-db"),
         (
-            "p<tab> -> w<tab> : Payment events (https auth c<tab><ret>",
+            "p<tab>-> w<tab>: Payment events (https auth c<tab><ret>",
             "added flow payment-provider-webhook-receiver",
         ),
         // Protocol, auth and enc left out are the previous flow's.
         (
-            "w<tab> -> e<tab> : Queued events (amqp c<tab><ret>",
+            "w<tab>-> e<tab>: Queued events (amqp c<tab><ret>",
             "added flow webhook-receiver-event-queue",
         ),
         (
-            "e<tab> -> l<tab> : Ledger events (l<tab><ret>",
+            "e<tab>-> l<tab>: Ledger events (l<tab><ret>",
             "added flow event-queue-ledger-service",
         ),
         // "d" completes to ledger-db: a later part of the id.
         (
-            "l<tab> -> d<tab> : Ledger writes (sql noenc l<tab><ret>",
+            "l<tab>-> d<tab>: Ledger writes (sql noenc l<tab><ret>",
             "added flow ledger-service-ledger-db",
         ),
         (
-            "l<tab> -> p<tab> : Refund requests (https c<tab><ret>",
+            "l<tab>-> p<tab>: Refund requests (https c<tab><ret>",
             "added flow ledger-service-payment-provider",
         ),
     ] {

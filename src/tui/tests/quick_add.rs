@@ -86,10 +86,14 @@ fn tab_takes_the_completion_shown_after_the_cursor() {
         "ghost"
     );
     keys(&mut app, "<tab>");
-    assert_eq!(line(&app).input.text(), "Cache (message-queue");
+    assert_eq!(
+        line(&app).input.text(),
+        "Cache (message-queue ",
+        "a space follows"
+    );
     // Nothing on offer: Tab does nothing (and does not leave the line).
-    keys(&mut app, ") <tab>");
-    assert_eq!(line(&app).input.text(), "Cache (message-queue) ");
+    keys(&mut app, ")<tab>");
+    assert_eq!(line(&app).input.text(), "Cache (message-queue )");
     keys(&mut app, "<ret>");
     let c = &session(&app).components[0];
     assert_eq!(c.kind, crate::model::ComponentKind::DataStore);

@@ -766,9 +766,13 @@ impl QuickLine {
     /// dimmed); returns whether there was one.
     pub fn complete(&mut self, s: &Session) -> bool {
         let before = self.input.before_cursor().to_string();
+        let at_end = before.len() == self.input.text().len();
         match complete(s, &before) {
             Some(c) => {
-                self.input.replace_before_cursor(&c.apply(&before));
+                // At the end of the line a space follows, as in a shell: the word is whole.
+                let space = if at_end { " " } else { "" };
+                self.input
+                    .replace_before_cursor(&format!("{}{space}", c.apply(&before)));
                 true
             }
             None => false,
