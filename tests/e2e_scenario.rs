@@ -235,8 +235,9 @@ fn payment_webhooks_session_with_question_1_in_at_most_400_keys() {
             tui.send("<left>j");
         }
         go(&mut tui, &mut keys, q3, "m", "Add mitigation");
+        // The last field's row is drawn after the Action row: that row is complete then.
         let offered = tui
-            .wait_for("Action", DEFAULT_TIMEOUT)
+            .wait_for("Ticket", DEFAULT_TIMEOUT)
             .expect("the form")
             .contains("→ takes:");
         let action = if offered {
