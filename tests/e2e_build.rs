@@ -41,14 +41,17 @@ fn build_a_model_by_keys_save_quit_and_reopen() {
         "aBrowser<tab><tab><right><right><tab><right><tab><right><ret>",
         "Components (1)",
     );
+    // A new component starts as the previous one: kind back to process, no technology, the
+    // next boundary (Cloud).
     step(
         &mut tui,
-        "aPayments API<tab><tab><tab><tab><right><right><ret>",
+        "aPayments API<tab><tab><right><tab><left><tab><right><ret>",
         "Components (2)",
     );
+    // As the API, but a data store.
     step(
         &mut tui,
-        "aLedger DB<tab><tab><right><tab><tab><right><right><ret>",
+        "aLedger DB<tab><tab><right><ret>",
         "Components (3)",
     );
 
@@ -59,7 +62,8 @@ fn build_a_model_by_keys_save_quit_and_reopen() {
         "aPayment request<tab><tab><tab><tab>HTTPS<tab><space><tab><space><ret>",
         "Flows (1)",
     );
-    // "! yes": the browser flow crosses a boundary.
+    // "! yes": the browser flow crosses a boundary. The second flow takes the first one's
+    // protocol, authentication and encryption.
     step_all(
         &mut tui,
         "aLedger write<tab><tab><right><tab><right><ret>",
@@ -94,7 +98,7 @@ fn build_a_model_by_keys_save_quit_and_reopen() {
         "[[components]]\nid = \"ledger-db\"\nname = \"Ledger DB\"\nkind = \"data-store\"\nboundary = \"cloud\"",
         "[[components]]\nid = \"payments-api\"\nname = \"Payments API\"\nkind = \"process\"\nboundary = \"cloud\"",
         "[[flows]]\nid = \"browser-payments-api\"\nfrom = \"browser\"\nto = \"payments-api\"\nlabel = \"Payment request\"\nprotocol = \"HTTPS\"\nauthenticated = true\nencrypted = true",
-        "[[flows]]\nid = \"payments-api-ledger-db\"\nfrom = \"payments-api\"\nto = \"ledger-db\"\nlabel = \"Ledger write\"\nauthenticated = false\nencrypted = false",
+        "[[flows]]\nid = \"payments-api-ledger-db\"\nfrom = \"payments-api\"\nto = \"ledger-db\"\nlabel = \"Ledger write\"\nprotocol = \"HTTPS\"\nauthenticated = true\nencrypted = true",
     ];
     for part in expected_parts {
         assert!(text.contains(part), "missing {part:?} in:\n{text}");

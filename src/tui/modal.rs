@@ -3,7 +3,7 @@
 
 use super::keymap::Context;
 use super::recovery::Recovery;
-use super::screens::build::FormTarget;
+use super::screens::build::{FormTarget, QuickLine};
 use super::screens::threats::Picker;
 use super::widgets::form::Form;
 use super::widgets::text_input::TextInput;
@@ -105,6 +105,8 @@ pub enum Modal {
     },
     /// Save and commit: what changed, and the commit message (editable).
     Commit(CommitDraft),
+    /// Question 1's quick-add line: stays open for the next line after Enter.
+    QuickAdd(QuickLine),
 }
 
 impl Modal {
@@ -121,6 +123,7 @@ impl Modal {
             Modal::SaveConflict => Context::Conflict,
             Modal::WhatChanged { .. } => Context::WhatChanged,
             Modal::Commit(_) => Context::CommitDialog,
+            Modal::QuickAdd(_) => Context::QuickAdd,
         }
     }
 }

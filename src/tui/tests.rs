@@ -176,11 +176,13 @@ fn building_a_model_by_keys_with_undo_and_redo() {
         &mut app,
         "aWeb app<tab><tab><tab><right><right><right><right><right><tab><right><right><ret>",
     );
+    // A new component starts as the previous one (process, web-app, in the VPC): the store
+    // changes its kind and clears the technology, and keeps the boundary.
     keys(
         &mut app,
-        "aOrders DB<tab><tab><right><tab><tab><right><right><ret>",
+        "aOrders DB<tab><tab><right><tab><left><left><left><left><left><ret>",
     );
-    keys(&mut app, "aBrowser<tab><tab><right><right><ret>");
+    keys(&mut app, "aBrowser<tab><tab><right><ret>");
     // A flow from the browser to the web app, authenticated and encrypted.
     keys(
         &mut app,
@@ -204,6 +206,11 @@ fn building_a_model_by_keys_with_undo_and_redo() {
     );
     assert_eq!(s.components[1].kind, crate::model::ComponentKind::DataStore);
     assert_eq!(s.components[1].technology, None);
+    assert_eq!(
+        s.components[1].boundary.as_ref().map(|b| b.as_str()),
+        Some("vpc"),
+        "copied from the previous component"
+    );
     assert_eq!(
         s.components[2].kind,
         crate::model::ComponentKind::ExternalEntity
@@ -281,12 +288,12 @@ fn the_component_form_sets_shows_and_keeps_the_technology() {
         panic!("the edit form opens");
     };
     assert_eq!(form.choice("technology"), Technology::ALL[1].as_str());
-    keys(&mut app, "<tab><tab><tab><tab>internet-facing<ret>");
+    keys(&mut app, "<tab><tab><tab><tab><tab>internet-facing<ret>");
     let c = &session(&app).components[0];
     assert_eq!(c.tags, ["internet-facing"]);
     assert_eq!(c.technology, Some(Technology::ALL[1]));
     // Back to "(none)".
-    keys(&mut app, "e<tab><tab><left><left><ret>");
+    keys(&mut app, "e<tab><tab><tab><left><left><ret>");
     assert_eq!(session(&app).components[0].technology, None);
 }
 
@@ -295,7 +302,7 @@ fn the_component_form_sets_shows_and_keeps_the_technology() {
 #[test]
 fn element_forms_80x24() {
     let mut app = app_on("microservices-api-platform.toml");
-    keys(&mut app, "<esc>e<tab><tab>");
+    keys(&mut app, "<esc>e<tab><tab><tab>");
     insta::assert_snapshot!("component_form_80x24", screen(&app, 80, 24));
     keys(&mut app, "<esc>le");
     insta::assert_snapshot!("flow_form_80x24", screen(&app, 80, 24));
@@ -329,7 +336,8 @@ fn the_flow_form_says_which_protocol_family_the_rules_see() {
         panic!("the flow form opens");
     };
     assert_eq!(form.fields[4].key, "protocol");
-    keys(&mut app, "<tab><tab><tab><tab>carrier pigeon");
+    // Prefilled from the previous flow: replaced.
+    keys(&mut app, "<tab><tab><tab><tab><C-u>carrier pigeon");
     assert!(screen(&app, 80, 24).contains("not recognised: rules will not see a protocol family"));
     keys(&mut app, "<C-u>gRPC over TLS");
     let shown = screen(&app, 80, 24);
@@ -913,5 +921,20 @@ fn every_dialog_lists_exactly_the_keys_that_dispatch_in_it() {
 
 mod review;
 mod rerun;
+mod quick_add;
 mod safety;
 mod suggestions;
+
+/// Question 1's quick-add line with a completion shown dimmed after the cursor (the text is
+/// the same here, as snapshots carry no style), under the result of the line before; and the
+/// form for a new component showing the id it will get while the name is typed.
+#[test]
+fn quick_add_and_the_live_id_at_80x24_and_120x40() {
+    let mut app = app_on("three-tier-cloud-web-app.toml");
+    keys(&mut app, "<esc>ib Edge zone in vpc<ret>browser-user -> lo");
+    insta::assert_snapshot!("quick_add_ghost_120x40", screen(&app, 120, 40));
+    insta::assert_snapshot!("quick_add_ghost_80x24", screen(&app, 80, 24));
+    keys(&mut app, "<esc>llaPayments API");
+    insta::assert_snapshot!("component_form_live_id_120x40", screen(&app, 120, 40));
+    insta::assert_snapshot!("component_form_live_id_80x24", screen(&app, 80, 24));
+}

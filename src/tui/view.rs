@@ -132,6 +132,14 @@ fn draw_modal(app: &App, modal: &Modal, frame: &mut Frame, area: Rect) {
         }
         Modal::Picker(picker) => picker.draw(&app.libraries, theme, frame, area),
         Modal::Commit(draft) => draw_commit(app, draft, frame, area),
+        Modal::QuickAdd(line) => {
+            // Over the bottom of the screen, above the status line and the footer.
+            let body = Rect {
+                height: area.height.saturating_sub(2),
+                ..area
+            };
+            line.draw(theme, frame, body);
+        }
         Modal::Confirm { title, message, .. } => {
             let lines = with_choices(&[message.as_str()], Context::Confirm, true);
             draw_dialog(theme, frame, area, title, &lines);
@@ -351,6 +359,15 @@ fn draw_help(app: &App, frame: &mut Frame, area: Rect) {
             Span::styled(format!(" {:<10}", b.label), app.theme.key()),
             Span::raw(b.help),
         ]));
+    }
+    if contexts.contains(&Context::Build) {
+        lines.push(Line::raw(""));
+        for line in crate::tui::screens::build::quick::HELP {
+            lines.push(Line::from(Span::styled(
+                format!(" {line}"),
+                app.theme.dim(),
+            )));
+        }
     }
     lines.push(Line::raw(""));
     for (what, how) in contexts.iter().flat_map(|c| keymap::notes(*c)) {

@@ -367,6 +367,13 @@ impl App {
                 self.with_screens(|_, cx| picker.paste(text, cx));
                 self.modal = Some(Modal::Picker(picker));
             }
+            Some(Modal::QuickAdd(mut line)) => {
+                line.input.insert(text);
+                if let Some(s) = self.session() {
+                    line.refresh(s.session());
+                }
+                self.modal = Some(Modal::QuickAdd(line));
+            }
             other => self.modal = other,
         }
         self.refresh();
@@ -417,6 +424,7 @@ impl App {
                     self.modal = Some(Modal::Commit(draft));
                 }
             },
+            Modal::QuickAdd(line) => self.quick_add_key(line, action, key),
             Modal::Confirm { edit, done, .. } => {
                 if action == Some(Action::Yes) {
                     self.apply(*edit, &done);
@@ -483,6 +491,63 @@ impl App {
                 FormOutcome::Submit => self.submit_form(form, purpose),
             },
         }
+    }
+
+    /// A key on question 1's quick-add line: Enter adds the line as one undoable edit (through
+    /// `apply`, like a form) and keeps the line open; Tab completes; Esc closes.
+    fn quick_add_key(
+        &mut self,
+        mut line: crate::tui::screens::build::QuickLine,
+        action: Option<Action>,
+        key: KeyEvent,
+    ) {
+        use crate::tui::screens::build::quick::Outcome;
+        let Screen::Session(s) = &mut self.screen else {
+            return;
+        };
+        match action {
+            Some(Action::Cancel) => {
+                self.info("quick add closed");
+                return;
+            }
+            Some(Action::Complete) => {
+                line.complete(s.session());
+            }
+            Some(Action::Save) => {
+                self.save();
+            }
+            Some(Action::Submit) => {
+                if let Some(parsed) = line.submit(s.session()) {
+                    let before = s.history.revision();
+                    self.apply(parsed.edit(), &format!("added {}", parsed.section.noun()));
+                    if let Screen::Session(s) = &mut self.screen {
+                        if s.history.revision() != before {
+                            s.build.show_added(parsed.section, &s.loaded.session);
+                            line.outcome = Some(Outcome::Added(parsed.summary));
+                            // `u` types into the open line: undo is after Esc.
+                            let noun = parsed.section.noun();
+                            self.info(format!("added {noun} (Esc, then u undoes)"));
+                        } else {
+                            // Refused (the status says why): the line comes back to be fixed.
+                            let why = self.status.clone().map(|(m, _)| m).unwrap_or_default();
+                            line.outcome = Some(Outcome::Error(why));
+                        }
+                    }
+                }
+            }
+            _ => {
+                if line.input.handle_key(key) {
+                    line.outcome = match line.outcome {
+                        Some(Outcome::Added(m)) => Some(Outcome::Added(m)),
+                        _ => None,
+                    };
+                }
+            }
+        }
+        if let Screen::Session(s) = &self.screen {
+            line.refresh(s.session());
+        }
+        self.modal = Some(Modal::QuickAdd(line));
     }
 
     /// A submitted form goes to the screen it belongs to; a run record and save-as are the

@@ -69,6 +69,19 @@ impl App {
             Some(Modal::Form { form, purpose }) => {
                 crate::tui::draft::draft_of(form, purpose, &s.loaded.session)
             }
+            // A quick-add line is kept as text (recovery shows it); it opens empty.
+            Some(Modal::QuickAdd(line)) => {
+                let draft = |text: &str| FormDraft {
+                    title: "Quick add".into(),
+                    purpose: "quick-add".into(),
+                    ids: Vec::new(),
+                    fields: [("line".to_string(), vec![text.to_string()])]
+                        .into_iter()
+                        .collect(),
+                };
+                s.keep.form_pristine = Some(draft(""));
+                Some(draft(line.input.text()))
+            }
             _ => None,
         };
         match open_form {
@@ -367,7 +380,23 @@ impl App {
                     self.apply_unguarded(Edit::Whole(Box::new(recovery.session)), "recovered");
                 }
                 let mut notice = None;
-                if let Some(draft) = &recovery.form {
+                // A quick-add line comes back open on question 1 with what was typed.
+                let quick = recovery
+                    .form
+                    .as_ref()
+                    .filter(|d| d.purpose == "quick-add")
+                    .and_then(|d| d.fields.get("line")?.first().cloned());
+                if let Some(text) = quick {
+                    if let Screen::Session(s) = &mut self.screen {
+                        s.question = 0;
+                    }
+                    let mut line = crate::tui::screens::build::QuickLine::default();
+                    line.input.set(text);
+                    if let Some(s) = self.session() {
+                        line.refresh(s.session());
+                    }
+                    self.modal = Some(Modal::QuickAdd(line));
+                } else if let Some(draft) = &recovery.form {
                     match self
                         .session()
                         .and_then(|s| crate::tui::draft::reopen(draft, s.session(), self.today))

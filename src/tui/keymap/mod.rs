@@ -52,6 +52,10 @@ pub enum Action {
     Commit,
     /// Diagram: back to the flows list.
     BackToLists,
+    /// Question 1: open the quick-add line.
+    QuickAdd,
+    /// Take the completion on offer (the quick-add line).
+    Complete,
     PageUp,
     PageDown,
     /// Dialogs: the choices they offer.
@@ -97,6 +101,8 @@ pub enum Context {
     QuitDialog,
     CommitDialog,
     WhatChanged,
+    /// Question 1's quick-add line (typing goes to the line).
+    QuickAdd,
 }
 
 /// What "any other key" does in a dialog, for its key line; `None` where other keys are typed.
@@ -281,6 +287,38 @@ pub static BINDINGS: &[Binding] = &[
         "cancel",
         true,
     ),
+    bind(
+        C::QuickAdd,
+        &[code(KeyCode::Enter)],
+        "Enter",
+        A::Submit,
+        "add the line (the line stays open for the next one)",
+        true,
+    ),
+    bind(
+        C::QuickAdd,
+        &[code(KeyCode::Tab)],
+        "Tab",
+        A::Complete,
+        "take the completion shown dimmed after the cursor",
+        true,
+    ),
+    bind(
+        C::QuickAdd,
+        &[ctrl('s')],
+        "^S",
+        A::Save,
+        "save the session (the line stays open)",
+        false,
+    ),
+    bind(
+        C::QuickAdd,
+        &[code(KeyCode::Esc)],
+        "Esc",
+        A::Cancel,
+        "close the line",
+        true,
+    ),
     bind(C::Picker, &[code(KeyCode::Up)], "↑↓", A::Up, "select", true),
     bind(C::Picker, &[code(KeyCode::Down)], "", A::Down, "", false),
     bind(
@@ -418,6 +456,14 @@ pub static BINDINGS: &[Binding] = &[
         "a",
         A::Add,
         "add (also Insert)",
+        true,
+    ),
+    bind(
+        C::Build,
+        &[k('i'), k(':')],
+        "i :",
+        A::QuickAdd,
+        "quick add: one typed line per entry (grammar below)",
         true,
     ),
     bind(

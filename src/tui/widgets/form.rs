@@ -250,11 +250,26 @@ pub enum FormOutcome {
     Cancel,
 }
 
+/// How a blank `id` field is filled when the form is saved: from other fields' values, made
+/// unique. The form shows the id it would get while the id field is blank.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeriveId {
+    /// Fields whose values, joined by `-`, make the id ("name"; "from", "to" for a flow).
+    pub from: Vec<&'static str>,
+    /// Used when nothing of the name is left in the slug.
+    pub fallback: &'static str,
+    /// Ids already in use.
+    pub taken: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Form {
     pub title: String,
     pub fields: Vec<Field>,
     pub focus: usize,
+    pub derive_id: Option<DeriveId>,
+    /// A line at the foot of the form (which values were copied from the previous entry).
+    pub note: String,
 }
 
 impl Form {
@@ -263,7 +278,34 @@ impl Form {
             title: title.into(),
             fields,
             focus: 0,
+            derive_id: None,
+            note: String::new(),
         }
+    }
+
+    pub fn with_derived_id(mut self, derive: DeriveId) -> Self {
+        self.derive_id = Some(derive);
+        self
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.note = note.into();
+        self
+    }
+
+    /// The id a blank id field stands for now, made from the fields it follows.
+    pub fn derived_id(&self) -> Option<String> {
+        let d = self.derive_id.as_ref()?;
+        let value = |key: &str| match self.field(key).map(|f| &f.kind) {
+            Some(FieldKind::Choice { .. }) => self.choice(key),
+            _ => self.text(key),
+        };
+        let base: Vec<String> = d.from.iter().map(|k| value(k)).collect();
+        Some(crate::tui::screens::build::unique_slug(
+            &base.join("-"),
+            d.fallback,
+            |id| d.taken.iter().any(|t| t == id),
+        ))
     }
 
     fn field(&self, key: &str) -> Option<&Field> {
@@ -492,12 +534,21 @@ impl Form {
     /// Renders centred in `area`; returns where the terminal cursor goes (the focused text field).
     pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme) -> Option<Position> {
         let label_width = self.fields.iter().map(|f| f.label.len()).max().unwrap_or(0) as u16 + 2;
+        let width = area.width.clamp(20, 76);
+        // Inside the border: what is left beside the labels.
+        let value_width = width.saturating_sub(2 + label_width + 1) as usize;
         let rows: u16 = self
             .fields
             .iter()
-            .map(|f| 1 + u16::from(f.error.is_some()) + u16::from(f.note != Note::None))
-            .sum();
-        let width = area.width.clamp(20, 76);
+            .map(|f| {
+                let value_rows = match &f.kind {
+                    FieldKind::Multi { options, .. } => multi_rows(options, value_width).len(),
+                    _ => 1,
+                };
+                value_rows as u16 + u16::from(f.error.is_some()) + u16::from(f.note != Note::None)
+            })
+            .sum::<u16>()
+            + u16::from(!self.note.is_empty());
         let height = (rows + 4).min(area.height);
         let popup = Rect {
             x: area.x + (area.width - width) / 2,
@@ -522,6 +573,7 @@ impl Form {
         block.render(popup, buf);
         let value_width = inner.width.saturating_sub(label_width + 1) as usize;
         let mut y = inner.y;
+        let derived = self.derived_id();
         let mut cursor = None;
         for (i, field) in self.fields.iter().enumerate() {
             if y >= inner.bottom() {
@@ -536,7 +588,19 @@ impl Form {
             )];
             match &field.kind {
                 FieldKind::Text(t) => {
-                    let (shown, col) = t.view(value_width);
+                    // Focused: the end, where the cursor is. Otherwise the start, and an
+                    // ellipsis when there is more.
+                    let (shown, col) = if focused {
+                        t.view(value_width)
+                    } else {
+                        (
+                            crate::tui::widgets::text::fit(
+                                &crate::tui::widgets::text::sanitize(t.text()),
+                                value_width,
+                            ),
+                            0,
+                        )
+                    };
                     let shown = escape_control(&shown).into_owned();
                     if focused {
                         cursor = Some(Position::new(inner.x + label_width + col as u16, y));
@@ -553,12 +617,22 @@ impl Form {
                     // the field's own width after the text.
                     let note = match field.completion() {
                         Some(completion) => Some(format!("  → takes: {completion}")),
+                        // A blank id shows the id it stands for, focused or not, so it is
+                        // seen while the name is typed.
+                        None if field.key == "id" && t.text().is_empty() && derived.is_some() => {
+                            derived
+                                .as_ref()
+                                .map(|id| format!("{id}  (made from the name; type to change)"))
+                        }
                         None if t.text().is_empty() && !field.hint.is_empty() => {
                             Some(format!(" {}", field.hint))
                         }
                         None => None,
                     };
-                    if focused && let Some(note) = note {
+                    let always = field.key == "id" && derived.is_some();
+                    if (focused || always)
+                        && let Some(note) = note
+                    {
                         let note = crate::tui::widgets::text::fit(
                             &crate::tui::widgets::text::sanitize(&note),
                             pad,
@@ -626,18 +700,38 @@ impl Form {
                     if options.is_empty() {
                         spans.push(Span::styled("(none defined yet)", theme.dim()));
                     }
-                    for (j, (o, on)) in options.iter().zip(chosen).enumerate() {
-                        let text = format!(
-                            "[{}] {} ",
-                            if *on { 'x' } else { ' ' },
-                            escape_control(&o.label)
-                        );
-                        let style = if focused && j == *at {
-                            theme.selected()
-                        } else {
-                            theme.normal()
-                        };
-                        spans.push(Span::styled(text, style));
+                    // Wrapped onto as many rows as the options need, never cut.
+                    let lines = multi_rows(options, value_width);
+                    for (row, indices) in lines.iter().enumerate() {
+                        if row > 0 {
+                            Paragraph::new(Line::from(std::mem::take(&mut spans))).render(
+                                Rect {
+                                    y,
+                                    height: 1,
+                                    ..inner
+                                },
+                                buf,
+                            );
+                            y += 1;
+                            if y >= inner.bottom() {
+                                break;
+                            }
+                            spans.push(Span::raw(" ".repeat(label_width as usize)));
+                        }
+                        for &j in indices {
+                            let (Some(o), Some(on)) = (options.get(j), chosen.get(j)) else {
+                                continue;
+                            };
+                            let style = if focused && j == *at {
+                                theme.selected()
+                            } else {
+                                theme.normal()
+                            };
+                            spans.push(Span::styled(multi_option_text(o, *on), style));
+                        }
+                    }
+                    if y >= inner.bottom() {
+                        break;
                     }
                 }
             }
@@ -705,8 +799,50 @@ impl Form {
                 y += 1;
             }
         }
+        if !self.note.is_empty() && y < inner.bottom() {
+            let note = crate::tui::widgets::text::fit(
+                &crate::tui::widgets::text::sanitize(&self.note),
+                inner.width.saturating_sub(1) as usize,
+            );
+            Paragraph::new(Line::from(Span::styled(format!(" {note}"), theme.dim()))).render(
+                Rect {
+                    y,
+                    height: 1,
+                    ..inner
+                },
+                buf,
+            );
+        }
         cursor
     }
+}
+
+/// One option of a multi-choice as drawn: "[x] Card data (restricted) ".
+fn multi_option_text(o: &Choice, on: bool) -> String {
+    format!(
+        "[{}] {} ",
+        if on { 'x' } else { ' ' },
+        crate::tui::widgets::text::sanitize(&o.label)
+    )
+}
+
+/// The options of a multi-choice laid out in rows of `width` cells: indices per row. An option
+/// wider than a row gets a row of its own (and is cut there); at least one row.
+fn multi_rows(options: &[Choice], width: usize) -> Vec<Vec<usize>> {
+    let mut rows: Vec<Vec<usize>> = vec![Vec::new()];
+    let mut used = 0;
+    for (j, o) in options.iter().enumerate() {
+        let w = crate::tui::widgets::text::width(&multi_option_text(o, false));
+        if used > 0 && used + w > width {
+            rows.push(Vec::new());
+            used = 0;
+        }
+        used += w;
+        if let Some(row) = rows.last_mut() {
+            row.push(j);
+        }
+    }
+    rows
 }
 
 #[cfg(test)]
@@ -843,6 +979,104 @@ mod tests {
         );
         assert!(rows[protocol + 2].contains("Technology"), "{rows:#?}");
         assert!(rows[protocol + 4].contains("Notes"), "{rows:#?}");
+    }
+
+    fn rows_of(form: &Form, width: u16, height: u16) -> Vec<String> {
+        let area = Rect::new(0, 0, width, height);
+        let mut buf = Buffer::empty(area);
+        form.render(area, &mut buf, &Theme::plain());
+        (0..height)
+            .map(|y| (0..width).map(|x| buf[(x, y)].symbol()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn checkboxes_wrap_instead_of_being_cut_and_long_text_shows_its_start_unfocused() {
+        let long =
+            "Terminates TLS, validates JWT signatures, applies rate limits, routes to services";
+        let options: Vec<Choice> = [
+            "Card data (restricted)",
+            "Ledger entries (restricted)",
+            "Tokens (confidential)",
+        ]
+        .iter()
+        .map(|l| Choice::new(*l, *l))
+        .collect();
+        let mut form = Form::new(
+            "Component",
+            vec![
+                Field::text("name", "Name", "API", ""),
+                Field::multi(
+                    "assets",
+                    "Assets",
+                    options,
+                    &["Tokens (confidential)".to_string()],
+                ),
+                Field::text("notes", "Notes", long, ""),
+            ],
+        );
+        let rows = rows_of(&form, 60, 16);
+        let all = rows.join("\n");
+        for label in [
+            "[ ] Card data (restricted)",
+            "[ ] Ledger entries (restricted)",
+            "[x] Tokens (confidential)",
+        ] {
+            assert!(all.contains(label), "{label} whole in:\n{all}");
+        }
+        let notes = rows
+            .iter()
+            .find(|r| r.contains("Notes"))
+            .expect("notes row");
+        assert!(
+            notes.contains("Terminates TLS") && notes.contains('…'),
+            "{notes}"
+        );
+        // Focused: the end, where the cursor is.
+        form.focus = 2;
+        let rows = rows_of(&form, 60, 16);
+        let notes = rows
+            .iter()
+            .find(|r| r.contains("Notes"))
+            .expect("notes row");
+        assert!(
+            notes.contains("routes to services") && !notes.contains("Terminates"),
+            "{notes}"
+        );
+    }
+
+    #[test]
+    fn a_blank_id_shows_the_id_it_stands_for() {
+        let mut form = Form::new(
+            "Add",
+            vec![
+                Field::text("name", "Name", "", ""),
+                Field::text("id", "Id", "", ""),
+            ],
+        )
+        .with_derived_id(DeriveId {
+            from: vec!["name"],
+            fallback: "component",
+            taken: vec!["web-app".into()],
+        });
+        assert_eq!(form.derived_id().as_deref(), Some("component"));
+        for c in "Web app".chars() {
+            press(&mut form, KeyCode::Char(c));
+        }
+        assert_eq!(form.derived_id().as_deref(), Some("web-app-2"), "made free");
+        let rows = rows_of(&form, 60, 10);
+        assert!(
+            rows.iter()
+                .any(|r| r.contains("Id   web-app-2  (made from the name")),
+            "{rows:#?}"
+        );
+        press(&mut form, KeyCode::Tab);
+        press(&mut form, KeyCode::Char('w'));
+        let rows = rows_of(&form, 60, 10);
+        assert!(
+            !rows.iter().any(|r| r.contains("made from the name")),
+            "typed: {rows:#?}"
+        );
     }
 
     #[test]

@@ -40,6 +40,18 @@ impl TextInput {
         *self = TextInput::new(text);
     }
 
+    /// The text before the cursor.
+    pub fn before_cursor(&self) -> &str {
+        &self.text[..self.byte_at(self.cursor)]
+    }
+
+    /// Replaces what is before the cursor, keeping what follows; the cursor ends after it.
+    pub fn replace_before_cursor(&mut self, text: &str) {
+        let rest = self.text[self.byte_at(self.cursor)..].to_string();
+        self.cursor = text.chars().count();
+        self.text = format!("{text}{rest}");
+    }
+
     /// Inserts text at the cursor. Line breaks and other control characters become spaces: the
     /// field is one line, and pasted text must not smuggle in terminal sequences.
     pub fn insert(&mut self, text: &str) {

@@ -7,7 +7,7 @@ use crate::model::{
     Asset, AssetId, Boundary, BoundaryId, Classification, Component, ComponentKind, ElementId,
     Flow, Session, StrideSet, Technology, id_syntax_problem, slugify,
 };
-use crate::tui::widgets::form::{Choice, Field, Form, Note};
+use crate::tui::widgets::form::{Choice, DeriveId, Field, Form, Note};
 
 fn none_choice() -> Choice {
     Choice::new("", "(none)")
@@ -82,6 +82,8 @@ pub(super) fn ids_to_strings<T: std::fmt::Display>(ids: &[T]) -> Vec<String> {
 pub fn open_form(s: &Session, target: FormTarget) -> Option<Form> {
     let i = target.index;
     let verb = if i.is_some() { "Edit" } else { "Add" };
+    // Always there: a new entry shows the id it will get while the name is typed; an existing
+    // one can be renamed (what refers to it follows).
     let id_field = |value: &str| Field::text("id", "Id", value, "blank: made from the name");
     let form = match target.section {
         Section::Boundaries => {
@@ -92,9 +94,7 @@ pub fn open_form(s: &Session, target: FormTarget) -> Option<Form> {
                 b.map_or("", |b| &b.name),
                 "e.g. DMZ",
             )];
-            if b.is_none() {
-                fields.push(id_field(""));
-            }
+            fields.push(id_field(b.map_or("", |x| x.id.as_str())));
             fields.push(Field::choice(
                 "parent",
                 "Inside",
@@ -117,9 +117,7 @@ pub fn open_form(s: &Session, target: FormTarget) -> Option<Form> {
                 a.map_or("", |a| &a.name),
                 "e.g. Card numbers",
             )];
-            if a.is_none() {
-                fields.push(id_field(""));
-            }
+            fields.push(id_field(a.map_or("", |x| x.id.as_str())));
             let options = Classification::ALL
                 .iter()
                 .map(|c| Choice::new(c.as_str(), c.as_str()))
@@ -140,15 +138,20 @@ pub fn open_form(s: &Session, target: FormTarget) -> Option<Form> {
         }
         Section::Components => {
             let c = i.and_then(|i| s.components.get(i));
+            // A new component starts as the previous one: its kind, technology and boundary.
+            let previous = if c.is_none() {
+                s.components.last()
+            } else {
+                None
+            };
+            let like = c.or(previous);
             let mut fields = vec![Field::text(
                 "name",
                 "Name",
                 c.map_or("", |c| &c.name),
                 "e.g. API gateway",
             )];
-            if c.is_none() {
-                fields.push(id_field(""));
-            }
+            fields.push(id_field(c.map_or("", |x| x.id.as_str())));
             let kinds = ComponentKind::ALL
                 .iter()
                 .map(|k| Choice::new(k.as_str(), k.as_str()))
@@ -157,14 +160,14 @@ pub fn open_form(s: &Session, target: FormTarget) -> Option<Form> {
                 "kind",
                 "Kind",
                 kinds,
-                c.map_or("process", |c| c.kind.as_str()),
+                like.map_or("process", |c| c.kind.as_str()),
             ));
             fields.push(
                 Field::choice(
                     "technology",
                     "Technology",
                     technology_choices(),
-                    c.and_then(|c| c.technology).map_or("", |t| t.as_str()),
+                    like.and_then(|c| c.technology).map_or("", |t| t.as_str()),
                 )
                 .with_note(Note::ChoiceHelp),
             );
@@ -172,7 +175,7 @@ pub fn open_form(s: &Session, target: FormTarget) -> Option<Form> {
                 "boundary",
                 "Boundary",
                 boundary_choices(s, None),
-                c.and_then(|c| c.boundary.as_ref())
+                like.and_then(|c| c.boundary.as_ref())
                     .map_or("", |b| b.as_str()),
             ));
             fields.push(Field::text(
@@ -193,19 +196,27 @@ pub fn open_form(s: &Session, target: FormTarget) -> Option<Form> {
                 c.map_or("", |c| &c.notes),
                 "",
             ));
-            Form::new(title(verb, "component", c.map(|c| c.id.as_str())), fields)
+            let form = Form::new(title(verb, "component", c.map(|c| c.id.as_str())), fields);
+            match previous {
+                Some(p) => form.with_note(format!(
+                    "Kind, technology and boundary as the previous component, {}",
+                    p.id
+                )),
+                None => form,
+            }
         }
         Section::Flows => {
             let f = i.and_then(|i| s.flows.get(i));
+            // A new flow starts with the previous one's protocol, authentication, encryption.
+            let previous = if f.is_none() { s.flows.last() } else { None };
+            let like = f.or(previous);
             let mut fields = vec![Field::text(
                 "label",
                 "Label",
                 f.map_or("", |f| &f.label),
                 "what moves, e.g. login request",
             )];
-            if f.is_none() {
-                fields.push(id_field(""));
-            }
+            fields.push(id_field(f.map_or("", |x| x.id.as_str())));
             fields.push(Field::choice(
                 "from",
                 "From",
@@ -224,7 +235,7 @@ pub fn open_form(s: &Session, target: FormTarget) -> Option<Form> {
                 Field::text(
                     "protocol",
                     "Protocol",
-                    f.map_or("", |f| &f.protocol),
+                    like.map_or("", |f| &f.protocol),
                     "e.g. HTTPS",
                 )
                 .with_note(Note::ProtocolFamily),
@@ -232,12 +243,12 @@ pub fn open_form(s: &Session, target: FormTarget) -> Option<Form> {
             fields.push(Field::toggle(
                 "authenticated",
                 "Authenticated",
-                f.is_some_and(|f| f.authenticated),
+                like.is_some_and(|f| f.authenticated),
             ));
             fields.push(Field::toggle(
                 "encrypted",
                 "Encrypted",
-                f.is_some_and(|f| f.encrypted),
+                like.is_some_and(|f| f.encrypted),
             ));
             fields.push(Field::multi(
                 "assets",
@@ -251,11 +262,40 @@ pub fn open_form(s: &Session, target: FormTarget) -> Option<Form> {
                 f.map_or("", |f| &f.notes),
                 "",
             ));
-            Form::new(title(verb, "flow", f.map(|f| f.id.as_str())), fields)
+            let form = Form::new(title(verb, "flow", f.map(|f| f.id.as_str())), fields);
+            match previous {
+                Some(p) => form.with_note(format!(
+                    "Protocol, authenticated, encrypted as the previous flow, {}",
+                    p.id
+                )),
+                None => form,
+            }
         }
         Section::Diagram => return None,
     };
-    Some(form)
+    if i.is_some() {
+        return Some(form);
+    }
+    // A blank id shows what it will be, from the name (a flow's from its two ends).
+    let from = match target.section {
+        Section::Flows => vec!["from", "to"],
+        _ => vec!["name"],
+    };
+    let taken = match target.section {
+        Section::Boundaries => s.boundaries.iter().map(|b| b.id.to_string()).collect(),
+        Section::Assets => s.assets.iter().map(|a| a.id.to_string()).collect(),
+        _ => s
+            .components
+            .iter()
+            .map(|c| c.id.to_string())
+            .chain(s.flows.iter().map(|f| f.id.to_string()))
+            .collect(),
+    };
+    Some(form.with_derived_id(DeriveId {
+        from,
+        fallback: target.section.noun(),
+        taken,
+    }))
 }
 
 fn title(verb: &str, noun: &str, id: Option<&str>) -> String {
@@ -266,13 +306,116 @@ fn title(verb: &str, noun: &str, id: Option<&str>) -> String {
 }
 
 /// Ids in use by components and flows (one namespace) or by the table's own entries.
-fn id_taken(s: &Session, section: Section, id: &str) -> bool {
+pub(super) fn id_taken(s: &Session, section: Section, id: &str) -> bool {
     match section {
         Section::Boundaries => s.boundary(id).is_some(),
         Section::Assets => s.asset(id).is_some(),
         Section::Components | Section::Flows => s.element(id).is_some(),
         Section::Diagram => false,
     }
+}
+
+/// The id made from a name: its slug (the section's noun when nothing of it is left), with
+/// `-2`, `-3`... until it is free. The forms and the quick-add line make ids the same way.
+pub(super) fn unique_id(s: &Session, section: Section, name: &str) -> String {
+    unique_slug(name, section.noun(), |id| id_taken(s, section, id))
+}
+
+/// The slug of `name` (`fallback` when empty), made free of `taken`.
+pub fn unique_slug(name: &str, fallback: &str, taken: impl Fn(&str) -> bool) -> String {
+    let mut base = slugify(name);
+    if base.is_empty() {
+        base = fallback.to_string();
+    }
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while taken(&candidate) {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    candidate
+}
+
+/// The id of an entry being edited: as it was when the field is blank or unchanged, else the
+/// new one when it is free and well formed.
+fn renamed_id(form: &mut Form, s: &Session, section: Section, old: &str) -> Option<String> {
+    let typed = form.text("id");
+    if typed.is_empty() || typed == old {
+        return Some(old.to_string());
+    }
+    if let Some(problem) = id_syntax_problem(&typed) {
+        form.set_error("id", problem);
+        return None;
+    }
+    if id_taken(s, section, &typed) {
+        form.set_error("id", format!("{typed:?} is already used"));
+        return None;
+    }
+    Some(typed)
+}
+
+/// The edit that replaces entry `index` with `item` whose id changed from `old` to `new`, and
+/// makes everything that referred to the old id refer to the new one: one undoable step.
+fn rename(s: &Session, section: Section, index: usize, item: Item, old: &str, new: &str) -> Edit {
+    let mut next = s.clone();
+    let is_old = |id: &str| id == old;
+    match item {
+        Item::Boundary(b) => {
+            if let Some(slot) = next.boundaries.get_mut(index) {
+                *slot = b;
+            }
+            for c in &mut next.components {
+                if c.boundary.as_ref().is_some_and(|x| is_old(x.as_str())) {
+                    c.boundary = Some(BoundaryId::new(new));
+                }
+            }
+            for b in &mut next.boundaries {
+                if b.parent.as_ref().is_some_and(|x| is_old(x.as_str())) {
+                    b.parent = Some(BoundaryId::new(new));
+                }
+            }
+        }
+        Item::Asset(a) => {
+            if let Some(slot) = next.assets.get_mut(index) {
+                *slot = a;
+            }
+            let ids = next
+                .components
+                .iter_mut()
+                .flat_map(|c| c.assets.iter_mut())
+                .chain(next.flows.iter_mut().flat_map(|f| f.assets.iter_mut()));
+            for id in ids.filter(|x| is_old(x.as_str())) {
+                *id = AssetId::new(new);
+            }
+        }
+        Item::Component(c) => {
+            if let Some(slot) = next.components.get_mut(index) {
+                *slot = c;
+            }
+            for f in &mut next.flows {
+                if is_old(f.from.as_str()) {
+                    f.from = ElementId::new(new);
+                }
+                if is_old(f.to.as_str()) {
+                    f.to = ElementId::new(new);
+                }
+            }
+        }
+        Item::Flow(f) => {
+            if let Some(slot) = next.flows.get_mut(index) {
+                *slot = f;
+            }
+        }
+        _ => {}
+    }
+    if matches!(section, Section::Components | Section::Flows) {
+        for t in &mut next.threats {
+            if is_old(t.target.as_str()) {
+                t.target = ElementId::new(new);
+            }
+        }
+    }
+    Edit::Whole(Box::new(next))
 }
 
 /// The id for a new entry: as typed, or made from the name and made unique.
@@ -289,17 +432,7 @@ fn new_id(form: &mut Form, s: &Session, section: Section, base: &str) -> Option<
         }
         return Some(typed);
     }
-    let mut base = slugify(base);
-    if base.is_empty() {
-        base = section.noun().to_string();
-    }
-    let mut candidate = base.clone();
-    let mut n = 2;
-    while id_taken(s, section, &candidate) {
-        candidate = format!("{base}-{n}");
-        n += 1;
-    }
-    Some(candidate)
+    Some(unique_id(s, section, base))
 }
 
 fn split_tags(text: &str) -> Vec<String> {
@@ -328,7 +461,7 @@ pub fn submit(form: &mut Form, s: &Session, target: FormTarget) -> Option<(Edit,
             }
             let old = editing.and_then(|i| s.boundaries.get(i));
             let id = match old {
-                Some(b) => Some(b.id.to_string()),
+                Some(b) => renamed_id(form, s, target.section, b.id.as_str()),
                 None => new_id(form, s, target.section, &name),
             };
             let (Some(id), false) = (id, form.has_errors()) else {
@@ -348,7 +481,7 @@ pub fn submit(form: &mut Form, s: &Session, target: FormTarget) -> Option<(Edit,
             }
             let old = editing.and_then(|i| s.assets.get(i));
             let id = match old {
-                Some(a) => Some(a.id.to_string()),
+                Some(a) => renamed_id(form, s, target.section, a.id.as_str()),
                 None => new_id(form, s, target.section, &name),
             };
             let classification = Classification::ALL
@@ -372,7 +505,7 @@ pub fn submit(form: &mut Form, s: &Session, target: FormTarget) -> Option<(Edit,
             }
             let old = editing.and_then(|i| s.components.get(i));
             let id = match old {
-                Some(c) => Some(c.id.to_string()),
+                Some(c) => renamed_id(form, s, target.section, c.id.as_str()),
                 None => new_id(form, s, target.section, &name),
             };
             let kind = ComponentKind::ALL
@@ -417,7 +550,7 @@ pub fn submit(form: &mut Form, s: &Session, target: FormTarget) -> Option<(Edit,
             }
             let old = editing.and_then(|i| s.flows.get(i));
             let id = match old {
-                Some(f) => Some(f.id.to_string()),
+                Some(f) => renamed_id(form, s, target.section, f.id.as_str()),
                 None if form.has_errors() => None,
                 None => new_id(form, s, target.section, &format!("{from}-{to}")),
             };
@@ -451,11 +584,33 @@ pub fn submit(form: &mut Form, s: &Session, target: FormTarget) -> Option<(Edit,
         Section::Diagram => return None,
     };
     let noun = target.section.noun();
+    let old_id = editing.and_then(|i| super::quick::id_at(s, target.section, i));
+    let new_id = item_id(&item);
     Some(match editing {
+        Some(index)
+            if old_id
+                .as_deref()
+                .is_some_and(|o| Some(o) != new_id.as_deref()) =>
+        {
+            let (old, new) = (old_id.unwrap_or_default(), new_id.unwrap_or_default());
+            let message = format!("{noun} renamed {old} → {new}, and what refers to it");
+            (rename(s, target.section, index, item, &old, &new), message)
+        }
         Some(index) => (Edit::Replace { index, item }, format!("{noun} updated")),
         None => {
             let index = target.section.len(s);
             (Edit::Insert { index, item }, format!("{noun} added"))
         }
     })
+}
+
+/// The id of an element table's item.
+fn item_id(item: &Item) -> Option<String> {
+    match item {
+        Item::Boundary(b) => Some(b.id.to_string()),
+        Item::Asset(a) => Some(a.id.to_string()),
+        Item::Component(c) => Some(c.id.to_string()),
+        Item::Flow(f) => Some(f.id.to_string()),
+        _ => None,
+    }
 }

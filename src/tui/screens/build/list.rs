@@ -184,9 +184,10 @@ pub fn details(
     theme: &Theme,
 ) -> Vec<Line<'static>> {
     let e = |t: &str| escape_control(t).into_owned();
+    // The widest key ("classification") and a space: a label never runs into its value.
     let kv = |k: &str, v: String| {
         Line::from(vec![
-            Span::styled(format!("{k:<14}"), theme.dim()),
+            Span::styled(format!("{k:<15}"), theme.dim()),
             Span::raw(v),
         ])
     };

@@ -3,9 +3,11 @@
 
 mod form;
 mod list;
+pub mod quick;
 
-pub use form::{open_form, submit};
+pub use form::{open_form, submit, unique_slug};
 pub use list::{details, rows, section_tabs, table};
+pub use quick::QuickLine;
 
 use super::{Command, Cx};
 use crate::model::edit::{Edit, ItemTable};
@@ -182,6 +184,7 @@ impl BuildState {
             Action::Bottom => *sel = len.saturating_sub(1),
             Action::Left => self.section = Section::ALL[(si + 4) % 5],
             Action::Right => self.section = Section::ALL[si + 1],
+            Action::QuickAdd => return vec![Command::Open(Modal::QuickAdd(QuickLine::default()))],
             Action::Add | Action::Edit => {
                 let index = if action == Action::Edit {
                     match self.selected_row(s) {
@@ -280,6 +283,14 @@ impl BuildState {
         }
     }
 
+    /// A quick-add line was added: its list comes on screen with the new entry selected.
+    pub fn show_added(&mut self, section: Section, s: &Session) {
+        if let Some(i) = Section::ALL[..4].iter().position(|x| *x == section) {
+            self.section = section;
+            self.selected[i] = section.len(s).saturating_sub(1);
+        }
+    }
+
     pub fn draw(&self, cx: &Cx, t: &Theme, frame: &mut Frame, area: Rect) {
         let session = cx.session;
         let [tabs, main] =
@@ -335,7 +346,7 @@ impl BuildState {
             frame.render_widget(
                 Paragraph::new(Span::styled(
                     format!(
-                        "  No {} yet: press a to add one.",
+                        "  No {} yet: press a to add one, or i to type entries one line each.",
                         self.section.title().to_lowercase()
                     ),
                     t.dim(),
