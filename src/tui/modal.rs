@@ -20,6 +20,10 @@ pub enum FormPurpose {
     Acceptance {
         threat: usize,
     },
+    /// Who takes the risk of threat `threat` when it is transferred.
+    Transfer {
+        threat: usize,
+    },
     Review,
     /// A threat typed by hand on an element, or an edit of threat `index`.
     Threat {
@@ -57,7 +61,9 @@ impl FormPurpose {
             | FormPurpose::SuggestedThreat { .. }
             | FormPurpose::Dismissal { .. }
             | FormPurpose::NotApplicable { .. } => Some(1),
-            FormPurpose::Mitigation { .. } | FormPurpose::Acceptance { .. } => Some(2),
+            FormPurpose::Mitigation { .. }
+            | FormPurpose::Acceptance { .. }
+            | FormPurpose::Transfer { .. } => Some(2),
             FormPurpose::Review => Some(3),
             FormPurpose::Run { .. } | FormPurpose::NewSession | FormPurpose::SaveAs => None,
         }

@@ -911,5 +911,6 @@ fn every_dialog_lists_exactly_the_keys_that_dispatch_in_it() {
     assert!(matches!(app.modal, Some(Modal::ConfirmQuit)));
 }
 
+mod respond;
 mod safety;
 mod suggestions;

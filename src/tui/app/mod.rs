@@ -472,6 +472,9 @@ impl App {
             FormPurpose::Acceptance { threat } => self
                 .with_screens(|screens, cx| screens.respond.submit_acceptance(form, threat, cx))
                 .unwrap_or_default(),
+            FormPurpose::Transfer { threat } => self
+                .with_screens(|screens, cx| screens.respond.submit_transfer(form, threat, cx))
+                .unwrap_or_default(),
             FormPurpose::Review => self
                 .with_screens(|screens, _| screens.review.submit(&form))
                 .unwrap_or_default(),
@@ -720,6 +723,10 @@ pub fn keys(app: &mut App, keys: &str) {
                 "right" => KeyEvent::new(KeyCode::Right, KeyModifiers::NONE),
                 "space" => KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE),
                 "bs" => KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE),
+                "home" => KeyEvent::new(KeyCode::Home, KeyModifiers::NONE),
+                "end" => KeyEvent::new(KeyCode::End, KeyModifiers::NONE),
+                "pgup" => KeyEvent::new(KeyCode::PageUp, KeyModifiers::NONE),
+                "pgdn" => KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE),
                 c if c.starts_with("C-") => KeyEvent::new(
                     KeyCode::Char(c.chars().nth(2).unwrap_or(' ')),
                     KeyModifiers::CONTROL,

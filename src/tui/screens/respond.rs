@@ -81,6 +81,16 @@ impl RespondState {
             Action::Down if self.mitigations_pane => {
                 self.mitigation = (self.mitigation + 1).min(mitigations.len().saturating_sub(1));
             }
+            Action::Top | Action::Bottom => {
+                let last = action == Action::Bottom;
+                let end = |len: usize| if last { len.saturating_sub(1) } else { 0 };
+                if self.mitigations_pane {
+                    self.mitigation = end(mitigations.len());
+                } else {
+                    self.threat = end(count);
+                    self.mitigation = 0;
+                }
+            }
             Action::Up => {
                 self.threat = self.threat.min(count - 1).saturating_sub(1);
                 self.mitigation = 0;
@@ -91,10 +101,16 @@ impl RespondState {
             }
             Action::Left => self.mitigations_pane = false,
             Action::Right => self.mitigations_pane = !mitigations.is_empty(),
-            Action::RespondMitigate | Action::RespondTransfer | Action::RespondAvoid => {
+            // A transfer names who takes the risk: its form sets the response when submitted.
+            Action::RespondTransfer => {
+                return vec![Command::Open(Modal::Form {
+                    form: transfer_form(cx.session, &t),
+                    purpose: FormPurpose::Transfer { threat },
+                })];
+            }
+            Action::RespondMitigate | Action::RespondAvoid => {
                 let response = match action {
                     Action::RespondMitigate => Response::Mitigate,
-                    Action::RespondTransfer => Response::Transfer,
                     _ => Response::Avoid,
                 };
                 let Some(edit) = set_response(cx.session, threat, response) else {
@@ -242,6 +258,36 @@ impl RespondState {
         }
     }
 
+    /// The transfer form, submitted for threat `threat`: its response becomes transfer, to
+    /// whom the form names (required).
+    pub fn submit_transfer(&mut self, mut form: Form, threat: usize, cx: &Cx) -> Vec<Command> {
+        let Some(mut t) = cx.session.threats.get(threat).cloned() else {
+            return Vec::new();
+        };
+        form.clear_errors();
+        let to = form.text("transferred_to");
+        if to.is_empty() {
+            form.set_error(
+                "transferred_to",
+                "name who takes the risk: a vendor, an insurer, a team",
+            );
+            return vec![Command::Open(Modal::Form {
+                form,
+                purpose: FormPurpose::Transfer { threat },
+            })];
+        }
+        t.response = Response::Transfer;
+        t.transferred_to = to;
+        let message = format!("{}: {}", t.id, t.response_text());
+        vec![Command::apply(
+            Edit::Replace {
+                index: threat,
+                item: Item::Threat(t),
+            },
+            message,
+        )]
+    }
+
     pub fn draw(&self, cx: &Cx, t: &Theme, frame: &mut Frame, area: Rect) {
         let session = cx.session;
         let (left, right, wide) = list_and_details(
@@ -308,12 +354,13 @@ impl RespondState {
                 t.title(),
             )),
             Line::raw(format!(
-                "on {}  risk {}  response {}  status {}",
+                "on {}  risk {}  status {}",
                 escape_control(th.target.as_str()),
                 th.risk().map_or("unrated", |r| r.as_str()),
-                th.response.as_str(),
                 th.status.as_str()
             )),
+            // A line of its own: a transfer names who takes the risk, which may be long.
+            Line::raw(format!("response: {}", escape_control(&th.response_text()))),
             Line::raw(""),
         ];
         let mitigations = mitigations_of(session, th.id.as_str());
@@ -344,7 +391,7 @@ impl RespondState {
         }
         if mitigations.is_empty() && acceptance.is_none() {
             lines.push(Line::from(Span::styled(
-                "  m mitigate (then a adds a mitigation), x accept, t transfer, v avoid",
+                "  m mitigate (opens the mitigation form), x accept, t transfer, v avoid",
                 t.dim(),
             )));
         }
@@ -509,6 +556,28 @@ pub fn mitigation_from_form(
         status,
         ticket: form.text("ticket"),
     })
+}
+
+/// Who takes the risk of `t`, for a transfer; the names given to other transfers are offered.
+pub fn transfer_form(s: &Session, t: &Threat) -> Form {
+    let mut known: Vec<String> = Vec::new();
+    for name in s.threats.iter().map(|t| t.transferred_to.trim()) {
+        if !name.is_empty() && !known.iter().any(|k| k == name) {
+            known.push(name.to_string());
+        }
+    }
+    Form::new(
+        format!("Transfer {}", escape_control(t.id.as_str())),
+        vec![
+            Field::text(
+                "transferred_to",
+                "Transferred to",
+                &t.transferred_to,
+                "who takes the risk: a vendor, an insurer, a team",
+            )
+            .with_suggestions(known),
+        ],
+    )
 }
 
 pub fn acceptance_form(s: &Session, a: Option<&Acceptance>, today: NaiveDate) -> Form {

@@ -173,6 +173,19 @@ impl ThreatsState {
             Action::Down if self.pane == Pane::Suggestions => {
                 self.suggestion = (self.suggestion + 1).min(suggested.saturating_sub(1));
             }
+            Action::Top | Action::Bottom => {
+                let last = action == Action::Bottom;
+                let end = |len: usize| if last { len.saturating_sub(1) } else { 0 };
+                match self.pane {
+                    Pane::Threats => self.threat = end(count),
+                    Pane::Suggestions => self.suggestion = end(suggested),
+                    Pane::Elements => {
+                        self.element = end(rows);
+                        self.threat = 0;
+                        self.suggestion = 0;
+                    }
+                }
+            }
             Action::Up => {
                 self.element = self.element.min(rows - 1).saturating_sub(1);
                 self.threat = 0;
@@ -605,6 +618,7 @@ fn blank_threat(s: &Session, target: &str) -> Threat {
         impact: None,
         response: Response::Undecided,
         status: ThreatStatus::Open,
+        transferred_to: String::new(),
         notes: String::new(),
     }
 }

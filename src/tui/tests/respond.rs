@@ -1,0 +1,123 @@
+//! Question 3 beyond the basics, and moving through lists: first and last with g G Home End
+//! in every list, a transfer that names who takes the risk, and a mitigation linked to several
+//! threats.
+
+use super::*;
+use crate::model::Response;
+
+/// The threat selected in question 3 (index into the session's threats).
+fn q3_selected(app: &App) -> usize {
+    app.session()
+        .and_then(|s| s.respond.selected_threat(&s.derived))
+        .expect("a threat is selected")
+}
+
+#[test]
+fn g_and_end_jump_to_the_first_and_last_entry_of_every_list() {
+    let mut app = app_on("microservices-api-platform.toml");
+    keys(&mut app, "<esc>2");
+    let element = |app: &App| app.session().map(|s| s.threats.element).expect("session");
+    let rows = app
+        .session()
+        .map(|s| s.derived.elements.len())
+        .expect("rows");
+    assert!(rows > 2);
+    keys(&mut app, "G");
+    assert_eq!(element(&app), rows - 1, "G: the last element");
+    keys(&mut app, "g");
+    assert_eq!(element(&app), 0, "g: the first element");
+    keys(&mut app, "<end>");
+    assert_eq!(element(&app), rows - 1, "End: the last element");
+    keys(&mut app, "<home>");
+    assert_eq!(element(&app), 0, "Home: the first element");
+
+    // In the threats pane of an element with several threats, the keys move the threat.
+    let with_threats = app
+        .session()
+        .and_then(|s| {
+            s.derived.elements.iter().position(|r| {
+                crate::tui::screens::threats::threats_of(s.session(), &r.id, false).len() > 1
+            })
+        })
+        .expect("an element with two threats");
+    for _ in 0..with_threats {
+        keys(&mut app, "j");
+    }
+    keys(&mut app, "l");
+    let threat = |app: &App| app.session().map(|s| s.threats.threat).expect("session");
+    keys(&mut app, "G");
+    assert!(threat(&app) > 0, "G: the last threat of the element");
+    assert_eq!(element(&app), with_threats, "the element stays");
+    keys(&mut app, "<home>");
+    assert_eq!(threat(&app), 0);
+
+    // Question 3: the last and first threat by risk.
+    keys(&mut app, "3");
+    let order = app
+        .session()
+        .map(|s| s.derived.respond_order.clone())
+        .expect("order");
+    keys(&mut app, "G");
+    assert_eq!(q3_selected(&app), order[order.len() - 1]);
+    keys(&mut app, "g");
+    assert_eq!(q3_selected(&app), order[0]);
+    keys(&mut app, "<end>");
+    assert_eq!(q3_selected(&app), order[order.len() - 1]);
+
+    // The start screen: End lands on the "new session" row, after the files.
+    let mut start = App::start(Path::new("sessions"), Theme::plain(), today());
+    let Screen::Start(state) = &start.screen else {
+        panic!("the start screen")
+    };
+    let files = state.entries.len();
+    keys(&mut start, "<end>");
+    let Screen::Start(state) = &start.screen else {
+        panic!("the start screen")
+    };
+    assert_eq!(state.selected, files);
+    keys(&mut start, "g");
+    let Screen::Start(state) = &start.screen else {
+        panic!("the start screen")
+    };
+    assert_eq!(state.selected, 0);
+}
+
+#[test]
+fn transfer_asks_who_takes_the_risk_and_shows_it() {
+    let mut app = app_on("three-tier-cloud-web-app.toml");
+    keys(&mut app, "<esc>3j");
+    let index = q3_selected(&app);
+    let before = session(&app).threats[index].clone();
+    assert_ne!(before.response, Response::Transfer);
+    keys(&mut app, "t");
+    let Some(Modal::Form { form, .. }) = &app.modal else {
+        panic!("t asks who takes the risk");
+    };
+    assert!(form.title.starts_with("Transfer"));
+    // Nobody named: the form stays open with the error, and nothing changed.
+    keys(&mut app, "<ret>");
+    let Some(Modal::Form { form, .. }) = &app.modal else {
+        panic!("the form stays open");
+    };
+    assert!(form.has_errors());
+    assert_eq!(session(&app).threats[index], before);
+    keys(&mut app, "Acme Insurance<ret>");
+    assert!(app.modal.is_none());
+    let t = &session(&app).threats[index];
+    assert_eq!(t.response, Response::Transfer);
+    assert_eq!(t.transferred_to, "Acme Insurance");
+    assert!(crate::model::validate(session(&app)).is_empty());
+    let shown = screen(&app, 120, 40);
+    assert!(
+        shown.contains("response: transfer to Acme Insurance"),
+        "{shown}"
+    );
+    // Question 4 lists who carries each transferred risk.
+    keys(&mut app, "4");
+    let shown = screen(&app, 120, 40);
+    assert!(shown.contains("Transferred risks"), "{shown}");
+    assert!(shown.contains("transfer to Acme Insurance"), "{shown}");
+    // One step to undo: response and name together.
+    keys(&mut app, "3u");
+    assert_eq!(session(&app).threats[index], before);
+}
