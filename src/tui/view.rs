@@ -40,10 +40,7 @@ fn draw_screen(app: &App, frame: &mut Frame) {
                         app.theme.title(),
                     )),
                     Line::from(Span::styled(
-                        format!(
-                            " sessions in {}",
-                            escape_control(&start.dir.display().to_string())
-                        ),
+                        format!(" Sessions in {}", folder_shown(&start.dir)),
                         app.theme.dim(),
                     )),
                 ]),
@@ -85,6 +82,17 @@ fn draw_screen(app: &App, frame: &mut Frame) {
     draw_footer(app, frame, footer);
     if let Some(modal) = &app.modal {
         draw_modal(app, modal, frame, area);
+    }
+}
+
+/// The sessions folder as a person reads it: a relative folder as `./sessions`, so that the
+/// header does not read "sessions in sessions"; an absolute one as it is.
+fn folder_shown(dir: &std::path::Path) -> String {
+    let text = escape_control(&dir.display().to_string()).into_owned();
+    if dir.is_relative() && !text.starts_with('.') {
+        format!("./{text}")
+    } else {
+        text
     }
 }
 

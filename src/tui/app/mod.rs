@@ -147,7 +147,11 @@ impl App {
         if self.session().is_some_and(|s| s.session() != &marked) {
             self.apply_unguarded(
                 Edit::Whole(Box::new(marked)),
-                &format!("{flagged} threats need review"),
+                &crate::tui::widgets::text::plural(
+                    flagged,
+                    "threat needs review",
+                    "threats need review",
+                ),
             );
         }
         let what_changed = Modal::WhatChanged {

@@ -1,6 +1,6 @@
-//! Question 3 beyond the basics, and moving through lists: first and last with g G Home End
-//! in every list, a transfer that names who takes the risk, and a mitigation linked to several
-//! threats.
+//! Question 3 beyond the basics, and the lists and details of questions 2 and 3: first and
+//! last with g G Home End in every list, a transfer that names who takes the risk, a
+//! mitigation linked to several threats, and a threat's notes in question 2.
 
 use super::*;
 use crate::model::Response;
@@ -120,4 +120,42 @@ fn transfer_asks_who_takes_the_risk_and_shows_it() {
     // One step to undo: response and name together.
     keys(&mut app, "3u");
     assert_eq!(session(&app).threats[index], before);
+}
+
+#[test]
+fn question2_shows_the_selected_threats_notes_escaped() {
+    let mut loaded = example("microservices-api-platform.toml");
+    let first = loaded.session.threats[0].clone();
+    loaded.session.threats[0].notes = "Rate limit agreed\nwith \u{1b}[31mops".into();
+    let mut app = App::open(loaded, Theme::plain(), today());
+    app.frozen_clock = Some(Duration::from_secs(0));
+    app.use_libraries(test_libraries(""));
+    keys(&mut app, "<esc>2");
+    let row = app
+        .session()
+        .and_then(|s| {
+            s.derived
+                .elements
+                .iter()
+                .position(|r| r.id == first.target.as_str())
+        })
+        .expect("the threat's element is listed");
+    for _ in 0..row {
+        keys(&mut app, "j");
+    }
+    // The element's first threat is selected, so its notes show.
+    let index =
+        crate::tui::screens::threats::threats_of(session(&app), first.target.as_str(), false)
+            .iter()
+            .position(|(i, _)| *i == 0)
+            .expect("the threat is the element's");
+    keys(&mut app, "l");
+    for _ in 0..index {
+        keys(&mut app, "j");
+    }
+    let shown = screen(&app, 120, 40);
+    assert!(shown.contains(&format!("{} notes:", first.id)), "{shown}");
+    assert!(shown.contains("Rate limit agreed"), "{shown}");
+    assert!(shown.contains("with \\e[31mops"), "{shown}");
+    assert!(!shown.contains('\u{1b}'));
 }

@@ -291,8 +291,13 @@ impl ThreatsState {
                     vec![Command::Open(Modal::Confirm {
                         title: "Delete threat?".into(),
                         message: format!(
-                            "Delete threat {}? {mitigations} mitigation(s) and any acceptance refer to it; mitigations left with no threat are deleted too.",
-                            threat.id
+                            "Delete threat {}? {} and any acceptance refer to it; mitigations left with no threat are deleted too.",
+                            threat.id,
+                            crate::tui::widgets::text::plural(
+                                mitigations,
+                                "mitigation",
+                                "mitigations"
+                            )
                         ),
                         edit: Box::new(edit),
                         done,
@@ -585,6 +590,16 @@ impl ThreatsState {
         }
         if extras && let Some(threat) = list.get(sel).map(|(_, t)| *t) {
             lines.push(Line::raw(""));
+            // The team's notes on the selected threat, as written (the pane wraps them).
+            if !threat.notes.trim().is_empty() {
+                lines.push(Line::from(Span::styled(
+                    format!("{} notes:", escape_control(threat.id.as_str())),
+                    t.dim(),
+                )));
+                for note in threat.notes.trim_end().lines() {
+                    lines.push(Line::raw(format!("  {}", escape_control(note))));
+                }
+            }
             for r in &threat.refs {
                 let name = cx
                     .libraries
