@@ -7,6 +7,7 @@ pub mod app;
 mod crash;
 pub mod diagram;
 mod draft;
+pub mod help;
 pub mod keymap;
 pub mod modal;
 mod recovery;
@@ -151,6 +152,10 @@ fn event_loop(
         app.tick(std::time::Instant::now());
         let second = app.clock().map_or(0, |(elapsed, _)| elapsed.as_secs());
         if dirty || second != last_second {
+            // Known before keys are handled: the help overlay scrolls by what fits on screen.
+            if let Ok(size) = terminal.size() {
+                app.size = (size.width, size.height);
+            }
             terminal.draw(|frame| view::draw(app, frame))?;
             last_second = second;
             dirty = false;

@@ -72,7 +72,10 @@ impl FormPurpose {
 
 #[derive(Debug)]
 pub enum Modal {
-    Help,
+    /// The keys of the screen, scrolled down `scroll` lines.
+    Help {
+        scroll: u16,
+    },
     Picker(Picker),
     Form {
         form: Form,
@@ -111,7 +114,7 @@ impl Modal {
     /// Its context in the key table.
     pub fn context(&self) -> Context {
         match self {
-            Modal::Help => Context::Help,
+            Modal::Help { .. } => Context::Help,
             Modal::Picker(_) => Context::Picker,
             Modal::Form { .. } => Context::Form,
             Modal::Confirm { .. } => Context::Confirm,

@@ -911,6 +911,7 @@ fn every_dialog_lists_exactly_the_keys_that_dispatch_in_it() {
     assert!(matches!(app.modal, Some(Modal::ConfirmQuit)));
 }
 
+mod help;
 mod respond;
 mod safety;
 mod suggestions;

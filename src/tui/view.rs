@@ -6,7 +6,7 @@ use super::keymap::{self, Context};
 use super::modal::{CommitDraft, Modal};
 use super::screens::Cx;
 use super::session::SessionState;
-use super::widgets::dialog::{centered, draw_dialog, draw_popup};
+use super::widgets::dialog::{centered, draw_dialog};
 use super::widgets::key_hints;
 use super::widgets::text::fit_line;
 use crate::model::text::escape_control;
@@ -131,7 +131,7 @@ fn with_choices(message: &[&str], context: Context, one_line: bool) -> Vec<Strin
 fn draw_modal(app: &App, modal: &Modal, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     match modal {
-        Modal::Help => draw_help(app, frame, area),
+        Modal::Help { scroll } => super::help::draw(app, *scroll, frame, area),
         Modal::Form { form, .. } => {
             if let Some(cursor) = form.render(area, frame.buffer_mut(), theme) {
                 frame.set_cursor_position(cursor);
@@ -296,30 +296,6 @@ fn draw_header(app: &App, s: &SessionState, frame: &mut Frame, area: Rect) {
         ]),
         area,
     );
-}
-
-fn draw_help(app: &App, frame: &mut Frame, area: Rect) {
-    let contexts = app.contexts();
-    let mut lines = Vec::new();
-    // Bindings without a label continue the one before them ("↑↓" covers both arrows).
-    for b in keymap::bindings(&contexts).filter(|b| !b.label.is_empty()) {
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {:<10}", b.label), app.theme.key()),
-            Span::raw(b.help),
-        ]));
-    }
-    lines.push(Line::raw(""));
-    lines.push(Line::from(Span::styled(" In forms: Tab/↑↓ field, ←→ choose, space toggle, Enter save, Esc cancel; text fields: ←→ Home End, Ctrl-←/→ word, Ctrl-W/U/K delete, paste works.", app.theme.dim())));
-    lines.push(Line::from(Span::styled(
-        " Any key closes this help.",
-        app.theme.dim(),
-    )));
-    // Sized by the lines as they wrap, so the last one is never cut off.
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(app.theme.border())
-        .title(Span::styled(" Keys ", app.theme.title()));
-    draw_popup(frame, area, 90, Paragraph::new(lines).block(block));
 }
 
 fn draw_commit(app: &App, draft: &CommitDraft, frame: &mut Frame, area: Rect) {

@@ -65,6 +65,8 @@ pub struct App {
     /// What opens once the "recover unsaved work?" question is answered (a re-run's "what
     /// changed"); otherwise today's run form, if today has no run yet.
     pub after_recovery: Option<Modal>,
+    /// The terminal's size (columns, rows) as last drawn: how far the help overlay scrolls.
+    pub size: (u16, u16),
 }
 
 fn default_user() -> String {
@@ -88,6 +90,7 @@ impl App {
             library_dirs: Vec::new(),
             take_lock: false,
             after_recovery: None,
+            size: (80, 24),
         }
     }
 
@@ -123,6 +126,7 @@ impl App {
             library_dirs: Vec::new(),
             take_lock: false,
             after_recovery: None,
+            size: (80, 24),
         }
     }
 
@@ -352,7 +356,23 @@ impl App {
     /// A key in a dialog: `action` is its binding in the dialog's context, if any.
     fn modal_key(&mut self, modal: Modal, action: Option<Action>, key: KeyEvent) {
         match modal {
-            Modal::Help | Modal::Notice { .. } => {} // any key closes them
+            Modal::Help { scroll } => {
+                let max = super::help::max_scroll(self, self.size);
+                let page = super::help::page(self.size);
+                let scroll = match action {
+                    Some(Action::Up) => scroll.saturating_sub(1),
+                    Some(Action::Down) => scroll.saturating_add(1),
+                    Some(Action::PageUp) => scroll.saturating_sub(page),
+                    Some(Action::PageDown) => scroll.saturating_add(page),
+                    Some(Action::Top) => 0,
+                    Some(Action::Bottom) => max,
+                    _ => return, // any other key closes it
+                };
+                self.modal = Some(Modal::Help {
+                    scroll: scroll.min(max),
+                });
+            }
+            Modal::Notice { .. } => {} // any key closes it
             Modal::Picker(picker) => {
                 let commands = self
                     .with_screens(|_, cx| picker.handle_key(action, key, cx))
@@ -539,7 +559,7 @@ impl App {
     /// Keys bound to an action: the global ones here, the rest by the screen on view.
     pub fn update(&mut self, action: Action) {
         match action {
-            Action::Help => self.modal = Some(Modal::Help),
+            Action::Help => self.modal = Some(Modal::Help { scroll: 0 }),
             Action::Quit => {
                 if self.is_dirty() {
                     self.modal = Some(Modal::ConfirmQuit);
