@@ -17,7 +17,7 @@ const MAX_WIDTH: u16 = 90;
 /// The key column: a space, the keys, padding; descriptions start after it.
 const KEY_COLUMN: usize = 11;
 
-const FORMS: &str = "In forms: Tab/↑↓ field, ←→ choose, space toggle, Enter save, Esc cancel; text fields: ←→ Home End, Ctrl-←/→ word, Ctrl-W/U/K delete, → or Tab takes the grey completion, paste works.";
+const FORMS: &str = "In forms: Tab/↑↓ field, ←→ choose, space toggle, Enter save, Esc cancel; text fields: ←→ Home End, Ctrl-←/→ word, Ctrl-W/U/K delete, → takes the grey completion, paste works.";
 const CLOSE: &str = "↑↓ PgUp PgDn g G scroll; Esc or any other key closes this help.";
 
 /// The overlay's lines for an inside `width` cells wide, wrapped: a description's continuation
