@@ -106,6 +106,8 @@ pub enum Modal {
         trigger: String,
         scroll: u16,
     },
+    /// Question 3: link a mitigation of the session to a threat, or unlink it.
+    Link(super::screens::link::LinkPicker),
     /// Save and commit: what changed, and the commit message (editable).
     Commit(CommitDraft),
 }
@@ -115,7 +117,7 @@ impl Modal {
     pub fn context(&self) -> Context {
         match self {
             Modal::Help { .. } => Context::Help,
-            Modal::Picker(_) => Context::Picker,
+            Modal::Picker(_) | Modal::Link(_) => Context::Picker,
             Modal::Form { .. } => Context::Form,
             Modal::Confirm { .. } => Context::Confirm,
             Modal::ConfirmQuit => Context::QuitDialog,

@@ -138,6 +138,17 @@ fn draw_modal(app: &App, modal: &Modal, frame: &mut Frame, area: Rect) {
             }
         }
         Modal::Picker(picker) => picker.draw(&app.libraries, theme, frame, area),
+        Modal::Link(picker) => {
+            if let Some(s) = app.session() {
+                let cx = Cx {
+                    session: s.session(),
+                    derived: &s.derived,
+                    today: app.today,
+                    libraries: &app.libraries,
+                };
+                picker.draw(&cx, theme, frame, area);
+            }
+        }
         Modal::Commit(draft) => draw_commit(app, draft, frame, area),
         Modal::Confirm { title, message, .. } => {
             let lines = with_choices(&[message.as_str()], Context::Confirm, true);

@@ -333,6 +333,10 @@ impl App {
                 self.with_screens(|_, cx| picker.paste(text, cx));
                 self.modal = Some(Modal::Picker(picker));
             }
+            Some(Modal::Link(mut picker)) => {
+                self.with_screens(|_, cx| picker.paste(text, cx));
+                self.modal = Some(Modal::Link(picker));
+            }
             other => self.modal = other,
         }
         self.refresh();
@@ -374,6 +378,12 @@ impl App {
             }
             Modal::Notice { .. } => {} // any key closes it
             Modal::Picker(picker) => {
+                let commands = self
+                    .with_screens(|_, cx| picker.handle_key(action, key, cx))
+                    .unwrap_or_default();
+                self.run(commands);
+            }
+            Modal::Link(picker) => {
                 let commands = self
                     .with_screens(|_, cx| picker.handle_key(action, key, cx))
                     .unwrap_or_default();

@@ -44,6 +44,8 @@ pub enum Action {
     RespondAccept,
     RespondTransfer,
     RespondAvoid,
+    /// Question 3: link an existing mitigation to the threat, or unlink one.
+    LinkMitigation,
     CycleStatus,
     CycleThreatStatus,
     Commit,
@@ -722,6 +724,14 @@ pub static BINDINGS: &[Binding] = &[
         "a",
         A::Add,
         "add a mitigation (owner, due date like +2w, ticket)",
+        true,
+    ),
+    bind(
+        C::Respond,
+        &[k('L')],
+        "L",
+        A::LinkMitigation,
+        "link an existing mitigation to this threat, or unlink one (a picker of all mitigations)",
         true,
     ),
     bind(

@@ -127,6 +127,12 @@ impl RespondState {
                 return commands;
             }
             Action::RespondAccept => return vec![open_acceptance()],
+            Action::LinkMitigation => {
+                return super::link::LinkPicker::open(cx, threat)
+                    .map(|p| Command::Open(Modal::Link(p)))
+                    .into_iter()
+                    .collect();
+            }
             Action::Add => return vec![open_mitigation(None)],
             Action::Edit => {
                 if self.mitigations_pane
@@ -373,6 +379,18 @@ impl RespondState {
                     self.mitigations_pane && i == msel,
                     t,
                 ));
+                // A shared mitigation says every threat it covers (L links and unlinks).
+                if m.threats.len() > 1 {
+                    let ids: Vec<String> = m
+                        .threats
+                        .iter()
+                        .map(|id| escape_control(id.as_str()).into_owned())
+                        .collect();
+                    lines.push(Line::from(Span::styled(
+                        format!("    covers {}", ids.join(", ")),
+                        t.dim(),
+                    )));
+                }
             }
         }
         let acceptance = session.acceptance(th.id.as_str());

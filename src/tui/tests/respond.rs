@@ -159,3 +159,87 @@ fn question2_shows_the_selected_threats_notes_escaped() {
     assert!(shown.contains("with \\e[31mops"), "{shown}");
     assert!(!shown.contains('\u{1b}'));
 }
+
+#[test]
+fn an_existing_mitigation_is_linked_to_a_second_threat_and_unlinked() {
+    let mut app = app_on("three-tier-cloud-web-app.toml");
+    keys(&mut app, "<esc>3j");
+    let index = q3_selected(&app);
+    let threat = session(&app).threats[index].id.clone();
+    // A mitigation of another threat, found by a word of its action.
+    let (mi, other) = session(&app)
+        .mitigations
+        .iter()
+        .enumerate()
+        .find(|(_, m)| !m.threats.contains(&threat) && m.action.contains("Content-Security-Policy"))
+        .map(|(i, m)| (i, m.clone()))
+        .expect("a mitigation of another threat");
+    keys(&mut app, "L");
+    assert!(
+        matches!(app.modal, Some(Modal::Link(_))),
+        "L opens the picker"
+    );
+    let shown = screen(&app, 120, 40);
+    assert!(
+        shown.contains(&format!("Link a mitigation to {threat}")),
+        "{shown}"
+    );
+    keys(&mut app, "Content-Secur");
+    let Some(Modal::Link(picker)) = &app.modal else {
+        panic!("typing filters in the picker")
+    };
+    assert_eq!(picker.hits.first(), Some(&mi), "the best match first");
+    insta::assert_snapshot!("question3_link_picker_80x24", screen(&app, 80, 24));
+    keys(&mut app, "<ret>");
+    assert!(app.modal.is_none());
+    let linked = &session(&app).mitigations[mi];
+    assert_eq!(linked.threats.len(), other.threats.len() + 1);
+    assert!(linked.threats.contains(&threat));
+    assert!(crate::model::validate(session(&app)).is_empty());
+    // The detail pane lists it, and every threat it covers.
+    let shown = screen(&app, 120, 40);
+    assert!(shown.contains(other.id.as_str()), "{shown}");
+    let covers = format!("covers {}, {threat}", other.threats[0]);
+    assert!(shown.contains(&covers), "{covers:?} in\n{shown}");
+    // Undo takes it back; redo again.
+    keys(&mut app, "u");
+    assert_eq!(session(&app).mitigations[mi], other);
+    keys(&mut app, "<C-r>");
+    assert!(session(&app).mitigations[mi].threats.contains(&threat));
+    // Enter on a linked one unlinks it.
+    keys(&mut app, "LContent-Secur<ret>");
+    assert_eq!(session(&app).mitigations[mi], other);
+    // A mitigation that covers only this threat is not unlinked: it would cover nothing.
+    let own = session(&app)
+        .mitigations
+        .iter()
+        .position(|m| m.threats == vec![other.threats[0].clone()])
+        .expect("a mitigation of one threat");
+    let before = session(&app).clone();
+    let first = session(&app)
+        .threats
+        .iter()
+        .position(|t| t.id == other.threats[0]);
+    let order = app
+        .session()
+        .map(|s| s.derived.respond_order.clone())
+        .expect("order");
+    let pos = order
+        .iter()
+        .position(|&i| Some(i) == first)
+        .expect("listed");
+    keys(&mut app, "g");
+    for _ in 0..pos {
+        keys(&mut app, "j");
+    }
+    keys(&mut app, "L");
+    let id = session(&app).mitigations[own].id.to_string();
+    keys(&mut app, &id);
+    keys(&mut app, "<ret>");
+    assert_eq!(session(&app), &before, "nothing changed");
+    assert!(
+        status_text(&app).contains("covers only"),
+        "{}",
+        status_text(&app)
+    );
+}
