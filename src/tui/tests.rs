@@ -912,6 +912,7 @@ fn every_dialog_lists_exactly_the_keys_that_dispatch_in_it() {
 }
 
 mod help;
+mod layout;
 mod respond;
 mod safety;
 mod suggestions;

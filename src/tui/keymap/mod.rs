@@ -51,6 +51,8 @@ pub enum Action {
     Commit,
     /// Diagram: back to the flows list.
     BackToLists,
+    /// Show or hide the side pane (the diagram's list of crossing flows).
+    ToggleSidePane,
     PageUp,
     PageDown,
     /// Dialogs: the choices they offer.
@@ -499,6 +501,14 @@ pub static BINDINGS: &[Binding] = &[
         false,
     ),
     bind(C::Diagram, &[k('l')], "", A::Right, "scroll right", false),
+    bind(
+        C::Diagram,
+        &[k('c')],
+        "c",
+        A::ToggleSidePane,
+        "crossings list: show / hide the flows crossing a trust boundary (hidden, the diagram gets the room)",
+        true,
+    ),
     bind(
         C::Diagram,
         &[code(KeyCode::Left)],

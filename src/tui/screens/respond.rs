@@ -12,8 +12,8 @@ use crate::tui::modal::{FormPurpose, Modal};
 use crate::tui::session::Derived;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::form::{Choice, Field, Form};
-use crate::tui::widgets::text::fit_line;
-use crate::tui::widgets::{details_block, list_and_details};
+use crate::tui::widgets::text::{fit_line, sanitize, width};
+use crate::tui::widgets::{details_block, list_fitted_and_details};
 use chrono::NaiveDate;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -296,9 +296,20 @@ impl RespondState {
 
     pub fn draw(&self, cx: &Cx, t: &Theme, frame: &mut Frame, area: Rect) {
         let session = cx.session;
-        let (left, right, wide) = list_and_details(
+        // The list as wide as its longest row (id, risk, response, title), leaving the details
+        // room for a mitigation's action, owner and date.
+        let want = session
+            .threats
+            .iter()
+            .map(|th| {
+                2 + width(&sanitize(th.id.as_str())) + 1 + 9 + 10 + 1 + width(&sanitize(&th.title))
+            })
+            .max()
+            .unwrap_or(0);
+        let (left, right, wide) = list_fitted_and_details(
             area,
-            [Constraint::Percentage(50), Constraint::Percentage(50)],
+            u16::try_from(want).unwrap_or(u16::MAX),
+            56,
             [Constraint::Percentage(45), Constraint::Percentage(55)],
         );
         let order = &cx.derived.respond_order;

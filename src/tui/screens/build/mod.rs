@@ -108,6 +108,8 @@ pub struct BuildState {
     /// Selected row per list section.
     pub selected: [usize; 4],
     pub diagram_scroll: (u16, u16),
+    /// The team hid the list of crossing flows beside the diagram (`c`), for the whole width.
+    pub crossings_hidden: bool,
 }
 
 impl BuildState {
@@ -141,6 +143,7 @@ impl BuildState {
                 Action::Left => *x = x.saturating_sub(4),
                 Action::Right => *x = (*x + 4).min(w.saturating_sub(1)),
                 Action::BackToLists => self.section = Section::Flows,
+                Action::ToggleSidePane => self.crossings_hidden = !self.crossings_hidden,
                 _ => {}
             }
             return Vec::new();
@@ -262,11 +265,36 @@ impl BuildState {
             Layout::vertical([Constraint::Length(1), Constraint::Min(2)]).areas(area);
         frame.render_widget(Paragraph::new(section_tabs(session, self.section, t)), tabs);
         if self.section == Section::Diagram {
-            let wide = main.width >= crate::tui::widgets::SIDE_BY_SIDE;
-            let [left, right] = if wide {
-                Layout::horizontal([Constraint::Min(40), Constraint::Length(38)]).areas(main)
-            } else {
-                Layout::vertical([Constraint::Min(8), Constraint::Length(6)]).areas(main)
+            let canvas = cx.derived.diagram.size();
+            let (left, right) = diagram_areas(main, canvas, self.crossings_hidden);
+            let crossings = cx.derived.diagram.crossing_flows().len();
+            let left = match right {
+                // The list is out of the way: one line says how to bring it back.
+                None if crossings > 0 && left.height > 4 => {
+                    let [diagram, hint] =
+                        Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(left);
+                    let why = if self.crossings_hidden {
+                        "hidden"
+                    } else {
+                        "no room on a screen this short"
+                    };
+                    frame.render_widget(
+                        Paragraph::new(Span::styled(
+                            format!(
+                                " c lists the {} ({why})",
+                                crate::tui::widgets::text::plural(
+                                    crossings,
+                                    "flow crossing a trust boundary",
+                                    "flows crossing a trust boundary"
+                                )
+                            ),
+                            t.dim(),
+                        )),
+                        hint,
+                    );
+                    diagram
+                }
+                _ => left,
             };
             frame.render_widget(
                 DiagramView {
@@ -277,13 +305,15 @@ impl BuildState {
                 },
                 left,
             );
-            frame.render_widget(
-                CrossingList {
-                    layout: &cx.derived.diagram,
-                    theme: *t,
-                },
-                right,
-            );
+            if let Some(right) = right {
+                frame.render_widget(
+                    CrossingList {
+                        layout: &cx.derived.diagram,
+                        theme: *t,
+                    },
+                    right,
+                );
+            }
             return;
         }
         let (list_area, detail_area, wide) = list_and_details(
@@ -463,4 +493,38 @@ pub fn delete(s: &Session, section: Section, index: usize) -> Option<Edit> {
         Section::Diagram => return None,
     }
     Some(Edit::Whole(Box::new(next)))
+}
+
+/// The width the list of crossing flows needs beside the diagram, and the most it takes.
+const CROSSINGS_MIN: u16 = 38;
+const CROSSINGS_MAX: u16 = 56;
+/// The fewest rows the list is worth under the diagram, and the body's height below which
+/// there is no room for it there.
+const CROSSINGS_UNDER: u16 = 6;
+const ROOM_UNDER: u16 = 14;
+
+/// Where the diagram and the list of crossing flows go in `main`, for a canvas of `canvas`
+/// cells: beside it when both fit side by side (the list taking what the diagram leaves, within
+/// reason); else under it (the rows the diagram leaves, at least a quarter of the height), so
+/// the diagram keeps the whole width; nowhere when hidden (`c`) or the screen is too short
+/// (a line then says how to show it). The diagram is never drawn under the list.
+pub fn diagram_areas(main: Rect, canvas: (u16, u16), hidden: bool) -> (Rect, Option<Rect>) {
+    if hidden || main.height < ROOM_UNDER {
+        return (main, None);
+    }
+    let wide = main.width >= crate::tui::widgets::SIDE_BY_SIDE;
+    if wide && canvas.0.saturating_add(CROSSINGS_MIN) <= main.width {
+        let list = (main.width - canvas.0).min(CROSSINGS_MAX);
+        let [left, right] =
+            Layout::horizontal([Constraint::Min(0), Constraint::Length(list)]).areas(main);
+        return (left, Some(right));
+    }
+    let under = main
+        .height
+        .saturating_sub(canvas.1)
+        .max(main.height / 4)
+        .max(CROSSINGS_UNDER);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(under)]).areas(main);
+    (top, Some(bottom))
 }

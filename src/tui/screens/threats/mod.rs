@@ -33,8 +33,8 @@ use crate::tui::modal::{FormPurpose, Modal};
 use crate::tui::session::Derived;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::form::Form;
-use crate::tui::widgets::text::fit;
-use crate::tui::widgets::{details_block, list_and_details};
+use crate::tui::widgets::text::{fit, sanitize, width};
+use crate::tui::widgets::{details_block, list_fitted_and_details};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -363,9 +363,19 @@ impl ThreatsState {
     }
 
     pub fn draw(&self, cx: &Cx, theme: &Theme, frame: &mut Frame, area: Rect) {
-        let (left, right, wide) = list_and_details(
+        // The element list as wide as its longest name or flow label (after the marks), leaving
+        // the details room for the element's threats.
+        let want = cx
+            .derived
+            .elements
+            .iter()
+            .map(|row| 2 + 18 + 4 + 2 + width(&sanitize(&row.title)))
+            .max()
+            .unwrap_or(0);
+        let (left, right, wide) = list_fitted_and_details(
             area,
-            [Constraint::Percentage(45), Constraint::Percentage(55)],
+            u16::try_from(want).unwrap_or(u16::MAX),
+            52,
             [Constraint::Percentage(45), Constraint::Percentage(55)],
         );
         self.draw_elements(cx, theme, frame, left);
