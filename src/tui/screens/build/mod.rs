@@ -15,7 +15,7 @@ use crate::tui::keymap::{Action, Context};
 use crate::tui::modal::{FormPurpose, Modal};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::form::Form;
-use crate::tui::widgets::{details_block, list_and_details};
+use crate::tui::widgets::{details_block, list_fitted_and_details};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::layout::{Constraint, Layout};
@@ -316,13 +316,24 @@ impl BuildState {
             }
             return;
         }
-        let (list_area, detail_area, wide) = list_and_details(
-            main,
-            [Constraint::Percentage(62), Constraint::Percentage(38)],
-            [Constraint::Min(4), Constraint::Length(6)],
-        );
         let crossing = |i: usize| cx.derived.crossing.get(i).copied().unwrap_or(false);
         let (header, rows, widths) = rows(session, self.section, &crossing);
+        // The list as wide as its longest id, name and label need, the details keeping 40
+        // columns; when every cell fits, each column is as wide as its widest cell.
+        let natural = natural_widths(&rows, headings(self.section));
+        let want = 2 + natural.iter().map(|w| w + 1).sum::<u16>();
+        let (list_area, detail_area, wide) =
+            list_fitted_and_details(main, want, 40, [Constraint::Min(4), Constraint::Length(6)]);
+        // Too wide even so: the widest columns give way first, so ids and short columns stay
+        // whole while long names and labels are cut evenly.
+        let room = list_area
+            .width
+            .saturating_sub(want - natural.iter().sum::<u16>());
+        let id_column = headings(self.section).iter().position(|h| *h == "Id");
+        let widths = match shrink_widest(natural, room, id_column) {
+            Some(fitted) => fitted.into_iter().map(Constraint::Length).collect(),
+            None => widths,
+        };
         let empty = rows.is_empty();
         let table = table(header, rows, widths, list_area.width, t).block(
             Block::default()
@@ -495,6 +506,51 @@ pub fn delete(s: &Session, section: Section, index: usize) -> Option<Edit> {
     Some(Edit::Whole(Box::new(next)))
 }
 
+/// Column widths summing to at most `room`, narrowing the widest column one cell at a time
+/// (none below 8; column `keep`, the ids, not at all); `None` when even that does not fit.
+fn shrink_widest(mut widths: Vec<u16>, room: u16, keep: Option<usize>) -> Option<Vec<u16>> {
+    while widths.iter().sum::<u16>() > room {
+        let widest = widths
+            .iter_mut()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != keep)
+            .map(|(_, w)| w)
+            .max()?;
+        if *widest <= 8 {
+            return None;
+        }
+        *widest -= 1;
+    }
+    Some(widths)
+}
+
+/// The headings of a section's table, as `list::rows` writes them: the narrowest each column
+/// can be.
+fn headings(section: Section) -> &'static [&'static str] {
+    match section {
+        Section::Boundaries => &["Id", "Name", "Inside", "Components"],
+        Section::Assets => &["Id", "Name", "Classification"],
+        Section::Components => &["Kind", "Id", "Name", "Boundary"],
+        Section::Flows => &["Id", "From → To", "Label", "Auth Enc", "Crosses"],
+        Section::Diagram => &[],
+    }
+}
+
+/// Each column's widest cell or heading.
+fn natural_widths(rows: &[Vec<String>], headings: &[&str]) -> Vec<u16> {
+    let mut widths: Vec<u16> = headings
+        .iter()
+        .map(|h| u16::try_from(crate::tui::widgets::text::width(h)).unwrap_or(u16::MAX))
+        .collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            let cell = u16::try_from(crate::tui::widgets::text::width(cell)).unwrap_or(u16::MAX);
+            *w = (*w).max(cell);
+        }
+    }
+    widths
+}
+
 /// The width the list of crossing flows needs beside the diagram, and the most it takes.
 const CROSSINGS_MIN: u16 = 38;
 const CROSSINGS_MAX: u16 = 56;
@@ -527,4 +583,25 @@ pub fn diagram_areas(main: Rect, canvas: (u16, u16), hidden: bool) -> (Rect, Opt
     let [top, bottom] =
         Layout::vertical([Constraint::Min(0), Constraint::Length(under)]).areas(main);
     (top, Some(bottom))
+}
+
+#[cfg(test)]
+mod width_tests {
+    use super::*;
+
+    #[test]
+    fn the_widest_columns_give_way_first() {
+        let flows = || vec![24, 45, 48, 8, 7];
+        assert_eq!(shrink_widest(flows(), 200, Some(0)), Some(flows()));
+        assert_eq!(
+            shrink_widest(flows(), 73, Some(0)),
+            Some(vec![24, 17, 17, 8, 7]),
+            "the ids stay whole"
+        );
+        assert_eq!(
+            shrink_widest(flows(), 73, None),
+            Some(vec![20, 19, 19, 8, 7])
+        );
+        assert_eq!(shrink_widest(flows(), 50, Some(0)), None);
+    }
 }
