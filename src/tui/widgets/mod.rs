@@ -45,7 +45,7 @@ pub fn list_fitted_and_details(
         return (list, details, false);
     }
     let most = area.width.saturating_sub(details_min);
-    let least = (area.width * 2 / 5).min(most);
+    let least = ((u32::from(area.width) * 2 / 5) as u16).min(most);
     let list = want.clamp(least, most);
     let [list, details] =
         Layout::horizontal([Constraint::Length(list), Constraint::Min(0)]).areas(area);

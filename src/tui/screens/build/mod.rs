@@ -318,17 +318,21 @@ impl BuildState {
         }
         let crossing = |i: usize| cx.derived.crossing.get(i).copied().unwrap_or(false);
         let (header, rows, widths) = rows(session, self.section, &crossing);
-        // The list as wide as its longest id, name and label need, the details keeping 40
-        // columns; when every cell fits, each column is as wide as its widest cell.
+        // The list as wide as its longest id, name and label need, the details keeping 36
+        // columns; when every cell fits, each column is as wide as its widest cell. Summed
+        // wide: names from a file may be as long as anything.
         let natural = natural_widths(&rows, headings(self.section));
-        let want = 2 + natural.iter().map(|w| w + 1).sum::<u16>();
-        let (list_area, detail_area, wide) =
-            list_fitted_and_details(main, want, 40, [Constraint::Min(4), Constraint::Length(6)]);
+        let spacing = 2 + natural.len() as u32;
+        let want = spacing + natural.iter().map(|&w| u32::from(w)).sum::<u32>();
+        let (list_area, detail_area, wide) = list_fitted_and_details(
+            main,
+            u16::try_from(want).unwrap_or(u16::MAX),
+            36,
+            [Constraint::Min(4), Constraint::Length(6)],
+        );
         // Too wide even so: the widest columns give way first, so ids and short columns stay
         // whole while long names and labels are cut evenly.
-        let room = list_area
-            .width
-            .saturating_sub(want - natural.iter().sum::<u16>());
+        let room = u32::from(list_area.width).saturating_sub(spacing);
         let id_column = headings(self.section).iter().position(|h| *h == "Id");
         let widths = match shrink_widest(natural, room, id_column) {
             Some(fitted) => fitted.into_iter().map(Constraint::Length).collect(),
@@ -508,8 +512,15 @@ pub fn delete(s: &Session, section: Section, index: usize) -> Option<Edit> {
 
 /// Column widths summing to at most `room`, narrowing the widest column one cell at a time
 /// (none below 8; column `keep`, the ids, not at all); `None` when even that does not fit.
-fn shrink_widest(mut widths: Vec<u16>, room: u16, keep: Option<usize>) -> Option<Vec<u16>> {
-    while widths.iter().sum::<u16>() > room {
+fn shrink_widest(mut widths: Vec<u16>, room: u32, keep: Option<usize>) -> Option<Vec<u16>> {
+    // Narrowed straight to the room at first: a name from a file may be thousands of cells.
+    let cap = u16::try_from(room).unwrap_or(u16::MAX).max(8);
+    for (i, w) in widths.iter_mut().enumerate() {
+        if Some(i) != keep {
+            *w = (*w).min(cap);
+        }
+    }
+    while widths.iter().map(|&w| u32::from(w)).sum::<u32>() > room {
         let widest = widths
             .iter_mut()
             .enumerate()
