@@ -370,11 +370,12 @@ impl RespondState {
                 ),
                 t.title(),
             )),
+            // The element last: a long id wraps, the short words stay together.
             Line::raw(format!(
-                "on {}  risk {}  status {}",
-                escape_control(th.target.as_str()),
+                "risk {}  status {}  on {}",
                 th.risk().map_or("unrated", |r| r.as_str()),
-                th.status.as_str()
+                th.status.as_str(),
+                escape_control(th.target.as_str()),
             )),
             // A line of its own: a transfer names who takes the risk, which may be long.
             Line::raw(format!("response: {}", escape_control(&th.response_text()))),
