@@ -81,13 +81,12 @@ impl RespondState {
             Action::Down if self.mitigations_pane => {
                 self.mitigation = (self.mitigation + 1).min(mitigations.len().saturating_sub(1));
             }
-            Action::Top | Action::Bottom => {
-                let last = action == Action::Bottom;
-                let end = |len: usize| if last { len.saturating_sub(1) } else { 0 };
+            Action::Top | Action::Bottom | Action::PageUp | Action::PageDown => {
+                use super::threats::jump;
                 if self.mitigations_pane {
-                    self.mitigation = end(mitigations.len());
+                    self.mitigation = jump(action, self.mitigation, mitigations.len());
                 } else {
-                    self.threat = end(count);
+                    self.threat = jump(action, self.threat, count);
                     self.mitigation = 0;
                 }
             }

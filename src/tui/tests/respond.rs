@@ -30,6 +30,10 @@ fn g_and_end_jump_to_the_first_and_last_entry_of_every_list() {
     assert_eq!(element(&app), rows - 1, "End: the last element");
     keys(&mut app, "<home>");
     assert_eq!(element(&app), 0, "Home: the first element");
+    keys(&mut app, "<pgdn>");
+    assert_eq!(element(&app), 10.min(rows - 1), "PgDn: ten down");
+    keys(&mut app, "<pgup><pgup>");
+    assert_eq!(element(&app), 0, "PgUp: no further than the first");
 
     // In the threats pane of an element with several threats, the keys move the threat.
     let with_threats = app
@@ -63,6 +67,16 @@ fn g_and_end_jump_to_the_first_and_last_entry_of_every_list() {
     assert_eq!(q3_selected(&app), order[0]);
     keys(&mut app, "<end>");
     assert_eq!(q3_selected(&app), order[order.len() - 1]);
+    // Ten at a time, stopping at the ends.
+    keys(&mut app, "g<pgdn>");
+    assert_eq!(q3_selected(&app), order[10.min(order.len() - 1)]);
+    keys(&mut app, "<pgdn><pgdn>");
+    assert_eq!(q3_selected(&app), order[order.len() - 1]);
+    keys(&mut app, "<pgup>");
+    assert_eq!(
+        q3_selected(&app),
+        order[(order.len() - 1).saturating_sub(10)]
+    );
 
     // The start screen: End lands on the "new session" row, after the files.
     let mut start = App::start(Path::new("sessions"), Theme::plain(), today());

@@ -173,17 +173,16 @@ impl ThreatsState {
             Action::Down if self.pane == Pane::Suggestions => {
                 self.suggestion = (self.suggestion + 1).min(suggested.saturating_sub(1));
             }
-            Action::Top | Action::Bottom => {
-                let last = action == Action::Bottom;
-                let end = |len: usize| if last { len.saturating_sub(1) } else { 0 };
-                match self.pane {
-                    Pane::Threats => self.threat = end(count),
-                    Pane::Suggestions => self.suggestion = end(suggested),
-                    Pane::Elements => {
-                        self.element = end(rows);
-                        self.threat = 0;
-                        self.suggestion = 0;
-                    }
+            Action::Top | Action::Bottom | Action::PageUp | Action::PageDown => {
+                let (sel, len) = match self.pane {
+                    Pane::Threats => (&mut self.threat, count),
+                    Pane::Suggestions => (&mut self.suggestion, suggested),
+                    Pane::Elements => (&mut self.element, rows),
+                };
+                *sel = jump(action, *sel, len);
+                if self.pane == Pane::Elements {
+                    self.threat = 0;
+                    self.suggestion = 0;
                 }
             }
             Action::Up => {
@@ -627,6 +626,19 @@ impl ThreatsState {
             }
         }
         lines
+    }
+}
+
+/// Where first/last (g G Home End) and ten up/down (PgUp PgDn) move a selection `sel` in a
+/// list of `len`.
+pub fn jump(action: Action, sel: usize, len: usize) -> usize {
+    let last = len.saturating_sub(1);
+    match action {
+        Action::Top => 0,
+        Action::Bottom => last,
+        Action::PageUp => sel.min(last).saturating_sub(10),
+        Action::PageDown => (sel + 10).min(last),
+        _ => sel,
     }
 }
 
