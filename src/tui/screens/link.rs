@@ -173,11 +173,28 @@ impl LinkPicker {
 }
 
 /// Mitigations matching `query` by id, action and owner, best first; all of them, in file
-/// order, when the query is empty.
+/// order, when the query is empty. Those holding every word typed come first and alone, in
+/// file order; only when none does are fuzzy matches shown (a fuzzy "rate" matches almost
+/// any sentence).
 pub fn search(mitigations: &[Mitigation], query: &str) -> Vec<usize> {
     let query = query.trim();
     if query.is_empty() {
         return (0..mitigations.len()).collect();
+    }
+    let text =
+        |m: &Mitigation| format!("{} {} {}", m.id.as_str(), m.action, m.owner).to_lowercase();
+    let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+    let holding: Vec<usize> = mitigations
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| {
+            let text = text(m);
+            words.iter().all(|w| text.contains(w.as_str()))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if !holding.is_empty() {
+        return holding;
     }
     let matcher = SkimMatcherV2::default();
     let mut scored: Vec<(i64, usize)> = mitigations
@@ -218,4 +235,38 @@ pub fn toggle(cx: &Cx, index: usize, threat: &str) -> Option<Command> {
         },
         message,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mitigation(id: &str, action: &str, owner: &str) -> Mitigation {
+        Mitigation {
+            id: id.into(),
+            threats: vec!["TH-001".into()],
+            action: action.into(),
+            owner: owner.into(),
+            due: None,
+            status: crate::model::MitigationStatus::Planned,
+            ticket: String::new(),
+        }
+    }
+
+    #[test]
+    fn words_typed_win_over_fuzzy_matches() {
+        let all = [
+            mitigation("MI-001", "Rate-limit the login endpoint", "Lena"),
+            mitigation("MI-002", "Require passkeys at the edge", "Noor"),
+            mitigation("MI-003", "Rotate tokens", "Tomasz"),
+        ];
+        assert_eq!(search(&all, ""), vec![0, 1, 2]);
+        // "rate" is a fuzzy match of "Require passkeys at the edge" too; the words win.
+        assert_eq!(search(&all, "rate"), vec![0]);
+        assert_eq!(search(&all, "noor"), vec![1], "by owner");
+        assert_eq!(search(&all, "mi-003"), vec![2], "by id");
+        // No word matches: fuzzy, best first.
+        assert_eq!(search(&all, "rttkn").first(), Some(&2));
+        assert!(search(&all, "zzzz").is_empty());
+    }
 }
