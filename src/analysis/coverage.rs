@@ -144,6 +144,7 @@ mod tests {
             impact: None,
             response: Response::Undecided,
             status: ThreatStatus::Open,
+            transferred_to: String::new(),
             notes: String::new(),
         }
     }

@@ -1523,6 +1523,7 @@ stride = "T"
             impact: None,
             response: Default::default(),
             status: ThreatStatus::Open,
+            transferred_to: String::new(),
             notes: String::new(),
         }
     }

@@ -486,6 +486,9 @@ pub struct Threat {
     pub response: Response,
     #[serde(default)]
     pub status: ThreatStatus,
+    /// Who takes the risk when the response is transfer: a vendor, an insurer, another team.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub transferred_to: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
 }
@@ -494,6 +497,18 @@ impl Threat {
     /// The risk, once likelihood and impact are both set and valid.
     pub fn risk(&self) -> Option<RiskLevel> {
         RiskLevel::from_ratings(self.likelihood?, self.impact?)
+    }
+
+    /// The response in words, with who takes the risk when it is transferred ("transfer to
+    /// Acme Insurance"); not escaped.
+    pub fn response_text(&self) -> String {
+        match self.response {
+            Response::Transfer if self.transferred_to.trim().is_empty() => {
+                "transfer to nobody named".to_string()
+            }
+            Response::Transfer => format!("transfer to {}", self.transferred_to.trim()),
+            other => other.as_str().to_string(),
+        }
     }
 
     /// likelihood x impact, 0 when unrated: for sorting.

@@ -495,6 +495,14 @@ impl<'a> Validator<'a> {
                     );
                 }
             }
+            // Like an acceptance without who accepted it: a transfer must name who takes
+            // the risk, or nobody is known to carry it.
+            if t.response == Response::Transfer && t.transferred_to.trim().is_empty() {
+                self.push(
+                    Self::at(Table::Threats, i, id, "response"),
+                    "threat is transferred but does not say to whom: set transferred_to (a vendor, an insurer, a team)",
+                );
+            }
             if t.response == Response::Accept {
                 match self.ids.acceptances.get(id) {
                     None => self.push(
@@ -629,6 +637,7 @@ mod tests {
             impact: None,
             response: Response::Undecided,
             status: ThreatStatus::Open,
+            transferred_to: String::new(),
             notes: String::new(),
         }
     }
@@ -753,5 +762,23 @@ mod tests {
         assert_eq!(found.len(), 2, "{found:#?}");
         assert!(found[0].contains("baseline \"HEAD~1\" is not a git commit hash"));
         assert!(found[1].contains("baseline \"abc\""));
+    }
+
+    #[test]
+    fn a_transfer_must_say_who_takes_the_risk() {
+        let mut s = Session::new("Transfer");
+        s.components = vec![component("api", None)];
+        s.threats = vec![threat("TH-001", "api"), threat("TH-002", "api")];
+        s.threats[0].response = Response::Transfer;
+        s.threats[1].response = Response::Transfer;
+        s.threats[1].transferred_to = "Acme Insurance".into();
+        let found = validate(&s);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].location.id.as_deref(), Some("TH-001"));
+        assert_eq!(found[0].location.field, Some("response"));
+        assert!(found[0].message.contains("transferred_to"));
+        // Blank is as good as missing.
+        s.threats[1].transferred_to = "  ".into();
+        assert_eq!(validate(&s).len(), 2);
     }
 }

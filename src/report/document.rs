@@ -483,6 +483,13 @@ fn threats(ctx: &ReportContext<'_>, doc: &mut Vec<Block>) {
                 }
                 let response = if t.response == crate::model::Response::Undecided {
                     vec![tag("warn", "undecided")]
+                } else if t.response == crate::model::Response::Transfer {
+                    // Who carries a transferred risk is the point of the transfer.
+                    if t.transferred_to.trim().is_empty() {
+                        vec![text("transfer to "), tag("warn", "nobody named")]
+                    } else {
+                        cell(format!("transfer to {}", t.transferred_to))
+                    }
                 } else {
                     cell(t.response.as_str())
                 };

@@ -157,6 +157,7 @@ pub fn session(s: &Session) -> Value {
             "impact": t.impact.map(|r| r.0),
             "response": t.response.as_str(),
             "status": t.status.as_str(),
+            "transferred_to": t.transferred_to,
             "notes": t.notes,
         })).collect::<Vec<_>>(),
         "mitigations": s.mitigations.iter().map(|m| json!({

@@ -1745,6 +1745,7 @@ impl Importer {
             impact,
             response,
             status,
+            transferred_to: String::new(),
             notes,
         });
     }

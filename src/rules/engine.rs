@@ -546,6 +546,7 @@ when = { kind = "flow", crossing = "inward", authenticated = false }
             impact: None,
             response: Default::default(),
             status: Default::default(),
+            transferred_to: String::new(),
             notes: String::new(),
         };
         let mut by_rule = threat("TH-001", "user-lb");

@@ -162,6 +162,26 @@ fn positions_point_at_entries_and_fields() {
     );
 }
 
+#[test]
+fn an_old_transfer_without_a_name_loads_and_is_a_located_problem() {
+    let text = SAMPLE.replace("due_note_unused = 1\n", "").replace(
+        "[[components]]\nid = \"db\"",
+        "[[threats]]\nid = \"TH-001\"\ntarget = \"web\"\ntitle = \"Flood\"\nresponse = \"transfer\"\n\n[[components]]\nid = \"db\"",
+    );
+    let (session, positions) = parse(&text).expect("an old file still loads");
+    assert_eq!(session.threats[0].transferred_to, "");
+    let problem = crate::model::validate(&session)
+        .into_iter()
+        .find(|p| p.location.field == Some("response"))
+        .expect("the missing name is a problem");
+    let line = text
+        .lines()
+        .position(|l| l == "response = \"transfer\"")
+        .expect("in the text")
+        + 1;
+    assert_eq!(positions.locate(&problem.location).line, line);
+}
+
 // ---- property test: load(save(s)) == s for sessions in canonical order ----
 
 fn id() -> impl Strategy<Value = String> {
@@ -302,13 +322,14 @@ fn session() -> impl Strategy<Value = Session> {
             prop::option::of(-2i64..6),
             prop::option::of(1i64..4),
             0usize..5,
+            text(),
         ),
         0..5,
     )
     .prop_map(|v| {
         v.into_iter()
             .map(
-                |(id, target, title, stride, likelihood, impact, response)| Threat {
+                |(id, target, title, stride, likelihood, impact, response, to)| Threat {
                     id: ThreatId::new(format!("TH-{id}")),
                     target: target.into(),
                     title,
@@ -325,6 +346,8 @@ fn session() -> impl Strategy<Value = Session> {
                         Response::Avoid,
                     ][response],
                     status: ThreatStatus::Open,
+                    // Whatever the response: the file keeps what it is given.
+                    transferred_to: to,
                     notes: String::new(),
                 },
             )

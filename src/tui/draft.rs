@@ -34,6 +34,7 @@ pub fn draft_of(form: &Form, purpose: &FormPurpose, s: &Session) -> Option<FormD
         FormPurpose::ThreatNotApplicable { threat } => {
             ("threat-not-applicable", vec![threat_id(*threat)?])
         }
+        FormPurpose::Transfer { threat } => ("transfer", vec![threat_id(*threat)?]),
         FormPurpose::Review => ("review", Vec::new()),
         FormPurpose::Threat { target, index } => {
             let mut ids = vec![target.clone()];
@@ -105,6 +106,11 @@ pub fn reopen(draft: &FormDraft, s: &Session, today: NaiveDate) -> Option<(Form,
             let id = s.threats.get(threat)?.id.clone();
             let form = respond::acceptance_form(s, s.acceptance(id.as_str()), today);
             (form, FormPurpose::Acceptance { threat })
+        }
+        "transfer" => {
+            let threat = threat_index(first?)?;
+            let form = respond::transfer_form(s, s.threats.get(threat)?);
+            (form, FormPurpose::Transfer { threat })
         }
         "review" => (review::review_form(s), FormPurpose::Review),
         "threat-not-applicable" => {

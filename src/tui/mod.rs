@@ -7,6 +7,7 @@ pub mod app;
 mod crash;
 pub mod diagram;
 mod draft;
+pub mod help;
 pub mod keymap;
 pub mod modal;
 mod recovery;

@@ -20,6 +20,10 @@ pub enum FormPurpose {
     Acceptance {
         threat: usize,
     },
+    /// Who takes the risk of threat `threat` when it is transferred.
+    Transfer {
+        threat: usize,
+    },
     Review,
     /// A threat typed by hand on an element, or an edit of threat `index`.
     Threat {
@@ -64,6 +68,7 @@ impl FormPurpose {
             FormPurpose::Mitigation { .. }
             | FormPurpose::Acceptance { .. }
             | FormPurpose::ThreatNotApplicable { .. } => Some(2),
+            FormPurpose::Transfer { .. } => Some(2),
             FormPurpose::Review => Some(3),
             FormPurpose::Run { .. } | FormPurpose::NewSession | FormPurpose::SaveAs => None,
         }
@@ -72,7 +77,10 @@ impl FormPurpose {
 
 #[derive(Debug)]
 pub enum Modal {
-    Help,
+    /// The keys of the screen, scrolled down `scroll` lines.
+    Help {
+        scroll: u16,
+    },
     Picker(Picker),
     Form {
         form: Form,
@@ -103,6 +111,8 @@ pub enum Modal {
         trigger: String,
         scroll: u16,
     },
+    /// Question 3: link a mitigation of the session to a threat, or unlink it.
+    Link(super::screens::link::LinkPicker),
     /// Save and commit: what changed, and the commit message (editable).
     Commit(CommitDraft),
     /// Question 1's quick-add line: stays open for the next line after Enter.
@@ -113,8 +123,8 @@ impl Modal {
     /// Its context in the key table.
     pub fn context(&self) -> Context {
         match self {
-            Modal::Help => Context::Help,
-            Modal::Picker(_) => Context::Picker,
+            Modal::Help { .. } => Context::Help,
+            Modal::Picker(_) | Modal::Link(_) => Context::Picker,
             Modal::Form { .. } => Context::Form,
             Modal::Confirm { .. } => Context::Confirm,
             Modal::ConfirmQuit => Context::QuitDialog,

@@ -919,9 +919,12 @@ fn every_dialog_lists_exactly_the_keys_that_dispatch_in_it() {
     assert!(matches!(app.modal, Some(Modal::ConfirmQuit)));
 }
 
-mod review;
-mod rerun;
+mod help;
+mod layout;
 mod quick_add;
+mod rerun;
+mod respond;
+mod review;
 mod safety;
 mod suggestions;
 

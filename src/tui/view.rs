@@ -6,7 +6,7 @@ use super::keymap::{self, Context};
 use super::modal::{CommitDraft, Modal};
 use super::screens::Cx;
 use super::session::SessionState;
-use super::widgets::dialog::{centered, draw_dialog, draw_popup};
+use super::widgets::dialog::{centered, draw_dialog};
 use super::widgets::key_hints;
 use super::widgets::text::fit_line;
 use crate::model::text::escape_control;
@@ -40,10 +40,7 @@ fn draw_screen(app: &App, frame: &mut Frame) {
                         app.theme.title(),
                     )),
                     Line::from(Span::styled(
-                        format!(
-                            " sessions in {}",
-                            escape_control(&start.dir.display().to_string())
-                        ),
+                        format!(" Sessions in {}", folder_shown(&start.dir)),
                         app.theme.dim(),
                     )),
                 ]),
@@ -89,6 +86,17 @@ fn draw_screen(app: &App, frame: &mut Frame) {
     }
 }
 
+/// The sessions folder as a person reads it: a relative folder as `./sessions`, so that the
+/// header does not read "sessions in sessions"; an absolute one as it is.
+fn folder_shown(dir: &std::path::Path) -> String {
+    let text = escape_control(&dir.display().to_string()).into_owned();
+    if dir.is_relative() && !text.starts_with('.') {
+        format!("./{text}")
+    } else {
+        text
+    }
+}
+
 /// The keys that matter most on this screen: as many as fit whole; `?` (the last binding of
 /// the session's keys) always fits because help is the way out.
 fn draw_footer(app: &App, frame: &mut Frame, area: Rect) {
@@ -124,13 +132,25 @@ fn with_choices(message: &[&str], context: Context, one_line: bool) -> Vec<Strin
 fn draw_modal(app: &App, modal: &Modal, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     match modal {
-        Modal::Help => draw_help(app, frame, area),
+        Modal::Help { scroll } => super::help::draw(app, *scroll, frame, area),
         Modal::Form { form, .. } => {
             if let Some(cursor) = form.render(area, frame.buffer_mut(), theme) {
                 frame.set_cursor_position(cursor);
             }
         }
         Modal::Picker(picker) => picker.draw(&app.libraries, theme, frame, area),
+        Modal::Link(picker) => {
+            if let Some(s) = app.session() {
+                let cx = Cx {
+                    session: s.session(),
+                    derived: &s.derived,
+                    today: app.today,
+                    libraries: &app.libraries,
+                    viewport: app.viewport,
+                };
+                picker.draw(&cx, theme, frame, area);
+            }
+        }
         Modal::Commit(draft) => draw_commit(app, draft, frame, area),
         Modal::QuickAdd(line) => {
             // Over the bottom of the screen, above the status line and the footer.
@@ -348,45 +368,6 @@ pub fn clock_text(
         ),
     };
     (format!("{q} · {overall}"), spent > slot || all > total)
-}
-
-fn draw_help(app: &App, frame: &mut Frame, area: Rect) {
-    let contexts = app.contexts();
-    let mut lines = Vec::new();
-    // Bindings without a label continue the one before them ("↑↓" covers both arrows).
-    for b in keymap::bindings(&contexts).filter(|b| !b.label.is_empty()) {
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {:<10}", b.label), app.theme.key()),
-            Span::raw(b.help),
-        ]));
-    }
-    if contexts.contains(&Context::Build) {
-        lines.push(Line::raw(""));
-        for line in crate::tui::screens::build::quick::HELP {
-            lines.push(Line::from(Span::styled(
-                format!(" {line}"),
-                app.theme.dim(),
-            )));
-        }
-    }
-    lines.push(Line::raw(""));
-    for (what, how) in contexts.iter().flat_map(|c| keymap::notes(*c)) {
-        lines.push(Line::from(Span::styled(
-            format!(" {what}: {how}"),
-            app.theme.dim(),
-        )));
-    }
-    lines.push(Line::from(Span::styled(" In forms: Tab/↑↓ field, ←→ choose, space toggle, Enter save, Esc cancel; text fields: ←→ Home End, Ctrl-←/→ word, Ctrl-W/U/K delete, paste works.", app.theme.dim())));
-    lines.push(Line::from(Span::styled(
-        " Any key closes this help.",
-        app.theme.dim(),
-    )));
-    // Sized by the lines as they wrap, so the last one is never cut off.
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(app.theme.border())
-        .title(Span::styled(" Keys ", app.theme.title()));
-    draw_popup(frame, area, 90, Paragraph::new(lines).block(block));
 }
 
 fn draw_commit(app: &App, draft: &CommitDraft, frame: &mut Frame, area: Rect) {

@@ -166,7 +166,11 @@ impl App {
         if self.session().is_some_and(|s| s.session() != &marked) {
             self.apply_unguarded(
                 Edit::Whole(Box::new(marked)),
-                &format!("{flagged} threats need review"),
+                &crate::tui::widgets::text::plural(
+                    flagged,
+                    "threat needs review",
+                    "threats need review",
+                ),
             );
         }
         let what_changed = Modal::WhatChanged {
@@ -374,6 +378,10 @@ impl App {
                 }
                 self.modal = Some(Modal::QuickAdd(line));
             }
+            Some(Modal::Link(mut picker)) => {
+                self.with_screens(|_, cx| picker.paste(text, cx));
+                self.modal = Some(Modal::Link(picker));
+            }
             other => self.modal = other,
         }
         self.refresh();
@@ -397,8 +405,30 @@ impl App {
     /// A key in a dialog: `action` is its binding in the dialog's context, if any.
     fn modal_key(&mut self, modal: Modal, action: Option<Action>, key: KeyEvent) {
         match modal {
-            Modal::Help | Modal::Notice { .. } => {} // any key closes them
+            Modal::Help { scroll } => {
+                let max = super::help::max_scroll(self, self.viewport);
+                let page = super::help::page(self.viewport);
+                let scroll = match action {
+                    Some(Action::Up) => scroll.saturating_sub(1),
+                    Some(Action::Down) => scroll.saturating_add(1),
+                    Some(Action::PageUp) => scroll.saturating_sub(page),
+                    Some(Action::PageDown) => scroll.saturating_add(page),
+                    Some(Action::Top) => 0,
+                    Some(Action::Bottom) => max,
+                    _ => return, // any other key closes it
+                };
+                self.modal = Some(Modal::Help {
+                    scroll: scroll.min(max),
+                });
+            }
+            Modal::Notice { .. } => {} // any key closes it
             Modal::Picker(picker) => {
+                let commands = self
+                    .with_screens(|_, cx| picker.handle_key(action, key, cx))
+                    .unwrap_or_default();
+                self.run(commands);
+            }
+            Modal::Link(picker) => {
                 let commands = self
                     .with_screens(|_, cx| picker.handle_key(action, key, cx))
                     .unwrap_or_default();
@@ -613,6 +643,9 @@ impl App {
             FormPurpose::ThreatNotApplicable { threat } => self
                 .with_screens(|screens, cx| screens.respond.submit_not_applicable(form, threat, cx))
                 .unwrap_or_default(),
+            FormPurpose::Transfer { threat } => self
+                .with_screens(|screens, cx| screens.respond.submit_transfer(form, threat, cx))
+                .unwrap_or_default(),
             FormPurpose::Review => self
                 .with_screens(|screens, _| screens.review.submit(&form))
                 .unwrap_or_default(),
@@ -704,7 +737,7 @@ impl App {
     /// Keys bound to an action: the global ones here, the rest by the screen on view.
     pub fn update(&mut self, action: Action) {
         match action {
-            Action::Help => self.modal = Some(Modal::Help),
+            Action::Help => self.modal = Some(Modal::Help { scroll: 0 }),
             Action::Quit => {
                 if self.is_dirty() {
                     self.modal = Some(Modal::ConfirmQuit);
@@ -938,6 +971,10 @@ pub fn keys(app: &mut App, keys: &str) {
                 "right" => KeyEvent::new(KeyCode::Right, KeyModifiers::NONE),
                 "space" => KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE),
                 "bs" => KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE),
+                "home" => KeyEvent::new(KeyCode::Home, KeyModifiers::NONE),
+                "end" => KeyEvent::new(KeyCode::End, KeyModifiers::NONE),
+                "pgup" => KeyEvent::new(KeyCode::PageUp, KeyModifiers::NONE),
+                "pgdn" => KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE),
                 c if c.starts_with("C-") => KeyEvent::new(
                     KeyCode::Char(c.chars().nth(2).unwrap_or(' ')),
                     KeyModifiers::CONTROL,

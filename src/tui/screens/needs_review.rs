@@ -261,6 +261,7 @@ mod tests {
                 impact: None,
                 response: Default::default(),
                 status: *status,
+                transferred_to: String::new(),
                 notes: String::new(),
             });
         }

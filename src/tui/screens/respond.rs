@@ -12,8 +12,8 @@ use crate::tui::modal::{FormPurpose, Modal};
 use crate::tui::session::Derived;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::form::{Choice, Field, Form};
-use crate::tui::widgets::text::fit_line;
-use crate::tui::widgets::{details_block, list_and_details};
+use crate::tui::widgets::text::{fit_line, sanitize, width};
+use crate::tui::widgets::{details_block, list_fitted_and_details};
 use chrono::NaiveDate;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -118,6 +118,15 @@ impl RespondState {
             Action::Down if self.mitigations_pane => {
                 self.mitigation = (self.mitigation + 1).min(mitigations.len().saturating_sub(1));
             }
+            Action::Top | Action::Bottom | Action::PageUp | Action::PageDown => {
+                use super::threats::jump;
+                if self.mitigations_pane {
+                    self.mitigation = jump(action, self.mitigation, mitigations.len());
+                } else {
+                    self.threat = jump(action, self.threat, count);
+                    self.mitigation = 0;
+                }
+            }
             Action::Up => {
                 self.threat = self.threat.min(count - 1).saturating_sub(1);
                 self.mitigation = 0;
@@ -128,10 +137,16 @@ impl RespondState {
             }
             Action::Left => self.mitigations_pane = false,
             Action::Right => self.mitigations_pane = !mitigations.is_empty(),
-            Action::RespondMitigate | Action::RespondTransfer | Action::RespondAvoid => {
+            // A transfer names who takes the risk: its form sets the response when submitted.
+            Action::RespondTransfer => {
+                return vec![Command::Open(Modal::Form {
+                    form: transfer_form(cx.session, &t),
+                    purpose: FormPurpose::Transfer { threat },
+                })];
+            }
+            Action::RespondMitigate | Action::RespondAvoid => {
                 let response = match action {
                     Action::RespondMitigate => Response::Mitigate,
-                    Action::RespondTransfer => Response::Transfer,
                     _ => Response::Avoid,
                 };
                 let Some(edit) = set_response(cx.session, threat, response) else {
@@ -148,6 +163,12 @@ impl RespondState {
                 return commands;
             }
             Action::RespondAccept => return vec![open_acceptance()],
+            Action::LinkMitigation => {
+                return super::link::LinkPicker::open(cx, threat)
+                    .map(|p| Command::Open(Modal::Link(p)))
+                    .into_iter()
+                    .collect();
+            }
             Action::Add => return vec![open_mitigation(None)],
             Action::Edit => {
                 if self.mitigations_pane
@@ -279,6 +300,36 @@ impl RespondState {
         }
     }
 
+    /// The transfer form, submitted for threat `threat`: its response becomes transfer, to
+    /// whom the form names (required).
+    pub fn submit_transfer(&mut self, mut form: Form, threat: usize, cx: &Cx) -> Vec<Command> {
+        let Some(mut t) = cx.session.threats.get(threat).cloned() else {
+            return Vec::new();
+        };
+        form.clear_errors();
+        let to = form.text("transferred_to");
+        if to.is_empty() {
+            form.set_error(
+                "transferred_to",
+                "name who takes the risk: a vendor, an insurer, a team",
+            );
+            return vec![Command::Open(Modal::Form {
+                form,
+                purpose: FormPurpose::Transfer { threat },
+            })];
+        }
+        t.response = Response::Transfer;
+        t.transferred_to = to;
+        let message = format!("{}: {}", t.id, t.response_text());
+        vec![Command::apply(
+            Edit::Replace {
+                index: threat,
+                item: Item::Threat(t),
+            },
+            message,
+        )]
+    }
+
     pub fn draw(&self, cx: &Cx, t: &Theme, frame: &mut Frame, area: Rect) {
         let session = cx.session;
         // The walk's banner: which flagged threat, of how many, and why it was flagged.
@@ -299,9 +350,20 @@ impl RespondState {
             }
             None => area,
         };
-        let (left, right, wide) = list_and_details(
+        // The list as wide as its longest row (id, risk, response, title), leaving the details
+        // room for a mitigation's action, owner and date.
+        let want = session
+            .threats
+            .iter()
+            .map(|th| {
+                2 + width(&sanitize(th.id.as_str())) + 1 + 9 + 10 + 1 + width(&sanitize(&th.title))
+            })
+            .max()
+            .unwrap_or(0);
+        let (left, right, wide) = list_fitted_and_details(
             area,
-            [Constraint::Percentage(50), Constraint::Percentage(50)],
+            u16::try_from(want).unwrap_or(u16::MAX),
+            56,
             [Constraint::Percentage(45), Constraint::Percentage(55)],
         );
         let order = &cx.derived.respond_order;
@@ -362,13 +424,15 @@ impl RespondState {
                 ),
                 t.title(),
             )),
+            // The element last: a long id wraps, the short words stay together.
             Line::raw(format!(
-                "on {}  risk {}  response {}  status {}",
-                escape_control(th.target.as_str()),
+                "risk {}  status {}  on {}",
                 th.risk().map_or("unrated", |r| r.as_str()),
-                th.response.as_str(),
-                th.status.as_str()
+                th.status.as_str(),
+                escape_control(th.target.as_str()),
             )),
+            // A line of its own: a transfer names who takes the risk, which may be long.
+            Line::raw(format!("response: {}", escape_control(&th.response_text()))),
             Line::raw(""),
         ];
         let mitigations = mitigations_of(session, th.id.as_str());
@@ -381,6 +445,18 @@ impl RespondState {
                     self.mitigations_pane && i == msel,
                     t,
                 ));
+                // A shared mitigation says every threat it covers (L links and unlinks).
+                if m.threats.len() > 1 {
+                    let ids: Vec<String> = m
+                        .threats
+                        .iter()
+                        .map(|id| escape_control(id.as_str()).into_owned())
+                        .collect();
+                    lines.push(Line::from(Span::styled(
+                        format!("    covers {}", ids.join(", ")),
+                        t.dim(),
+                    )));
+                }
             }
         }
         let acceptance = session.acceptance(th.id.as_str());
@@ -399,7 +475,7 @@ impl RespondState {
         }
         if mitigations.is_empty() && acceptance.is_none() {
             lines.push(Line::from(Span::styled(
-                "  m mitigate (then a adds a mitigation), x accept, t transfer, v avoid",
+                "  m mitigate (opens the mitigation form), x accept, t transfer, v avoid",
                 t.dim(),
             )));
         }
@@ -578,6 +654,28 @@ pub fn mitigation_from_form(
         status,
         ticket: form.text("ticket"),
     })
+}
+
+/// Who takes the risk of `t`, for a transfer; the names given to other transfers are offered.
+pub fn transfer_form(s: &Session, t: &Threat) -> Form {
+    let mut known: Vec<String> = Vec::new();
+    for name in s.threats.iter().map(|t| t.transferred_to.trim()) {
+        if !name.is_empty() && !known.iter().any(|k| k == name) {
+            known.push(name.to_string());
+        }
+    }
+    Form::new(
+        format!("Transfer {}", escape_control(t.id.as_str())),
+        vec![
+            Field::text(
+                "transferred_to",
+                "Transferred to",
+                &t.transferred_to,
+                "who takes the risk: a vendor, an insurer, a team",
+            )
+            .with_suggestions(known),
+        ],
+    )
 }
 
 pub fn acceptance_form(s: &Session, a: Option<&Acceptance>, today: NaiveDate) -> Form {

@@ -453,6 +453,32 @@ pub fn review(
         undecided,
         &mut lines,
     );
+    // Who carries each transferred risk: the team checks the names are right.
+    let transferred: Vec<String> = s
+        .threats
+        .iter()
+        .filter(|t| t.response == Response::Transfer)
+        .map(|t| {
+            let warn = if t.transferred_to.trim().is_empty() {
+                "⚠ "
+            } else {
+                ""
+            };
+            format!(
+                "{warn}{} {}: {}",
+                e(t.id.as_str()),
+                e(&t.title),
+                e(&t.response_text())
+            )
+        })
+        .collect();
+    if !transferred.is_empty() {
+        section(
+            format!("Transferred risks ({})", transferred.len()),
+            transferred,
+            &mut lines,
+        );
+    }
     let unowned: Vec<String> = s
         .mitigations
         .iter()
@@ -508,7 +534,7 @@ pub fn review(
                 t.risk().map_or("", |r| r.as_str()).to_uppercase(),
                 e(t.id.as_str()),
                 e(&t.title),
-                t.response.as_str()
+                e(&t.response_text())
             )
         })
         .collect();

@@ -37,6 +37,8 @@ impl StartState {
         match action {
             Action::Up => self.selected = self.selected.saturating_sub(1),
             Action::Down => self.selected = (self.selected + 1).min(rows - 1),
+            Action::Top => self.selected = 0,
+            Action::Bottom => self.selected = rows - 1,
             Action::Add => return vec![new_session_form()],
             Action::Open => {
                 let Some(entry) = self.entries.get(self.selected) else {

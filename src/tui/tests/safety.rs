@@ -238,6 +238,7 @@ fn emoji_sequences_are_drawn_as_wide_as_measured_and_leave_no_stale_cells() {
                 impact: Some(crate::model::Rating(3)),
                 response: crate::model::Response::default(),
                 status: crate::model::ThreatStatus::default(),
+                transferred_to: String::new(),
                 notes: String::new(),
             });
         }

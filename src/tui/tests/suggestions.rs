@@ -376,7 +376,7 @@ fn a_suggestion_back_after_a_change_is_marked_and_dismissing_it_again_updates_th
         text.contains("↺ back: crossing was lateral, now inward (dismissed before:"),
         "{text}"
     );
-    assert!(text.contains("the gateway authenticates)"), "{text}");
+    assert!(text.contains("gateway authenticates)"), "{text}");
     insta::assert_snapshot!("question2_suggestion_returned_80x24", screen(&app, 80, 24));
     // Dismissing it again starts from the old reason and records today's facts.
     keys(&mut app, "x");

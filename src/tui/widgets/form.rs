@@ -168,6 +168,21 @@ impl Field {
         self
     }
 
+    /// What the completion adds to what is typed, shown grey after it as it is typed; `None`
+    /// when nothing is typed (an offer then shows as "→ takes: ...") or the cursor is not at
+    /// the end.
+    pub fn ghost(&self) -> Option<String> {
+        let FieldKind::Text(t) = &self.kind else {
+            return None;
+        };
+        let typed = t.text().chars().count();
+        if typed == 0 || t.cursor() != typed {
+            return None;
+        }
+        let rest: String = self.completion()?.chars().skip(typed).collect();
+        (!rest.is_empty()).then_some(rest)
+    }
+
     /// The completion on offer for what is typed, if any.
     pub fn completion(&self) -> Option<&str> {
         let FieldKind::Text(t) = &self.kind else {
@@ -614,20 +629,24 @@ impl Form {
                         .saturating_sub(unicode_width::UnicodeWidthStr::width(shown.as_str()));
                     spans.push(Span::styled(shown, style));
                     // A completion on offer, or the hint while the field is empty, shows in
-                    // the field's own width after the text.
-                    let note = match field.completion() {
-                        Some(completion) => Some(format!("  → takes: {completion}")),
+                    // the field's own width after the text: what a completion of the typed
+                    // text adds, grey, right after it.
+                    let note = match (field.ghost(), field.completion()) {
+                        (Some(rest), _) => Some(rest),
+                        (None, Some(completion)) => Some(format!("  → takes: {completion}")),
                         // A blank id shows the id it stands for, focused or not, so it is
                         // seen while the name is typed.
-                        None if field.key == "id" && t.text().is_empty() && derived.is_some() => {
+                        (None, None)
+                            if field.key == "id" && t.text().is_empty() && derived.is_some() =>
+                        {
                             derived
                                 .as_ref()
                                 .map(|id| format!("{id}  (made from the name; type to change)"))
                         }
-                        None if t.text().is_empty() && !field.hint.is_empty() => {
+                        (None, None) if t.text().is_empty() && !field.hint.is_empty() => {
                             Some(format!(" {}", field.hint))
                         }
-                        None => None,
+                        (None, None) => None,
                     };
                     let always = field.key == "id" && derived.is_some();
                     if (focused || always)
@@ -1077,6 +1096,55 @@ mod tests {
             !rows.iter().any(|r| r.contains("made from the name")),
             "typed: {rows:#?}"
         );
+    }
+
+    #[test]
+    fn a_completion_shows_grey_as_it_is_typed_and_right_takes_it() {
+        let people = vec!["Noor".to_string(), "Hannah".to_string()];
+        let form_with = || {
+            Form::new(
+                "M",
+                vec![
+                    Field::text("owner", "Owner", "", "one person")
+                        .with_suggestions(people.clone()),
+                    Field::text("ticket", "Ticket", "", ""),
+                ],
+            )
+        };
+        let mut form = form_with();
+        assert_eq!(
+            form.fields[0].ghost(),
+            None,
+            "nothing typed, nothing offered"
+        );
+        press(&mut form, KeyCode::Char('n'));
+        press(&mut form, KeyCode::Char('o'));
+        assert_eq!(form.fields[0].ghost().as_deref(), Some("or"));
+        // Drawn right after the text, in the dim style, before any key accepts it.
+        let theme = Theme::plain();
+        let area = Rect::new(0, 0, 80, 24);
+        let mut buf = Buffer::empty(area);
+        let cursor = form.render(area, &mut buf, &theme).expect("a cursor");
+        let at = |dx: u16| &buf[(cursor.x + dx, cursor.y)];
+        assert_eq!(
+            (at(0).symbol(), at(1).symbol(), at(2).symbol()),
+            ("o", "r", " ")
+        );
+        // Typed text is in the field's reverse video; the grey rest is not.
+        let reversed =
+            |c: &ratatui::buffer::Cell| c.modifier.contains(ratatui::style::Modifier::REVERSED);
+        assert!(reversed(&buf[(cursor.x - 1, cursor.y)]));
+        assert!(!reversed(at(0)) && !reversed(at(1)));
+        // → takes it.
+        press(&mut form, KeyCode::Right);
+        assert_eq!((form.text("owner").as_str(), form.focus), ("Noor", 0));
+        assert_eq!(form.fields[0].ghost(), None, "nothing more to add");
+        // Tab keeps what is typed: "Hannah" may be the whole name when "Hannah (Support)"
+        // is known too.
+        let mut form = form_with();
+        press(&mut form, KeyCode::Char('H'));
+        press(&mut form, KeyCode::Tab);
+        assert_eq!((form.text("owner").as_str(), form.focus), ("H", 1));
     }
 
     #[test]

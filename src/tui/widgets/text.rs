@@ -75,6 +75,11 @@ impl<'a> Iterator for Cells<'a> {
 }
 
 /// Width of sanitized text in terminal cells.
+/// A count with its noun: "1 match", "2 matches".
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 pub(crate) fn width(text: &str) -> usize {
     cells(text).map(|(_, w)| w).sum()
 }
@@ -258,6 +263,13 @@ mod tests {
 
     fn text(line: &Line) -> String {
         line.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn plural_says_one_and_many() {
+        assert_eq!(plural(1, "match", "matches"), "1 match");
+        assert_eq!(plural(0, "match", "matches"), "0 matches");
+        assert_eq!(plural(2, "threat needs", "threats need"), "2 threats need");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::tui::keymap::{Action, Context};
 use crate::tui::modal::{FormPurpose, Modal};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::form::Form;
-use crate::tui::widgets::{details_block, list_and_details};
+use crate::tui::widgets::{details_block, list_fitted_and_details};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::layout::{Constraint, Layout};
@@ -110,6 +110,8 @@ pub struct BuildState {
     /// Selected row per list section.
     pub selected: [usize; 4],
     pub diagram_scroll: (u16, u16),
+    /// The team hid the list of crossing flows beside the diagram (`c`), for the whole width.
+    pub crossings_hidden: bool,
 }
 
 impl BuildState {
@@ -167,6 +169,7 @@ impl BuildState {
                 Action::Left => *x = x.saturating_sub(4),
                 Action::Right => *x = (*x + 4).min(w.saturating_sub(1)),
                 Action::BackToLists => self.section = Section::Flows,
+                Action::ToggleSidePane => self.crossings_hidden = !self.crossings_hidden,
                 _ => {}
             }
             return Vec::new();
@@ -297,11 +300,36 @@ impl BuildState {
             Layout::vertical([Constraint::Length(1), Constraint::Min(2)]).areas(area);
         frame.render_widget(Paragraph::new(section_tabs(session, self.section, t)), tabs);
         if self.section == Section::Diagram {
-            let wide = main.width >= crate::tui::widgets::SIDE_BY_SIDE;
-            let [left, right] = if wide {
-                Layout::horizontal([Constraint::Min(40), Constraint::Length(38)]).areas(main)
-            } else {
-                Layout::vertical([Constraint::Min(8), Constraint::Length(6)]).areas(main)
+            let canvas = cx.derived.diagram.size();
+            let (left, right) = diagram_areas(main, canvas, self.crossings_hidden);
+            let crossings = cx.derived.diagram.crossing_flows().len();
+            let left = match right {
+                // The list is out of the way: one line says how to bring it back.
+                None if crossings > 0 && left.height > 4 => {
+                    let [diagram, hint] =
+                        Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(left);
+                    let why = if self.crossings_hidden {
+                        "hidden"
+                    } else {
+                        "no room on a screen this short"
+                    };
+                    frame.render_widget(
+                        Paragraph::new(Span::styled(
+                            format!(
+                                " c lists the {} ({why})",
+                                crate::tui::widgets::text::plural(
+                                    crossings,
+                                    "flow crossing a trust boundary",
+                                    "flows crossing a trust boundary"
+                                )
+                            ),
+                            t.dim(),
+                        )),
+                        hint,
+                    );
+                    diagram
+                }
+                _ => left,
             };
             frame.render_widget(
                 DiagramView {
@@ -312,22 +340,39 @@ impl BuildState {
                 },
                 left,
             );
-            frame.render_widget(
-                CrossingList {
-                    layout: &cx.derived.diagram,
-                    theme: *t,
-                },
-                right,
-            );
+            if let Some(right) = right {
+                frame.render_widget(
+                    CrossingList {
+                        layout: &cx.derived.diagram,
+                        theme: *t,
+                    },
+                    right,
+                );
+            }
             return;
         }
-        let (list_area, detail_area, wide) = list_and_details(
-            main,
-            [Constraint::Percentage(62), Constraint::Percentage(38)],
-            [Constraint::Min(4), Constraint::Length(6)],
-        );
         let crossing = |i: usize| cx.derived.crossing.get(i).copied().unwrap_or(false);
         let (header, rows, widths) = rows(session, self.section, &crossing);
+        // The list as wide as its longest id, name and label need, the details keeping 36
+        // columns; when every cell fits, each column is as wide as its widest cell. Summed
+        // wide: names from a file may be as long as anything.
+        let natural = natural_widths(&rows, headings(self.section));
+        let spacing = 2 + natural.len() as u32;
+        let want = spacing + natural.iter().map(|&w| u32::from(w)).sum::<u32>();
+        let (list_area, detail_area, wide) = list_fitted_and_details(
+            main,
+            u16::try_from(want).unwrap_or(u16::MAX),
+            36,
+            [Constraint::Min(4), Constraint::Length(6)],
+        );
+        // Too wide even so: the widest columns give way first, so ids and short columns stay
+        // whole while long names and labels are cut evenly.
+        let room = u32::from(list_area.width).saturating_sub(spacing);
+        let id_column = headings(self.section).iter().position(|h| *h == "Id");
+        let widths = match shrink_widest(natural, room, id_column) {
+            Some(fitted) => fitted.into_iter().map(Constraint::Length).collect(),
+            None => widths,
+        };
         let empty = rows.is_empty();
         let table = table(header, rows, widths, list_area.width, t).block(
             Block::default()
@@ -498,4 +543,111 @@ pub fn delete(s: &Session, section: Section, index: usize) -> Option<Edit> {
         Section::Diagram => return None,
     }
     Some(Edit::Whole(Box::new(next)))
+}
+
+/// Column widths summing to at most `room`, narrowing the widest column one cell at a time
+/// (none below 8; column `keep`, the ids, not at all); `None` when even that does not fit.
+fn shrink_widest(mut widths: Vec<u16>, room: u32, keep: Option<usize>) -> Option<Vec<u16>> {
+    // Narrowed straight to the room at first: a name from a file may be thousands of cells.
+    let cap = u16::try_from(room).unwrap_or(u16::MAX).max(8);
+    for (i, w) in widths.iter_mut().enumerate() {
+        if Some(i) != keep {
+            *w = (*w).min(cap);
+        }
+    }
+    while widths.iter().map(|&w| u32::from(w)).sum::<u32>() > room {
+        let widest = widths
+            .iter_mut()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != keep)
+            .map(|(_, w)| w)
+            .max()?;
+        if *widest <= 8 {
+            return None;
+        }
+        *widest -= 1;
+    }
+    Some(widths)
+}
+
+/// The headings of a section's table, as `list::rows` writes them: the narrowest each column
+/// can be.
+fn headings(section: Section) -> &'static [&'static str] {
+    match section {
+        Section::Boundaries => &["Id", "Name", "Inside", "Components"],
+        Section::Assets => &["Id", "Name", "Classification"],
+        Section::Components => &["Kind", "Id", "Name", "Boundary"],
+        Section::Flows => &["Id", "From → To", "Label", "Auth Enc", "Crosses"],
+        Section::Diagram => &[],
+    }
+}
+
+/// Each column's widest cell or heading.
+fn natural_widths(rows: &[Vec<String>], headings: &[&str]) -> Vec<u16> {
+    let mut widths: Vec<u16> = headings
+        .iter()
+        .map(|h| u16::try_from(crate::tui::widgets::text::width(h)).unwrap_or(u16::MAX))
+        .collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            let cell = u16::try_from(crate::tui::widgets::text::width(cell)).unwrap_or(u16::MAX);
+            *w = (*w).max(cell);
+        }
+    }
+    widths
+}
+
+/// The width the list of crossing flows needs beside the diagram, and the most it takes.
+const CROSSINGS_MIN: u16 = 38;
+const CROSSINGS_MAX: u16 = 56;
+/// The fewest rows the list is worth under the diagram, and the body's height below which
+/// there is no room for it there.
+const CROSSINGS_UNDER: u16 = 6;
+const ROOM_UNDER: u16 = 14;
+
+/// Where the diagram and the list of crossing flows go in `main`, for a canvas of `canvas`
+/// cells: beside it when both fit side by side (the list taking what the diagram leaves, within
+/// reason); else under it (the rows the diagram leaves, at least a quarter of the height), so
+/// the diagram keeps the whole width; nowhere when hidden (`c`) or the screen is too short
+/// (a line then says how to show it). The diagram is never drawn under the list.
+pub fn diagram_areas(main: Rect, canvas: (u16, u16), hidden: bool) -> (Rect, Option<Rect>) {
+    if hidden || main.height < ROOM_UNDER {
+        return (main, None);
+    }
+    let wide = main.width >= crate::tui::widgets::SIDE_BY_SIDE;
+    if wide && canvas.0.saturating_add(CROSSINGS_MIN) <= main.width {
+        let list = (main.width - canvas.0).min(CROSSINGS_MAX);
+        let [left, right] =
+            Layout::horizontal([Constraint::Min(0), Constraint::Length(list)]).areas(main);
+        return (left, Some(right));
+    }
+    let under = main
+        .height
+        .saturating_sub(canvas.1)
+        .max(main.height / 4)
+        .max(CROSSINGS_UNDER);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(under)]).areas(main);
+    (top, Some(bottom))
+}
+
+#[cfg(test)]
+mod width_tests {
+    use super::*;
+
+    #[test]
+    fn the_widest_columns_give_way_first() {
+        let flows = || vec![24, 45, 48, 8, 7];
+        assert_eq!(shrink_widest(flows(), 200, Some(0)), Some(flows()));
+        assert_eq!(
+            shrink_widest(flows(), 73, Some(0)),
+            Some(vec![24, 17, 17, 8, 7]),
+            "the ids stay whole"
+        );
+        assert_eq!(
+            shrink_widest(flows(), 73, None),
+            Some(vec![20, 19, 19, 8, 7])
+        );
+        assert_eq!(shrink_widest(flows(), 50, Some(0)), None);
+    }
 }

@@ -33,8 +33,8 @@ use crate::tui::modal::{FormPurpose, Modal};
 use crate::tui::session::Derived;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::form::Form;
-use crate::tui::widgets::text::fit;
-use crate::tui::widgets::{details_block, list_and_details};
+use crate::tui::widgets::text::{fit, sanitize, width};
+use crate::tui::widgets::{details_block, list_fitted_and_details};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -188,6 +188,18 @@ impl ThreatsState {
             Action::Down if self.pane == Pane::Suggestions => {
                 self.suggestion = (self.suggestion + 1).min(suggested.saturating_sub(1));
             }
+            Action::Top | Action::Bottom | Action::PageUp | Action::PageDown => {
+                let (sel, len) = match self.pane {
+                    Pane::Threats => (&mut self.threat, count),
+                    Pane::Suggestions => (&mut self.suggestion, suggested),
+                    Pane::Elements => (&mut self.element, rows),
+                };
+                *sel = jump(action, *sel, len);
+                if self.pane == Pane::Elements {
+                    self.threat = 0;
+                    self.suggestion = 0;
+                }
+            }
             Action::Up => {
                 self.element = self.element.min(rows - 1).saturating_sub(1);
                 self.threat = 0;
@@ -293,8 +305,13 @@ impl ThreatsState {
                     vec![Command::Open(Modal::Confirm {
                         title: "Delete threat?".into(),
                         message: format!(
-                            "Delete threat {}? {mitigations} mitigation(s) and any acceptance refer to it; mitigations left with no threat are deleted too.",
-                            threat.id
+                            "Delete threat {}? {} and any acceptance refer to it; mitigations left with no threat are deleted too.",
+                            threat.id,
+                            crate::tui::widgets::text::plural(
+                                mitigations,
+                                "mitigation",
+                                "mitigations"
+                            )
                         ),
                         edit: Box::new(edit),
                         done,
@@ -360,9 +377,19 @@ impl ThreatsState {
     }
 
     pub fn draw(&self, cx: &Cx, theme: &Theme, frame: &mut Frame, area: Rect) {
-        let (left, right, wide) = list_and_details(
+        // The element list as wide as its longest name or flow label (after the marks), leaving
+        // the details room for the element's threats.
+        let want = cx
+            .derived
+            .elements
+            .iter()
+            .map(|row| 2 + 18 + 4 + 2 + width(&sanitize(&row.title)))
+            .max()
+            .unwrap_or(0);
+        let (left, right, wide) = list_fitted_and_details(
             area,
-            [Constraint::Percentage(45), Constraint::Percentage(55)],
+            u16::try_from(want).unwrap_or(u16::MAX),
+            52,
             [Constraint::Percentage(45), Constraint::Percentage(55)],
         );
         self.draw_elements(cx, theme, frame, left);
@@ -587,6 +614,16 @@ impl ThreatsState {
         }
         if extras && let Some(threat) = list.get(sel).map(|(_, t)| *t) {
             lines.push(Line::raw(""));
+            // The team's notes on the selected threat, as written (the pane wraps them).
+            if !threat.notes.trim().is_empty() {
+                lines.push(Line::from(Span::styled(
+                    format!("{} notes:", escape_control(threat.id.as_str())),
+                    t.dim(),
+                )));
+                for note in threat.notes.trim_end().lines() {
+                    lines.push(Line::raw(format!("  {}", escape_control(note))));
+                }
+            }
             for r in &threat.refs {
                 let name = cx
                     .libraries
@@ -607,6 +644,19 @@ impl ThreatsState {
     }
 }
 
+/// Where first/last (g G Home End) and ten up/down (PgUp PgDn) move a selection `sel` in a
+/// list of `len`.
+pub fn jump(action: Action, sel: usize, len: usize) -> usize {
+    let last = len.saturating_sub(1);
+    match action {
+        Action::Top => 0,
+        Action::Bottom => last,
+        Action::PageUp => sel.min(last).saturating_sub(10),
+        Action::PageDown => (sel + 10).min(last),
+        _ => sel,
+    }
+}
+
 /// A new threat on `target` with nothing filled in but its id.
 fn blank_threat(s: &Session, target: &str) -> Threat {
     Threat {
@@ -620,6 +670,7 @@ fn blank_threat(s: &Session, target: &str) -> Threat {
         impact: None,
         response: Response::Undecided,
         status: ThreatStatus::Open,
+        transferred_to: String::new(),
         notes: String::new(),
     }
 }

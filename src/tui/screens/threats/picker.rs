@@ -211,10 +211,11 @@ impl Picker {
         } else {
             String::new()
         };
+        let matches = crate::tui::widgets::text::plural(total, "match", "matches");
         if self.hits.len() < total {
-            format!(" {total} matches{unusual}; first {} shown", self.hits.len())
+            format!(" {matches}{unusual}; first {} shown", self.hits.len())
         } else {
-            format!(" {total} matches{unusual}")
+            format!(" {matches}{unusual}")
         }
     }
 

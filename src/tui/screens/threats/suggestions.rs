@@ -78,6 +78,7 @@ pub fn suggested_threat(s: &Session, target: &str, v: &SuggestionView) -> Threat
         impact: v.impact,
         response: Response::Undecided,
         status: ThreatStatus::Open,
+        transferred_to: String::new(),
         notes: String::new(),
     }
 }

@@ -153,8 +153,8 @@ impl Walk {
         match self.current {
             Some(_) => format!("Walk: suggestion {} of {}", self.position, self.total),
             None => format!(
-                "Walk done: {} suggestions seen, {}",
-                self.seen(),
+                "Walk done: {} seen, {}",
+                crate::tui::widgets::text::plural(self.seen(), "suggestion", "suggestions"),
                 done.join(", ")
             ),
         }
