@@ -823,29 +823,18 @@ pub fn threat_line(t: &Threat, selected: bool, theme: &Theme) -> Line<'static> {
                 theme.normal()
             },
         ),
-        Span::styled(
-            if t.status == ThreatStatus::NeedsReview {
-                "⚠ review ".to_string()
+        // One column, so titles line up: a threat to review shows that instead of its
+        // response (the details still show the response).
+        {
+            let (text, style) = if t.status == ThreatStatus::NeedsReview {
+                ("⚠ review", theme.warning())
+            } else if undecided {
+                ("⚠ decide", theme.warning())
             } else {
-                String::new()
-            },
-            theme.warning(),
-        ),
-        Span::styled(
-            format!(
-                "{:<10}",
-                if undecided {
-                    "⚠ decide"
-                } else {
-                    t.response.as_str()
-                }
-            ),
-            if undecided {
-                theme.warning()
-            } else {
-                theme.ok()
-            },
-        ),
+                (t.response.as_str(), theme.ok())
+            };
+            Span::styled(format!("{text:<10}"), style)
+        },
         Span::raw(format!(" {}", escape_control(&t.title))),
     ])
 }
