@@ -104,7 +104,8 @@ pub fn discover(session: &Path) -> Option<PathBuf> {
     let start = std::path::absolute(folder).ok()?;
     for dir in start.ancestors() {
         let candidate = dir.join(FILE_NAME);
-        if candidate.is_file() {
+        // Anything by that name counts (a FIFO too): loading it then says why it is refused.
+        if candidate.symlink_metadata().is_ok() {
             return Some(candidate);
         }
         if dir.join(".git").exists() {
@@ -124,10 +125,14 @@ pub fn for_session(session: &Path) -> Result<ProjectConfig, ConfigError> {
 }
 
 pub fn load(path: &Path) -> Result<ProjectConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
+    // Through the store's reader: size-capped, and a FIFO or device is refused, not waited on.
+    let unreadable = |message: String| ConfigError::Unreadable {
         path: crate::store::display_path(path),
-        message: e.to_string(),
-    })?;
+        message,
+    };
+    let bytes = crate::store::read_input(path, crate::store::InputKind::PROJECT_CONFIG)
+        .map_err(|e| unreadable(e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|_| unreadable("it is not UTF-8 text".into()))?;
     parse(&text, path)
 }
 
@@ -240,5 +245,29 @@ mod tests {
         assert!(days.starts_with("c.toml:2:16: "), "{days}");
         let syntax = err("[check\n");
         assert!(syntax.starts_with("c.toml:1:"), "{syntax}");
+    }
+
+    #[test]
+    fn a_config_that_is_not_a_regular_small_text_file_is_refused_not_waited_on() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join(".git")).expect("mkdir");
+        let config = dir.path().join(FILE_NAME);
+        let status = std::process::Command::new("mkfifo")
+            .arg(&config)
+            .status()
+            .expect("mkfifo runs");
+        assert!(status.success());
+        let session = dir.path().join("s.toml");
+        // Found (so the team hears about it), then refused without opening the FIFO.
+        assert_eq!(discover(&session), Some(config.clone()));
+        let err = for_session(&session).expect_err("refused").to_string();
+        assert!(err.contains(".threatboard.toml"), "{err}");
+        std::fs::remove_file(&config).expect("rm");
+        std::fs::write(&config, vec![b'#'; 2 * 1024 * 1024]).expect("write");
+        let err = for_session(&session).expect_err("too large").to_string();
+        assert!(err.contains("limited"), "{err}");
+        std::fs::write(&config, [0xff, 0xfe, b'\n']).expect("write");
+        let err = for_session(&session).expect_err("not UTF-8").to_string();
+        assert!(err.contains("UTF-8"), "{err}");
     }
 }

@@ -33,6 +33,11 @@ impl InputKind {
         what: "STIX bundles",
         max_bytes: 512 * 1024 * 1024,
     };
+    /// A project config holds a few settings; 1 MB is far more than any real one.
+    pub const PROJECT_CONFIG: InputKind = InputKind {
+        what: "project configs",
+        max_bytes: 1024 * 1024,
+    };
     pub const THREAT_DRAGON: InputKind = InputKind {
         what: "Threat Dragon models",
         max_bytes: crate::report::threat_dragon::MAX_MODEL_BYTES,
