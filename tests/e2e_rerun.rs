@@ -50,8 +50,11 @@ fn moving_a_component_across_a_boundary_then_rerun_review_and_commit() {
         &[],
     )
     .expect("spawns");
+    // Waits for the change itself, not only the title: a frame can be caught half drawn.
     let screen = tui
-        .wait_for("What changed since the baseline", DEFAULT_TIMEOUT)
+        .wait_until("what changed, with the move", DEFAULT_TIMEOUT, |s| {
+            s.contains("What changed since the baseline") && s.contains("moved from service-mesh")
+        })
         .expect("opens at what changed");
     assert!(screen.contains("notification-service"), "{screen}");
     assert!(
@@ -146,7 +149,9 @@ fn rerun_and_save(root: &Path, baseline: &str) -> String {
     )
     .expect("spawns");
     let screen = tui
-        .wait_for("What changed since the baseline", DEFAULT_TIMEOUT)
+        .wait_until("what changed, with the move", DEFAULT_TIMEOUT, |s| {
+            s.contains("What changed since the baseline") && s.contains("moved from service-mesh")
+        })
         .expect("opens at what changed");
     assert!(screen.contains(baseline), "{baseline}:\n{screen}");
     assert!(
@@ -157,7 +162,7 @@ fn rerun_and_save(root: &Path, baseline: &str) -> String {
     let screen = step_all(
         &mut tui,
         "<ret>",
-        &["needs review 1/", "[3 Respond]", "to review first"],
+        &["needs review 1/", "[3 Respond]", "to review first", "⚠ review"],
     );
     assert!(
         screen.contains("⚠ review"),
