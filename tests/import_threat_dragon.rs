@@ -350,7 +350,7 @@ fn v2_demo_curves_become_boundaries_around_one_side() {
     assert_eq!(request.from.as_str(), "browser");
     assert_eq!(request.to.as_str(), "web-application");
     assert_eq!(request.protocol, "HTTP/S");
-    assert!(request.encrypted && !request.authenticated);
+    assert!(request.is_encrypted() && !request.is_authenticated());
     assert!(request.tags.iter().any(|t| t == "public-network"));
     let config = flow_by_label(s, "Read web app config");
     assert!(config.tags.iter().any(|t| t == "out-of-scope"));
@@ -639,12 +639,12 @@ fn a_curve_crossing_one_flow() {
     assert!(request.tags.iter().any(|t| t == "crosses-trust-boundary"));
     assert!(request.notes.contains("\"Internet edge\""));
     assert!(
-        request.authenticated,
+        request.is_authenticated(),
         "isAuthenticated is used when present"
     );
     let jobs = flow_by_label(s, "Jobs");
     assert!(jobs.tags.is_empty(), "{:?}", jobs.tags);
-    assert!(!jobs.authenticated);
+    assert!(!jobs.is_authenticated());
     assert_warning(
         &imported,
         &[

@@ -1161,6 +1161,7 @@ fn component_fields(old: &Component, new: &Component) -> Vec<&'static str> {
         assets,
         not_applicable,
         not_applicable_reason,
+        out_of_scope,
         notes,
         technology,
         dismissed,
@@ -1182,6 +1183,7 @@ fn component_fields(old: &Component, new: &Component) -> Vec<&'static str> {
         "not_applicable_reason",
         &old.not_applicable_reason != not_applicable_reason,
     );
+    push_if(&mut f, "out_of_scope", &old.out_of_scope != out_of_scope);
     push_if(&mut f, "notes", &old.notes != notes);
     push_if(&mut f, "dismissed", &old.dismissed != dismissed);
     f
@@ -1200,6 +1202,7 @@ fn flow_fields(old: &Flow, new: &Flow) -> Vec<&'static str> {
         tags,
         not_applicable,
         not_applicable_reason,
+        out_of_scope,
         notes,
         dismissed,
     } = new;
@@ -1222,6 +1225,7 @@ fn flow_fields(old: &Flow, new: &Flow) -> Vec<&'static str> {
         "not_applicable_reason",
         &old.not_applicable_reason != not_applicable_reason,
     );
+    push_if(&mut f, "out_of_scope", &old.out_of_scope != out_of_scope);
     push_if(&mut f, "notes", &old.notes != notes);
     push_if(&mut f, "dismissed", &old.dismissed != dismissed);
     f
@@ -1317,7 +1321,7 @@ fn flow_reasons(
     if old.authenticated != new.authenticated {
         reasons.push(format!(
             "{id} is {}",
-            if new.authenticated {
+            if new.is_authenticated() {
                 "now authenticated"
             } else {
                 "no longer authenticated"
@@ -1327,7 +1331,7 @@ fn flow_reasons(
     if old.encrypted != new.encrypted {
         reasons.push(format!(
             "{id} is {}",
-            if new.encrypted {
+            if new.is_encrypted() {
                 "now encrypted"
             } else {
                 "no longer encrypted"
@@ -1824,8 +1828,8 @@ stride = "T"
         let old = base();
         let mut new = old.clone();
         let user_api = flow(&mut new, "user-api");
-        user_api.authenticated = false;
-        user_api.encrypted = false;
+        user_api.authenticated = Some(false);
+        user_api.encrypted = Some(false);
         user_api.assets = vec!["pii".into()];
         user_api.label = "HTTP".into();
         let worker_db = flow(&mut new, "worker-db");

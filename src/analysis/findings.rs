@@ -335,7 +335,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
     for (i, f) in s.flows.iter().enumerate() {
         let id = f.id.as_str();
         let crossed = graph.crossings(i);
-        if !crossed.is_empty() && !f.authenticated {
+        if !crossed.is_empty() && !f.is_authenticated() {
             let names: Vec<&str> = crossed.iter().map(|b| b.as_str()).collect();
             out.push(Finding {
                 rule: Rule::UnauthenticatedCrossing,
@@ -354,7 +354,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                 suggestion: None,
             });
         }
-        if !f.encrypted
+        if !f.is_encrypted()
             && let Some(class) = max_class(&f.assets).filter(|c| c.is_sensitive())
         {
             let severity = if class == Classification::Restricted || !crossed.is_empty() {

@@ -235,6 +235,10 @@ pub struct Component {
     /// Why those categories do not apply, as the team said it.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub not_applicable_reason: String,
+    /// Why the team put it out of scope (someone else's system, covered by another model);
+    /// empty when in scope. Out of scope leaves it out of coverage, findings and suggestions.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub out_of_scope: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
     /// Rule suggestions the team judged not to apply to this element.
@@ -259,16 +263,23 @@ pub struct Flow {
     pub protocol: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assets: Vec<AssetId>,
-    #[serde(default)]
-    pub authenticated: bool,
-    #[serde(default)]
-    pub encrypted: bool,
+    /// Whether the flow authenticates its sender; `None` when nobody knows yet (left out of
+    /// the file), which is reported as unknown rather than as "no".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authenticated: Option<bool>,
+    /// Whether the flow is encrypted in transit; `None` when unknown, as for `authenticated`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<bool>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     #[serde(default, skip_serializing_if = "StrideSet::is_empty")]
     pub not_applicable: StrideSet,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub not_applicable_reason: String,
+    /// Why the team put it out of scope (someone else's system, covered by another model);
+    /// empty when in scope. Out of scope leaves it out of coverage, findings and suggestions.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub out_of_scope: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -276,6 +287,16 @@ pub struct Flow {
 }
 
 impl Flow {
+    /// Known to authenticate its sender (unknown counts as not, where a yes/no is needed).
+    pub fn is_authenticated(&self) -> bool {
+        self.authenticated == Some(true)
+    }
+
+    /// Known to be encrypted in transit (unknown counts as not, where a yes/no is needed).
+    pub fn is_encrypted(&self) -> bool {
+        self.encrypted == Some(true)
+    }
+
     /// The protocol family recognised in the flow's free-text protocol.
     pub fn protocol_family(&self) -> Option<ProtocolFamily> {
         ProtocolFamily::recognise(&self.protocol)

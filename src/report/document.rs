@@ -308,11 +308,12 @@ fn summary(ctx: &ReportContext<'_>, doc: &mut Vec<Block>) {
     });
 }
 
-fn yes_no(value: bool) -> Inline {
-    if value {
-        cell("yes")
-    } else {
-        vec![tag("warn", "no")]
+/// Yes, no (flagged), or unknown when the file leaves it out.
+fn yes_no(value: Option<bool>) -> Inline {
+    match value {
+        Some(true) => cell("yes"),
+        Some(false) => vec![tag("warn", "no")],
+        None => cell("unknown"),
     }
 }
 
@@ -869,7 +870,7 @@ fn assumptions(ctx: &ReportContext<'_>, doc: &mut Vec<Block>) {
                     vec![strong(a.id.to_string())],
                     cell(a.text.clone()),
                     cell(a.owner.clone()),
-                    yes_no(a.validated),
+                    yes_no(Some(a.validated)),
                 ]
             })
             .collect(),

@@ -1058,6 +1058,7 @@ impl Importer {
         self.session.components.push(Component {
             technology: None,
             not_applicable_reason: String::new(),
+            out_of_scope: String::new(),
             dismissed: Vec::new(),
             id: ElementId::new(id),
             name,
@@ -1223,6 +1224,7 @@ impl Importer {
         };
         self.session.flows.push(Flow {
             not_applicable_reason: String::new(),
+            out_of_scope: String::new(),
             dismissed: Vec::new(),
             id: ElementId::new(id),
             from: from_id,
@@ -1230,8 +1232,8 @@ impl Importer {
             label,
             protocol,
             assets: Vec::new(),
-            authenticated: authenticated.unwrap_or(false),
-            encrypted: flag(p, "isEncrypted"),
+            authenticated: Some(authenticated.unwrap_or(false)),
+            encrypted: Some(flag(p, "isEncrypted")),
             tags,
             not_applicable: StrideSet::empty(),
             notes,

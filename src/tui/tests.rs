@@ -218,7 +218,7 @@ fn building_a_model_by_keys_with_undo_and_redo() {
     let f = &s.flows[0];
     assert_eq!((f.from.as_str(), f.to.as_str()), ("browser", "web-app"));
     assert_eq!(f.id.as_str(), "browser-web-app");
-    assert!(f.authenticated && f.encrypted);
+    assert!(f.is_authenticated() && f.is_encrypted());
     assert!(crate::model::validate(s).is_empty());
 
     keys(&mut app, "u");
@@ -434,6 +434,7 @@ fn hostile_names_render_escaped_and_wide_names_fit() {
     s.components.push(crate::model::Component {
         technology: None,
         not_applicable_reason: String::new(),
+        out_of_scope: String::new(),
         dismissed: Vec::new(),
         id: "x".into(),
         name: "\u{1b}[2J名前が長いコンポーネント🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀".into(),

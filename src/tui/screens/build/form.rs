@@ -243,12 +243,12 @@ pub fn open_form(s: &Session, target: FormTarget) -> Option<Form> {
             fields.push(Field::toggle(
                 "authenticated",
                 "Authenticated",
-                like.is_some_and(|f| f.authenticated),
+                like.is_some_and(|f| f.is_authenticated()),
             ));
             fields.push(Field::toggle(
                 "encrypted",
                 "Encrypted",
-                like.is_some_and(|f| f.encrypted),
+                like.is_some_and(|f| f.is_encrypted()),
             ));
             fields.push(Field::multi(
                 "assets",
@@ -532,6 +532,8 @@ pub fn submit(form: &mut Form, s: &Session, target: FormTarget) -> Option<(Edit,
                 not_applicable_reason: old
                     .map(|c| c.not_applicable_reason.clone())
                     .unwrap_or_default(),
+                // Kept as it was; the form does not edit it yet.
+                out_of_scope: old.map(|c| c.out_of_scope.clone()).unwrap_or_default(),
                 notes: form.text("notes"),
                 technology: Technology::parse(&form.choice("technology")),
                 dismissed: old.map(|c| c.dismissed.clone()).unwrap_or_default(),
@@ -568,8 +570,8 @@ pub fn submit(form: &mut Form, s: &Session, target: FormTarget) -> Option<(Edit,
                     .into_iter()
                     .map(AssetId::new)
                     .collect(),
-                authenticated: form.toggle("authenticated"),
-                encrypted: form.toggle("encrypted"),
+                authenticated: Some(form.toggle("authenticated")),
+                encrypted: Some(form.toggle("encrypted")),
                 tags: old.map(|f| f.tags.clone()).unwrap_or_default(),
                 not_applicable: old
                     .map(|f| f.not_applicable.clone())
@@ -577,6 +579,8 @@ pub fn submit(form: &mut Form, s: &Session, target: FormTarget) -> Option<(Edit,
                 not_applicable_reason: old
                     .map(|f| f.not_applicable_reason.clone())
                     .unwrap_or_default(),
+                // Kept as it was; the form does not edit it yet.
+                out_of_scope: old.map(|f| f.out_of_scope.clone()).unwrap_or_default(),
                 notes: form.text("notes"),
                 dismissed: old.map(|f| f.dismissed.clone()).unwrap_or_default(),
             })

@@ -19,8 +19,18 @@ fn kind_mark(kind: ComponentKind) -> &'static str {
     }
 }
 
-fn yes_no(v: bool, yes: &'static str, no: &'static str) -> &'static str {
-    if v { yes } else { no }
+/// Yes, no, or "unknown" (the file leaves it out): `unknown` is that word at the column's width.
+fn yes_no(
+    v: Option<bool>,
+    yes: &'static str,
+    no: &'static str,
+    unknown: &'static str,
+) -> &'static str {
+    match v {
+        Some(true) => yes,
+        Some(false) => no,
+        None => unknown,
+    }
 }
 
 /// The rows of a section's list, with its header and column widths.
@@ -113,10 +123,10 @@ pub fn rows(
                         e(&f.label),
                         format!(
                             "{} {}",
-                            yes_no(f.authenticated, "yes ", "NO  "),
-                            yes_no(f.encrypted, "yes", "NO")
+                            yes_no(f.authenticated, "yes ", "NO  ", "?   "),
+                            yes_no(f.encrypted, "yes", "NO", "?")
                         ),
-                        yes_no(crossing(i), "! yes", "").to_string(),
+                        yes_no(Some(crossing(i)), "! yes", "", "").to_string(),
                     ]
                 })
                 .collect(),
@@ -267,8 +277,18 @@ pub fn details(
                     "protection",
                     format!(
                         "{}, {}",
-                        yes_no(f.authenticated, "authenticated", "NOT authenticated"),
-                        yes_no(f.encrypted, "encrypted", "NOT encrypted")
+                        yes_no(
+                            f.authenticated,
+                            "authenticated",
+                            "NOT authenticated",
+                            "authentication unknown"
+                        ),
+                        yes_no(
+                            f.encrypted,
+                            "encrypted",
+                            "NOT encrypted",
+                            "encryption unknown"
+                        )
                     ),
                 ));
                 if !f.assets.is_empty() {

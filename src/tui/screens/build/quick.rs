@@ -450,6 +450,7 @@ fn parse_component(s: &Session, rest: &str) -> Result<Parsed, String> {
             assets,
             not_applicable: StrideSet::empty(),
             not_applicable_reason: String::new(),
+            out_of_scope: String::new(),
             notes: String::new(),
             dismissed: Vec::new(),
         }),
@@ -536,7 +537,7 @@ fn parse_flow(s: &Session, rest: &str) -> Result<Parsed, String> {
         protocol_words.join(" ")
     };
     let authenticated = auth.unwrap_or_else(|| {
-        let v = previous.is_some_and(|f| f.authenticated);
+        let v = previous.is_some_and(|f| f.is_authenticated());
         if previous.is_some() {
             copied.push("auth");
         }
@@ -553,7 +554,7 @@ fn parse_flow(s: &Session, rest: &str) -> Result<Parsed, String> {
             if previous.is_some() {
                 copied.push("enc");
             }
-            previous.is_some_and(|f| f.encrypted)
+            previous.is_some_and(|f| f.is_encrypted())
         }
     };
     let id = unique_id(s, Section::Flows, &format!("{from}-{to}"));
@@ -588,11 +589,12 @@ fn parse_flow(s: &Session, rest: &str) -> Result<Parsed, String> {
             label,
             protocol,
             assets,
-            authenticated,
-            encrypted,
+            authenticated: Some(authenticated),
+            encrypted: Some(encrypted),
             tags: Vec::new(),
             not_applicable: StrideSet::empty(),
             not_applicable_reason: String::new(),
+            out_of_scope: String::new(),
             notes: String::new(),
             dismissed: Vec::new(),
         }),
@@ -975,7 +977,10 @@ mod tests {
         assert_eq!(f.id.as_str(), "payment-provider-webhook-receiver");
         assert_eq!(f.label, "Payment events");
         assert_eq!(f.protocol, "https");
-        assert!(f.authenticated && f.encrypted, "https means encrypted");
+        assert!(
+            f.is_authenticated() && f.is_encrypted(),
+            "https means encrypted"
+        );
         assert_eq!(f.assets, [AssetId::new("card-data")]);
         crate::model::edit::apply(&mut s, Edit::put(None, Item::Flow(f))).expect("applies");
         // Left out: protocol, auth and enc as the previous flow; said in the summary.
@@ -988,7 +993,7 @@ mod tests {
         let Item::Flow(g) = p.item else { panic!() };
         assert_eq!(
             (g.protocol.as_str(), g.authenticated, g.encrypted),
-            ("https", true, true)
+            ("https", Some(true), Some(true))
         );
         assert_eq!(g.label, "Queued");
         // Said: taken as said; free words are the protocol.
@@ -997,7 +1002,7 @@ mod tests {
             "ledger-service -> ledger-db : Writes (postgres wire, noenc ledger-entries)",
         );
         assert_eq!(h.protocol, "postgres wire");
-        assert!(h.authenticated && !h.encrypted);
+        assert!(h.is_authenticated() && !h.is_encrypted());
         // No label: one is made from the names.
         let l = flow(&s, "f event-queue -> ledger-service");
         assert_eq!(l.label, "Event queue to Ledger service");
