@@ -162,7 +162,12 @@ fn rerun_and_save(root: &Path, baseline: &str) -> String {
     let screen = step_all(
         &mut tui,
         "<ret>",
-        &["needs review 1/", "[3 Respond]", "to review first", "⚠ review"],
+        &[
+            "needs review 1/",
+            "[3 Respond]",
+            "to review first",
+            "⚠ review",
+        ],
     );
     assert!(
         screen.contains("⚠ review"),
