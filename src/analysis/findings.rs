@@ -32,10 +32,11 @@ pub enum Rule {
     ThreatNeedsReview,
     MitigateWithoutMitigation,
     UnansweredSuggestion,
+    UnknownProtection,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 15] = [
+    pub const ALL: [Rule; 16] = [
         Rule::UnauthenticatedCrossing,
         Rule::UnencryptedSensitiveFlow,
         Rule::StoreReachableFromExternal,
@@ -51,6 +52,7 @@ impl Rule {
         Rule::ThreatNeedsReview,
         Rule::MitigateWithoutMitigation,
         Rule::UnansweredSuggestion,
+        Rule::UnknownProtection,
     ];
 
     pub fn id(self) -> &'static str {
@@ -70,6 +72,7 @@ impl Rule {
             Rule::ThreatNeedsReview => "TB013",
             Rule::MitigateWithoutMitigation => "TB014",
             Rule::UnansweredSuggestion => "TB015",
+            Rule::UnknownProtection => "TB016",
         }
     }
 
@@ -101,6 +104,7 @@ impl Rule {
             Rule::ThreatNeedsReview => "threat-needs-review",
             Rule::MitigateWithoutMitigation => "mitigate-without-mitigation",
             Rule::UnansweredSuggestion => "unanswered-suggestion",
+            Rule::UnknownProtection => "unknown-flow-protection",
         }
     }
 
@@ -141,6 +145,9 @@ impl Rule {
             }
             Rule::UnansweredSuggestion => {
                 "A threat rule suggests a threat for this element that the team neither added nor dismissed."
+            }
+            Rule::UnknownProtection => {
+                "Nobody has said whether a boundary-crossing flow authenticates, or whether a flow carrying sensitive data is encrypted."
             }
         }
     }
@@ -332,10 +339,55 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
         m
     });
 
+    // Out of scope: the team decided not to model it here, so nothing on it is a finding (its
+    // own field only; a flow into an out-of-scope system is still ours unless marked).
     for (i, f) in s.flows.iter().enumerate() {
+        if f.is_out_of_scope() {
+            continue;
+        }
         let id = f.id.as_str();
         let crossed = graph.crossings(i);
-        if !crossed.is_empty() && !f.is_authenticated() {
+        let sensitive = max_class(&f.assets).filter(|c| c.is_sensitive());
+        // Unknown is not "no": it gets its own low finding asking the team to say.
+        let unknown: Vec<String> = [
+            (!crossed.is_empty() && f.authenticated.is_none()).then(|| {
+                let names: Vec<&str> = crossed.iter().map(|b| b.as_str()).collect();
+                format!("crosses {} and its authentication is unknown", names.join(", "))
+            }),
+            sensitive.filter(|_| f.encrypted.is_none()).map(|class| {
+                format!(
+                    "carries {} data and its encryption is unknown",
+                    class.as_str()
+                )
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !unknown.is_empty() {
+            let field = if !crossed.is_empty() && f.authenticated.is_none() {
+                "authenticated"
+            } else {
+                "encrypted"
+            };
+            out.push(Finding {
+                rule: Rule::UnknownProtection,
+                severity: Severity::Low,
+                element: id.to_string(),
+                location: Location::entry(Table::Flows, i, id, Some(field)),
+                message: format!(
+                    "flow {id:?} ({} -> {}) {}",
+                    f.from,
+                    f.to,
+                    unknown.join("; it ")
+                ),
+                fix: "find out and say so: set authenticated / encrypted to true or false".into(),
+                accepted_by_threat: None,
+                tracked_by: None,
+                suggestion: None,
+            });
+        }
+        if !crossed.is_empty() && f.authenticated == Some(false) {
             let names: Vec<&str> = crossed.iter().map(|b| b.as_str()).collect();
             out.push(Finding {
                 rule: Rule::UnauthenticatedCrossing,
@@ -354,8 +406,8 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                 suggestion: None,
             });
         }
-        if !f.is_encrypted()
-            && let Some(class) = max_class(&f.assets).filter(|c| c.is_sensitive())
+        if f.encrypted == Some(false)
+            && let Some(class) = sensitive
         {
             let severity = if class == Classification::Restricted || !crossed.is_empty() {
                 Severity::High
@@ -420,6 +472,9 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
         m
     });
     for (i, c) in s.components.iter().enumerate() {
+        if c.is_out_of_scope() {
+            continue;
+        }
         let id = c.id.as_str();
         if !s.boundaries.is_empty() && c.boundary.is_none() {
             out.push(Finding {
