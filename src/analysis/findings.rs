@@ -33,10 +33,11 @@ pub enum Rule {
     MitigateWithoutMitigation,
     UnansweredSuggestion,
     UnknownProtection,
+    ThreatOnOutOfScopeElement,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 16] = [
+    pub const ALL: [Rule; 17] = [
         Rule::UnauthenticatedCrossing,
         Rule::UnencryptedSensitiveFlow,
         Rule::StoreReachableFromExternal,
@@ -53,6 +54,7 @@ impl Rule {
         Rule::MitigateWithoutMitigation,
         Rule::UnansweredSuggestion,
         Rule::UnknownProtection,
+        Rule::ThreatOnOutOfScopeElement,
     ];
 
     pub fn id(self) -> &'static str {
@@ -73,6 +75,7 @@ impl Rule {
             Rule::MitigateWithoutMitigation => "TB014",
             Rule::UnansweredSuggestion => "TB015",
             Rule::UnknownProtection => "TB016",
+            Rule::ThreatOnOutOfScopeElement => "TB017",
         }
     }
 
@@ -105,6 +108,7 @@ impl Rule {
             Rule::MitigateWithoutMitigation => "mitigate-without-mitigation",
             Rule::UnansweredSuggestion => "unanswered-suggestion",
             Rule::UnknownProtection => "unknown-flow-protection",
+            Rule::ThreatOnOutOfScopeElement => "threat-on-out-of-scope-element",
         }
     }
 
@@ -148,6 +152,9 @@ impl Rule {
             }
             Rule::UnknownProtection => {
                 "Nobody has said whether a boundary-crossing flow authenticates, or whether a flow carrying sensitive data is encrypted."
+            }
+            Rule::ThreatOnOutOfScopeElement => {
+                "An open threat is on an element the team put out of scope."
             }
         }
     }
@@ -523,8 +530,42 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
         }
     }
 
+    // Out-of-scope elements by id, for threats still recorded on them.
+    let out_of_scope: HashMap<&str, &str> = s
+        .components
+        .iter()
+        .filter_map(|c| Some((c.id.as_str(), c.out_of_scope_reason()?)))
+        .chain(
+            s.flows
+                .iter()
+                .filter_map(|f| Some((f.id.as_str(), f.out_of_scope_reason()?))),
+        )
+        .collect();
     for (i, t) in s.threats.iter().enumerate() {
         let id = t.id.as_str();
+        // On an out-of-scope element a threat raises only TB017, low: it is kept (the element
+        // may come back in scope), but nothing there blocks the gate.
+        if let Some(reason) = out_of_scope.get(t.target.as_str()) {
+            if !t.status.is_open() {
+                continue;
+            }
+            out.push(Finding {
+                rule: Rule::ThreatOnOutOfScopeElement,
+                severity: Severity::Low,
+                element: id.to_string(),
+                location: Location::entry(Table::Threats, i, id, Some("target")),
+                message: format!(
+                    "threat {id:?} ({}) is on {:?}, which is out of scope: {reason}",
+                    t.title,
+                    t.target.as_str()
+                ),
+                fix: "mark the threat not applicable, or bring the element back in scope".into(),
+                accepted_by_threat: None,
+                tracked_by: None,
+                suggestion: None,
+            });
+            continue;
+        }
         if t.status.is_open()
             && t.response == Response::Undecided
             && let Some(risk) = t.risk().filter(|r| *r >= RiskLevel::High)
@@ -887,6 +928,73 @@ encrypted = true
                 "low TB005:loose",
             ]
         );
+    }
+
+    #[test]
+    fn unknown_protection_is_its_own_low_finding_and_not_tb001_or_tb002() {
+        let mut s = session("");
+        s.flows[0].authenticated = None; // crossing: TB001 becomes TB016
+        s.flows[1].encrypted = None; // restricted data: TB002 becomes TB016
+        let found = keys(&s, "2026-11-23", None);
+        assert!(found.contains(&"low TB016:user-api".to_string()), "{found:?}");
+        assert!(found.contains(&"low TB016:api-db".to_string()), "{found:?}");
+        assert!(!found.iter().any(|k| k.contains("TB001") || k.contains("TB002")), "{found:?}");
+        let graph = ModelGraph::new(&s);
+        let options = FindingOptions {
+            today: "2026-11-23".parse().expect("date"),
+            max_age_days: None,
+            rules: None,
+        };
+        let all = findings(&graph, &options);
+        let f = all.iter().find(|f| f.key() == "TB016:user-api").expect("TB016");
+        assert_eq!(
+            f.message,
+            "flow \"user-api\" (user -> api) crosses internet, dc and its authentication is unknown"
+        );
+        // Low: it does not block at the default threshold.
+        assert!(!f.blocks(Severity::Medium));
+        // Both unknown on one flow: one finding naming both.
+        s.flows[0].encrypted = None;
+        let graph = ModelGraph::new(&s);
+        let all = findings(&graph, &options);
+        let both: Vec<_> = all.iter().filter(|f| f.key() == "TB016:user-api").collect();
+        assert_eq!(both.len(), 1);
+        assert!(both[0].message.contains("authentication is unknown; it carries confidential data and its encryption is unknown"), "{}", both[0].message);
+        // Known values: no TB016 at all.
+        let known = keys(&session(""), "2026-11-23", None);
+        assert!(!known.iter().any(|k| k.contains("TB016")), "{known:?}");
+    }
+
+    #[test]
+    fn out_of_scope_elements_raise_no_findings_but_their_open_threats_do() {
+        let mut s = session(
+            r#"
+[[threats]]
+id = "TH-001"
+target = "user-api"
+title = "Spoofed login"
+stride = "S"
+likelihood = 3
+impact = 3
+"#,
+        );
+        // High and undecided, but on an out-of-scope flow: only TB017, never TB007.
+        s.flows[0].out_of_scope = "the identity provider's model covers it".into();
+        s.components[3].tags.push("out-of-scope".into()); // old files: the tag
+        s.flows[2].out_of_scope = "export is retired".into();
+        let found = keys(&s, "2026-11-23", None);
+        assert_eq!(
+            found,
+            [
+                "high TB002:api-db",
+                "medium TB006:api",
+                "low TB017:TH-001",
+            ],
+            "{found:?}"
+        );
+        // A closed threat on it is fine.
+        s.threats[0].status = ThreatStatus::NotApplicable;
+        assert!(!keys(&s, "2026-11-23", None).iter().any(|k| k.contains("TB017")));
     }
 
     #[test]
