@@ -924,9 +924,13 @@ fn overdue_and_unowned_mitigations_are_marked() {
 fn out_of_scope_elements_and_unknown_protection_are_reported_as_such() {
     let file = "tests/fixtures/scope/out-of-scope-and-unknown.toml";
     let md = report(file, "md");
-    let section = &md[md.find("### Out of scope").expect("an Out of scope section")..];
+    let section = &md[md
+        .find("### Out of scope")
+        .expect("an Out of scope section")..];
     assert!(
-        section.contains("| Vendor CRM | component | the vendor's system, covered by their assessment |"),
+        section.contains(
+            "| Vendor CRM | component | the vendor's system, covered by their assessment |"
+        ),
         "{md}"
     );
     assert!(
@@ -938,10 +942,15 @@ fn out_of_scope_elements_and_unknown_protection_are_reported_as_such() {
     assert!(md.contains("TB016 unknown-flow-protection"), "{md}");
     assert!(!md.contains("TB001") && !md.contains("TB002"), "{md}");
 
-    let json: serde_json::Value =
-        serde_json::from_str(&report(file, "json")).expect("json parses");
-    assert_eq!(json["session"]["flows"][0]["authenticated"], serde_json::Value::Null);
-    assert_eq!(json["session"]["flows"][1]["out_of_scope"], "the vendor's connector");
+    let json: serde_json::Value = serde_json::from_str(&report(file, "json")).expect("json parses");
+    assert_eq!(
+        json["session"]["flows"][0]["authenticated"],
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        json["session"]["flows"][1]["out_of_scope"],
+        "the vendor's connector"
+    );
     assert_eq!(
         json["analysis"]["out_of_scope"],
         serde_json::json!([
@@ -970,7 +979,9 @@ fn a_blank_out_of_scope_reason_is_a_located_problem() {
     assert_eq!(out.status.code(), Some(1));
     let text = format!("{}{}", stdout(&out), stderr(&out));
     assert!(
-        text.contains("blank-reason.toml:8:16: [[components]] \"api\" out_of_scope: out_of_scope is blank"),
+        text.contains(
+            "blank-reason.toml:8:16: [[components]] \"api\" out_of_scope: out_of_scope is blank"
+        ),
         "{text}"
     );
 }

@@ -209,6 +209,9 @@ mod tests {
         assert!(c.element("app-db").is_some());
         // lb 6 + app 6 + lb-app 6 + app-db 3 = 21 pairs.
         assert_eq!(c.applicable_pairs(), 21);
-        assert!(c.gaps().all(|(e, _)| !["user", "user-lb", "db"].contains(&e.id.as_str())));
+        assert!(
+            c.gaps()
+                .all(|(e, _)| !["user", "user-lb", "db"].contains(&e.id.as_str()))
+        );
     }
 }

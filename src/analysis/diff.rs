@@ -1346,7 +1346,11 @@ fn component_reasons(
     if let Some(change) = set_change(&analysis_tags(old), &analysis_tags(new)) {
         reasons.push(format!("{id} tags changed: {change}"));
     }
-    reasons.extend(back_in_scope(id, old.is_out_of_scope(), new.is_out_of_scope()));
+    reasons.extend(back_in_scope(
+        id,
+        old.is_out_of_scope(),
+        new.is_out_of_scope(),
+    ));
     reasons
 }
 
@@ -1419,7 +1423,11 @@ fn flow_reasons(
             reasons.push(format!("{id} is {change}"));
         }
     }
-    reasons.extend(back_in_scope(id, old.is_out_of_scope(), new.is_out_of_scope()));
+    reasons.extend(back_in_scope(
+        id,
+        old.is_out_of_scope(),
+        new.is_out_of_scope(),
+    ));
     if let Some(change) = set_change(&old.assets, &new.assets) {
         reasons.push(format!("{id} assets changed: {change}"));
     }

@@ -359,7 +359,10 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
         let unknown: Vec<String> = [
             (!crossed.is_empty() && f.authenticated.is_none()).then(|| {
                 let names: Vec<&str> = crossed.iter().map(|b| b.as_str()).collect();
-                format!("crosses {} and its authentication is unknown", names.join(", "))
+                format!(
+                    "crosses {} and its authentication is unknown",
+                    names.join(", ")
+                )
             }),
             sensitive.filter(|_| f.encrypted.is_none()).map(|class| {
                 format!(
@@ -936,9 +939,17 @@ encrypted = true
         s.flows[0].authenticated = None; // crossing: TB001 becomes TB016
         s.flows[1].encrypted = None; // restricted data: TB002 becomes TB016
         let found = keys(&s, "2026-11-23", None);
-        assert!(found.contains(&"low TB016:user-api".to_string()), "{found:?}");
+        assert!(
+            found.contains(&"low TB016:user-api".to_string()),
+            "{found:?}"
+        );
         assert!(found.contains(&"low TB016:api-db".to_string()), "{found:?}");
-        assert!(!found.iter().any(|k| k.contains("TB001") || k.contains("TB002")), "{found:?}");
+        assert!(
+            !found
+                .iter()
+                .any(|k| k.contains("TB001") || k.contains("TB002")),
+            "{found:?}"
+        );
         let graph = ModelGraph::new(&s);
         let options = FindingOptions {
             today: "2026-11-23".parse().expect("date"),
@@ -946,7 +957,10 @@ encrypted = true
             rules: None,
         };
         let all = findings(&graph, &options);
-        let f = all.iter().find(|f| f.key() == "TB016:user-api").expect("TB016");
+        let f = all
+            .iter()
+            .find(|f| f.key() == "TB016:user-api")
+            .expect("TB016");
         assert_eq!(
             f.message,
             "flow \"user-api\" (user -> api) crosses internet, dc and its authentication is unknown"
@@ -985,16 +999,16 @@ impact = 3
         let found = keys(&s, "2026-11-23", None);
         assert_eq!(
             found,
-            [
-                "high TB002:api-db",
-                "medium TB006:api",
-                "low TB017:TH-001",
-            ],
+            ["high TB002:api-db", "medium TB006:api", "low TB017:TH-001",],
             "{found:?}"
         );
         // A closed threat on it is fine.
         s.threats[0].status = ThreatStatus::NotApplicable;
-        assert!(!keys(&s, "2026-11-23", None).iter().any(|k| k.contains("TB017")));
+        assert!(
+            !keys(&s, "2026-11-23", None)
+                .iter()
+                .any(|k| k.contains("TB017"))
+        );
     }
 
     #[test]

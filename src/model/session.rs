@@ -272,7 +272,10 @@ fn out_of_scope(reason: &str, tags: &[String]) -> bool {
 fn out_of_scope_reason<'a>(reason: &'a str, tags: &[String]) -> Option<&'a str> {
     if !reason.trim().is_empty() {
         Some(reason.trim())
-    } else if tags.iter().any(|t| t.eq_ignore_ascii_case(OUT_OF_SCOPE_TAG)) {
+    } else if tags
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(OUT_OF_SCOPE_TAG))
+    {
         Some("tagged out-of-scope")
     } else {
         None

@@ -433,7 +433,10 @@ impl<'a> Validator<'a> {
                     format!("unknown boundary {:?}", boundary.as_str()),
                 );
             }
-            self.out_of_scope(Self::at(Table::Components, i, id, "out_of_scope"), &c.out_of_scope);
+            self.out_of_scope(
+                Self::at(Table::Components, i, id, "out_of_scope"),
+                &c.out_of_scope,
+            );
             self.asset_refs(Table::Components, i, id, &c.assets);
             self.not_applicable(Table::Components, i, id, &c.not_applicable);
             self.dismissals(Table::Components, i, id, &c.dismissed);
@@ -455,7 +458,10 @@ impl<'a> Validator<'a> {
                     );
                 }
             }
-            self.out_of_scope(Self::at(Table::Flows, i, id, "out_of_scope"), &f.out_of_scope);
+            self.out_of_scope(
+                Self::at(Table::Flows, i, id, "out_of_scope"),
+                &f.out_of_scope,
+            );
             self.asset_refs(Table::Flows, i, id, &f.assets);
             self.not_applicable(Table::Flows, i, id, &f.not_applicable);
             self.dismissals(Table::Flows, i, id, &f.dismissed);

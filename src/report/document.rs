@@ -730,11 +730,7 @@ fn decisions(ctx: &ReportContext<'_>, doc: &mut Vec<Block>) {
                 .map(|f| (f.id.as_str(), "flow", f.out_of_scope_reason())),
         )
         .filter_map(|(id, kind, reason)| {
-            Some(vec![
-                cell(ctx.element_name(id)),
-                cell(kind),
-                cell(reason?),
-            ])
+            Some(vec![cell(ctx.element_name(id)), cell(kind), cell(reason?)])
         })
         .collect();
     if out_of_scope.is_empty() && not_applicable.is_empty() && dismissed.is_empty() {

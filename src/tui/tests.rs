@@ -252,8 +252,14 @@ fn flow_form_three_way_protection_and_out_of_scope_reason() {
     assert_eq!(f.out_of_scope, "partner's system");
     let text = store::to_toml(session(&app)).expect("writes");
     assert!(text.contains("encrypted = false"), "{text}");
-    assert!(text.contains("out_of_scope = \"partner's system\""), "{text}");
-    assert!(!text.contains("authenticated"), "unknown is left out: {text}");
+    assert!(
+        text.contains("out_of_scope = \"partner's system\""),
+        "{text}"
+    );
+    assert!(
+        !text.contains("authenticated"),
+        "unknown is left out: {text}"
+    );
     // Editing and saving without touching the choice keeps it unknown, never a silent no.
     keys(&mut app, "e<ret>");
     assert_eq!(session(&app).flows[0].authenticated, None);

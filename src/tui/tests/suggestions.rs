@@ -633,5 +633,8 @@ fn out_of_scope_elements_are_marked_last_without_suggestions_or_gaps() {
     assert!(out.applicable.is_empty(), "nothing to cover out of scope");
     assert!(s.derived.analysis.coverage.element("browser-api").is_none());
     let shown = screen(&app, 120, 40);
-    assert!(shown.contains("(out of scope) browser → api: Orders"), "{shown}");
+    assert!(
+        shown.contains("(out of scope) browser → api: Orders"),
+        "{shown}"
+    );
 }

@@ -979,11 +979,18 @@ mod tests {
         let p = parse(&s, "payment-provider -> webhook-receiver : Events").expect("parses");
         let Item::Flow(f) = p.item else { panic!() };
         assert_eq!((f.authenticated, f.encrypted), (None, None));
-        assert!(p.summary.contains("(auth unknown, enc unknown)"), "{}", p.summary);
+        assert!(
+            p.summary.contains("(auth unknown, enc unknown)"),
+            "{}",
+            p.summary
+        );
         // https still means encrypted; authentication stays unknown.
         let g = flow(&s, "payment-provider -> webhook-receiver : Events (https)");
         assert_eq!((g.authenticated, g.encrypted), (None, Some(true)));
-        let h = flow(&s, "payment-provider -> webhook-receiver : Events (noauth noenc)");
+        let h = flow(
+            &s,
+            "payment-provider -> webhook-receiver : Events (noauth noenc)",
+        );
         assert_eq!((h.authenticated, h.encrypted), (Some(false), Some(false)));
     }
 
