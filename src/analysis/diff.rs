@@ -978,6 +978,11 @@ impl SessionDiff {
                     "threat": threat, "change": "disappeared", "old_target": target, "new_target": target,
                 }),
             }).collect::<Vec<_>>(),
+            // `out_of_scope` is the reason now, or null when the element is back in scope.
+            "scope_changes": self.scope.iter().map(|c| json!({
+                "element": c.element,
+                "out_of_scope": c.out_of_scope,
+            })).collect::<Vec<_>>(),
             "technology_changes": self.technology.iter().map(|t| json!({
                 "component": t.component,
                 "old": t.old.map(|x| x.as_str()),
@@ -2168,6 +2173,7 @@ Other changes
             "changed",
             "trigger",
             "technology_changes",
+            "scope_changes",
             "dismissals",
             "boundaries",
             "components",
