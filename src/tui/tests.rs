@@ -278,6 +278,31 @@ fn flow_form_three_way_protection_and_out_of_scope_reason() {
     assert_eq!((g.authenticated, g.encrypted), (None, Some(false)));
 }
 
+/// An older file's `out-of-scope` tag shows as the reason; clearing it brings the element back in
+/// scope (the tag goes too), keeping it writes the reason in place of the tag.
+#[test]
+fn the_old_out_of_scope_tag_is_edited_as_the_reason() {
+    let (s, _) = store::parse(
+        "schema = 1\ntitle = \"Shop\"\n[[components]]\nid = \"crm\"\nname = \"CRM\"\nkind = \"data-store\"\ntags = [\"out-of-scope\", \"saas\"]\n[[components]]\nid = \"api\"\nname = \"API\"\nkind = \"process\"\ntags = [\"out-of-scope\"]\n",
+    )
+    .expect("parses");
+    let mut app = App::open(
+        store::LoadedSession::unsaved(s, "unused.toml"),
+        Theme::plain(),
+        today(),
+    );
+    assert!(session(&app).components[0].is_out_of_scope());
+    // Components: name, id, kind, technology, boundary, tags, assets (none), out of scope.
+    keys(&mut app, "<esc>e<tab><tab><tab><tab><tab><tab><tab><C-u><ret>");
+    let crm = &session(&app).components[0];
+    assert!(!crm.is_out_of_scope());
+    assert_eq!(crm.tags, ["saas"]);
+    keys(&mut app, "je<ret>");
+    let api = &session(&app).components[1];
+    assert_eq!(api.out_of_scope, "tagged out-of-scope");
+    assert!(api.tags.is_empty());
+}
+
 #[test]
 fn forms_refuse_bad_input_inline() {
     let mut app = App::open(

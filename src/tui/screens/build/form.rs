@@ -190,7 +190,9 @@ pub fn open_form(s: &Session, target: FormTarget) -> Option<Form> {
                 asset_choices(s),
                 &c.map(|c| ids_to_strings(&c.assets)).unwrap_or_default(),
             ));
-            fields.push(out_of_scope_field(c.map_or("", |c| &c.out_of_scope)));
+            fields.push(out_of_scope_field(
+                c.and_then(|c| c.out_of_scope_reason()).unwrap_or(""),
+            ));
             fields.push(Field::text(
                 "notes",
                 "Notes",
@@ -260,7 +262,9 @@ pub fn open_form(s: &Session, target: FormTarget) -> Option<Form> {
                 asset_choices(s),
                 &f.map(|f| ids_to_strings(&f.assets)).unwrap_or_default(),
             ));
-            fields.push(out_of_scope_field(f.map_or("", |f| &f.out_of_scope)));
+            fields.push(out_of_scope_field(
+                f.and_then(|f| f.out_of_scope_reason()).unwrap_or(""),
+            ));
             fields.push(Field::text(
                 "notes",
                 "Notes",
@@ -326,6 +330,13 @@ fn parse_known(v: &str) -> Option<bool> {
         "no" => Some(false),
         _ => None,
     }
+}
+
+/// The old `out-of-scope` tag gives way to the form's reason (shown there as "tagged
+/// out-of-scope"), so clearing the reason really brings the element back in scope.
+fn without_scope_tag(mut tags: Vec<String>) -> Vec<String> {
+    tags.retain(|t| !t.eq_ignore_ascii_case(crate::model::OUT_OF_SCOPE_TAG));
+    tags
 }
 
 /// The reason an element is out of scope; blank keeps it in scope.
@@ -560,7 +571,7 @@ pub fn submit(form: &mut Form, s: &Session, target: FormTarget) -> Option<(Edit,
                 name,
                 kind,
                 boundary: optional(form.choice("boundary")),
-                tags: split_tags(&form.text("tags")),
+                tags: without_scope_tag(split_tags(&form.text("tags"))),
                 assets: form
                     .chosen("assets")
                     .into_iter()
@@ -612,7 +623,7 @@ pub fn submit(form: &mut Form, s: &Session, target: FormTarget) -> Option<(Edit,
                     .collect(),
                 authenticated: parse_known(&form.choice("authenticated")),
                 encrypted: parse_known(&form.choice("encrypted")),
-                tags: old.map(|f| f.tags.clone()).unwrap_or_default(),
+                tags: without_scope_tag(old.map(|f| f.tags.clone()).unwrap_or_default()),
                 not_applicable: old
                     .map(|f| f.not_applicable.clone())
                     .unwrap_or_else(StrideSet::empty),
