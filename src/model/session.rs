@@ -250,6 +250,36 @@ impl Component {
     pub fn has_tag(&self, tag: &str) -> bool {
         self.tags.iter().any(|t| t.eq_ignore_ascii_case(tag))
     }
+
+    /// Out of scope: a reason given, or (older files) tagged `out-of-scope`.
+    pub fn is_out_of_scope(&self) -> bool {
+        out_of_scope(&self.out_of_scope, &self.tags)
+    }
+
+    /// Why it is out of scope, `None` when in scope.
+    pub fn out_of_scope_reason(&self) -> Option<&str> {
+        out_of_scope_reason(&self.out_of_scope, &self.tags)
+    }
+}
+
+/// The tag older files (and imports) used before `out_of_scope` had a reason.
+pub const OUT_OF_SCOPE_TAG: &str = "out-of-scope";
+
+fn out_of_scope(reason: &str, tags: &[String]) -> bool {
+    out_of_scope_reason(reason, tags).is_some()
+}
+
+fn out_of_scope_reason<'a>(reason: &'a str, tags: &[String]) -> Option<&'a str> {
+    if !reason.trim().is_empty() {
+        Some(reason.trim())
+    } else if tags
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(OUT_OF_SCOPE_TAG))
+    {
+        Some("tagged out-of-scope")
+    } else {
+        None
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -287,6 +317,16 @@ pub struct Flow {
 }
 
 impl Flow {
+    /// Out of scope: a reason given, or (older files) tagged `out-of-scope`.
+    pub fn is_out_of_scope(&self) -> bool {
+        out_of_scope(&self.out_of_scope, &self.tags)
+    }
+
+    /// Why it is out of scope, `None` when in scope.
+    pub fn out_of_scope_reason(&self) -> Option<&str> {
+        out_of_scope_reason(&self.out_of_scope, &self.tags)
+    }
+
     /// Known to authenticate its sender (unknown counts as not, where a yes/no is needed).
     pub fn is_authenticated(&self) -> bool {
         self.authenticated == Some(true)

@@ -19,6 +19,18 @@ fn kind_mark(kind: ComponentKind) -> &'static str {
     }
 }
 
+/// Starts the id cell of an out-of-scope component or flow; such rows are also dimmed.
+pub const OUT_OF_SCOPE_MARK: &str = "⊘ ";
+
+/// The id cell, marked when the element is out of scope.
+fn id_cell(id: String, out_of_scope: bool) -> String {
+    if out_of_scope {
+        format!("{OUT_OF_SCOPE_MARK}{id}")
+    } else {
+        id
+    }
+}
+
 /// Yes, no, or "unknown" (the file leaves it out): `unknown` is that word at the column's width.
 fn yes_no(
     v: Option<bool>,
@@ -98,7 +110,7 @@ pub fn rows(
                 .map(|c| {
                     vec![
                         kind_mark(c.kind).to_string(),
-                        e(c.id.as_str()),
+                        id_cell(e(c.id.as_str()), c.is_out_of_scope()),
                         e(&c.name),
                         e(&name_of_boundary(c.boundary.as_ref())),
                     ]
@@ -118,7 +130,7 @@ pub fn rows(
                 .enumerate()
                 .map(|(i, f)| {
                     vec![
-                        e(f.id.as_str()),
+                        id_cell(e(f.id.as_str()), f.is_out_of_scope()),
                         format!("{} → {}", e(f.from.as_str()), e(f.to.as_str())),
                         e(&f.label),
                         format!(
@@ -157,12 +169,18 @@ pub fn table(
 ) -> TableWidget<'static> {
     let columns = column_widths(&widths, width);
     let rows = rows.into_iter().map(|cells| {
-        Row::new(
+        // Out of scope: dimmed as well as marked (the mark alone shows without colour).
+        let dim = cells
+            .iter()
+            .take(2)
+            .any(|c| c.starts_with(OUT_OF_SCOPE_MARK));
+        let row = Row::new(
             cells
                 .into_iter()
                 .zip(&columns)
                 .map(|(cell, &w)| fit(&cell, usize::from(w))),
-        )
+        );
+        if dim { row.style(theme.dim()) } else { row }
     });
     TableWidget::new(rows, widths)
         .header(header.style(theme.title()))
@@ -242,6 +260,9 @@ pub fn details(
                         .as_ref()
                         .map_or("— (none)".into(), |b| e(b.as_str())),
                 ));
+                if let Some(reason) = c.out_of_scope_reason() {
+                    lines.push(kv("out of scope", e(reason)));
+                }
                 if !c.tags.is_empty() {
                     lines.push(kv("tags", e(&c.tags.join(", "))));
                 }
@@ -293,6 +314,9 @@ pub fn details(
                 ));
                 if !f.assets.is_empty() {
                     lines.push(kv("assets", e(&ids_to_strings(&f.assets).join(", "))));
+                }
+                if let Some(reason) = f.out_of_scope_reason() {
+                    lines.push(kv("out of scope", e(reason)));
                 }
             }
         }

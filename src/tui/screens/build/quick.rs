@@ -536,25 +536,25 @@ fn parse_flow(s: &Session, rest: &str) -> Result<Parsed, String> {
     } else {
         protocol_words.join(" ")
     };
-    let authenticated = auth.unwrap_or_else(|| {
-        let v = previous.is_some_and(|f| f.is_authenticated());
+    // Left out with no previous flow: unknown, never a silent "no".
+    let authenticated = auth.or_else(|| {
         if previous.is_some() {
             copied.push("auth");
         }
-        v
+        previous.and_then(|f| f.authenticated)
     });
     let implied = (!protocol_words.is_empty())
         .then(|| ProtocolFamily::recognise(&protocol))
         .flatten()
         .is_some_and(ProtocolFamily::is_encrypted);
     let encrypted = match enc {
-        Some(v) => v,
-        None if implied => true,
+        Some(v) => Some(v),
+        None if implied => Some(true),
         None => {
             if previous.is_some() {
                 copied.push("enc");
             }
-            previous.is_some_and(|f| f.is_encrypted())
+            previous.and_then(|f| f.encrypted)
         }
     };
     let id = unique_id(s, Section::Flows, &format!("{from}-{to}"));
@@ -569,8 +569,13 @@ fn parse_flow(s: &Session, rest: &str) -> Result<Parsed, String> {
     if !protocol.is_empty() {
         props.push(escape_control(&protocol).into_owned());
     }
-    props.push(if authenticated { "auth" } else { "noauth" }.to_string());
-    props.push(if encrypted { "enc" } else { "noenc" }.to_string());
+    let word = |v: Option<bool>, yes: &str, no: &str, unknown: &str| match v {
+        Some(true) => yes.to_string(),
+        Some(false) => no.to_string(),
+        None => unknown.to_string(),
+    };
+    props.push(word(authenticated, "auth", "noauth", "auth unknown"));
+    props.push(word(encrypted, "enc", "noenc", "enc unknown"));
     summary.push_str(&format!(" ({})", props.join(", ")));
     if !assets.is_empty() {
         let ids: Vec<&str> = assets.iter().map(AssetId::as_str).collect();
@@ -589,8 +594,8 @@ fn parse_flow(s: &Session, rest: &str) -> Result<Parsed, String> {
             label,
             protocol,
             assets,
-            authenticated: Some(authenticated),
-            encrypted: Some(encrypted),
+            authenticated,
+            encrypted,
             tags: Vec::new(),
             not_applicable: StrideSet::empty(),
             not_applicable_reason: String::new(),
@@ -965,6 +970,28 @@ mod tests {
         );
         assert_eq!(a.assets, [AssetId::new("card-data")]);
         assert!(p.summary.contains("holds card-data"), "{}", p.summary);
+    }
+
+    #[test]
+    fn the_first_flow_left_unsaid_is_unknown_not_no() {
+        let s = model();
+        assert!(s.flows.is_empty());
+        let p = parse(&s, "payment-provider -> webhook-receiver : Events").expect("parses");
+        let Item::Flow(f) = p.item else { panic!() };
+        assert_eq!((f.authenticated, f.encrypted), (None, None));
+        assert!(
+            p.summary.contains("(auth unknown, enc unknown)"),
+            "{}",
+            p.summary
+        );
+        // https still means encrypted; authentication stays unknown.
+        let g = flow(&s, "payment-provider -> webhook-receiver : Events (https)");
+        assert_eq!((g.authenticated, g.encrypted), (None, Some(true)));
+        let h = flow(
+            &s,
+            "payment-provider -> webhook-receiver : Events (noauth noenc)",
+        );
+        assert_eq!((h.authenticated, h.encrypted), (Some(false), Some(false)));
     }
 
     #[test]
