@@ -12,7 +12,7 @@ mod support;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use threatboard::model::validate;
-use threatboard::report::threat_dragon;
+use threatboard::interop::threat_dragon;
 use threatboard::store;
 
 const MODELS: [&[u8]; 4] = [

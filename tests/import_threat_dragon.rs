@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use threatboard::model::{
     ComponentKind, LibraryRef, MitigationStatus, Rating, Response, Session, ThreatStatus, validate,
 };
-use threatboard::report::threat_dragon::{self, Imported};
+use threatboard::interop::threat_dragon::{self, Imported};
 use threatboard::store;
 
 const FIXTURES: [&str; 4] = [
