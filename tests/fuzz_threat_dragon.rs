@@ -11,8 +11,8 @@ mod support;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use threatboard::model::validate;
 use threatboard::interop::threat_dragon;
+use threatboard::model::validate;
 use threatboard::store;
 
 const MODELS: [&[u8]; 4] = [

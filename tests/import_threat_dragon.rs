@@ -6,10 +6,10 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use threatboard::interop::threat_dragon::{self, Imported};
 use threatboard::model::{
     ComponentKind, LibraryRef, MitigationStatus, Rating, Response, Session, ThreatStatus, validate,
 };
-use threatboard::interop::threat_dragon::{self, Imported};
 use threatboard::store;
 
 const FIXTURES: [&str; 4] = [
@@ -360,7 +360,10 @@ fn v2_demo_curves_become_boundaries_around_one_side() {
     assert_eq!(request.to.as_str(), "web-application");
     assert_eq!(request.protocol, "HTTP/S");
     assert!(request.is_encrypted());
-    assert_eq!(request.authenticated, None, "Threat Dragon has no such property");
+    assert_eq!(
+        request.authenticated, None,
+        "Threat Dragon has no such property"
+    );
     assert!(request.tags.iter().any(|t| t == "public-network"));
     let config = flow_by_label(s, "Read web app config");
     assert!(
@@ -467,10 +470,16 @@ fn three_tier_boxes_hold_their_components() {
     let pg = flow_by_label(s, "Web Service to PostgresSQL");
     assert!(pg.tags.iter().any(|t| t == "bidirectional"));
     let back = flow_by_label(s, "Web Service to PostgresSQL (reverse)");
-    assert_eq!((back.from.as_str(), back.to.as_str()), (pg.to.as_str(), pg.from.as_str()));
+    assert_eq!(
+        (back.from.as_str(), back.to.as_str()),
+        (pg.to.as_str(), pg.from.as_str())
+    );
     assert_warning(
         &imported,
-        &["\"Web Service to PostgresSQL\" is bidirectional", "two flows"],
+        &[
+            "\"Web Service to PostgresSQL\" is bidirectional",
+            "two flows",
+        ],
     );
     // Score and number go to the notes.
     let stored = s.threats.iter().find(|t| t.notes.contains("score: 7.5"));
@@ -1085,10 +1094,18 @@ fn adding_one_threat_in_threat_dragon_and_re_importing_diffs_as_one_added_threat
 
         let d = threatboard::analysis::diff::diff(&before, &after);
         assert_eq!(d.other.threats_added.len(), 1, "{name}: {:#?}", d.other);
-        assert_eq!(d.other.threats_added[0].as_str(), "TH-td-0b7c5f9e", "{name}");
+        assert_eq!(
+            d.other.threats_added[0].as_str(),
+            "TH-td-0b7c5f9e",
+            "{name}"
+        );
         assert!(d.other.threats_removed.is_empty(), "{name}: {:#?}", d.other);
         assert!(d.other.threats_changed.is_empty(), "{name}: {:#?}", d.other);
-        assert!(d.target_changes.is_empty(), "{name}: {:?}", d.target_changes);
+        assert!(
+            d.target_changes.is_empty(),
+            "{name}: {:?}",
+            d.target_changes
+        );
         assert_eq!(d.other.mitigations_added.len(), 1, "{name}");
         assert!(d.other.mitigations_removed.is_empty() && d.other.mitigations_changed.is_empty());
         assert!(d.affected.is_empty(), "{name}: {:?}", d.affected);
@@ -1141,8 +1158,18 @@ fn localized_threat_types_map_to_stride() {
                 "情報漏洩",
             ],
         ),
-        ("D", ["Déni de service", "Denial of service", "サービス拒否"]),
-        ("E", ["Élévation de privilège", "Erhöhung von Rechten", "特権の昇格"]),
+        (
+            "D",
+            ["Déni de service", "Denial of service", "サービス拒否"],
+        ),
+        (
+            "E",
+            [
+                "Élévation de privilège",
+                "Erhöhung von Rechten",
+                "特権の昇格",
+            ],
+        ),
     ];
     let mut threats = Vec::new();
     let mut expected = Vec::new();
@@ -1224,7 +1251,10 @@ fn out_of_scope_becomes_a_reason_and_authentication_stays_unknown() {
     assert_eq!(query.encrypted, Some(true));
     assert_eq!(flow_by_label(s, "Reply").encrypted, None);
     assert_eq!(flow_by_label(s, "Plain").encrypted, Some(false));
-    assert_warning(&imported, &["no authentication property", "3 flows", "unknown"]);
+    assert_warning(
+        &imported,
+        &["no authentication property", "3 flows", "unknown"],
+    );
     // The file keeps unknown as unknown.
     let text = store::to_toml(s).expect("toml");
     assert!(!text.contains("authenticated"), "{text}");
@@ -1238,7 +1268,15 @@ fn boxes_hold_what_is_entirely_inside_and_saved_containment_wins() {
     zoned["compatibility"] = json!({"parent": {"trustZone": "dmz"}});
     let cells = vec![
         node("dmz", "trust-boundary-box", "DMZ", 0.0, 0.0, 400.0, 300.0),
-        node("zb", "trust-boundary-box", "Zone B", 500.0, 0.0, 400.0, 300.0),
+        node(
+            "zb",
+            "trust-boundary-box",
+            "Zone B",
+            500.0,
+            0.0,
+            400.0,
+            300.0,
+        ),
         node("in", "process", "Inside", 50.0, 50.0, 100.0, 100.0),
         // Its centre (370, 150) is in the box, its right edge (420) is not.
         node("half", "process", "Straddling", 320.0, 100.0, 100.0, 100.0),
@@ -1256,7 +1294,11 @@ fn boxes_hold_what_is_entirely_inside_and_saved_containment_wins() {
     // Drawn inside Zone B, saved as inside the DMZ.
     assert_eq!(boundary_of(s, "Embedded").as_deref(), Some("DMZ"));
     assert_eq!(boundary_of(s, "Zoned").as_deref(), Some("DMZ"));
-    assert!(!has_warning(&imported, &["overlap"]), "{:#?}", imported.warnings);
+    assert!(
+        !has_warning(&imported, &["overlap"]),
+        "{:#?}",
+        imported.warnings
+    );
 }
 
 #[test]
@@ -1286,7 +1328,11 @@ fn bidirectional_flows_cards_loose_ends_and_multi_line_mitigations() {
     assert_eq!((forward.from.as_str(), forward.to.as_str()), ("api", "db"));
     assert_eq!((back.from.as_str(), back.to.as_str()), ("db", "api"));
     assert!(back.tags.iter().any(|t| t == "bidirectional"));
-    let replay = s.threats.iter().find(|t| t.title == "Replay").expect("replay");
+    let replay = s
+        .threats
+        .iter()
+        .find(|t| t.title == "Replay")
+        .expect("replay");
     assert_eq!(replay.target, forward.id);
     assert_warning(&imported, &["\"Sync\" is bidirectional", "two flows"]);
 
@@ -1295,13 +1341,29 @@ fn bidirectional_flows_cards_loose_ends_and_multi_line_mitigations() {
     assert!(s.flows.iter().all(|f| f.label != "Nowhere"));
     assert_warning(&imported, &["\"Nowhere\"", "not imported"]);
 
-    let card = s.threats.iter().find(|t| t.title == "Session fixation").expect("card");
+    let card = s
+        .threats
+        .iter()
+        .find(|t| t.title == "Session fixation")
+        .expect("card");
     assert!(card.stride.is_empty());
     assert!(card.notes.contains("cornucopia"), "{}", card.notes);
-    assert!(card.notes.contains("suit Session Management, card SM5"), "{}", card.notes);
+    assert!(
+        card.notes.contains("suit Session Management, card SM5"),
+        "{}",
+        card.notes
+    );
     assert_warning(&imported, &["Session fixation", "card", "SM5"]);
 
-    let injection = s.threats.iter().find(|t| t.title == "Injection").expect("injection");
-    let action = &s.mitigations_for(injection.id.as_str()).next().expect("mitigation").action;
+    let injection = s
+        .threats
+        .iter()
+        .find(|t| t.title == "Injection")
+        .expect("injection");
+    let action = &s
+        .mitigations_for(injection.id.as_str())
+        .next()
+        .expect("mitigation")
+        .action;
     assert_eq!(action, "1. Validate input.\n2. Use prepared statements.");
 }

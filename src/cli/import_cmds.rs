@@ -2,8 +2,8 @@
 //! file. The mapping is described in [`crate::interop::threat_dragon`].
 
 use super::{EXIT_PROBLEMS, EXIT_UNREADABLE};
-use crate::model::text::escape_control;
 use crate::interop::threat_dragon;
+use crate::model::text::escape_control;
 use crate::store;
 use std::io::Write;
 use std::path::{Path, PathBuf};

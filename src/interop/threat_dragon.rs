@@ -54,8 +54,10 @@
 //!   a mitigated one, and the threat's response is `mitigate`. Statuses of newer Threat Dragon
 //!   versions: Transferred and Avoided / Eliminated become resolved with response transfer / avoid;
 //!   Accepted stays open and undecided (a threatboard acceptance needs a justification and who
-//!   accepted it), with a warning. For these, and for N/A, the mitigation text goes to the notes:
-//!   it is not work to do. The description, score and number go to the notes; so does Threat
+//!   accepted it), with a warning. Transferred and avoided threats keep their text as a done
+//!   mitigation, and whom a threat is transferred to from a `Transferred to:` line of its
+//!   description (otherwise "not named in Threat Dragon", with a warning). For accepted and N/A
+//!   threats the mitigation text goes to the notes: it is not work to do. The description, score and number go to the notes; so does Threat
 //!   Dragon's threat id (`Threat Dragon threat id: …`), which an export writes back.
 //! - Threat ids are stable across re-imports: `TH-td-` and the first eight hex digits of Threat
 //!   Dragon's threat id (`TH-td-7df716cd`), its mitigation `MI-td-7df716cd`; a threat without an
@@ -66,6 +68,10 @@
 //!   go to the notes, with a warning.
 //! - Threats on trust boundaries or text, text blocks, and cells of unknown shape are reported and
 //!   not imported.
+
+pub mod export;
+
+pub use export::{Exported, export};
 
 use crate::model::text::escape_control;
 use crate::model::{
@@ -714,7 +720,13 @@ impl Draft {
 
     /// Whether `inner` (draft number `inner_at`) nests inside this one (number `at`); boxes nest
     /// as `box_ancestors` says.
-    fn holds(&self, at: usize, inner: &Draft, inner_at: usize, box_ancestors: &[Vec<usize>]) -> bool {
+    fn holds(
+        &self,
+        at: usize,
+        inner: &Draft,
+        inner_at: usize,
+        box_ancestors: &[Vec<usize>],
+    ) -> bool {
         let nested = match (&self.region, &inner.region) {
             // Already acyclic, and saved nesting need not follow the sizes.
             (Region::Box(_), Region::Box(_)) => return box_ancestors[inner_at].contains(&at),
@@ -1760,7 +1772,10 @@ impl Importer {
         };
         if is_card {
             let field = |name: &str| scalar_text(t.get(name)).map(|v| one_line(&v).0);
-            let mut card = vec![format!("game {}", if kind.is_empty() { "unknown" } else { &kind })];
+            let mut card = vec![format!(
+                "game {}",
+                if kind.is_empty() { "unknown" } else { &kind }
+            )];
             card.extend(field("cardSuit").map(|v| format!("suit {v}")));
             card.extend(field("cardNumber").map(|v| format!("card {v}")));
             let card = card.join(", ");
@@ -1768,34 +1783,44 @@ impl Importer {
             self.warn(format!(
                 "{about}: an Elevation of Privilege card ({card}) has no STRIDE category; stride is left empty (the card is kept in its notes)"
             ));
-        } else { match &mapped {
-            Some(m) if m.methodology != "STRIDE" => {
-                push_paragraph(
-                    &mut notes,
-                    &format!("Threat Dragon type: {kind} ({}).", m.methodology),
-                );
-                if m.stride.is_empty() {
-                    self.warn(format!(
+        } else {
+            match &mapped {
+                Some(m) if m.methodology != "STRIDE" => {
+                    push_paragraph(
+                        &mut notes,
+                        &format!("Threat Dragon type: {kind} ({}).", m.methodology),
+                    );
+                    if m.stride.is_empty() {
+                        self.warn(format!(
                         "{about}: type \"{kind}\" ({}) has no STRIDE category; stride is left empty (the type is kept in its notes)",
                         m.methodology
                     ));
+                    }
                 }
-            }
-            Some(_) => {}
-            None if kind.is_empty() => {
-                self.warn(format!("{about} has no type; stride is left empty"));
-            }
-            None => {
-                push_paragraph(&mut notes, &format!("Threat Dragon type: {kind}."));
-                self.warn(format!(
+                Some(_) => {}
+                None if kind.is_empty() => {
+                    self.warn(format!("{about} has no type; stride is left empty"));
+                }
+                None => {
+                    push_paragraph(&mut notes, &format!("Threat Dragon type: {kind}."));
+                    self.warn(format!(
                     "{about}: unknown threat type \"{kind}\"; stride is left empty (the type is kept in its notes)"
                 ));
+                }
             }
-        } }
-        let (stride, refs) = match mapped {
+        }
+        let (mut stride, refs) = match mapped {
             Some(m) => (m.stride, m.refs),
             None => (StrideSet::empty(), Vec::new()),
         };
+        // A threatboard export names every category of a threat with several in its description
+        // (Threat Dragon gives a threat one type): read them back.
+        if let Some(letters) = notes.lines().find_map(|l| l.strip_prefix(STRIDE_LINE)) {
+            let all = StrideSet::parse(letters);
+            if all.unknown().is_empty() && !all.is_empty() {
+                stride = all;
+            }
+        }
 
         // Severity -> impact.
         let (severity, _) = one_line(text_at(t, &["severity"]).unwrap_or(""));
@@ -1845,8 +1870,18 @@ impl Importer {
             "na" | "n/a" | "notapplicable" => {
                 (ThreatStatus::NotApplicable, Response::Undecided, None)
             }
-            "transferred" => (ThreatStatus::Resolved, Response::Transfer, None),
-            "avoided" | "eliminated" => (ThreatStatus::Resolved, Response::Avoid, None),
+            // Resolved: what the text says was done (a threatboard export writes a transferred
+            // or avoided threat's mitigations there).
+            "transferred" => (
+                ThreatStatus::Resolved,
+                Response::Transfer,
+                Some(MitigationStatus::Done),
+            ),
+            "avoided" | "eliminated" => (
+                ThreatStatus::Resolved,
+                Response::Avoid,
+                Some(MitigationStatus::Done),
+            ),
             "accepted" => {
                 self.warn(format!(
                     "{about}: accepted in Threat Dragon, but a threatboard acceptance needs a justification and who accepted it; it is imported as open with response undecided"
@@ -1896,6 +1931,21 @@ impl Importer {
                 "{about}: its description or mitigation contains control characters; they are kept as visible escapes"
             ));
         }
+        // Threat Dragon does not say to whom a threat is transferred; a threatboard export names
+        // them in the description, and a session needs someone named.
+        let transferred_to = if response == Response::Transfer {
+            match notes.lines().find_map(|l| l.strip_prefix(TRANSFERRED_LINE)) {
+                Some(to) if !to.trim().is_empty() => to.trim().to_string(),
+                _ => {
+                    self.warn(format!(
+                        "{about}: transferred in Threat Dragon, which does not say to whom; transferred_to is \"{NOT_NAMED}\""
+                    ));
+                    NOT_NAMED.to_string()
+                }
+            }
+        } else {
+            String::new()
+        };
         if has_action && let Some(mitigation_status) = entry {
             let mid = format!("MI-{suffix}");
             self.session.mitigations.push(Mitigation {
@@ -1919,11 +1969,20 @@ impl Importer {
             impact,
             response,
             status,
-            transferred_to: String::new(),
+            transferred_to,
             notes,
         });
     }
 }
+
+/// How an export says to whom a threat is transferred, in its description.
+pub const TRANSFERRED_LINE: &str = "Transferred to: ";
+
+/// Who takes a transferred threat when Threat Dragon does not say.
+const NOT_NAMED: &str = "not named in Threat Dragon";
+
+/// How an export names all the STRIDE categories of a threat with several, in its description.
+pub const STRIDE_LINE: &str = "STRIDE: ";
 
 /// How a threat's notes keep its Threat Dragon id, so that an export writes the same id back.
 pub const SOURCE_ID_NOTE: &str = "Threat Dragon threat id: ";
@@ -1946,10 +2005,7 @@ fn fnv1a(text: &str) -> u32 {
 /// The stable part of an imported threat's id: the first eight hex digits of Threat Dragon's
 /// UUID (readable, and what a user sees in Threat Dragon's file), or a hash of any other id.
 fn suffix_of(source: &str) -> String {
-    let is_uuid = source.len() == 36
-        && source
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() || c == '-');
+    let is_uuid = source.len() == 36 && source.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
     if is_uuid {
         source[..8].to_ascii_lowercase()
     } else {
@@ -2264,14 +2320,30 @@ const LOCALIZED: &[(&str, &str, &str)] = &[
     ("STRIDE", "Spoofing", "Spoofing التزييف"),
     ("STRIDE", "Tampering", "Tampering التلاعب"),
     ("STRIDE", "Repudiation", "Repudiation رفض"),
-    ("STRIDE", "Information disclosure", "Information disclosure كشف المعلومات"),
-    ("STRIDE", "Denial of service", "Denial of service إنكار الخدمة"),
-    ("STRIDE", "Elevation of privilege", "Elevation of privilege تسلق الامتياز"),
+    (
+        "STRIDE",
+        "Information disclosure",
+        "Information disclosure كشف المعلومات",
+    ),
+    (
+        "STRIDE",
+        "Denial of service",
+        "Denial of service إنكار الخدمة",
+    ),
+    (
+        "STRIDE",
+        "Elevation of privilege",
+        "Elevation of privilege تسلق الامتياز",
+    ),
     ("LINDDUN", "Linkability", "Linkability القابلية للربط"),
     ("LINDDUN", "Identifiability", "Identifiability التعرف"),
     ("LINDDUN", "Non-repudiation", "Non-repudiation عدم الإنكار"),
     ("LINDDUN", "Detectability", "Detectability الكشف"),
-    ("LINDDUN", "Disclosure of information", "Disclosure of information كشف المعلومات"),
+    (
+        "LINDDUN",
+        "Disclosure of information",
+        "Disclosure of information كشف المعلومات",
+    ),
     ("LINDDUN", "Unawareness", "Unawareness عدم الوعي"),
     ("LINDDUN", "Non-compliance", "Non-compliance عدم الامتثال"),
     ("CIA", "Confidentiality", "Confidentiality السرية"),
@@ -2280,18 +2352,34 @@ const LOCALIZED: &[(&str, &str, &str)] = &[
     ("DIE", "Distributed", "Distributed موزع"),
     ("DIE", "Immutable", "Immutable لا يمكن تغييره"),
     ("DIE", "Ephemeral", "Ephemeral زائل"),
-    ("PLOT4ai", "Technique & Processes", "Technique & Processes تقنية وعمليات"),
+    (
+        "PLOT4ai",
+        "Technique & Processes",
+        "Technique & Processes تقنية وعمليات",
+    ),
     ("PLOT4ai", "Accessibility", "Accessibility التوفر"),
-    ("PLOT4ai", "Identifiability & Linkability", "Identifiability & Linkability التعرف والربط"),
+    (
+        "PLOT4ai",
+        "Identifiability & Linkability",
+        "Identifiability & Linkability التعرف والربط",
+    ),
     ("PLOT4ai", "Security", "Security الأمان"),
     ("PLOT4ai", "Safety", "Safety السلامة"),
     ("PLOT4ai", "Unawareness", "Unawareness عدم الوعي"),
-    ("PLOT4ai", "Ethics & Human Rights", "Ethics & Human Rights الأخلاق وحقوق الإنسان"),
+    (
+        "PLOT4ai",
+        "Ethics & Human Rights",
+        "Ethics & Human Rights الأخلاق وحقوق الإنسان",
+    ),
     ("PLOT4ai", "Non-compliance", "Non-compliance عدم الامتثال"),
     // de
     ("STRIDE", "Tampering", "Manipulation"),
     ("STRIDE", "Repudiation", "Nichtanerkennung"),
-    ("STRIDE", "Information disclosure", "Veröffentlichung von Informationen"),
+    (
+        "STRIDE",
+        "Information disclosure",
+        "Veröffentlichung von Informationen",
+    ),
     ("STRIDE", "Elevation of privilege", "Erhöhung von Rechten"),
     ("CIA", "Confidentiality", "Vertraulichkeit"),
     ("CIA", "Integrity", "Integrität"),
@@ -2300,59 +2388,143 @@ const LOCALIZED: &[(&str, &str, &str)] = &[
     ("STRIDE", "Spoofing", "Παραπλάνηση (Spoofing)"),
     ("STRIDE", "Tampering", "Παραποίηση (Tampering)"),
     ("STRIDE", "Repudiation", "Αποποίηση (Repudiation)"),
-    ("STRIDE", "Information disclosure", "Αποκάλυψη Πληροφοριών (Information Disclosure)"),
-    ("STRIDE", "Denial of service", "Άρνηση εκτέλεσης υπηρεσίας (Denial of service)"),
-    ("STRIDE", "Elevation of privilege", "Αναβάθμιση προνομίων (Elevation of Priviledge)"),
+    (
+        "STRIDE",
+        "Information disclosure",
+        "Αποκάλυψη Πληροφοριών (Information Disclosure)",
+    ),
+    (
+        "STRIDE",
+        "Denial of service",
+        "Άρνηση εκτέλεσης υπηρεσίας (Denial of service)",
+    ),
+    (
+        "STRIDE",
+        "Elevation of privilege",
+        "Αναβάθμιση προνομίων (Elevation of Priviledge)",
+    ),
     ("LINDDUN", "Linkability", "Συνδεσιμότητα"),
     ("LINDDUN", "Identifiability", "Αναγνωρισιμότητα"),
     ("LINDDUN", "Non-repudiation", "Μη αποποίηση"),
     ("LINDDUN", "Detectability", "Ανιχνευσιμότητα"),
-    ("LINDDUN", "Disclosure of information", "Αποκάλυψη Πληροφοριών (Information Disclosure)"),
+    (
+        "LINDDUN",
+        "Disclosure of information",
+        "Αποκάλυψη Πληροφοριών (Information Disclosure)",
+    ),
     ("LINDDUN", "Unawareness", "Έλλειψη επίγνωσης (Unawareness)"),
-    ("LINDDUN", "Non-compliance", "Μη συμμόρφωση (Non-compliance)"),
+    (
+        "LINDDUN",
+        "Non-compliance",
+        "Μη συμμόρφωση (Non-compliance)",
+    ),
     ("CIA", "Confidentiality", "Εμπιστευτικότητα"),
     ("CIA", "Integrity", "Ακεραιότητα"),
     ("CIA", "Availability", "Διαθεσιμότητα"),
     ("DIE", "Distributed", "Κατανεμημένο (Distributed)"),
     ("DIE", "Immutable", "Αμετάβλητο (Immutable)"),
     ("DIE", "Ephemeral", "Εφήμερο (Ephemeral)"),
-    ("PLOT4ai", "Technique & Processes", "Τεχνική & Διαδικασίες (Technique & Processes)"),
+    (
+        "PLOT4ai",
+        "Technique & Processes",
+        "Τεχνική & Διαδικασίες (Technique & Processes)",
+    ),
     ("PLOT4ai", "Accessibility", "Προσβασιμότητα (Accessibility)"),
-    ("PLOT4ai", "Identifiability & Linkability", "Αναγνωρισιμότητα & Συνδεσιμότητα (Identifiability & Linkability)"),
+    (
+        "PLOT4ai",
+        "Identifiability & Linkability",
+        "Αναγνωρισιμότητα & Συνδεσιμότητα (Identifiability & Linkability)",
+    ),
     ("PLOT4ai", "Security", "Ασφάλεια (Security)"),
     ("PLOT4ai", "Safety", "Ασφάλεια (Safety)"),
     ("PLOT4ai", "Unawareness", "Έλλειψη επίγνωσης (Unawareness)"),
-    ("PLOT4ai", "Ethics & Human Rights", "Ηθική και Ανθρώπινα Δικαιώματα (Ethics & Human Rights)"),
-    ("PLOT4ai", "Non-compliance", "Μη συμμόρφωση (Non-compliance)"),
+    (
+        "PLOT4ai",
+        "Ethics & Human Rights",
+        "Ηθική και Ανθρώπινα Δικαιώματα (Ethics & Human Rights)",
+    ),
+    (
+        "PLOT4ai",
+        "Non-compliance",
+        "Μη συμμόρφωση (Non-compliance)",
+    ),
     // es
     ("STRIDE", "Spoofing", "Spoofing / Spoofing"),
     ("STRIDE", "Tampering", "Tampering / Manipulación"),
     ("STRIDE", "Repudiation", "Repudiation / Repudiación"),
-    ("STRIDE", "Information disclosure", "Information disclosure / Brecha de información"),
-    ("STRIDE", "Denial of service", "Denial of service / Denegación de servicio"),
-    ("STRIDE", "Elevation of privilege", "Elevation of privilege / Elevación de privilegios"),
-    ("LINDDUN", "Linkability", "Linkability / Facilidad de vinculación"),
-    ("LINDDUN", "Identifiability", "Identifiability / Identificabilidad"),
-    ("LINDDUN", "Non-repudiation", "Non-repudiation / No-repudiación"),
+    (
+        "STRIDE",
+        "Information disclosure",
+        "Information disclosure / Brecha de información",
+    ),
+    (
+        "STRIDE",
+        "Denial of service",
+        "Denial of service / Denegación de servicio",
+    ),
+    (
+        "STRIDE",
+        "Elevation of privilege",
+        "Elevation of privilege / Elevación de privilegios",
+    ),
+    (
+        "LINDDUN",
+        "Linkability",
+        "Linkability / Facilidad de vinculación",
+    ),
+    (
+        "LINDDUN",
+        "Identifiability",
+        "Identifiability / Identificabilidad",
+    ),
+    (
+        "LINDDUN",
+        "Non-repudiation",
+        "Non-repudiation / No-repudiación",
+    ),
     ("LINDDUN", "Detectability", "Detectability / Detectabilidad"),
-    ("LINDDUN", "Disclosure of information", "Disclosure of information / Brecha de información"),
-    ("LINDDUN", "Unawareness", "Unawareness / Falta de Conciencia"),
-    ("LINDDUN", "Non-compliance", "Non-compliance / Incumplimiento"),
-    ("CIA", "Confidentiality", "Confidentiality - Confidencialidad"),
+    (
+        "LINDDUN",
+        "Disclosure of information",
+        "Disclosure of information / Brecha de información",
+    ),
+    (
+        "LINDDUN",
+        "Unawareness",
+        "Unawareness / Falta de Conciencia",
+    ),
+    (
+        "LINDDUN",
+        "Non-compliance",
+        "Non-compliance / Incumplimiento",
+    ),
+    (
+        "CIA",
+        "Confidentiality",
+        "Confidentiality - Confidencialidad",
+    ),
     ("CIA", "Integrity", "Integrity - Integridad"),
     ("CIA", "Availability", "Availability - Disponibilidad"),
     // fr
     ("STRIDE", "Spoofing", "Usurpation d'identité"),
     ("STRIDE", "Tampering", "Falsification"),
     ("STRIDE", "Repudiation", "Répudiation"),
-    ("STRIDE", "Information disclosure", "Divulgation d'information"),
+    (
+        "STRIDE",
+        "Information disclosure",
+        "Divulgation d'information",
+    ),
     ("STRIDE", "Denial of service", "Déni de service"),
     ("STRIDE", "Elevation of privilege", "Élévation de privilège"),
     ("LINDDUN", "Linkability", "Capacité de liaison"),
     ("LINDDUN", "Identifiability", "Identifiabilité"),
     ("LINDDUN", "Non-repudiation", "Non-répudiation"),
     ("LINDDUN", "Detectability", "Détectabilité"),
-    ("LINDDUN", "Disclosure of information", "Divulgation d'information"),
+    (
+        "LINDDUN",
+        "Disclosure of information",
+        "Divulgation d'information",
+    ),
     ("LINDDUN", "Unawareness", "Inconscience"),
     ("LINDDUN", "Non-compliance", "Non-conformité"),
     ("CIA", "Confidentiality", "Confidentialité"),
@@ -2380,7 +2552,11 @@ const LOCALIZED: &[(&str, &str, &str)] = &[
     ("DIE", "Ephemeral", "क्षणिक"),
     ("PLOT4ai", "Technique & Processes", "तकनीक और प्रक्रियाएँ"),
     ("PLOT4ai", "Accessibility", "सुलभता"),
-    ("PLOT4ai", "Identifiability & Linkability", "पहचान योग्यता और संबंधनीयता"),
+    (
+        "PLOT4ai",
+        "Identifiability & Linkability",
+        "पहचान योग्यता और संबंधनीयता",
+    ),
     ("PLOT4ai", "Security", "सुरक्षा"),
     ("PLOT4ai", "Safety", "सुरक्षा"),
     ("PLOT4ai", "Unawareness", "अनजानी"),
@@ -2397,7 +2573,11 @@ const LOCALIZED: &[(&str, &str, &str)] = &[
     ("PLOT4ai", "Accessibility", "Aksesibilitas"),
     ("PLOT4ai", "Security", "Keamanan"),
     ("PLOT4ai", "Safety", "Keselamatan"),
-    ("PLOT4ai", "Ethics & Human Rights", "Etika & Hak Asasi Manusia"),
+    (
+        "PLOT4ai",
+        "Ethics & Human Rights",
+        "Etika & Hak Asasi Manusia",
+    ),
     ("PLOT4ai", "Non-compliance", "Pelanggaran"),
     // ja
     ("STRIDE", "Spoofing", "なりすまし"),
@@ -2423,7 +2603,11 @@ const LOCALIZED: &[(&str, &str, &str)] = &[
     ("LINDDUN", "Identifiability", "Pengenalpastian"),
     ("LINDDUN", "Non-repudiation", "Tidak boleh menafikan"),
     ("LINDDUN", "Detectability", "Ketahuan"),
-    ("LINDDUN", "Disclosure of information", "Pendedahan maklumat"),
+    (
+        "LINDDUN",
+        "Disclosure of information",
+        "Pendedahan maklumat",
+    ),
     ("LINDDUN", "Unawareness", "Tanpa sedar"),
     ("LINDDUN", "Non-compliance", "Tidak Mematuhi"),
     ("CIA", "Confidentiality", "Kerahsiaan"),
@@ -2432,7 +2616,11 @@ const LOCALIZED: &[(&str, &str, &str)] = &[
     ("DIE", "Immutable", "Tidak Berubah"),
     ("DIE", "Ephemeral", "Efemeral"),
     ("PLOT4ai", "Accessibility", "Aksesibiliti"),
-    ("PLOT4ai", "Identifiability & Linkability", "Pengenalpastian & Pautan"),
+    (
+        "PLOT4ai",
+        "Identifiability & Linkability",
+        "Pengenalpastian & Pautan",
+    ),
     ("PLOT4ai", "Security", "Keselamatan"),
     ("PLOT4ai", "Unawareness", "Tanpa sedar"),
     ("PLOT4ai", "Non-compliance", "Tidak Mematuhi"),
@@ -2440,14 +2628,22 @@ const LOCALIZED: &[(&str, &str, &str)] = &[
     ("STRIDE", "Spoofing", "Falsificação"),
     ("STRIDE", "Tampering", "Adulteração"),
     ("STRIDE", "Repudiation", "Repúdio"),
-    ("STRIDE", "Information disclosure", "Divulgação de informações"),
+    (
+        "STRIDE",
+        "Information disclosure",
+        "Divulgação de informações",
+    ),
     ("STRIDE", "Denial of service", "Negação de serviço"),
     ("STRIDE", "Elevation of privilege", "Elevação de privilégio"),
     ("LINDDUN", "Linkability", "Ligabilidade"),
     ("LINDDUN", "Identifiability", "Identificabilidade"),
     ("LINDDUN", "Non-repudiation", "Não-repúdio"),
     ("LINDDUN", "Detectability", "Detectabilidade"),
-    ("LINDDUN", "Disclosure of information", "Divulgação de informações"),
+    (
+        "LINDDUN",
+        "Disclosure of information",
+        "Divulgação de informações",
+    ),
     ("LINDDUN", "Unawareness", "Desconhecido"),
     ("LINDDUN", "Non-compliance", "Não conformidade"),
     ("CIA", "Confidentiality", "Confidencialidade"),
@@ -2458,11 +2654,19 @@ const LOCALIZED: &[(&str, &str, &str)] = &[
     ("DIE", "Ephemeral", "Efêmero"),
     ("PLOT4ai", "Technique & Processes", "Técnica e Processos"),
     ("PLOT4ai", "Accessibility", "Acessibilidade"),
-    ("PLOT4ai", "Identifiability & Linkability", "Identificabilidade e Ligabilidade"),
+    (
+        "PLOT4ai",
+        "Identifiability & Linkability",
+        "Identificabilidade e Ligabilidade",
+    ),
     ("PLOT4ai", "Security", "Segurança"),
     ("PLOT4ai", "Safety", "Seguro"),
     ("PLOT4ai", "Unawareness", "Desconhecido"),
-    ("PLOT4ai", "Ethics & Human Rights", "Ética e Direitos Humanos"),
+    (
+        "PLOT4ai",
+        "Ethics & Human Rights",
+        "Ética e Direitos Humanos",
+    ),
     ("PLOT4ai", "Non-compliance", "Não conformidade"),
     // pt
     ("LINDDUN", "Linkability", "Associabilidade"),
@@ -2470,7 +2674,11 @@ const LOCALIZED: &[(&str, &str, &str)] = &[
     ("LINDDUN", "Detectability", "Detetabilidade"),
     ("LINDDUN", "Unawareness", "Desconhecimento"),
     ("DIE", "Ephemeral", "Efémero"),
-    ("PLOT4ai", "Identifiability & Linkability", "Identificabilidade e Associabilidade"),
+    (
+        "PLOT4ai",
+        "Identifiability & Linkability",
+        "Identificabilidade e Associabilidade",
+    ),
     ("PLOT4ai", "Unawareness", "Desconhecimento"),
     // zh
     ("STRIDE", "Spoofing", "欺骗"),
@@ -2493,7 +2701,11 @@ const LOCALIZED: &[(&str, &str, &str)] = &[
     ("DIE", "Ephemeral", "短暂性"),
     ("PLOT4ai", "Technique & Processes", "技术 & 过程"),
     ("PLOT4ai", "Accessibility", "可访问性"),
-    ("PLOT4ai", "Identifiability & Linkability", "可识别性 & 可链接性"),
+    (
+        "PLOT4ai",
+        "Identifiability & Linkability",
+        "可识别性 & 可链接性",
+    ),
     ("PLOT4ai", "Security", "信息安全"),
     ("PLOT4ai", "Safety", "系统安全"),
     ("PLOT4ai", "Unawareness", "不知情"),
