@@ -1367,3 +1367,119 @@ fn bidirectional_flows_cards_loose_ends_and_multi_line_mitigations() {
         .action;
     assert_eq!(action, "1. Validate input.\n2. Use prepared statements.");
 }
+
+/// Every cell of `model`'s first diagram, copied `n` x `n` times side by side: ids suffixed,
+/// positions, vertices and loose points moved by a whole drawing's width and height.
+fn tiled(model: &Value, n: usize) -> Value {
+    let cells = model["detail"]["diagrams"][0]["cells"]
+        .as_array()
+        .expect("cells")
+        .clone();
+    let mut extent: (f64, f64) = (0.0, 0.0);
+    let mut grow = |p: &Value, w: f64, h: f64| {
+        if let (Some(x), Some(y)) = (p["x"].as_f64(), p["y"].as_f64()) {
+            extent = (extent.0.max(x + w), extent.1.max(y + h));
+        }
+    };
+    for c in &cells {
+        let size = |k: &str| c["size"][k].as_f64().unwrap_or(0.0);
+        grow(&c["position"], size("width"), size("height"));
+        for v in c["vertices"].as_array().into_iter().flatten() {
+            grow(v, 0.0, 0.0);
+        }
+        grow(&c["source"], 0.0, 0.0);
+        grow(&c["target"], 0.0, 0.0);
+    }
+    let (dx, dy) = (extent.0 + 300.0, extent.1 + 300.0);
+    let shift = |p: &mut Value, ox: f64, oy: f64| {
+        if let (Some(x), Some(y)) = (p["x"].as_f64(), p["y"].as_f64()) {
+            p["x"] = json!(x + ox);
+            p["y"] = json!(y + oy);
+        }
+    };
+    let mut out = Vec::new();
+    for i in 0..n {
+        for j in 0..n {
+            let (ox, oy) = (dx * i as f64, dy * j as f64);
+            for c in &cells {
+                let mut c = c.clone();
+                let suffix = format!("-{i}-{j}");
+                c["id"] = json!(format!("{}{suffix}", c["id"].as_str().expect("id")));
+                shift(&mut c["position"], ox, oy);
+                for v in c["vertices"].as_array_mut().into_iter().flatten() {
+                    shift(v, ox, oy);
+                }
+                for end in ["source", "target"] {
+                    if let Some(cell) = c[end]["cell"].as_str() {
+                        c[end]["cell"] = json!(format!("{cell}{suffix}"));
+                    } else {
+                        shift(&mut c[end], ox, oy);
+                    }
+                }
+                for t in c["data"]["threats"].as_array_mut().into_iter().flatten() {
+                    if let Some(id) = t["id"].as_str() {
+                        t["id"] = json!(format!("{id}{suffix}"));
+                    }
+                }
+                out.push(c);
+            }
+        }
+    }
+    let mut tiled = model.clone();
+    tiled["detail"]["diagrams"][0]["cells"] = Value::Array(out);
+    tiled
+}
+
+/// How many boundaries the session's flows cross, in all.
+fn crossings(s: &Session) -> usize {
+    let graph = threatboard::analysis::graph::ModelGraph::new(s);
+    (0..s.flows.len()).map(|f| graph.crossings(f).len()).sum()
+}
+
+#[test]
+fn curves_separate_only_the_part_of_the_diagram_they_cross() {
+    let model: Value =
+        serde_json::from_slice(&read(&fixture("v2-threat-model.json"))).expect("JSON");
+    let single = import_json(&model).session;
+    let one = crossings(&single);
+    // "Put Message", "Message", the four queries, "Web Request" and "Web Response".
+    assert!(one >= 8, "{one}");
+    let nine = import_json(&tiled(&model, 3));
+    assert_valid_and_round_trips(&nine.session, "tiled");
+    assert_eq!(nine.session.components.len(), 9 * single.components.len());
+    assert_eq!(crossings(&nine.session), 9 * one, "{:#?}", nine.warnings);
+    assert!(!has_warning(&nine, &["overlap"]), "{:#?}", nine.warnings);
+}
+
+#[test]
+fn a_curve_named_for_the_outside_holds_the_outside() {
+    let cells = vec![
+        node("user", "actor", "User", 0.0, 100.0, 100.0, 60.0),
+        node(
+            "wallet",
+            "process",
+            "Local wallet",
+            400.0,
+            100.0,
+            100.0,
+            100.0,
+        ),
+        flow("f1", "Request", "user", "wallet", &[]),
+        curve(
+            "net",
+            "Internet",
+            &[(250.0, 0.0), (260.0, 250.0), (250.0, 500.0)],
+        ),
+        // Far below the curve's end and joined to nothing: which side is not said.
+        node("lone", "store", "Lone store", 600.0, 2000.0, 100.0, 60.0),
+    ];
+    let imported = import_json(&model("Outside", cells));
+    let s = &imported.session;
+    assert_eq!(boundary_of(s, "User").as_deref(), Some("Internet"));
+    assert_eq!(boundary_of(s, "Local wallet"), None);
+    assert_eq!(boundary_of(s, "Lone store"), None);
+    assert_warning(
+        &imported,
+        &["curve \"Internet\"", "ambiguous", "\"Lone store\""],
+    );
+}

@@ -37,9 +37,14 @@
 //!   side; the drawing (the curve extended straight beyond its ends) decides what the flows leave
 //!   open. When no choice agrees with every flow (a curve that stops short, so that flows go
 //!   around it), the choice that disagrees with the fewest is taken (a minimum cut), and the
-//!   flows that disagree are named in a warning. The boundary takes the side without external
-//!   entities when exactly one side has none, otherwise the side with fewer components; every
-//!   curve is explained in a warning. Curve boundaries nest with boxes and each other by the
+//!   flows that disagree are named in a warning. A curve only splits the part of the diagram it
+//!   separates: the groups of components joined by flows that a flow crossing it belongs to
+//!   (another copy of the same drawing beside it is left alone); a component without flows is
+//!   placed by the drawing when it lies beside the curve, and named in a warning as ambiguous
+//!   when it lies beyond the curve's ends. The boundary takes the side without external
+//!   entities when exactly one side has none (the side with them when the curve's name says it
+//!   is the outside: "Internet", "Public", "External"...), otherwise the side with fewer
+//!   components; every curve is explained in a warning. Curve boundaries nest with boxes and each other by the
 //!   components they hold; a component in two boundaries that overlap without nesting is put in
 //!   the smaller one, with a warning.
 //! - Threats are attached to their element. STRIDE types map to their letter; LINDDUN types to
@@ -1510,7 +1515,21 @@ impl Importer {
             .map(|(i, _)| i)
             .collect();
 
-        let (sides, disagreeing) = curve_sides(nodes, edges, &meets, &line);
+        let (sides, disagreeing, ambiguous) = curve_sides(nodes, edges, &meets, &line);
+        if !ambiguous.is_empty() {
+            let names: Vec<String> = ambiguous
+                .iter()
+                .map(|&n| self.session.components[nodes[n].component].name.clone())
+                .collect();
+            self.warn(format!(
+                "trust boundary curve \"{name}\": which side of it {} on is ambiguous (no flow joins {} to the rest of the diagram and {} beyond the curve's ends), so {} not put inside it: {}",
+                if names.len() == 1 { "this component is" } else { "these components are" },
+                if names.len() == 1 { "it" } else { "them" },
+                if names.len() == 1 { "it lies" } else { "they lie" },
+                if names.len() == 1 { "it is" } else { "they are" },
+                quoted_list(&names, 8)
+            ));
+        }
         if !disagreeing.is_empty() {
             let described: Vec<String> = disagreeing
                 .iter()
@@ -1535,8 +1554,16 @@ impl Importer {
         let minus: Vec<usize> = (0..nodes.len()).filter(|&i| sides[i] == Some(-1)).collect();
         let externals = |set: &[usize]| set.iter().filter(|&&i| nodes[i].external).count();
         let (ext_plus, ext_minus) = (externals(&plus), externals(&minus));
+        // A curve named for the outside ("Internet") is the zone of the external entities;
+        // taking the other side would invert it.
+        let outside_zone = names_the_outside(&name);
         let (take_plus, reason) = if plus.is_empty() || minus.is_empty() {
             (plus.is_empty(), "every component is on the other side")
+        } else if (ext_plus == 0) != (ext_minus == 0) && outside_zone {
+            (
+                ext_plus > 0,
+                "its name says it is the outside: the side with the external entities",
+            )
         } else if (ext_plus == 0) != (ext_minus == 0) {
             (ext_plus == 0, "the side without external entities")
         } else if plus.len() != minus.len() {
@@ -2109,6 +2136,55 @@ fn threat_titles(threats: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// Whether a boundary's name says it is the untrusted outside rather than a protected zone.
+fn names_the_outside(name: &str) -> bool {
+    let words: Vec<String> = name
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let has = |w: &str| words.iter().any(|x| x == w);
+    // "Internet edge", "Public boundary": the line between, which says nothing of a side.
+    let names_the_line = ["edge", "boundary", "border", "perimeter", "line"]
+        .iter()
+        .any(|w| has(w));
+    !names_the_line
+        && (has("internet")
+            || has("public")
+            || has("external")
+            || has("untrusted")
+            || has("outside")
+            || has("wan")
+            || (has("third") && has("party")))
+}
+
+/// Whether the point nearest to `q` on the curve itself (not extended) is between its ends: the
+/// drawing then says which side `q` is on. Beyond an end it does not.
+fn beside(line: &[Point], q: Point) -> bool {
+    let mut best: Option<(f64, bool)> = None;
+    let last = line.len().saturating_sub(2);
+    for (i, pair) in line.windows(2).enumerate() {
+        let (start, d) = (pair[0], pair[1].minus(pair[0]));
+        let len2 = dot(d, d);
+        if len2 == 0.0 {
+            continue;
+        }
+        let raw = dot(q.minus(start), d) / len2;
+        let t = raw.clamp(0.0, 1.0);
+        let at_end = (i == 0 && raw < 0.0) || (i == last && raw > 1.0);
+        let nearest = Point {
+            x: start.x + d.x * t,
+            y: start.y + d.y * t,
+        };
+        let off = q.minus(nearest);
+        let dist = dot(off, off);
+        if best.is_none_or(|(b, _)| dist < b) {
+            best = Some((dist, !at_end));
+        }
+    }
+    best.is_some_and(|(_, inside)| inside)
+}
+
 /// Above this many components in one diagram, curves are split by the drawing alone.
 const MAX_NODES_FOR_CUT: usize = 5000;
 
@@ -2124,14 +2200,56 @@ fn curve_sides(
     edges: &[Edge],
     crossing: &[Option<Crossing>],
     line: &[Point],
-) -> (Vec<Option<i8>>, Vec<usize>) {
+) -> (Vec<Option<i8>>, Vec<usize>, Vec<usize>) {
     let n = nodes.len();
+    // The curve separates the part of the diagram its flows cross: the groups of components
+    // joined by flows that some flow crossing it belongs to. Other groups lie elsewhere (beside
+    // another copy of the same drawing, say); the curve's straight extension must not split
+    // them. A component without flows is placed by the drawing when it lies beside the curve.
+    let mut group: Vec<usize> = (0..n).collect();
+    fn root(group: &mut [usize], mut i: usize) -> usize {
+        while group[i] != i {
+            group[i] = group[group[i]];
+            i = group[i];
+        }
+        i
+    }
+    let mut has_flow = vec![false; n];
+    for e in edges {
+        has_flow[e.from] = true;
+        has_flow[e.to] = true;
+        let (a, b) = (root(&mut group, e.from), root(&mut group, e.to));
+        group[a] = b;
+    }
+    let mut touched = HashSet::new();
+    for (e, c) in edges.iter().zip(crossing) {
+        if c.is_some_and(|c| c.count > 0) {
+            touched.insert(root(&mut group, e.from));
+        }
+    }
+    let mut ambiguous = Vec::new();
+    let local: Vec<bool> = (0..n)
+        .map(|i| touched.is_empty() || touched.contains(&root(&mut group, i)))
+        .collect();
     let geometric: Vec<Option<i8>> = nodes
         .iter()
-        .map(|node| side_of(line, node.rect?.centre()))
+        .enumerate()
+        .map(|(i, node)| {
+            let centre = node.rect?.centre();
+            if local[i] && has_flow[i] {
+                side_of(line, centre)
+            } else if !has_flow[i] && (touched.is_empty() || beside(line, centre)) {
+                side_of(line, centre)
+            } else {
+                if !has_flow[i] {
+                    ambiguous.push(i);
+                }
+                None
+            }
+        })
         .collect();
     if n > MAX_NODES_FOR_CUT {
-        return (geometric, Vec::new());
+        return (geometric, Vec::new(), ambiguous);
     }
     let (source, sink) = (n, n + 1);
     let heavy = n as u64 + 1;
@@ -2146,7 +2264,7 @@ fn curve_sides(
     }
     for (edge, c) in edges.iter().zip(crossing) {
         let Some(c) = c else { continue };
-        if edge.from == edge.to {
+        if edge.from == edge.to || !local[edge.from] {
             continue;
         }
         constrained[edge.from] = true;
@@ -2187,7 +2305,7 @@ fn curve_sides(
         })
         .map(|(i, _)| i)
         .collect();
-    (sides, disagreeing)
+    (sides, disagreeing, ambiguous)
 }
 
 /// A flow network for the minimum cut (Edmonds-Karp): small, integral capacities.
