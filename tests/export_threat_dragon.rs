@@ -176,6 +176,10 @@ fn threats(s: &Session) -> BTreeSet<(String, String, String, String)> {
         .collect()
 }
 
+/// A flow as the round trip keeps it: from and to (names), label, authenticated, encrypted,
+/// protocol.
+type FlowKept = (String, String, String, Option<bool>, Option<bool>, String);
+
 fn boundary_name(s: &Session, id: Option<&threatboard::model::BoundaryId>) -> Option<String> {
     id.and_then(|id| s.boundary(id.as_str()))
         .map(|b| b.name.clone())
@@ -205,7 +209,7 @@ fn session_to_threat_dragon_and_back_keeps_the_model() {
                 .collect()
         };
         assert_eq!(components(after), components(&before), "{what}: components");
-        let flows = |s: &Session| -> BTreeSet<(String, String, String, Option<bool>, Option<bool>, String)> {
+        let flows = |s: &Session| -> BTreeSet<FlowKept> {
             let name = |id: &threatboard::model::ElementId| {
                 s.component(id.as_str()).expect("end").name.clone()
             };

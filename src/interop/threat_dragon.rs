@@ -1002,10 +1002,9 @@ impl Importer {
                 }
                 Shape::BoundaryCurve => {
                     self.curves_seen += 1;
-                    if let Some(d) =
-                        self.curve(cell, at, &cells, &by_id, &nodes, &edges, drafts.len())
+                    if let Some(d) = self.curve(cell, &cells, &by_id, &nodes, &edges, drafts.len())
                     {
-                        drafts.push(d);
+                        drafts.push(Draft { cell: at, ..d });
                     }
                 }
                 Shape::Text => {
@@ -1468,7 +1467,6 @@ impl Importer {
     fn curve(
         &mut self,
         cell: &Cell<'_>,
-        at: usize,
         cells: &[Cell<'_>],
         by_id: &HashMap<&str, usize>,
         nodes: &[Node],
@@ -1630,7 +1628,8 @@ impl Importer {
             },
             members,
             order,
-            cell: at,
+            // The caller knows the cell; curves have no saved parent.
+            cell: usize::MAX,
             saved_parent: None,
         })
     }
@@ -2236,9 +2235,12 @@ fn curve_sides(
         .enumerate()
         .map(|(i, node)| {
             let centre = node.rect?.centre();
-            if local[i] && has_flow[i] {
-                side_of(line, centre)
-            } else if !has_flow[i] && (touched.is_empty() || beside(line, centre)) {
+            let placed = if has_flow[i] {
+                local[i]
+            } else {
+                touched.is_empty() || beside(line, centre)
+            };
+            if placed {
                 side_of(line, centre)
             } else {
                 if !has_flow[i] {
@@ -2926,6 +2928,45 @@ mod tests {
             .map(|m| m.refs)
             .unwrap_or_default();
         assert_eq!(refs, vec![LibraryRef::new("linddun", "L")]);
+    }
+
+    #[test]
+    fn localized_and_card_free_types_map() {
+        let letters = |t: &str, m: &str| map_type(t, m).map(|m| m.stride.to_string());
+        assert_eq!(letters("Déni de service", "STRIDE").as_deref(), Some("D"));
+        assert_eq!(letters("改竄", "").as_deref(), Some("T"));
+        // French names information disclosure alike in STRIDE and LINDDUN.
+        let linddun = map_type("Divulgation d'information", "LINDDUN").map(|m| m.refs);
+        assert_eq!(linddun, Some(vec![LibraryRef::new("linddun", "DD")]));
+        assert_eq!(letters("Integrität", "CIADIE").as_deref(), Some("T"));
+    }
+
+    #[test]
+    fn outside_names_and_the_sides_a_curve_says() {
+        assert!(names_the_outside("Internet"));
+        assert!(names_the_outside("Public cloud"));
+        assert!(!names_the_outside("Internet edge"));
+        assert!(!names_the_outside("Corporate network"));
+        let curve = [p(0.0, 0.0), p(0.0, 100.0)];
+        assert!(beside(&curve, p(50.0, 50.0)));
+        assert!(!beside(&curve, p(50.0, 300.0)));
+        assert!(!beside(&curve, p(10.0, -20.0)));
+    }
+
+    #[test]
+    fn threat_id_suffixes() {
+        assert_eq!(
+            suffix_of("7DF716CD-a982-48a5-b4ed-800ccb670734"),
+            "7df716cd"
+        );
+        assert_eq!(suffix_of("42"), suffix_of("42"));
+        assert_ne!(suffix_of("42"), suffix_of("43"));
+        assert_eq!(suffix_of("x").len(), 8);
+        assert_eq!(
+            source_id("a\nThreat Dragon threat id: abc.\nb"),
+            Some("abc")
+        );
+        assert_eq!(source_id("nothing"), None);
     }
 
     #[test]
