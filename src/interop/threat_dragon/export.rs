@@ -363,6 +363,27 @@ impl<'a> Exporter<'a> {
                 "the STRIDE categories but the first of {multi} threats as types (Threat Dragon gives a threat one type; all are named in its description, which an import reads back)"
             ));
         }
+        let flag_tag = |t: &String| COMPONENT_FLAGS.iter().any(|(tag, _)| tag == t);
+        let tags = s
+            .components
+            .iter()
+            .flat_map(|c| c.tags.iter().filter(|t| !flag_tag(t)))
+            .chain(
+                s.flows
+                    .iter()
+                    .flat_map(|f| f.tags.iter().filter(|t| *t != "public-network")),
+            )
+            .count();
+        if tags > 0 {
+            lost.push(format!("{tags} tags that are not Threat Dragon properties"));
+        }
+        if s.components.iter().any(|c| c.technology.is_some()) {
+            lost.push("the components' technology".to_string());
+        }
+        let refs = s.threats.iter().filter(|t| !t.refs.is_empty()).count();
+        if refs > 0 {
+            lost.push(format!("the library references of {refs} threats"));
+        }
         if s.threats.iter().any(|t| t.likelihood.is_some()) {
             lost.push("likelihood (the severity is the risk)".to_string());
         }
