@@ -319,3 +319,42 @@ fn cli_writes_the_model_and_refuses_bad_input() {
     ]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn imported_threat_dragon_models_export_valid_models_again() {
+    let validator = validator();
+    for name in [
+        "v2-threat-model.json",
+        "three-tier-web-app.json",
+        "generic-cms.json",
+        "demo-threat-model.json",
+    ] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/threat-dragon")
+            .join(name);
+        let first = threat_dragon::import(&std::fs::read(&path).expect("fixture"))
+            .expect("imports")
+            .session;
+        let model = threat_dragon::export(&first).model;
+        let errors: Vec<String> = validator
+            .iter_errors(&model)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+        // Through Threat Dragon's format twice, the session stays the same model.
+        let second = threat_dragon::import(&serde_json::to_vec(&model).expect("JSON"))
+            .expect("imports")
+            .session;
+        assert_eq!(second.components.len(), first.components.len(), "{name}");
+        assert_eq!(second.flows.len(), first.flows.len(), "{name}");
+        assert_eq!(second.boundaries.len(), first.boundaries.len(), "{name}");
+        assert_eq!(threats(&second), threats(&first), "{name}");
+        let placed = |s: &Session| -> BTreeSet<(String, Option<String>)> {
+            s.components
+                .iter()
+                .map(|c| (c.name.clone(), boundary_name(s, c.boundary.as_ref())))
+                .collect()
+        };
+        assert_eq!(placed(&second), placed(&first), "{name}");
+    }
+}
