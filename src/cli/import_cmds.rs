@@ -1,9 +1,9 @@
 //! `threatboard import threat-dragon` (issue 8): an OWASP Threat Dragon model becomes a session
-//! file. The mapping is described in [`crate::report::threat_dragon`].
+//! file. The mapping is described in [`crate::interop::threat_dragon`].
 
 use super::{EXIT_PROBLEMS, EXIT_UNREADABLE};
+use crate::interop::threat_dragon;
 use crate::model::text::escape_control;
-use crate::report::threat_dragon;
 use crate::store;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -40,7 +40,7 @@ impl InputKind {
     };
     pub const THREAT_DRAGON: InputKind = InputKind {
         what: "Threat Dragon models",
-        max_bytes: crate::report::threat_dragon::MAX_MODEL_BYTES,
+        max_bytes: crate::interop::threat_dragon::MAX_MODEL_BYTES,
     };
 }
 
