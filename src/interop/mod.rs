@@ -1,0 +1,3 @@
+//! Other tools' formats, in and out: one module per format.
+
+pub mod threagile;
