@@ -1,3 +1,4 @@
 //! Other tools' formats, in and out: one module per format.
 
+pub mod issues;
 pub mod threagile;
