@@ -332,6 +332,14 @@ fn tracking_matches(pattern: &str, id: &str) -> bool {
 struct Draft {
     risk_id: String,
     threat: Threat,
+    /// What risk tracking adds once the threat has its id.
+    outcome: Outcome,
+}
+
+enum Outcome {
+    None,
+    Accepted { justification: String, by: String },
+    Mitigated { ticket: String },
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -491,7 +499,6 @@ impl Importer {
                 notes: text(o.get("description")),
             });
         }
-        // Map Threagile ids (which may not be valid session ids) to ours.
     }
 
     fn asset_ids(&mut self, ids: Vec<String>, on: &str) -> Vec<AssetId> {
@@ -860,6 +867,7 @@ impl Importer {
                         transferred_to: String::new(),
                         notes,
                     },
+                    outcome: Outcome::None,
                 });
             }
         }
@@ -908,6 +916,7 @@ impl Importer {
                             one_line(pattern)
                         ),
                     },
+                    outcome: Outcome::None,
                 });
                 vec![drafts.len() - 1]
             } else {
@@ -927,38 +936,38 @@ impl Importer {
         for (n, mut d) in drafts.into_iter().enumerate() {
             let id = ThreatId::new(format!("TH-{:03}", n + 1));
             d.threat.id = id.clone();
-            let tracking = std::mem::take(&mut d.threat.transferred_to);
             let session = self.session();
-            if d.threat.response == Response::Accept {
-                let mut lines = tracking.lines();
-                let justification = lines.next().unwrap_or_default().to_string();
-                let by = lines.next().unwrap_or_default().to_string();
-                session.acceptances.push(Acceptance {
-                    threat: id.clone(),
-                    justification,
-                    accepted_by: by,
-                    review_by: None,
-                });
-            } else if let Some(ticket) = tracking.strip_prefix("mitigated\n") {
-                mitigation_number += 1;
-                session.mitigations.push(Mitigation {
-                    id: MitigationId::new(format!("MI-{mitigation_number:03}")),
-                    threats: vec![id.clone()],
-                    action: "Mitigated as tracked in Threagile (see the threat's notes)"
-                        .to_string(),
-                    owner: String::new(),
-                    due: None,
-                    status: MitigationStatus::Done,
-                    ticket: ticket.to_string(),
-                });
+            match std::mem::replace(&mut d.outcome, Outcome::None) {
+                Outcome::Accepted { justification, by } => {
+                    session.acceptances.push(Acceptance {
+                        threat: id.clone(),
+                        justification,
+                        accepted_by: by,
+                        review_by: None,
+                    });
+                }
+                Outcome::Mitigated { ticket } => {
+                    mitigation_number += 1;
+                    session.mitigations.push(Mitigation {
+                        id: MitigationId::new(format!("MI-{mitigation_number:03}")),
+                        threats: vec![id.clone()],
+                        action: "Mitigated as tracked in Threagile (see the threat's notes)"
+                            .to_string(),
+                        owner: String::new(),
+                        due: None,
+                        status: MitigationStatus::Done,
+                        ticket,
+                    });
+                }
+                Outcome::None => {}
             }
             session.threats.push(d.threat);
         }
     }
 }
 
-/// Applies one `risk_tracking` entry to a threat. What the acceptance or mitigation needs is
-/// parked in `transferred_to` (empty for every imported threat) until the threat has its id.
+/// Applies one `risk_tracking` entry to a threat; the acceptance or mitigation it asks for is
+/// made once the threat has its id.
 fn apply_tracking(
     draft: &mut Draft,
     entry: &Map<String, Value>,
@@ -986,7 +995,10 @@ fn apply_tracking(
         "accepted" if !justification.is_empty() && !checked_by.is_empty() => {
             t.response = Response::Accept;
             t.status = ThreatStatus::Resolved;
-            t.transferred_to = format!("{justification}\n{checked_by}");
+            draft.outcome = Outcome::Accepted {
+                justification,
+                by: checked_by,
+            };
         }
         "accepted" => {
             warnings.push(format!(
@@ -997,7 +1009,7 @@ fn apply_tracking(
         "mitigated" => {
             t.response = Response::Mitigate;
             t.status = ThreatStatus::Resolved;
-            t.transferred_to = format!("mitigated\n{ticket}");
+            draft.outcome = Outcome::Mitigated { ticket };
         }
         "in-progress" => t.response = Response::Mitigate,
         "false-positive" => t.status = ThreatStatus::NotApplicable,
