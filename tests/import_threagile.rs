@@ -215,3 +215,19 @@ fn arbitrary_bytes_never_panic() {
         }
     }
 }
+
+#[test]
+fn a_model_over_the_size_cap_is_refused_before_parsing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("huge.yaml");
+    let file = std::fs::File::create(&model).expect("create");
+    file.set_len(threagile::MAX_MODEL_BYTES as u64 + 1)
+        .expect("grow");
+    let run = Command::new(env!("CARGO_BIN_EXE_threatboard"))
+        .args(["import", "threagile"])
+        .arg(&model)
+        .output()
+        .expect("runs");
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("Threagile models"));
+}

@@ -26,6 +26,7 @@ pub enum ExportCommand {
         /// The session file (TOML).
         #[arg(value_name = "FILE")]
         file: PathBuf,
+        /// The tracker's format.
         #[arg(long, value_enum)]
         format: IssueFormat,
         /// Write here instead of standard output (`-` is standard output).
