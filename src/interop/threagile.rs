@@ -5,8 +5,8 @@
 //!
 //! How the model maps:
 //!
-//! - `title` is the title; `business_overview` and `technical_overview` descriptions are the
-//!   description.
+//! - `title` is the title; the `application_description`, `business_overview` and
+//!   `technical_overview` descriptions are the description.
 //! - `technical_assets` become components: `type` gives the kind, `technology` a word of the
 //!   technology vocabulary where one fits (otherwise it stays in the notes, with a warning),
 //!   `out_of_scope` with `justification_out_of_scope` the out-of-scope reason, `internet: true`
@@ -23,7 +23,8 @@
 //!   they map by rank, not by name: public and internal stay, Threagile's `restricted` (the level
 //!   between internal and confidential) and `confidential` become confidential, and
 //!   `strictly-confidential` becomes restricted (the session's highest).
-//! - Risks of `individual_risk_categories` become threats on their most relevant technical asset
+//! - Risks of `individual_risk_categories` (a mapping; newer models' `custom_risk_categories` is
+//!   a list) become threats on their most relevant technical asset
 //!   or link, with STRIDE from the category and likelihood / impact from the exploitation ratings.
 //!   `risk_tracking` gives threats their status: `accepted` an acceptance (justification, accepted
 //!   by `checked_by`), `mitigated` resolved, `false-positive` not applicable, `in-progress` open
@@ -182,6 +183,29 @@ fn push_paragraph(notes: &mut String, text: &str) {
         notes.push_str("\n\n");
     }
     notes.push_str(text);
+}
+
+/// Risk categories: `individual_risk_categories` is a mapping of named categories; newer
+/// models' `custom_risk_categories` is a list, each named by its `title` (or `id`).
+fn categories(v: Option<&Value>) -> Vec<(String, &Map<String, Value>)> {
+    match v {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_object)
+            .map(|o| {
+                let title = text(o.get("title"));
+                (
+                    if title.is_empty() {
+                        text(o.get("id"))
+                    } else {
+                        title
+                    },
+                    o,
+                )
+            })
+            .collect(),
+        _ => named(v).into_iter().map(|(k, o)| (k.clone(), o)).collect(),
+    }
 }
 
 /// Strips the `<b>` markup Threagile puts in risk titles.
@@ -350,6 +374,8 @@ const TOP_KEYS: &[&str] = &[
     "trust_boundaries",
     "data_assets",
     "individual_risk_categories",
+    "custom_risk_categories",
+    "application_description",
     "risk_tracking",
 ];
 const ASSET_KEYS: &[&str] = &[
@@ -357,6 +383,7 @@ const ASSET_KEYS: &[&str] = &[
     "description",
     "type",
     "technology",
+    "technologies",
     "tags",
     "internet",
     "out_of_scope",
@@ -426,7 +453,11 @@ impl Importer {
         } else {
             title
         });
-        for key in ["business_overview", "technical_overview"] {
+        for key in [
+            "application_description",
+            "business_overview",
+            "technical_overview",
+        ] {
             if let Some(Value::Object(o)) = root.get(key) {
                 push_paragraph(&mut session.description, &text(o.get("description")));
             }
@@ -436,6 +467,7 @@ impl Importer {
         self.technical_assets(root.get("technical_assets"));
         self.boundaries(root.get("trust_boundaries"));
         let mut drafts = self.individual_risks(root.get("individual_risk_categories"));
+        drafts.extend(self.individual_risks(root.get("custom_risk_categories")));
         self.risk_tracking(root.get("risk_tracking"), &mut drafts);
         self.number_threats(drafts);
         for (section, fields) in std::mem::take(&mut self.unmapped) {
@@ -547,8 +579,12 @@ impl Importer {
                 }
             };
             let mut notes = text(o.get("description"));
-            let tech_word = text(o.get("technology"));
-            let tech = technology(&tech_word);
+            // Newer models list `technologies`; the first with a word of ours wins.
+            let mut words = list(o.get("technologies"));
+            words.insert(0, text(o.get("technology")));
+            words.retain(|w| !w.is_empty());
+            let tech = words.iter().find_map(|w| technology(w));
+            let tech_word = words.join(", ");
             if tech.is_none() && !tech_word.is_empty() {
                 self.warnings.push(format!(
                     "technical asset {id}: technology {:?} has no word in the technology vocabulary; kept in the notes",
@@ -626,11 +662,9 @@ impl Importer {
             return;
         };
         let id = self.unique(&format!("{}-{}", from.as_str(), slugify(title)));
-        // Threagile names a link `<source>><title in kebab case>` in risk ids.
-        let threagile_id = format!(
-            "{raw_from}>{}",
-            title.trim().to_lowercase().replace(' ', "-")
-        );
+        // Threagile names a link `<source>><title>` in risk ids, the title lowercased with every
+        // run of other characters than ASCII letters and digits one dash: a slug.
+        let threagile_id = format!("{raw_from}>{}", slugify(title));
         self.links.insert(threagile_id, ElementId::new(id.clone()));
         let protocol = text(link.get("protocol"));
         let authentication = text(link.get("authentication"));
@@ -784,14 +818,14 @@ impl Importer {
 
     fn individual_risks(&mut self, section: Option<&Value>) -> Vec<Draft> {
         let mut drafts = Vec::new();
-        for (cat_name, cat) in named(section) {
+        for (cat_name, cat) in categories(section) {
             let cat_id = text(cat.get("id"));
             let stride_word = text(cat.get("stride"));
             let stride: StrideSet = stride_of(&stride_word).into_iter().collect();
             if stride.is_empty() && !stride_word.is_empty() {
                 self.warnings.push(format!(
                     "risk category {:?}: STRIDE {:?} unknown",
-                    one_line(cat_name),
+                    one_line(&cat_name),
                     one_line(&stride_word)
                 ));
             }
@@ -812,12 +846,13 @@ impl Importer {
                 push_paragraph(&mut cat_notes, &format!("CWE-{cwe}"));
             }
             for (risk_title, risk) in named(cat.get("risks_identified")) {
+                // The order Threagile's createSyntheticId joins them in.
                 let parts: Vec<String> = [
-                    "most_relevant_data_asset",
                     "most_relevant_technical_asset",
                     "most_relevant_communication_link",
                     "most_relevant_trust_boundary",
                     "most_relevant_shared_runtime",
+                    "most_relevant_data_asset",
                 ]
                 .iter()
                 .map(|k| text(risk.get(*k)))
@@ -849,7 +884,7 @@ impl Importer {
                 push_paragraph(&mut notes, &format!("{RISK_ID_NOTE}{risk_id}"));
                 let mut title = strip_tags(risk_title);
                 if title.is_empty() {
-                    title = one_line(cat_name);
+                    title = one_line(&cat_name);
                 }
                 drafts.push(Draft {
                     risk_id,
@@ -1097,6 +1132,37 @@ mod tests {
             "{:?}",
             crate::model::validate(s)
         );
+    }
+
+    #[test]
+    fn newer_models_custom_categories_and_technologies_lists() {
+        let imported = import_str(
+            "title: T\n\
+             technical_assets:\n\
+             \x20 API:\n    id: api\n    type: process\n    technologies: [erp, web-service-rest]\n\
+             \x20   communication_links:\n      Calls DB (v2):\n        target: db\n        protocol: https\n\
+             \x20 DB:\n    id: db\n    type: datastore\n\
+             custom_risk_categories:\n\
+             \x20 - id: weird\n    title: Weird thing\n    stride: tampering\n    risks_identified:\n\
+             \x20     On the link:\n        exploitation_likelihood: frequent\n        most_relevant_communication_link: api>calls-db-v2\n\
+             \x20       most_relevant_technical_asset: api\n",
+        );
+        let s = &imported.session;
+        assert_eq!(
+            s.component("api").and_then(|c| c.technology),
+            Some(Technology::Api)
+        );
+        assert_eq!(s.threats.len(), 1);
+        let t = &s.threats[0];
+        assert_eq!(t.target.as_str(), "api");
+        assert_eq!(t.likelihood, Some(Rating::HIGH));
+        assert!(
+            t.notes
+                .contains("Threagile risk: weird@api@api>calls-db-v2"),
+            "{}",
+            t.notes
+        );
+        assert_eq!(s.flows[0].authenticated, None);
     }
 
     #[test]
