@@ -256,3 +256,41 @@ fn set_ticket_errors_exit_2_and_leave_the_file_alone() {
     drop(lock);
     assert_eq!(std::fs::read(&file).expect("read"), before);
 }
+
+#[test]
+fn export_refuses_unreadable_and_invalid_sessions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("missing.toml");
+    let run = threatboard(&[
+        "export",
+        "issues",
+        missing.to_str().expect("utf-8"),
+        "--format",
+        "jira-csv",
+    ]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(run.stdout.is_empty());
+    // A mitigation naming a threat that is not there: the session does not validate.
+    let mut s = session();
+    s.mitigations[0].threats.push("TH-404".into());
+    let invalid = dir.path().join("invalid.toml");
+    std::fs::write(&invalid, threatboard::store::to_toml(&s).expect("toml")).expect("write");
+    let run = threatboard(&[
+        "export",
+        "issues",
+        invalid.to_str().expect("utf-8"),
+        "--format",
+        "github-json",
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("TH-404"));
+    assert!(run.stdout.is_empty());
+    let run = threatboard(&[
+        "export",
+        "issues",
+        invalid.to_str().expect("utf-8"),
+        "--format",
+        "yaml",
+    ]);
+    assert_eq!(run.status.code(), Some(2));
+}
