@@ -71,6 +71,8 @@ fn the_example_imports_with_counts_and_validates() {
         .find(|t| t.target.as_str() == "ldap-auth-server")
         .expect("ldap risk");
     assert_eq!(ldap.status, ThreatStatus::Resolved);
+    // A tracked built-in rule gets its STRIDE category.
+    assert_eq!(ldap.stride.to_string(), "T");
     assert_eq!(s.mitigations.len(), 1);
     assert_eq!(s.mitigations[0].ticket, "XYZ-5678");
     // The four wildcard-only tracking entries are reported, as are the fields not kept.

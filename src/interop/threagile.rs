@@ -345,6 +345,61 @@ fn impact(word: &str) -> Option<Rating> {
     })
 }
 
+/// The STRIDE category of each of Threagile's built-in risk rules (from its rule definitions),
+/// for threats made from the risk tracking of those rules.
+const BUILTIN_STRIDE: &[(&str, char)] = &[
+    ("accidental-secret-leak", 'I'),
+    ("code-backdooring", 'T'),
+    ("container-baseimage-backdooring", 'T'),
+    ("container-platform-escape", 'E'),
+    ("cross-site-request-forgery", 'S'),
+    ("cross-site-scripting", 'T'),
+    ("dos-risky-access-across-trust-boundary", 'D'),
+    ("incomplete-model", 'I'),
+    ("ldap-injection", 'T'),
+    ("missing-authentication-second-factor", 'E'),
+    ("missing-authentication", 'E'),
+    ("missing-build-infrastructure", 'T'),
+    ("missing-cloud-hardening", 'T'),
+    ("missing-file-validation", 'S'),
+    ("missing-hardening", 'T'),
+    ("missing-identity-propagation", 'E'),
+    ("missing-identity-provider-isolation", 'E'),
+    ("missing-identity-store", 'S'),
+    ("missing-network-segmentation", 'E'),
+    ("missing-vault-isolation", 'E'),
+    ("missing-vault", 'I'),
+    ("missing-waf", 'T'),
+    ("mixed-targets-on-shared-runtime", 'E'),
+    ("path-traversal", 'I'),
+    ("push-instead-of-pull-deployment", 'T'),
+    ("search-query-injection", 'T'),
+    ("server-side-request-forgery", 'I'),
+    ("service-registry-poisoning", 'S'),
+    ("sql-nosql-injection", 'T'),
+    ("unchecked-deployment", 'T'),
+    ("unencrypted-asset", 'I'),
+    ("unencrypted-communication", 'I'),
+    ("unguarded-access-from-internet", 'E'),
+    ("unguarded-direct-datastore-access", 'E'),
+    ("unnecessary-communication-link", 'E'),
+    ("unnecessary-data-asset", 'E'),
+    ("unnecessary-data-transfer", 'E'),
+    ("unnecessary-technical-asset", 'E'),
+    ("untrusted-deserialization", 'T'),
+    ("wrong-communication-link-content", 'I'),
+    ("wrong-trust-boundary-content", 'E'),
+    ("xml-external-entity", 'I'),
+];
+
+fn builtin_stride(category: &str) -> StrideSet {
+    BUILTIN_STRIDE
+        .iter()
+        .filter(|(id, _)| *id == category)
+        .filter_map(|(_, letter)| Stride::from_letter(*letter))
+        .collect()
+}
+
 /// Whether a risk-tracking id (parts may be `*`) matches a risk's synthetic id.
 fn tracking_matches(pattern: &str, id: &str) -> bool {
     let p: Vec<&str> = pattern.split('@').collect();
@@ -938,7 +993,7 @@ impl Importer {
                         id: ThreatId::default(),
                         target,
                         title: one_line(&title),
-                        stride: StrideSet::default(),
+                        stride: builtin_stride(&category),
                         refs: Vec::new(),
                         rule: None,
                         likelihood: None,
@@ -1104,7 +1159,7 @@ mod tests {
              \x20 Web:\n    id: web\n    type: process\n    technology: web-server\n    internet: true\n    size: service\n\
              \x20   communication_links:\n      Query:\n        target: db\n        protocol: jdbc\n        authentication: none\n        data_assets_sent: [secrets, nope]\n\
              \x20 DB:\n    id: db\n    type: datastore\n    technology: database\n\
-             risk_tracking:\n  sql-injection@web@web>query:\n    status: accepted\n    justification: fine\n    checked_by: Ana\n",
+             risk_tracking:\n  sql-nosql-injection@web@web>query:\n    status: accepted\n    justification: fine\n    checked_by: Ana\n",
         );
         let s = &imported.session;
         assert_eq!(s.components.len(), 2);
@@ -1119,10 +1174,11 @@ mod tests {
         assert_eq!(s.threats.len(), 1);
         assert_eq!(s.threats[0].target.as_str(), "web");
         assert_eq!(s.threats[0].response, Response::Accept);
+        assert_eq!(s.threats[0].stride.to_string(), "T");
         assert!(
             s.threats[0]
                 .notes
-                .contains("Threagile risk: sql-injection@web@web>query")
+                .contains("Threagile risk: sql-nosql-injection@web@web>query")
         );
         assert_eq!(s.acceptances[0].accepted_by, "Ana");
         assert!(imported.warnings.iter().any(|w| w.contains("\"nope\"")));
