@@ -1,13 +1,24 @@
-//! `threatboard export` (issue 15): a session in another tool's format. One subcommand per
-//! format; the mappings are described in [`crate::interop`].
+//! `threatboard export`: a session in another tool's format, one subcommand per format (the
+//! mappings are described in [`crate::interop`]). `export issues` writes the mitigations still
+//! without a ticket for a tracker ([`crate::interop::issues`]); `set-ticket` (in [`set_ticket`])
+//! writes the tracker's key back.
 
 use super::{EXIT_PROBLEMS, EXIT_UNREADABLE};
-use crate::interop::threat_dragon;
+use crate::interop::{issues, threat_dragon};
+use crate::model::edit::{Edit, Item};
 use crate::model::{text::escape_control, validate};
 use crate::store;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IssueFormat {
+    /// CSV for Jira's CSV importer (Summary, Description, Assignee, Due Date, Labels, Priority).
+    JiraCsv,
+    /// A JSON array of bodies for GitHub's `POST /repos/{owner}/{repo}/issues`.
+    GithubJson,
+}
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ExportCommand {
@@ -20,6 +31,18 @@ pub enum ExportCommand {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// The mitigations without a ticket, one issue each, for a tracker.
+    Issues {
+        /// The session file (TOML).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The tracker's format.
+        #[arg(long, value_enum)]
+        format: IssueFormat,
+        /// Write here instead of standard output (`-` is standard output).
+        #[arg(short, long, value_name = "PATH")]
+        output: Option<PathBuf>,
+    },
 }
 
 pub fn run(command: ExportCommand) -> ExitCode {
@@ -27,6 +50,11 @@ pub fn run(command: ExportCommand) -> ExitCode {
         ExportCommand::ThreatDragon { session, output } => {
             export_threat_dragon(&session, output.as_deref())
         }
+        ExportCommand::Issues {
+            file,
+            format,
+            output,
+        } => export_issues(&file, format, output.as_deref()),
     }
 }
 
@@ -97,4 +125,126 @@ fn export_threat_dragon(path: &Path, output: Option<&Path>) -> ExitCode {
         s.threats.len(),
     );
     ExitCode::SUCCESS
+}
+
+fn export_issues(file: &Path, format: IssueFormat, output: Option<&Path>) -> ExitCode {
+    let loaded = match store::load(file) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("{}", escape_control(&e.to_string()));
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    };
+    let problems = crate::model::validate(&loaded.session);
+    if !problems.is_empty() {
+        for p in &problems {
+            eprintln!("{}", escape_control(&loaded.describe(p)));
+        }
+        return ExitCode::from(EXIT_PROBLEMS);
+    }
+    // The path as the user wrote it: the issues point back to it.
+    let name = file.to_string_lossy().into_owned();
+    let text = match format {
+        IssueFormat::JiraCsv => issues::jira_csv(&loaded.session, &name),
+        IssueFormat::GithubJson => issues::github_json(&loaded.session, &name),
+    };
+    let written = match output {
+        Some(path) if !store::files::is_stdout(path) => {
+            store::write_output(path, text.as_bytes()).map_err(|e| e.to_string())
+        }
+        _ => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+                .map_err(|e| {
+                    format!("threatboard export issues: cannot write to standard output: {e}")
+                })
+        }
+    };
+    if let Err(e) = written {
+        eprintln!("{}", escape_control(&e));
+        return ExitCode::from(EXIT_UNREADABLE);
+    }
+    let pending = issues::pending(&loaded.session).len();
+    let skipped = loaded.session.mitigations.len() - pending;
+    eprintln!(
+        "{}: {pending} issue{} written; {skipped} mitigation{} with a ticket skipped",
+        store::display_path(file),
+        if pending == 1 { "" } else { "s" },
+        if skipped == 1 { "" } else { "s" },
+    );
+    ExitCode::SUCCESS
+}
+
+/// `threatboard set-ticket <file> <MI-id> <ticket>`: records a tracker key in a mitigation,
+/// through the same load, edit and atomic save as the app (the rest of the file keeps its
+/// bytes). Refused while the session is open in the app, which would overwrite it.
+pub fn set_ticket(file: &Path, mitigation: &str, ticket: &str) -> ExitCode {
+    let shown = store::display_path(file);
+    let fail = |message: String| {
+        eprintln!("{}", escape_control(&message));
+        ExitCode::from(EXIT_UNREADABLE)
+    };
+    let ticket = ticket.trim();
+    if ticket.is_empty() || ticket.chars().any(char::is_control) {
+        return fail(format!(
+            "{shown}: the ticket must be one line of text, e.g. SEC-1234 or a link"
+        ));
+    }
+    let _lock = match store::autosave::lock(file) {
+        Ok(lock) => Some(lock),
+        Err(e @ store::autosave::LockError::Held(_)) => {
+            return fail(format!("{shown}: {e}; close it there first"));
+        }
+        // No lock file can be made (a read-only directory): nobody can hold one either.
+        Err(_) => None,
+    };
+    let mut loaded = match store::load(file) {
+        Ok(loaded) => loaded,
+        Err(e) => return fail(e.to_string()),
+    };
+    let Some(index) = loaded
+        .session
+        .mitigations
+        .iter()
+        .position(|m| m.id.as_str() == mitigation)
+    else {
+        let known: Vec<&str> = loaded
+            .session
+            .mitigations
+            .iter()
+            .map(|m| m.id.as_str())
+            .collect();
+        return fail(format!(
+            "{shown}: no mitigation {mitigation:?} (the session has {})",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        ));
+    };
+    let mut updated = loaded.session.mitigations[index].clone();
+    let previous = std::mem::replace(&mut updated.ticket, ticket.to_string());
+    if let Err(e) = crate::model::edit::apply(
+        &mut loaded.session,
+        Edit::Replace {
+            index,
+            item: Item::Mitigation(updated),
+        },
+    ) {
+        return fail(format!("{shown}: {e}"));
+    }
+    match loaded.save() {
+        Ok(_) => {
+            if previous.is_empty() || previous == ticket {
+                eprintln!("{shown}: {mitigation} ticket {ticket}");
+            } else {
+                eprintln!("{shown}: {mitigation} ticket {ticket} (was {previous})");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e.to_string()),
+    }
 }

@@ -42,6 +42,10 @@ impl InputKind {
         what: "Threat Dragon models",
         max_bytes: crate::interop::threat_dragon::MAX_MODEL_BYTES,
     };
+    pub const THREAGILE: InputKind = InputKind {
+        what: "Threagile models",
+        max_bytes: crate::interop::threagile::MAX_MODEL_BYTES,
+    };
 }
 
 /// A path as it may be printed on a terminal: control characters (ESC, BEL...) escaped, so a

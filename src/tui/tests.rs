@@ -293,7 +293,10 @@ fn the_old_out_of_scope_tag_is_edited_as_the_reason() {
     );
     assert!(session(&app).components[0].is_out_of_scope());
     // Components: name, id, kind, technology, boundary, tags, assets (none), out of scope.
-    keys(&mut app, "<esc>e<tab><tab><tab><tab><tab><tab><tab><C-u><ret>");
+    keys(
+        &mut app,
+        "<esc>e<tab><tab><tab><tab><tab><tab><tab><C-u><ret>",
+    );
     let crm = &session(&app).components[0];
     assert!(!crm.is_out_of_scope());
     assert_eq!(crm.tags, ["saas"]);
