@@ -20,6 +20,15 @@ pub enum ImportCommand {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Import an Open Threat Model (OTM 0.1.0 or 0.2.0) JSON file as a session file.
+    Otm {
+        /// The OTM model (JSON).
+        #[arg(value_name = "MODEL")]
+        model: PathBuf,
+        /// Write the session here (refuses to overwrite); standard output without it or with `-`.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 pub fn run(command: ImportCommand) -> ExitCode {
@@ -27,7 +36,106 @@ pub fn run(command: ImportCommand) -> ExitCode {
         ImportCommand::ThreatDragon { model, output } => {
             import_threat_dragon(&model, output.as_deref())
         }
+        ImportCommand::Otm { model, output } => import_json_model(
+            &model,
+            output.as_deref(),
+            store::InputKind::OTM,
+            "otm",
+            crate::interop::otm::import,
+        ),
     }
+}
+
+/// What an importer of a JSON model format is.
+type JsonImporter =
+    fn(
+        &[u8],
+    )
+        -> Result<crate::interop::json_model::Imported, crate::interop::json_model::ImportError>;
+
+/// Like [`import_threat_dragon`], for the formats of [`crate::interop`]: reads the model capped
+/// at `kind`'s size, prints a warning for everything not carried over, checks the session
+/// validates, and writes it as canonical TOML.
+fn import_json_model(
+    model: &Path,
+    output: Option<&Path>,
+    kind: store::InputKind,
+    format: &str,
+    import: JsonImporter,
+) -> ExitCode {
+    let file = store::display_path(model);
+    let bytes = match store::read_input(model, kind) {
+        Ok(bytes) => bytes,
+        Err(store::StoreError::Io { source, .. }) => {
+            eprintln!("{file}: cannot read: {source}");
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    };
+    let imported = match import(&bytes) {
+        Ok(imported) => imported,
+        Err(e) => {
+            eprintln!("{file}:{}", escape_control(&e.to_string()));
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    };
+    drop(bytes);
+    for w in &imported.warnings {
+        eprintln!("warning: {file}: {}", escape_control(w));
+    }
+    let session = &imported.session;
+    let problems = crate::model::validate(session);
+    if !problems.is_empty() {
+        for p in &problems {
+            eprintln!(
+                "{file}: the imported session does not validate: {}",
+                escape_control(&p.to_string())
+            );
+        }
+        return ExitCode::from(EXIT_PROBLEMS);
+    }
+    let text = match store::to_toml(session) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("{file}: {e}");
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    };
+    let destination = match output {
+        Some(path) if !store::files::is_stdout(path) => {
+            if let Err(e) = store::write_output_new(path, text.as_bytes()) {
+                eprintln!("{e}");
+                return ExitCode::from(EXIT_UNREADABLE);
+            }
+            store::display_path(path)
+        }
+        _ => {
+            let mut stdout = std::io::stdout().lock();
+            if let Err(e) = stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+            {
+                eprintln!("threatboard import {format}: cannot write to standard output: {e}");
+                return ExitCode::from(EXIT_UNREADABLE);
+            }
+            "standard output".to_string()
+        }
+    };
+    let n = imported.warnings.len();
+    eprintln!(
+        "{file}: imported \"{}\": {} components, {} flows, {} trust boundaries, {} threats, {} mitigations; {n} warning{} -> {destination}",
+        escape_control(&session.title),
+        session.components.len(),
+        session.flows.len(),
+        session.boundaries.len(),
+        session.threats.len(),
+        session.mitigations.len(),
+        if n == 1 { "" } else { "s" },
+    );
+    ExitCode::SUCCESS
 }
 
 /// Reads the model, prints a warning line for everything that could not be carried over, checks

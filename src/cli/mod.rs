@@ -3,6 +3,7 @@
 
 pub(crate) mod check_cmd;
 mod diff_cmd;
+mod export_cmds;
 mod import_cmds;
 pub(crate) mod library_cmds;
 mod report_cmds;
@@ -91,6 +92,11 @@ pub enum Command {
         #[command(subcommand)]
         command: import_cmds::ImportCommand,
     },
+    /// Export a session in another tool's format.
+    Export {
+        #[command(subcommand)]
+        command: export_cmds::ExportCommand,
+    },
     /// Threat libraries: list, search, show, validate, import from MITRE's STIX bundles.
     Library {
         #[command(subcommand)]
@@ -159,6 +165,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Diff(args) => diff_cmd::run(args),
         Command::Suggest(args) => suggest_cmd::run(args, &cli.library_dirs),
         Command::Import { command } => import_cmds::run(command),
+        Command::Export { command } => export_cmds::run(command),
         Command::Library { command } => library_cmds::run(command, &cli.library_dirs),
     }
 }

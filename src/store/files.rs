@@ -42,6 +42,10 @@ impl InputKind {
         what: "Threat Dragon models",
         max_bytes: crate::report::threat_dragon::MAX_MODEL_BYTES,
     };
+    pub const OTM: InputKind = InputKind {
+        what: "OTM models",
+        max_bytes: crate::interop::otm::MAX_MODEL_BYTES,
+    };
 }
 
 /// A path as it may be printed on a terminal: control characters (ESC, BEL...) escaped, so a
