@@ -4,7 +4,7 @@
 //! session cannot be read or the output cannot be written.
 
 use super::{EXIT_PROBLEMS, EXIT_UNREADABLE};
-use crate::interop::otm;
+use crate::interop::{otm, tm_bom};
 use crate::model::{Session, text::escape_control, validate};
 use crate::store;
 use std::path::{Path, PathBuf};
@@ -21,12 +21,24 @@ pub enum ExportCommand {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Export a session as an OWASP Threat Model Library (TM-BOM 1.0.x) JSON file.
+    TmBom {
+        /// The session file (TOML).
+        #[arg(value_name = "SESSION")]
+        session: PathBuf,
+        /// Write here instead of standard output (atomically; `-` is standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 pub fn run(command: ExportCommand) -> ExitCode {
     match command {
         ExportCommand::Otm { session, output } => {
             export_json(&session, output.as_deref(), "otm", otm::export)
+        }
+        ExportCommand::TmBom { session, output } => {
+            export_json(&session, output.as_deref(), "tm-bom", tm_bom::export)
         }
     }
 }

@@ -1,5 +1,6 @@
-//! `threatboard import threat-dragon` (issue 8): an OWASP Threat Dragon model becomes a session
-//! file. The mapping is described in [`crate::report::threat_dragon`].
+//! `threatboard import threat-dragon` (issue 8), `import otm` and `import tm-bom` (issue 15):
+//! another tool's model becomes a session file. The mappings are described in
+//! [`crate::report::threat_dragon`], [`crate::interop::otm`] and [`crate::interop::tm_bom`].
 
 use super::{EXIT_PROBLEMS, EXIT_UNREADABLE};
 use crate::model::text::escape_control;
@@ -29,6 +30,15 @@ pub enum ImportCommand {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Import an OWASP Threat Model Library (TM-BOM 1.0.x) JSON file as a session file.
+    TmBom {
+        /// The TM-BOM model (JSON).
+        #[arg(value_name = "MODEL")]
+        model: PathBuf,
+        /// Write the session here (refuses to overwrite); standard output without it or with `-`.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 pub fn run(command: ImportCommand) -> ExitCode {
@@ -42,6 +52,13 @@ pub fn run(command: ImportCommand) -> ExitCode {
             store::InputKind::OTM,
             "otm",
             crate::interop::otm::import,
+        ),
+        ImportCommand::TmBom { model, output } => import_json_model(
+            &model,
+            output.as_deref(),
+            store::InputKind::TM_BOM,
+            "tm-bom",
+            crate::interop::tm_bom::import,
         ),
     }
 }

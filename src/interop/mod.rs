@@ -5,3 +5,4 @@ pub mod json_model;
 pub mod otm;
 #[cfg(test)]
 pub(crate) mod test_support;
+pub mod tm_bom;
