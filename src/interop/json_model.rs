@@ -182,6 +182,8 @@ pub fn quoted_list(items: &[String], max: usize) -> String {
 pub struct IdMap {
     used: HashSet<String>,
     map: HashMap<String, String>,
+    /// Where the search for a free `base-N` resumes.
+    next: HashMap<String, usize>,
 }
 
 impl IdMap {
@@ -206,15 +208,21 @@ impl IdMap {
         (id, changed)
     }
 
-    /// `base`, or `base-2`, `base-3`... whichever is free (not yet reserved).
-    pub fn unique(&self, base: &str) -> String {
+    /// `base`, or `base-2`, `base-3`... whichever is free (not yet reserved). The search for a
+    /// base resumes where it last stopped, so many copies of one id stay linear.
+    pub fn unique(&mut self, base: &str) -> String {
         if !self.used.contains(base) {
             return base.to_string();
         }
-        (2..)
-            .map(|n| format!("{base}-{n}"))
-            .find(|candidate| !self.used.contains(candidate))
-            .unwrap_or_default()
+        let mut n = self.next.get(base).copied().unwrap_or(2);
+        loop {
+            let candidate = format!("{base}-{n}");
+            n += 1;
+            if !self.used.contains(&candidate) {
+                self.next.insert(base.to_string(), n);
+                return candidate;
+            }
+        }
     }
 
     /// Reserves an id made elsewhere (a second flow for a bidirectional one).

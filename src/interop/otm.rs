@@ -620,12 +620,15 @@ impl Importer {
                 continue;
             }
             let label = text(f, "name").map(|n| one_line(n).0).unwrap_or_else(|| {
-                let name = |id: &ElementId| {
-                    self.session
-                        .component(id.as_str())
-                        .map_or(String::new(), |c| c.name.clone())
+                let name = |key: &str| {
+                    f.get(key)
+                        .and_then(Value::as_str)
+                        .and_then(|s| self.components.get(s))
+                        .map_or(String::new(), |(i, _)| {
+                            self.session.components[*i].name.clone()
+                        })
                 };
-                format!("{} to {}", name(&from), name(&to))
+                format!("{} to {}", name("source"), name("destination"))
             });
             let (id, changed) = self.element_ids.assign(source, &label, "flow");
             if changed {
@@ -1219,6 +1222,14 @@ impl Importer {
         mut links: BTreeMap<String, MitigationLinks>,
         doc: &Value,
     ) {
+        // Threat id -> index, for the notes of the threats a mitigation covers.
+        let threat_index: HashMap<ThreatId, usize> = self
+            .session
+            .threats
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id.clone(), i))
+            .collect();
         for source in order {
             let (Some(def), Some(link)) = (defs.get(source.as_str()), links.remove(source)) else {
                 continue;
@@ -1277,8 +1288,11 @@ impl Importer {
             if !from_threatboard(def)
                 && let Some(r) = number(def.get("riskReduction"))
             {
+                let index = &threat_index;
                 for t in &link.threats {
-                    if let Some(threat) = self.session.threats.iter_mut().find(|x| &x.id == t) {
+                    if let Some(threat) =
+                        index.get(t).and_then(|i| self.session.threats.get_mut(*i))
+                    {
                         push_line(
                             &mut threat.notes,
                             &format!("Mitigation {id}: risk reduction {r}% (OTM)"),
@@ -1839,9 +1853,8 @@ mod tests {
 
     #[test]
     fn malformed_json_is_an_error_with_its_position() {
-        let err = import(b"{\n \"otmVersion\": \"0.2.0\",\n \"project\": {,}\n}")
-            .err()
-            .expect("an error");
+        let err =
+            import(b"{\n \"otmVersion\": \"0.2.0\",\n \"project\": {,}\n}").expect_err("an error");
         assert_eq!((err.line, err.column), (3, 14));
         assert!(err.message.starts_with("invalid JSON"), "{}", err.message);
     }

@@ -275,20 +275,6 @@ pub(crate) fn example_sessions() -> Vec<(String, Session)> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
-        #[test]
-        fn generated_sessions_validate(s in valid_session()) {
-            let problems = validate(&s);
-            prop_assert!(problems.is_empty(), "{problems:#?}");
-        }
-    }
-}
-
 /// Arbitrary JSON, biased towards the keys the OTM and TM-BOM importers read, so that the
 /// fuzzing reaches past the top level.
 pub(crate) fn json_value() -> impl Strategy<Value = serde_json::Value> {
@@ -368,4 +354,18 @@ pub(crate) fn json_value() -> impl Strategy<Value = serde_json::Value> {
             }),
         ]
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn generated_sessions_validate(s in valid_session()) {
+            let problems = validate(&s);
+            prop_assert!(problems.is_empty(), "{problems:#?}");
+        }
+    }
 }

@@ -294,6 +294,7 @@ fn read(doc: &Value, warnings: &mut Vec<String>) -> Session {
     }
 
     // Flows.
+    let component_ids: BTreeSet<String> = s.components.iter().map(|c| c.id.to_string()).collect();
     for f in array(doc, "data_flows") {
         let Some(name) = text(f, "symbolic_name") else {
             warnings.push("a data flow without a symbolic name is not imported".into());
@@ -301,8 +302,10 @@ fn read(doc: &Value, warnings: &mut Vec<String>) -> Session {
         };
         let end = |key: &str| {
             let object = f.get(key)?.get("object")?.as_str()?;
-            let id = elem_actual.get(object)?;
-            s.component(id.as_str()).map(|c| c.id.clone())
+            elem_actual
+                .get(object)
+                .filter(|id| component_ids.contains(id.as_str()))
+                .cloned()
         };
         let (Some(from), Some(to)) = (end("source"), end("destination")) else {
             warnings.push(format!(
@@ -409,10 +412,7 @@ fn read(doc: &Value, warnings: &mut Vec<String>) -> Session {
                                 let title = text(m, title_key)
                                     .map(|x| one_line(x).0)
                                     .unwrap_or_default();
-                                push_line(
-                                    &mut notes,
-                                    &format!("{prefix}-{n} {title}").trim().to_string(),
-                                );
+                                push_line(&mut notes, format!("{prefix}-{n} {title}").trim());
                             }
                         }
                     }
@@ -1075,9 +1075,7 @@ mod tests {
 
     #[test]
     fn malformed_json_is_an_error_with_its_position() {
-        let err = import(b"{\"version\": \"1\",\n\"scope\": [}")
-            .err()
-            .expect("an error");
+        let err = import(b"{\"version\": \"1\",\n\"scope\": [}").expect_err("an error");
         assert_eq!((err.line, err.column), (2, 11));
     }
 
