@@ -135,3 +135,19 @@ fn export_to_standard_output_and_refuses_the_session_file() {
     let missing = threatboard(&["export", "otm", arg(&dir.path().join("none.toml"))]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn a_model_over_the_size_cap_is_refused_unread() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let big = dir.path().join("big.otm.json");
+    // Sparse: one byte past the 64 MB cap without writing 64 MB.
+    let file = std::fs::File::create(&big).expect("create");
+    file.set_len(64 * 1024 * 1024 + 1).expect("size");
+    let run = threatboard(&["import", "otm", arg(&big)]);
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("larger than 64 MB; OTM models are limited to 64 MB"),
+        "{stderr}"
+    );
+}

@@ -1852,6 +1852,30 @@ mod tests {
     }
 
     #[test]
+    fn thousands_of_copies_of_one_id_get_distinct_ids() {
+        // The same invalid id many times: each copy is slugged and numbered, in linear time.
+        let components: Vec<Value> = (0..20_000)
+            .map(|_| json!({"id": "a b", "name": "A", "type": "web-service", "parent": {"trustZone": "z"}}))
+            .collect();
+        let doc = json!({
+            "otmVersion": "0.2.0",
+            "project": {"name": "P", "id": "p"},
+            "trustZones": [{"id": "z", "name": "Z", "risk": {"trustRating": 50}}],
+            "components": components,
+            "dataflows": []
+        });
+        let imported = import_ok(&serde_json::to_vec(&doc).expect("json"));
+        // Ids repeated in the source are the same component to OTM: only the first is kept.
+        assert_eq!(imported.session.components.len(), 1);
+        assert!(imported.warnings.iter().any(|w| w.contains("used twice")));
+        let mut ids = IdMap::default();
+        let assigned: HashSet<String> =
+            (0..20_000).map(|_| ids.assign("a b", "A", "x").0).collect();
+        assert_eq!(assigned.len(), 20_000);
+        assert!(assigned.contains("a-b-20000"));
+    }
+
+    #[test]
     fn malformed_json_is_an_error_with_its_position() {
         let err =
             import(b"{\n \"otmVersion\": \"0.2.0\",\n \"project\": {,}\n}").expect_err("an error");
