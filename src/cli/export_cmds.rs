@@ -1,12 +1,13 @@
 //! `threatboard export`: a session in another tool's format, one subcommand per format (the
-//! mappings are described in [`crate::interop`]). `export issues` writes the mitigations still
+//! mappings are described in [`crate::interop`]). Every export refuses an invalid session
+//! (exit 1, problems listed at file:line:col) and unreadable input (exit 2). `export issues` writes the mitigations still
 //! without a ticket for a tracker ([`crate::interop::issues`]); `set-ticket` (in [`set_ticket`])
 //! writes the tracker's key back.
 
 use super::{EXIT_PROBLEMS, EXIT_UNREADABLE};
-use crate::interop::{issues, threat_dragon};
+use crate::interop::{issues, otm, threat_dragon, tm_bom};
 use crate::model::edit::{Edit, Item};
-use crate::model::{text::escape_control, validate};
+use crate::model::{Session, text::escape_control, validate};
 use crate::store;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,24 @@ pub enum IssueFormat {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ExportCommand {
+    /// Export a session as an Open Threat Model (OTM 0.2.0) JSON file.
+    Otm {
+        /// The session file (TOML).
+        #[arg(value_name = "SESSION")]
+        session: PathBuf,
+        /// Write here instead of standard output (atomically; `-` is standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Export a session as an OWASP Threat Model Library (TM-BOM 1.0.x) JSON file.
+    TmBom {
+        /// The session file (TOML).
+        #[arg(value_name = "SESSION")]
+        session: PathBuf,
+        /// Write here instead of standard output (atomically; `-` is standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Export a session as an OWASP Threat Dragon (version 2) model, laid out for its editor.
     ThreatDragon {
         /// The session file (TOML).
@@ -47,6 +66,12 @@ pub enum ExportCommand {
 
 pub fn run(command: ExportCommand) -> ExitCode {
     match command {
+        ExportCommand::Otm { session, output } => {
+            export_json(&session, output.as_deref(), "otm", otm::export)
+        }
+        ExportCommand::TmBom { session, output } => {
+            export_json(&session, output.as_deref(), "tm-bom", tm_bom::export)
+        }
         ExportCommand::ThreatDragon { session, output } => {
             export_threat_dragon(&session, output.as_deref())
         }
@@ -56,6 +81,58 @@ pub fn run(command: ExportCommand) -> ExitCode {
             output,
         } => export_issues(&file, format, output.as_deref()),
     }
+}
+
+/// Loads the session, lists its validation problems, and writes the document as pretty JSON.
+fn export_json(
+    path: &Path,
+    output: Option<&Path>,
+    format: &str,
+    export: fn(&Session) -> serde_json::Value,
+) -> ExitCode {
+    let loaded = match store::load(path) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("{}", escape_control(&e.to_string()));
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    };
+    let file = store::display_path(path);
+    if let Some(out) = output
+        && let (Ok(a), Ok(b)) = (std::fs::canonicalize(out), std::fs::canonicalize(path))
+        && a == b
+    {
+        eprintln!("{file}: refusing to write the {format} export over the session file");
+        return ExitCode::from(EXIT_UNREADABLE);
+    }
+    let mut problems: Vec<(store::LineCol, String)> = validate(&loaded.session)
+        .iter()
+        .map(|p| (loaded.positions.locate(&p.location), p.to_string()))
+        .collect();
+    problems.sort_by_key(|(at, _)| *at);
+    for (at, message) in &problems {
+        eprintln!("{file}:{}:{}: {}", at.line, at.col, escape_control(message));
+    }
+    // As every export: an invalid session is not written (its references may not resolve).
+    if !problems.is_empty() {
+        eprintln!("{file}: not exported: fix the problems above first");
+        return ExitCode::from(EXIT_PROBLEMS);
+    }
+    let doc = export(&loaded.session);
+    let mut text = match serde_json::to_string_pretty(&doc) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("{file}: {e}");
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    };
+    text.push('\n');
+    let destination = output.unwrap_or(Path::new("-"));
+    if let Err(e) = store::write_output(destination, text.as_bytes()) {
+        eprintln!("{}", escape_control(&e.to_string()));
+        return ExitCode::from(EXIT_UNREADABLE);
+    }
+    ExitCode::SUCCESS
 }
 
 /// Loads and validates the session (an invalid one is not exported: its references may not

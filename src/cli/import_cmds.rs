@@ -1,6 +1,6 @@
-//! `threatboard import threat-dragon` (issue 8): an OWASP Threat Dragon model becomes a session
-//! file. The mapping is described in [`crate::interop::threat_dragon`]. `threatboard import
-//! threagile` does the same for a Threagile YAML model ([`crate::interop::threagile`]).
+//! `threatboard import <format>`: another tool's model becomes a session file. The mappings are
+//! described in [`crate::interop::threat_dragon`], [`crate::interop::threagile`],
+//! [`crate::interop::otm`] and [`crate::interop::tm_bom`].
 
 use super::{EXIT_PROBLEMS, EXIT_UNREADABLE};
 use crate::interop::{threagile, threat_dragon};
@@ -15,6 +15,24 @@ pub enum ImportCommand {
     /// Import an OWASP Threat Dragon model (v2, and v1 where possible) as a session file.
     ThreatDragon {
         /// The Threat Dragon model (JSON).
+        #[arg(value_name = "MODEL")]
+        model: PathBuf,
+        /// Write the session here (refuses to overwrite); standard output without it or with `-`.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Import an Open Threat Model (OTM 0.1.0 or 0.2.0) JSON file as a session file.
+    Otm {
+        /// The OTM model (JSON).
+        #[arg(value_name = "MODEL")]
+        model: PathBuf,
+        /// Write the session here (refuses to overwrite); standard output without it or with `-`.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Import an OWASP Threat Model Library (TM-BOM 1.0.x) JSON file as a session file.
+    TmBom {
+        /// The TM-BOM model (JSON).
         #[arg(value_name = "MODEL")]
         model: PathBuf,
         /// Write the session here (refuses to overwrite); standard output without it or with `-`.
@@ -37,8 +55,61 @@ pub fn run(command: ImportCommand) -> ExitCode {
         ImportCommand::ThreatDragon { model, output } => {
             import_threat_dragon(&model, output.as_deref())
         }
+        ImportCommand::Otm { model, output } => import_json_model(
+            &model,
+            output.as_deref(),
+            store::InputKind::OTM,
+            "otm",
+            crate::interop::otm::import,
+        ),
+        ImportCommand::TmBom { model, output } => import_json_model(
+            &model,
+            output.as_deref(),
+            store::InputKind::TM_BOM,
+            "tm-bom",
+            crate::interop::tm_bom::import,
+        ),
         ImportCommand::Threagile { model, output } => import_threagile(&model, output.as_deref()),
     }
+}
+
+/// What an importer of a JSON model format is.
+type JsonImporter =
+    fn(
+        &[u8],
+    )
+        -> Result<crate::interop::json_model::Imported, crate::interop::json_model::ImportError>;
+
+/// Like [`import_threat_dragon`], for the JSON formats of [`crate::interop`] (OTM, TM-BOM):
+/// reads the model capped at `kind`'s size, then writes it like every import.
+fn import_json_model(
+    model: &Path,
+    output: Option<&Path>,
+    kind: store::InputKind,
+    format: &str,
+    import: JsonImporter,
+) -> ExitCode {
+    let file = store::display_path(model);
+    let bytes = match store::read_input(model, kind) {
+        Ok(bytes) => bytes,
+        Err(store::StoreError::Io { source, .. }) => {
+            eprintln!("{file}: cannot read: {source}");
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    };
+    let imported = match import(&bytes) {
+        Ok(imported) => imported,
+        Err(e) => {
+            eprintln!("{file}:{}", escape_control(&e.to_string()));
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    };
+    drop(bytes);
+    write_imported(&file, format, &imported.session, &imported.warnings, output)
 }
 
 /// Like [`import_threat_dragon`], for a Threagile model.

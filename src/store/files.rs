@@ -46,6 +46,14 @@ impl InputKind {
         what: "Threagile models",
         max_bytes: crate::interop::threagile::MAX_MODEL_BYTES,
     };
+    pub const OTM: InputKind = InputKind {
+        what: "OTM models",
+        max_bytes: crate::interop::otm::MAX_MODEL_BYTES,
+    };
+    pub const TM_BOM: InputKind = InputKind {
+        what: "TM-BOM models",
+        max_bytes: crate::interop::tm_bom::MAX_MODEL_BYTES,
+    };
 }
 
 /// A path as it may be printed on a terminal: control characters (ESC, BEL...) escaped, so a
