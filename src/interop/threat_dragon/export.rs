@@ -5,7 +5,9 @@
 //!
 //! What Threat Dragon cannot hold is listed in [`Exported::lost`]: assets, runs, acceptances,
 //! assumptions, the owners, due dates and status of mitigations, likelihood (the severity is the
-//! risk, or the impact when the likelihood is not rated), rules, references and dismissals.
+//! risk, or the impact when the likelihood is not rated), rules, references, dismissals,
+//! technology, tags that are not Threat Dragon properties, not-applicable STRIDE categories, the
+//! "needs review" status and the response of open threats.
 //! Ids are UUIDs made from the session's ids, so exporting twice gives the same file; a threat
 //! imported from Threat Dragon gets its Threat Dragon id back.
 
@@ -387,6 +389,43 @@ impl<'a> Exporter<'a> {
         if s.threats.iter().any(|t| t.likelihood.is_some()) {
             lost.push("likelihood (the severity is the risk)".to_string());
         }
+        let not_applicable = s
+            .components
+            .iter()
+            .filter(|c| !c.not_applicable.is_empty() || !c.not_applicable_reason.is_empty())
+            .count()
+            + s.flows
+                .iter()
+                .filter(|f| !f.not_applicable.is_empty() || !f.not_applicable_reason.is_empty())
+                .count();
+        if not_applicable > 0 {
+            lost.push(format!(
+                "the not-applicable STRIDE categories of {not_applicable} elements"
+            ));
+        }
+        let review = s
+            .threats
+            .iter()
+            .filter(|t| t.status == ThreatStatus::NeedsReview)
+            .count();
+        if review > 0 {
+            lost.push(format!(
+                "the \"needs review\" status of {review} threats (they are open)"
+            ));
+        }
+        let undecided = s
+            .threats
+            .iter()
+            .filter(|t| {
+                matches!(t.status, ThreatStatus::Open | ThreatStatus::NeedsReview)
+                    && matches!(t.response, Response::Transfer | Response::Avoid)
+            })
+            .count();
+        if undecided > 0 {
+            lost.push(format!(
+                "the response of {undecided} open threats to be transferred or avoided (Threat Dragon says so only once done)"
+            ));
+        }
         self.lost.extend(
             lost.into_iter()
                 .map(|l| format!("not kept by Threat Dragon: {l}")),
@@ -511,6 +550,246 @@ fn uuid(kind: &str, id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::interop::test_support::valid_session;
+    use crate::model::{Element, validate};
+    use proptest::prelude::*;
+
+    /// A component as Threat Dragon keeps it: kind, name, boundary (by name), out-of-scope
+    /// reason, description, the tags that are Threat Dragon properties.
+    type ComponentKept = (String, String, Option<String>, String, String, Vec<String>);
+    /// A flow as kept: from and to (kind and name), label, protocol, authenticated, encrypted,
+    /// out-of-scope reason, description.
+    type FlowKept = (
+        (String, String),
+        (String, String),
+        String,
+        String,
+        Option<bool>,
+        Option<bool>,
+        String,
+        String,
+    );
+    /// A threat as kept: its element, title, STRIDE letters, status, response, to whom it is
+    /// transferred, impact (the severity), notes, mitigation text.
+    type ThreatKept = (
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<i64>,
+        String,
+        String,
+    );
+
+    /// Everything of a session that a Threat Dragon round trip keeps, with ids replaced by
+    /// names; the tables are sorted lists, so a name used twice is counted twice.
+    #[derive(Debug, PartialEq)]
+    struct Kept {
+        title: String,
+        description: String,
+        boundaries: Vec<(String, Option<String>, String)>,
+        components: Vec<ComponentKept>,
+        flows: Vec<FlowKept>,
+        threats: Vec<ThreatKept>,
+    }
+
+    /// Lines the import adds to a threat's notes, or the export adds to its description
+    /// (generated text has no colons, so these never hide a line of the session's own).
+    const ADDED: [&str; 6] = [
+        STRIDE_LINE,
+        TRANSFERRED_LINE,
+        SOURCE_ID_NOTE,
+        "Threat Dragon threat number: ",
+        "Threat Dragon severity: ",
+        "Threat Dragon status: ",
+    ];
+    const MITIGATION_NOTE: &str = "Threat Dragon mitigation: ";
+
+    /// A threat's own notes, and the mitigation text that an import keeps in its notes (for a
+    /// threat not applicable or accepted, which gets no mitigation entry).
+    fn threat_notes(notes: &str) -> (String, String) {
+        let mut own = Vec::new();
+        let mut mitigation: Vec<&str> = Vec::new();
+        let mut in_mitigation = false;
+        for line in notes.lines() {
+            if let Some(first) = line.strip_prefix(MITIGATION_NOTE) {
+                in_mitigation = true;
+                mitigation.push(first);
+            } else if ADDED.iter().any(|p| line.starts_with(p)) {
+                in_mitigation = false;
+            } else if in_mitigation {
+                mitigation.push(line);
+            } else {
+                own.push(line);
+            }
+        }
+        (own.join("\n"), mitigation.join("\n"))
+    }
+
+    fn kept(s: &Session) -> Kept {
+        let boundary = |id: Option<&BoundaryId>| {
+            id.and_then(|id| s.boundary(id.as_str()))
+                .map(|b| b.name.clone())
+        };
+        let end = |id: &str| {
+            s.component(id)
+                .map(|c| (c.kind.as_str().to_string(), c.name.clone()))
+                .unwrap_or_default()
+        };
+        let mut boundaries: Vec<_> = s
+            .boundaries
+            .iter()
+            .map(|b| (b.name.clone(), boundary(b.parent.as_ref()), b.notes.clone()))
+            .collect();
+        let mut components: Vec<ComponentKept> = s
+            .components
+            .iter()
+            .map(|c| {
+                let mut flags: Vec<String> = c
+                    .tags
+                    .iter()
+                    .filter(|t| COMPONENT_FLAGS.iter().any(|(tag, _)| tag == t))
+                    .cloned()
+                    .collect();
+                flags.sort();
+                (
+                    c.kind.as_str().to_string(),
+                    c.name.clone(),
+                    boundary(c.boundary.as_ref()),
+                    c.out_of_scope.clone(),
+                    c.notes.clone(),
+                    flags,
+                )
+            })
+            .collect();
+        let mut flows: Vec<FlowKept> = s
+            .flows
+            .iter()
+            .map(|f| {
+                (
+                    end(f.from.as_str()),
+                    end(f.to.as_str()),
+                    f.label.clone(),
+                    f.protocol.clone(),
+                    f.authenticated,
+                    f.encrypted,
+                    f.out_of_scope.clone(),
+                    f.notes.clone(),
+                )
+            })
+            .collect();
+        let mut threats: Vec<ThreatKept> = s
+            .threats
+            .iter()
+            .map(|t| {
+                let element = match s.element(t.target.as_str()) {
+                    Some(Element::Component(c)) => format!("{} {}", c.kind.as_str(), c.name),
+                    Some(Element::Flow(f)) => format!(
+                        "flow {:?} -> {:?}: {}",
+                        end(f.from.as_str()),
+                        end(f.to.as_str()),
+                        f.label
+                    ),
+                    None => String::new(),
+                };
+                let (notes, in_notes) = threat_notes(&t.notes);
+                let entries: Vec<&str> = s
+                    .mitigations_for(t.id.as_str())
+                    .map(|m| m.action.trim())
+                    .collect();
+                let mitigation = if entries.is_empty() {
+                    in_notes
+                } else {
+                    entries.join("\n\n")
+                };
+                // Threat Dragon's statuses: open (needs review is open there), mitigated,
+                // transferred, avoided, accepted, not applicable.
+                let status = match t.status {
+                    ThreatStatus::NeedsReview => ThreatStatus::Open,
+                    other => other,
+                };
+                let response = match (status, t.response) {
+                    (ThreatStatus::NotApplicable, _) => Response::Undecided,
+                    (ThreatStatus::Resolved, r @ (Response::Transfer | Response::Avoid)) => r,
+                    (ThreatStatus::Resolved, _) => Response::Mitigate,
+                    // An acceptance needs a justification Threat Dragon does not keep.
+                    (_, Response::Accept) => Response::Undecided,
+                    // Open with mitigation entries: mitigate (text kept only in the notes is
+                    // not an entry).
+                    _ if entries.is_empty() => Response::Undecided,
+                    _ => Response::Mitigate,
+                };
+                let transferred_to = if response == Response::Transfer {
+                    t.transferred_to.clone()
+                } else {
+                    String::new()
+                };
+                // The severity: the risk when the likelihood is rated, else the impact.
+                let impact = match t.likelihood {
+                    None => t.impact.map(|r| r.0),
+                    Some(_) => t.risk().map(|r| match r {
+                        RiskLevel::Low => 1,
+                        RiskLevel::Medium => 2,
+                        RiskLevel::High | RiskLevel::Critical => 3,
+                    }),
+                };
+                (
+                    element,
+                    t.title.clone(),
+                    t.stride.to_string(),
+                    status.as_str().to_string(),
+                    response.as_str().to_string(),
+                    transferred_to,
+                    impact,
+                    notes,
+                    mitigation,
+                )
+            })
+            .collect();
+        boundaries.sort();
+        components.sort();
+        flows.sort();
+        threats.sort();
+        Kept {
+            title: s.title.clone(),
+            description: s.description.clone(),
+            boundaries,
+            components,
+            flows,
+            threats,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Issue 15: session -> Threat Dragon -> session keeps everything the format holds.
+        #[test]
+        fn generated_sessions_round_trip(s in valid_session()) {
+            let exported = export(&s);
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/threat-dragon/threat-dragon-v2.schema.json");
+            let schema: Value = serde_json::from_slice(&std::fs::read(path).expect("schema"))
+                .expect("schema is JSON");
+            let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+            let errors: Vec<String> = validator
+                .iter_errors(&exported.model)
+                .map(|e| format!("{e} at {}", e.instance_path()))
+                .collect();
+            prop_assert!(errors.is_empty(), "{errors:#?}");
+            let bytes = serde_json::to_vec(&exported.model).expect("serializes");
+            let back = super::super::import(&bytes)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let problems = validate(&back.session);
+            prop_assert!(problems.is_empty(), "{problems:#?}");
+            for w in &back.warnings {
+                prop_assert!(!w.contains("not imported"), "{w}");
+            }
+            prop_assert_eq!(kept(&back.session), kept(&s));
+        }
+    }
 
     #[test]
     fn uuids_are_stable_and_distinct() {
@@ -520,6 +799,52 @@ mod tests {
         assert_ne!(a, uuid("threat", "api"));
         assert_eq!(a.len(), 36);
         assert_eq!(&a[14..15], "4");
+    }
+
+    #[test]
+    fn what_threat_dragon_cannot_hold_is_reported() {
+        let mut s = Session::new("S");
+        s.components.push(Component {
+            id: "api".into(),
+            name: "API".into(),
+            kind: ComponentKind::Process,
+            technology: None,
+            boundary: None,
+            tags: Vec::new(),
+            assets: Vec::new(),
+            not_applicable: crate::model::StrideSet::parse("R"),
+            not_applicable_reason: "signed requests".into(),
+            out_of_scope: String::new(),
+            notes: String::new(),
+            dismissed: Vec::new(),
+        });
+        for (id, status, response) in [
+            ("TH-1", ThreatStatus::NeedsReview, Response::Undecided),
+            ("TH-2", ThreatStatus::Open, Response::Avoid),
+        ] {
+            s.threats.push(Threat {
+                id: id.into(),
+                target: "api".into(),
+                title: id.into(),
+                stride: crate::model::StrideSet::parse("S"),
+                refs: Vec::new(),
+                rule: None,
+                likelihood: None,
+                impact: None,
+                response,
+                status,
+                transferred_to: String::new(),
+                notes: String::new(),
+            });
+        }
+        let lost = export(&s).lost.join("\n");
+        for expected in [
+            "not-applicable STRIDE categories of 1 elements",
+            "\"needs review\" status of 1 threats",
+            "response of 1 open threats",
+        ] {
+            assert!(lost.contains(expected), "{expected}: {lost}");
+        }
     }
 
     #[test]
