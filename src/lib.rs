@@ -6,6 +6,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod config;
+pub mod interop;
 pub mod library;
 pub mod model;
 pub mod report;

@@ -435,8 +435,8 @@ fn check_model(s: &Session) {
                 f.to.as_str(),
                 f.label.as_str(),
                 f.protocol.as_str(),
-                f.authenticated,
-                f.encrypted,
+                f.is_authenticated(),
+                f.is_encrypted(),
                 f.assets.iter().map(|a| a.as_str()).collect(),
             )
         })

@@ -11,8 +11,8 @@ mod support;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
+use threatboard::interop::threat_dragon;
 use threatboard::model::validate;
-use threatboard::report::threat_dragon;
 use threatboard::store;
 
 const MODELS: [&[u8]; 4] = [
@@ -286,6 +286,14 @@ fn check(bytes: &[u8]) -> Result<bool, TestCaseError> {
             for w in &imported.warnings {
                 prop_assert!(!w.chars().any(char::is_control), "{:?}", w);
             }
+            // Whatever imported exports again, and that export imports.
+            let model = threat_dragon::export(s).model;
+            let again = threat_dragon::import(&serde_json::to_vec(&model).expect("JSON"));
+            prop_assert!(
+                again.is_ok(),
+                "the export does not import: {:?}",
+                again.err()
+            );
             return Ok(true);
         }
     }

@@ -6,10 +6,10 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use threatboard::interop::threat_dragon::{self, Imported};
 use threatboard::model::{
     ComponentKind, LibraryRef, MitigationStatus, Rating, Response, Session, ThreatStatus, validate,
 };
-use threatboard::report::threat_dragon::{self, Imported};
 use threatboard::store;
 
 const FIXTURES: [&str; 4] = [
@@ -230,7 +230,16 @@ fn assert_matches_json(name: &str) -> Imported {
         count_kind(&model, "actor"),
         "{name}"
     );
-    assert_eq!(s.flows.len(), count_kind(&model, "flow"), "{name}");
+    // A bidirectional flow is two.
+    let bidirectional = td_cells(&model)
+        .into_iter()
+        .filter(|c| td_kind(c) == "flow" && td_props(c)["isBidirectional"] == json!(true))
+        .count();
+    assert_eq!(
+        s.flows.len(),
+        count_kind(&model, "flow") + bidirectional,
+        "{name}"
+    );
     assert_eq!(
         s.boundaries.len(),
         count_kind(&model, "box") + count_kind(&model, "curve"),
@@ -350,11 +359,18 @@ fn v2_demo_curves_become_boundaries_around_one_side() {
     assert_eq!(request.from.as_str(), "browser");
     assert_eq!(request.to.as_str(), "web-application");
     assert_eq!(request.protocol, "HTTP/S");
-    assert!(request.encrypted && !request.authenticated);
+    assert!(request.is_encrypted());
+    assert_eq!(
+        request.authenticated, None,
+        "Threat Dragon has no such property"
+    );
     assert!(request.tags.iter().any(|t| t == "public-network"));
     let config = flow_by_label(s, "Read web app config");
-    assert!(config.tags.iter().any(|t| t == "out-of-scope"));
-    assert!(config.notes.contains("read from the file system"));
+    assert!(
+        config.out_of_scope.contains("read from the file system"),
+        "{:?}",
+        config.out_of_scope
+    );
     assert!(component_by_name(s, "Database").has_tag("logs"));
     assert!(component_by_name(s, "Worker Config").has_tag("stores-credentials"));
 
@@ -397,7 +413,21 @@ fn v2_demo_threats_map_status_severity_and_mitigations() {
     assert_eq!(done.len(), 1);
     assert_eq!(done[0].status, MitigationStatus::Done);
     assert!(done[0].action.starts_with("Restrict access to the queue"));
-    assert!(!done[0].action.contains('\n'));
+    assert!(
+        done[0]
+            .action
+            .ends_with("Worker.\n\nImplement authentication on the queue endpoint."),
+        "{:?}",
+        done[0].action
+    );
+    // Several paragraphs stay several paragraphs.
+    let credentials = threat("Accessing DB credentials");
+    let steps: Vec<_> = s.mitigations_for(credentials.id.as_str()).collect();
+    assert!(
+        steps[0].action.contains("file.\n\nExpire"),
+        "{:?}",
+        steps[0].action
+    );
     // Open, Low, Information disclosure.
     let secrecy = threat("Message secrecy");
     assert_eq!(secrecy.stride.to_string(), "I");
@@ -410,10 +440,10 @@ fn v2_demo_threats_map_status_severity_and_mitigations() {
     assert_eq!(threat("Message tampering").stride.to_string(), "T");
     assert_eq!(threat("Message tampering").impact, Some(Rating::MEDIUM));
     assert_eq!(threat("Poison messages 1").stride.to_string(), "D");
-    // Ids in file order.
-    assert_eq!(s.threats[0].id.as_str(), "TH-001");
+    // Ids from Threat Dragon's threat ids.
+    assert_eq!(s.threats[0].id.as_str(), "TH-td-7df716cd");
     assert_eq!(s.threats[0].title, "Accessing DB credentials");
-    assert_eq!(s.mitigations[0].id.as_str(), "MI-001");
+    assert_eq!(s.mitigations[0].id.as_str(), "MI-td-7df716cd");
 }
 
 #[test]
@@ -439,9 +469,17 @@ fn three_tier_boxes_hold_their_components() {
     );
     let pg = flow_by_label(s, "Web Service to PostgresSQL");
     assert!(pg.tags.iter().any(|t| t == "bidirectional"));
+    let back = flow_by_label(s, "Web Service to PostgresSQL (reverse)");
+    assert_eq!(
+        (back.from.as_str(), back.to.as_str()),
+        (pg.to.as_str(), pg.from.as_str())
+    );
     assert_warning(
         &imported,
-        &["\"Web Service to PostgresSQL\" is bidirectional"],
+        &[
+            "\"Web Service to PostgresSQL\" is bidirectional",
+            "two flows",
+        ],
     );
     // Score and number go to the notes.
     let stored = s.threats.iter().find(|t| t.notes.contains("score: 7.5"));
@@ -639,12 +677,12 @@ fn a_curve_crossing_one_flow() {
     assert!(request.tags.iter().any(|t| t == "crosses-trust-boundary"));
     assert!(request.notes.contains("\"Internet edge\""));
     assert!(
-        request.authenticated,
+        request.is_authenticated(),
         "isAuthenticated is used when present"
     );
     let jobs = flow_by_label(s, "Jobs");
     assert!(jobs.tags.is_empty(), "{:?}", jobs.tags);
-    assert!(!jobs.authenticated);
+    assert!(!jobs.is_authenticated());
     assert_warning(
         &imported,
         &[
@@ -795,7 +833,7 @@ fn control_characters_in_a_name_are_made_visible() {
         &imported,
         &["process", "its name contains control characters"],
     );
-    assert_warning(&imported, &["TH-001", "title contains control characters"]);
+    assert_warning(&imported, &["TH-td-", "title contains control characters"]);
     for w in &imported.warnings {
         assert!(!w.chars().any(char::is_control), "{w:?}");
     }
@@ -1015,4 +1053,433 @@ fn cli_imports_the_v1_demo() {
     let (session, _) = store::parse(&text(&out.stdout)).expect("a session");
     assert_eq!(session.components.len(), 7);
     assert_eq!(session.threats.len(), 14);
+}
+
+// ---- Fidelity (issue 15) ---------------------------------------------------------------------
+
+/// The first cell (of the first diagram, v2 `cells` or v1 `diagramJson.cells`) that has threats,
+/// and its threat list.
+fn first_threat_list(model: &mut Value) -> &mut Vec<Value> {
+    let diagram = &mut model["detail"]["diagrams"][0];
+    let cells = if diagram.get("cells").is_some() {
+        &mut diagram["cells"]
+    } else {
+        &mut diagram["diagramJson"]["cells"]
+    };
+    let cell = cells
+        .as_array_mut()
+        .expect("cells")
+        .iter_mut()
+        .find(|c| !td_threats(c).is_empty())
+        .expect("a cell with threats");
+    let list = if cell["data"]["threats"].is_array() {
+        &mut cell["data"]["threats"]
+    } else {
+        &mut cell["threats"]
+    };
+    list.as_array_mut().expect("threats")
+}
+
+#[test]
+fn adding_one_threat_in_threat_dragon_and_re_importing_diffs_as_one_added_threat() {
+    for name in ["v2-threat-model.json", "demo-threat-model.json"] {
+        let mut model: Value = serde_json::from_slice(&read(&fixture(name))).expect("JSON");
+        let before = import_json(&model).session;
+        // Put first in its element's list, as a reordering would: ids must not follow the order.
+        let mut added = threat("Replayed messages", "Tampering", "STRIDE", "Open", "Medium");
+        added["id"] = json!("0b7c5f9e-1111-4a2b-9c3d-123456789abc");
+        first_threat_list(&mut model).insert(0, added);
+        let after = import_json(&model).session;
+        assert_eq!(after.threats.len(), before.threats.len() + 1, "{name}");
+
+        let d = threatboard::analysis::diff::diff(&before, &after);
+        assert_eq!(d.other.threats_added.len(), 1, "{name}: {:#?}", d.other);
+        assert_eq!(
+            d.other.threats_added[0].as_str(),
+            "TH-td-0b7c5f9e",
+            "{name}"
+        );
+        assert!(d.other.threats_removed.is_empty(), "{name}: {:#?}", d.other);
+        assert!(d.other.threats_changed.is_empty(), "{name}: {:#?}", d.other);
+        assert!(
+            d.target_changes.is_empty(),
+            "{name}: {:?}",
+            d.target_changes
+        );
+        assert_eq!(d.other.mitigations_added.len(), 1, "{name}");
+        assert!(d.other.mitigations_removed.is_empty() && d.other.mitigations_changed.is_empty());
+        assert!(d.affected.is_empty(), "{name}: {:?}", d.affected);
+        // The same file imported twice gives the same ids.
+        let again = import_json(&model).session;
+        assert_eq!(again.threats, after.threats, "{name}");
+    }
+}
+
+#[test]
+fn threat_ids_come_from_threat_dragon_ids() {
+    let imported = import_fixture("v2-threat-model.json");
+    let s = &imported.session;
+    let t = s
+        .threats
+        .iter()
+        .find(|t| t.title == "Accessing DB credentials")
+        .expect("threat");
+    assert_eq!(t.id.as_str(), "TH-td-7df716cd");
+    assert!(
+        t.notes
+            .contains("Threat Dragon threat id: 7df716cd-a982-48a5-b4ed-800ccb670734.")
+    );
+    let m: Vec<_> = s.mitigations_for(t.id.as_str()).collect();
+    assert_eq!(m[0].id.as_str(), "MI-td-7df716cd");
+    // Two threats with one id (a copied element) still get two ids.
+    let mut api = node("api", "process", "API", 0.0, 0.0, 100.0, 100.0);
+    let mut a = threat("A", "Spoofing", "STRIDE", "Open", "High");
+    a["id"] = json!("11111111-2222-4333-8444-555555555555");
+    let b = a.clone();
+    api["data"]["threats"] = json!([a, b]);
+    let twice = import_json(&model("Twice", vec![api])).session;
+    let ids: Vec<&str> = twice.threats.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["TH-td-11111111", "TH-td-11111111-2"]);
+    assert_valid_and_round_trips(&twice, "twice");
+}
+
+#[test]
+fn localized_threat_types_map_to_stride() {
+    // Threat Dragon's French, German and Japanese names for the six STRIDE categories.
+    let names = [
+        ("S", ["Usurpation d'identité", "Spoofing", "なりすまし"]),
+        ("T", ["Falsification", "Manipulation", "改竄"]),
+        ("R", ["Répudiation", "Nichtanerkennung", "否認"]),
+        (
+            "I",
+            [
+                "Divulgation d'information",
+                "Veröffentlichung von Informationen",
+                "情報漏洩",
+            ],
+        ),
+        (
+            "D",
+            ["Déni de service", "Denial of service", "サービス拒否"],
+        ),
+        (
+            "E",
+            [
+                "Élévation de privilège",
+                "Erhöhung von Rechten",
+                "特権の昇格",
+            ],
+        ),
+    ];
+    let mut threats = Vec::new();
+    let mut expected = Vec::new();
+    for (letter, localized) in names {
+        for name in localized {
+            threats.push(threat(name, name, "STRIDE", "Open", "High"));
+            expected.push((name.to_string(), letter.to_string()));
+        }
+    }
+    // Other locales and methodologies; and without a model type.
+    for (name, model_type, letter) in [
+        ("Falsificação", "STRIDE", "S"),
+        ("拒绝服务", "STRIDE", "D"),
+        ("Tampering / Manipulación", "STRIDE", "T"),
+        ("Intégrité", "CIA", "T"),
+        ("Verfügbarkeit", "CIADIE", "D"),
+        ("Capacité de liaison", "LINDDUN", "I"),
+        ("Divulgation d'information", "", "I"),
+    ] {
+        threats.push(threat(name, name, model_type, "Open", "High"));
+        expected.push((name.to_string(), letter.to_string()));
+    }
+    let mut api = node("api", "process", "API", 0.0, 0.0, 100.0, 100.0);
+    api["data"]["threats"] = Value::Array(threats);
+    let imported = import_json(&model("Localized", vec![api]));
+    let found: Vec<(String, String)> = imported
+        .session
+        .threats
+        .iter()
+        .map(|t| (t.title.clone(), t.stride.to_string()))
+        .collect();
+    assert_eq!(found, expected);
+    assert!(
+        !has_warning(&imported, &["unknown threat type"]),
+        "{:#?}",
+        imported.warnings
+    );
+}
+
+#[test]
+fn out_of_scope_becomes_a_reason_and_authentication_stays_unknown() {
+    let mut api = node("api", "process", "API", 0.0, 0.0, 100.0, 100.0);
+    api["data"]["outOfScope"] = json!(true);
+    api["data"]["reasonOutOfScope"] = json!("Owned by the platform team");
+    let mut db = node("db", "store", "DB", 300.0, 0.0, 100.0, 60.0);
+    db["data"]["outOfScope"] = json!(true);
+    db["data"]["reasonOutOfScope"] = json!("  ");
+    let mut query = flow("f1", "Query", "api", "db", &[]);
+    query["data"]["outOfScope"] = json!(true);
+    query["data"]["reasonOutOfScope"] = json!("Legacy link\nto be removed");
+    query["data"]["isEncrypted"] = json!(true);
+    let mut reply = flow("f2", "Reply", "db", "api", &[]);
+    reply["data"]
+        .as_object_mut()
+        .expect("data")
+        .remove("isEncrypted");
+    let plain = flow("f3", "Plain", "api", "db", &[]);
+    let imported = import_json(&model("Scope", vec![api, db, query, reply, plain]));
+    let s = &imported.session;
+    assert_valid_and_round_trips(s, "scope");
+    assert_eq!(
+        component_by_name(s, "API").out_of_scope,
+        "Owned by the platform team"
+    );
+    assert_eq!(
+        component_by_name(s, "DB").out_of_scope,
+        "out of scope in Threat Dragon"
+    );
+    let query = flow_by_label(s, "Query");
+    assert_eq!(query.out_of_scope, "Legacy link\nto be removed");
+    assert!(flow_by_label(s, "Reply").out_of_scope.is_empty());
+    assert!(
+        s.components
+            .iter()
+            .all(|c| !c.has_tag("out-of-scope") && !c.notes.contains("Out of scope"))
+    );
+    // No authentication property: unknown, not "no".
+    assert!(s.flows.iter().all(|f| f.authenticated.is_none()));
+    assert_eq!(query.encrypted, Some(true));
+    assert_eq!(flow_by_label(s, "Reply").encrypted, None);
+    assert_eq!(flow_by_label(s, "Plain").encrypted, Some(false));
+    assert_warning(
+        &imported,
+        &["no authentication property", "3 flows", "unknown"],
+    );
+    // The file keeps unknown as unknown.
+    let text = store::to_toml(s).expect("toml");
+    assert!(!text.contains("authenticated"), "{text}");
+}
+
+#[test]
+fn boxes_hold_what_is_entirely_inside_and_saved_containment_wins() {
+    let mut embedded = node("emb", "process", "Embedded", 600.0, 50.0, 100.0, 100.0);
+    embedded["parent"] = json!("dmz");
+    let mut zoned = node("otm", "store", "Zoned", 650.0, 200.0, 100.0, 60.0);
+    zoned["compatibility"] = json!({"parent": {"trustZone": "dmz"}});
+    let cells = vec![
+        node("dmz", "trust-boundary-box", "DMZ", 0.0, 0.0, 400.0, 300.0),
+        node(
+            "zb",
+            "trust-boundary-box",
+            "Zone B",
+            500.0,
+            0.0,
+            400.0,
+            300.0,
+        ),
+        node("in", "process", "Inside", 50.0, 50.0, 100.0, 100.0),
+        // Its centre (370, 150) is in the box, its right edge (420) is not.
+        node("half", "process", "Straddling", 320.0, 100.0, 100.0, 100.0),
+        node("other", "process", "Other", 550.0, 180.0, 80.0, 80.0),
+        embedded,
+        zoned,
+        flow("f1", "Call", "in", "half", &[]),
+    ];
+    let imported = import_json(&model("Containment", cells));
+    let s = &imported.session;
+    assert_valid_and_round_trips(s, "containment");
+    assert_eq!(boundary_of(s, "Inside").as_deref(), Some("DMZ"));
+    assert_eq!(boundary_of(s, "Straddling"), None);
+    assert_eq!(boundary_of(s, "Other").as_deref(), Some("Zone B"));
+    // Drawn inside Zone B, saved as inside the DMZ.
+    assert_eq!(boundary_of(s, "Embedded").as_deref(), Some("DMZ"));
+    assert_eq!(boundary_of(s, "Zoned").as_deref(), Some("DMZ"));
+    assert!(
+        !has_warning(&imported, &["overlap"]),
+        "{:#?}",
+        imported.warnings
+    );
+}
+
+#[test]
+fn bidirectional_flows_cards_loose_ends_and_multi_line_mitigations() {
+    let mut api = node("api", "process", "API", 0.0, 0.0, 100.0, 100.0);
+    let mut card = threat("Session fixation", "cornucopia", "EOP", "Open", "High");
+    card["cardSuit"] = json!("Session Management");
+    card["cardNumber"] = json!("SM5");
+    let mut steps = threat("Injection", "Tampering", "STRIDE", "Open", "High");
+    steps["mitigation"] = json!("1. Validate input.\n2. Use prepared statements.");
+    api["data"]["threats"] = json!([card, steps]);
+    let db = node("db", "store", "DB", 300.0, 0.0, 100.0, 60.0);
+    let mut sync = flow("f1", "Sync", "api", "db", &[]);
+    sync["data"]["isBidirectional"] = json!(true);
+    sync["data"]["threats"] = json!([threat("Replay", "Spoofing", "STRIDE", "Open", "Low")]);
+    // A loose end drawn inside the DB (more than the snapping distance from its edge).
+    let mut into = flow("f2", "Into", "api", "db", &[]);
+    into["target"] = json!({"x": 350.0, "y": 30.0});
+    let mut nowhere = flow("f3", "Nowhere", "api", "db", &[]);
+    nowhere["target"] = json!({"x": 2000.0, "y": 2000.0});
+    let imported = import_json(&model("Details", vec![api, db, sync, into, nowhere]));
+    let s = &imported.session;
+    assert_valid_and_round_trips(s, "details");
+
+    let forward = flow_by_label(s, "Sync");
+    let back = flow_by_label(s, "Sync (reverse)");
+    assert_eq!((forward.from.as_str(), forward.to.as_str()), ("api", "db"));
+    assert_eq!((back.from.as_str(), back.to.as_str()), ("db", "api"));
+    assert!(back.tags.iter().any(|t| t == "bidirectional"));
+    let replay = s
+        .threats
+        .iter()
+        .find(|t| t.title == "Replay")
+        .expect("replay");
+    assert_eq!(replay.target, forward.id);
+    assert_warning(&imported, &["\"Sync\" is bidirectional", "two flows"]);
+
+    let into = flow_by_label(s, "Into");
+    assert_eq!(into.to.as_str(), "db");
+    assert!(s.flows.iter().all(|f| f.label != "Nowhere"));
+    assert_warning(&imported, &["\"Nowhere\"", "not imported"]);
+
+    let card = s
+        .threats
+        .iter()
+        .find(|t| t.title == "Session fixation")
+        .expect("card");
+    assert!(card.stride.is_empty());
+    assert!(card.notes.contains("cornucopia"), "{}", card.notes);
+    assert!(
+        card.notes.contains("suit Session Management, card SM5"),
+        "{}",
+        card.notes
+    );
+    assert_warning(&imported, &["Session fixation", "card", "SM5"]);
+
+    let injection = s
+        .threats
+        .iter()
+        .find(|t| t.title == "Injection")
+        .expect("injection");
+    let action = &s
+        .mitigations_for(injection.id.as_str())
+        .next()
+        .expect("mitigation")
+        .action;
+    assert_eq!(action, "1. Validate input.\n2. Use prepared statements.");
+}
+
+/// Every cell of `model`'s first diagram, copied `n` x `n` times side by side: ids suffixed,
+/// positions, vertices and loose points moved by a whole drawing's width and height.
+fn tiled(model: &Value, n: usize) -> Value {
+    let cells = model["detail"]["diagrams"][0]["cells"]
+        .as_array()
+        .expect("cells")
+        .clone();
+    let mut extent: (f64, f64) = (0.0, 0.0);
+    let mut grow = |p: &Value, w: f64, h: f64| {
+        if let (Some(x), Some(y)) = (p["x"].as_f64(), p["y"].as_f64()) {
+            extent = (extent.0.max(x + w), extent.1.max(y + h));
+        }
+    };
+    for c in &cells {
+        let size = |k: &str| c["size"][k].as_f64().unwrap_or(0.0);
+        grow(&c["position"], size("width"), size("height"));
+        for v in c["vertices"].as_array().into_iter().flatten() {
+            grow(v, 0.0, 0.0);
+        }
+        grow(&c["source"], 0.0, 0.0);
+        grow(&c["target"], 0.0, 0.0);
+    }
+    let (dx, dy) = (extent.0 + 300.0, extent.1 + 300.0);
+    let shift = |p: &mut Value, ox: f64, oy: f64| {
+        if let (Some(x), Some(y)) = (p["x"].as_f64(), p["y"].as_f64()) {
+            p["x"] = json!(x + ox);
+            p["y"] = json!(y + oy);
+        }
+    };
+    let mut out = Vec::new();
+    for i in 0..n {
+        for j in 0..n {
+            let (ox, oy) = (dx * i as f64, dy * j as f64);
+            for c in &cells {
+                let mut c = c.clone();
+                let suffix = format!("-{i}-{j}");
+                c["id"] = json!(format!("{}{suffix}", c["id"].as_str().expect("id")));
+                shift(&mut c["position"], ox, oy);
+                for v in c["vertices"].as_array_mut().into_iter().flatten() {
+                    shift(v, ox, oy);
+                }
+                for end in ["source", "target"] {
+                    if let Some(cell) = c[end]["cell"].as_str() {
+                        c[end]["cell"] = json!(format!("{cell}{suffix}"));
+                    } else {
+                        shift(&mut c[end], ox, oy);
+                    }
+                }
+                for t in c["data"]["threats"].as_array_mut().into_iter().flatten() {
+                    if let Some(id) = t["id"].as_str() {
+                        t["id"] = json!(format!("{id}{suffix}"));
+                    }
+                }
+                out.push(c);
+            }
+        }
+    }
+    let mut tiled = model.clone();
+    tiled["detail"]["diagrams"][0]["cells"] = Value::Array(out);
+    tiled
+}
+
+/// How many boundaries the session's flows cross, in all.
+fn crossings(s: &Session) -> usize {
+    let graph = threatboard::analysis::graph::ModelGraph::new(s);
+    (0..s.flows.len()).map(|f| graph.crossings(f).len()).sum()
+}
+
+#[test]
+fn curves_separate_only_the_part_of_the_diagram_they_cross() {
+    let model: Value =
+        serde_json::from_slice(&read(&fixture("v2-threat-model.json"))).expect("JSON");
+    let single = import_json(&model).session;
+    let one = crossings(&single);
+    // "Put Message", "Message", the four queries, "Web Request" and "Web Response".
+    assert!(one >= 8, "{one}");
+    let nine = import_json(&tiled(&model, 3));
+    assert_valid_and_round_trips(&nine.session, "tiled");
+    assert_eq!(nine.session.components.len(), 9 * single.components.len());
+    assert_eq!(crossings(&nine.session), 9 * one, "{:#?}", nine.warnings);
+    assert!(!has_warning(&nine, &["overlap"]), "{:#?}", nine.warnings);
+}
+
+#[test]
+fn a_curve_named_for_the_outside_holds_the_outside() {
+    let cells = vec![
+        node("user", "actor", "User", 0.0, 100.0, 100.0, 60.0),
+        node(
+            "wallet",
+            "process",
+            "Local wallet",
+            400.0,
+            100.0,
+            100.0,
+            100.0,
+        ),
+        flow("f1", "Request", "user", "wallet", &[]),
+        curve(
+            "net",
+            "Internet",
+            &[(250.0, 0.0), (260.0, 250.0), (250.0, 500.0)],
+        ),
+        // Far below the curve's end and joined to nothing: which side is not said.
+        node("lone", "store", "Lone store", 600.0, 2000.0, 100.0, 60.0),
+    ];
+    let imported = import_json(&model("Outside", cells));
+    let s = &imported.session;
+    assert_eq!(boundary_of(s, "User").as_deref(), Some("Internet"));
+    assert_eq!(boundary_of(s, "Local wallet"), None);
+    assert_eq!(boundary_of(s, "Lone store"), None);
+    assert_warning(
+        &imported,
+        &["curve \"Internet\"", "ambiguous", "\"Lone store\""],
+    );
 }

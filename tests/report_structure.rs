@@ -918,3 +918,70 @@ fn overdue_and_unowned_mitigations_are_marked() {
     let first_owner = md.find("### @identity-team").expect("owner group");
     assert!(unowned < first_owner);
 }
+
+/// Out of scope (a reason) and unknown protection, through every output that shows them.
+#[test]
+fn out_of_scope_elements_and_unknown_protection_are_reported_as_such() {
+    let file = "tests/fixtures/scope/out-of-scope-and-unknown.toml";
+    let md = report(file, "md");
+    let section = &md[md
+        .find("### Out of scope")
+        .expect("an Out of scope section")..];
+    assert!(
+        section.contains(
+            "| Vendor CRM | component | the vendor's system, covered by their assessment |"
+        ),
+        "{md}"
+    );
+    assert!(
+        section.contains("| API → Vendor CRM | flow | the vendor's connector |"),
+        "{md}"
+    );
+    // Unknown is said, not shown as "no"; it is TB016, never TB001/TB002.
+    assert!(md.contains("| unknown | unknown |"), "{md}");
+    assert!(md.contains("TB016 unknown-flow-protection"), "{md}");
+    assert!(!md.contains("TB001") && !md.contains("TB002"), "{md}");
+
+    let json: serde_json::Value = serde_json::from_str(&report(file, "json")).expect("json parses");
+    assert_eq!(
+        json["session"]["flows"][0]["authenticated"],
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        json["session"]["flows"][1]["out_of_scope"],
+        "the vendor's connector"
+    );
+    assert_eq!(
+        json["analysis"]["out_of_scope"],
+        serde_json::json!([
+            {"element": "crm", "kind": "component", "reason": "the vendor's system, covered by their assessment"},
+            {"element": "api-crm", "kind": "flow", "reason": "the vendor's connector"},
+        ])
+    );
+    // Neither counted nor a gap in coverage.
+    let covered: Vec<&str> = json["analysis"]["coverage"]["elements"]
+        .as_array()
+        .expect("elements")
+        .iter()
+        .map(|e| e["element"].as_str().expect("id"))
+        .collect();
+    assert_eq!(covered, ["user", "api", "user-api"]);
+    // TB016 is low: the gate passes at the default threshold.
+    let check = threatboard(&["check", file, "--today", TODAY]);
+    assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
+    assert!(stdout(&check).contains("TB016 unknown-flow-protection"));
+}
+
+#[test]
+fn a_blank_out_of_scope_reason_is_a_located_problem() {
+    let file = "tests/fixtures/scope/blank-reason.toml";
+    let out = threatboard(&["validate", file]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        text.contains(
+            "blank-reason.toml:8:16: [[components]] \"api\" out_of_scope: out_of_scope is blank"
+        ),
+        "{text}"
+    );
+}

@@ -108,7 +108,8 @@ pub fn coverage(graph: &ModelGraph<'_>) -> Coverage {
             by_threats,
         });
     };
-    for c in &s.components {
+    // Out of scope: neither counted nor a gap (the team decided not to model it here).
+    for c in s.components.iter().filter(|c| !c.is_out_of_scope()) {
         push(
             &c.id,
             c.kind.into(),
@@ -117,6 +118,9 @@ pub fn coverage(graph: &ModelGraph<'_>) -> Coverage {
         );
     }
     for (i, f) in s.flows.iter().enumerate() {
+        if f.is_out_of_scope() {
+            continue;
+        }
         push(
             &f.id,
             ElementKind::Flow,
@@ -188,5 +192,26 @@ mod tests {
         assert_eq!(c.covered_pairs(), 4);
         assert!((c.percent() - 400.0 / 33.0).abs() < 1e-9);
         assert_eq!(c.gaps().count(), 29);
+    }
+
+    #[test]
+    fn out_of_scope_elements_are_neither_counted_nor_gaps() {
+        let mut s = super::super::graph::tests_support::sample();
+        s.components[0].out_of_scope = "the partner's own client".into();
+        s.flows[0].out_of_scope = "covered by the partner's model".into();
+        // The old tag still works.
+        s.components[3].tags.push("out-of-scope".into());
+        let c = coverage(&ModelGraph::new(&s));
+        assert!(c.element("user").is_none());
+        assert!(c.element("user-lb").is_none());
+        assert!(c.element("db").is_none());
+        // A flow to an out-of-scope component is still in scope unless marked itself.
+        assert!(c.element("app-db").is_some());
+        // lb 6 + app 6 + lb-app 6 + app-db 3 = 21 pairs.
+        assert_eq!(c.applicable_pairs(), 21);
+        assert!(
+            c.gaps()
+                .all(|(e, _)| !["user", "user-lb", "db"].contains(&e.id.as_str()))
+        );
     }
 }

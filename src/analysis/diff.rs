@@ -219,6 +219,39 @@ impl TechnologyChange {
     }
 }
 
+/// A component or flow (in both versions) moved out of scope or back in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeChange {
+    pub element: ElementId,
+    /// The reason it is out of scope now; `None` when it is back in scope.
+    pub out_of_scope: Option<String>,
+}
+
+impl ScopeChange {
+    /// `"moved out of scope: the vendor's system"`, `"back in scope"`.
+    pub fn describe(&self) -> String {
+        match &self.out_of_scope {
+            Some(reason) => format!("moved out of scope: {reason}"),
+            None => "back in scope".to_string(),
+        }
+    }
+}
+
+/// Whether old -> new changed scope (a new reason for something already out is no move).
+fn scope_change(id: &ElementId, old: Option<&str>, new: Option<&str>) -> Option<ScopeChange> {
+    match (old, new) {
+        (None, Some(reason)) => Some(ScopeChange {
+            element: id.clone(),
+            out_of_scope: Some(reason.to_string()),
+        }),
+        (Some(_), None) => Some(ScopeChange {
+            element: id.clone(),
+            out_of_scope: None,
+        }),
+        _ => None,
+    }
+}
+
 /// What happened to a dismissal of a rule suggestion on one element.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DismissalChangeKind {
@@ -354,6 +387,8 @@ pub struct SessionDiff {
     pub technology: Vec<TechnologyChange>,
     /// Dismissals of rule suggestions added, withdrawn or changed, by element id then rule.
     pub dismissals: Vec<DismissalChange>,
+    /// Components, then flows, in both versions that moved out of scope or back in, by id.
+    pub scope: Vec<ScopeChange>,
     /// Every other change (threats, mitigations, acceptances, assumptions, runs, review, title,
     /// ...): a [`ChangeSummary`] whose boundary, component, flow and asset lists are left empty,
     /// since the fields above say more about those.
@@ -401,6 +436,18 @@ pub fn diff(old: &Session, new: &Session) -> SessionDiff {
                 new: c.technology,
             })
         })
+        .collect();
+
+    let scope: Vec<ScopeChange> = new_components
+        .iter()
+        .filter_map(|(id, c)| {
+            let before = old_components.get(id)?;
+            scope_change(&c.id, before.out_of_scope_reason(), c.out_of_scope_reason())
+        })
+        .chain(new_flows.iter().filter_map(|(id, &(_, f))| {
+            let &(_, before) = old_flows.get(id)?;
+            scope_change(&f.id, before.out_of_scope_reason(), f.out_of_scope_reason())
+        }))
         .collect();
 
     // Elements of the new version (an element that is gone takes its dismissals with it).
@@ -590,6 +637,7 @@ pub fn diff(old: &Session, new: &Session) -> SessionDiff {
         affected: affected.into_values().collect(),
         technology,
         dismissals,
+        scope,
         other,
     }
 }
@@ -717,13 +765,24 @@ impl SessionDiff {
         let mut out = Lines::default();
         out.line(format!("Summary: {}", self.summary()));
         table_text(&mut out, "Boundaries", &self.boundaries, |_| None);
+        let scope_of = |id: &ElementId| {
+            self.scope
+                .iter()
+                .find(|c| &c.element == id)
+                .map(ScopeChange::describe)
+        };
         table_text(&mut out, "Components", &self.components, |id| {
-            self.moves
+            let notes: Vec<String> = self
+                .moves
                 .iter()
                 .find(|m| &m.component == id)
                 .map(ComponentMove::describe)
+                .into_iter()
+                .chain(scope_of(id))
+                .collect();
+            (!notes.is_empty()).then(|| notes.join("; "))
         });
-        table_text(&mut out, "Flows", &self.flows, |_| None);
+        table_text(&mut out, "Flows", &self.flows, scope_of);
         table_text(&mut out, "Assets", &self.assets, |_| None);
 
         if !self.crossing_changes.is_empty() {
@@ -919,6 +978,11 @@ impl SessionDiff {
                     "threat": threat, "change": "disappeared", "old_target": target, "new_target": target,
                 }),
             }).collect::<Vec<_>>(),
+            // `out_of_scope` is the reason now, or null when the element is back in scope.
+            "scope_changes": self.scope.iter().map(|c| json!({
+                "element": c.element,
+                "out_of_scope": c.out_of_scope,
+            })).collect::<Vec<_>>(),
             "technology_changes": self.technology.iter().map(|t| json!({
                 "component": t.component,
                 "old": t.old.map(|x| x.as_str()),
@@ -1161,6 +1225,7 @@ fn component_fields(old: &Component, new: &Component) -> Vec<&'static str> {
         assets,
         not_applicable,
         not_applicable_reason,
+        out_of_scope,
         notes,
         technology,
         dismissed,
@@ -1182,6 +1247,7 @@ fn component_fields(old: &Component, new: &Component) -> Vec<&'static str> {
         "not_applicable_reason",
         &old.not_applicable_reason != not_applicable_reason,
     );
+    push_if(&mut f, "out_of_scope", &old.out_of_scope != out_of_scope);
     push_if(&mut f, "notes", &old.notes != notes);
     push_if(&mut f, "dismissed", &old.dismissed != dismissed);
     f
@@ -1200,6 +1266,7 @@ fn flow_fields(old: &Flow, new: &Flow) -> Vec<&'static str> {
         tags,
         not_applicable,
         not_applicable_reason,
+        out_of_scope,
         notes,
         dismissed,
     } = new;
@@ -1222,6 +1289,7 @@ fn flow_fields(old: &Flow, new: &Flow) -> Vec<&'static str> {
         "not_applicable_reason",
         &old.not_applicable_reason != not_applicable_reason,
     );
+    push_if(&mut f, "out_of_scope", &old.out_of_scope != out_of_scope);
     push_if(&mut f, "notes", &old.notes != notes);
     push_if(&mut f, "dismissed", &old.dismissed != dismissed);
     f
@@ -1283,7 +1351,36 @@ fn component_reasons(
     if let Some(change) = set_change(&analysis_tags(old), &analysis_tags(new)) {
         reasons.push(format!("{id} tags changed: {change}"));
     }
+    reasons.extend(back_in_scope(
+        id,
+        old.is_out_of_scope(),
+        new.is_out_of_scope(),
+    ));
     reasons
+}
+
+/// Back in scope, its threats were not looked at while it was out: review them. Moving out of
+/// scope flags nothing (TB017 asks the team to close what is still open there).
+fn back_in_scope(id: &ElementId, was_out: bool, is_out: bool) -> Option<String> {
+    (was_out && !is_out).then(|| format!("{id} is back in scope"))
+}
+
+/// How a flow's authentication or encryption changed, in words: `"now authenticated"`,
+/// `"no longer authenticated"`, `"stated as not authenticated"`, `"authentication now unknown"`.
+fn protection_change(
+    old: Option<bool>,
+    new: Option<bool>,
+    done: &str,
+    noun: &str,
+) -> Option<String> {
+    match (old, new) {
+        (a, b) if a == b => None,
+        (_, Some(true)) => Some(format!("now {done}")),
+        (Some(true), Some(false)) => Some(format!("no longer {done}")),
+        (None, Some(false)) => Some(format!("stated as not {done}")),
+        (_, None) => Some(format!("{noun} now unknown")),
+        _ => None,
+    }
 }
 
 fn flow_reasons(
@@ -1314,26 +1411,28 @@ fn flow_reasons(
             name(new.protocol_family())
         ));
     }
-    if old.authenticated != new.authenticated {
-        reasons.push(format!(
-            "{id} is {}",
-            if new.authenticated {
-                "now authenticated"
-            } else {
-                "no longer authenticated"
-            }
-        ));
+    let protection = [
+        protection_change(
+            old.authenticated,
+            new.authenticated,
+            "authenticated",
+            "authentication",
+        ),
+        protection_change(old.encrypted, new.encrypted, "encrypted", "encryption"),
+    ];
+    for change in protection.into_iter().flatten() {
+        // "user-api is now authenticated", "user-api: authentication now unknown".
+        if change.contains(" now unknown") {
+            reasons.push(format!("{id}: {change}"));
+        } else {
+            reasons.push(format!("{id} is {change}"));
+        }
     }
-    if old.encrypted != new.encrypted {
-        reasons.push(format!(
-            "{id} is {}",
-            if new.encrypted {
-                "now encrypted"
-            } else {
-                "no longer encrypted"
-            }
-        ));
-    }
+    reasons.extend(back_in_scope(
+        id,
+        old.is_out_of_scope(),
+        new.is_out_of_scope(),
+    ));
     if let Some(change) = set_change(&old.assets, &new.assets) {
         reasons.push(format!("{id} assets changed: {change}"));
     }
@@ -1824,8 +1923,8 @@ stride = "T"
         let old = base();
         let mut new = old.clone();
         let user_api = flow(&mut new, "user-api");
-        user_api.authenticated = false;
-        user_api.encrypted = false;
+        user_api.authenticated = Some(false);
+        user_api.encrypted = Some(false);
         user_api.assets = vec!["pii".into()];
         user_api.label = "HTTP".into();
         let worker_db = flow(&mut new, "worker-db");
@@ -2074,6 +2173,7 @@ Other changes
             "changed",
             "trigger",
             "technology_changes",
+            "scope_changes",
             "dismissals",
             "boundaries",
             "components",

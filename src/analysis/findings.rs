@@ -32,10 +32,12 @@ pub enum Rule {
     ThreatNeedsReview,
     MitigateWithoutMitigation,
     UnansweredSuggestion,
+    UnknownProtection,
+    ThreatOnOutOfScopeElement,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 15] = [
+    pub const ALL: [Rule; 17] = [
         Rule::UnauthenticatedCrossing,
         Rule::UnencryptedSensitiveFlow,
         Rule::StoreReachableFromExternal,
@@ -51,6 +53,8 @@ impl Rule {
         Rule::ThreatNeedsReview,
         Rule::MitigateWithoutMitigation,
         Rule::UnansweredSuggestion,
+        Rule::UnknownProtection,
+        Rule::ThreatOnOutOfScopeElement,
     ];
 
     pub fn id(self) -> &'static str {
@@ -70,6 +74,8 @@ impl Rule {
             Rule::ThreatNeedsReview => "TB013",
             Rule::MitigateWithoutMitigation => "TB014",
             Rule::UnansweredSuggestion => "TB015",
+            Rule::UnknownProtection => "TB016",
+            Rule::ThreatOnOutOfScopeElement => "TB017",
         }
     }
 
@@ -101,6 +107,8 @@ impl Rule {
             Rule::ThreatNeedsReview => "threat-needs-review",
             Rule::MitigateWithoutMitigation => "mitigate-without-mitigation",
             Rule::UnansweredSuggestion => "unanswered-suggestion",
+            Rule::UnknownProtection => "unknown-flow-protection",
+            Rule::ThreatOnOutOfScopeElement => "threat-on-out-of-scope-element",
         }
     }
 
@@ -141,6 +149,12 @@ impl Rule {
             }
             Rule::UnansweredSuggestion => {
                 "A threat rule suggests a threat for this element that the team neither added nor dismissed."
+            }
+            Rule::UnknownProtection => {
+                "Nobody has said whether a boundary-crossing flow authenticates, or whether a flow carrying sensitive data is encrypted."
+            }
+            Rule::ThreatOnOutOfScopeElement => {
+                "An open threat is on an element the team put out of scope."
             }
         }
     }
@@ -332,10 +346,58 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
         m
     });
 
+    // Out of scope: the team decided not to model it here, so nothing on it is a finding (its
+    // own field only; a flow into an out-of-scope system is still ours unless marked).
     for (i, f) in s.flows.iter().enumerate() {
+        if f.is_out_of_scope() {
+            continue;
+        }
         let id = f.id.as_str();
         let crossed = graph.crossings(i);
-        if !crossed.is_empty() && !f.authenticated {
+        let sensitive = max_class(&f.assets).filter(|c| c.is_sensitive());
+        // Unknown is not "no": it gets its own low finding asking the team to say.
+        let unknown: Vec<String> = [
+            (!crossed.is_empty() && f.authenticated.is_none()).then(|| {
+                let names: Vec<&str> = crossed.iter().map(|b| b.as_str()).collect();
+                format!(
+                    "crosses {} and its authentication is unknown",
+                    names.join(", ")
+                )
+            }),
+            sensitive.filter(|_| f.encrypted.is_none()).map(|class| {
+                format!(
+                    "carries {} data and its encryption is unknown",
+                    class.as_str()
+                )
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !unknown.is_empty() {
+            let field = if !crossed.is_empty() && f.authenticated.is_none() {
+                "authenticated"
+            } else {
+                "encrypted"
+            };
+            out.push(Finding {
+                rule: Rule::UnknownProtection,
+                severity: Severity::Low,
+                element: id.to_string(),
+                location: Location::entry(Table::Flows, i, id, Some(field)),
+                message: format!(
+                    "flow {id:?} ({} -> {}) {}",
+                    f.from,
+                    f.to,
+                    unknown.join("; it ")
+                ),
+                fix: "find out and say so: set authenticated / encrypted to true or false".into(),
+                accepted_by_threat: None,
+                tracked_by: None,
+                suggestion: None,
+            });
+        }
+        if !crossed.is_empty() && f.authenticated == Some(false) {
             let names: Vec<&str> = crossed.iter().map(|b| b.as_str()).collect();
             out.push(Finding {
                 rule: Rule::UnauthenticatedCrossing,
@@ -354,8 +416,8 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                 suggestion: None,
             });
         }
-        if !f.encrypted
-            && let Some(class) = max_class(&f.assets).filter(|c| c.is_sensitive())
+        if f.encrypted == Some(false)
+            && let Some(class) = sensitive
         {
             let severity = if class == Classification::Restricted || !crossed.is_empty() {
                 Severity::High
@@ -420,6 +482,9 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
         m
     });
     for (i, c) in s.components.iter().enumerate() {
+        if c.is_out_of_scope() {
+            continue;
+        }
         let id = c.id.as_str();
         if !s.boundaries.is_empty() && c.boundary.is_none() {
             out.push(Finding {
@@ -468,8 +533,42 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
         }
     }
 
+    // Out-of-scope elements by id, for threats still recorded on them.
+    let out_of_scope: HashMap<&str, &str> = s
+        .components
+        .iter()
+        .filter_map(|c| Some((c.id.as_str(), c.out_of_scope_reason()?)))
+        .chain(
+            s.flows
+                .iter()
+                .filter_map(|f| Some((f.id.as_str(), f.out_of_scope_reason()?))),
+        )
+        .collect();
     for (i, t) in s.threats.iter().enumerate() {
         let id = t.id.as_str();
+        // On an out-of-scope element a threat raises only TB017, low: it is kept (the element
+        // may come back in scope), but nothing there blocks the gate.
+        if let Some(reason) = out_of_scope.get(t.target.as_str()) {
+            if !t.status.is_open() {
+                continue;
+            }
+            out.push(Finding {
+                rule: Rule::ThreatOnOutOfScopeElement,
+                severity: Severity::Low,
+                element: id.to_string(),
+                location: Location::entry(Table::Threats, i, id, Some("target")),
+                message: format!(
+                    "threat {id:?} ({}) is on {:?}, which is out of scope: {reason}",
+                    t.title,
+                    t.target.as_str()
+                ),
+                fix: "mark the threat not applicable, or bring the element back in scope".into(),
+                accepted_by_threat: None,
+                tracked_by: None,
+                suggestion: None,
+            });
+            continue;
+        }
         if t.status.is_open()
             && t.response == Response::Undecided
             && let Some(risk) = t.risk().filter(|r| *r >= RiskLevel::High)
@@ -831,6 +930,84 @@ encrypted = true
                 "medium TB006:api",
                 "low TB005:loose",
             ]
+        );
+    }
+
+    #[test]
+    fn unknown_protection_is_its_own_low_finding_and_not_tb001_or_tb002() {
+        let mut s = session("");
+        s.flows[0].authenticated = None; // crossing: TB001 becomes TB016
+        s.flows[1].encrypted = None; // restricted data: TB002 becomes TB016
+        let found = keys(&s, "2026-11-23", None);
+        assert!(
+            found.contains(&"low TB016:user-api".to_string()),
+            "{found:?}"
+        );
+        assert!(found.contains(&"low TB016:api-db".to_string()), "{found:?}");
+        assert!(
+            !found
+                .iter()
+                .any(|k| k.contains("TB001") || k.contains("TB002")),
+            "{found:?}"
+        );
+        let graph = ModelGraph::new(&s);
+        let options = FindingOptions {
+            today: "2026-11-23".parse().expect("date"),
+            max_age_days: None,
+            rules: None,
+        };
+        let all = findings(&graph, &options);
+        let f = all
+            .iter()
+            .find(|f| f.key() == "TB016:user-api")
+            .expect("TB016");
+        assert_eq!(
+            f.message,
+            "flow \"user-api\" (user -> api) crosses internet, dc and its authentication is unknown"
+        );
+        // Low: it does not block at the default threshold.
+        assert!(!f.blocks(Severity::Medium));
+        // Both unknown on one flow: one finding naming both.
+        s.flows[0].encrypted = None;
+        let graph = ModelGraph::new(&s);
+        let all = findings(&graph, &options);
+        let both: Vec<_> = all.iter().filter(|f| f.key() == "TB016:user-api").collect();
+        assert_eq!(both.len(), 1);
+        assert!(both[0].message.contains("authentication is unknown; it carries confidential data and its encryption is unknown"), "{}", both[0].message);
+        // Known values: no TB016 at all.
+        let known = keys(&session(""), "2026-11-23", None);
+        assert!(!known.iter().any(|k| k.contains("TB016")), "{known:?}");
+    }
+
+    #[test]
+    fn out_of_scope_elements_raise_no_findings_but_their_open_threats_do() {
+        let mut s = session(
+            r#"
+[[threats]]
+id = "TH-001"
+target = "user-api"
+title = "Spoofed login"
+stride = "S"
+likelihood = 3
+impact = 3
+"#,
+        );
+        // High and undecided, but on an out-of-scope flow: only TB017, never TB007.
+        s.flows[0].out_of_scope = "the identity provider's model covers it".into();
+        s.components[3].tags.push("out-of-scope".into()); // old files: the tag
+        s.flows[2].out_of_scope = "export is retired".into();
+        let found = keys(&s, "2026-11-23", None);
+        assert_eq!(
+            found,
+            ["high TB002:api-db", "medium TB006:api", "low TB017:TH-001",],
+            "{found:?}"
+        );
+        // A closed threat on it is fine.
+        s.threats[0].status = ThreatStatus::NotApplicable;
+        assert!(
+            !keys(&s, "2026-11-23", None)
+                .iter()
+                .any(|k| k.contains("TB017"))
         );
     }
 

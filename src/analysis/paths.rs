@@ -80,7 +80,7 @@ impl AttackPath {
 }
 
 fn strength(f: &crate::model::Flow) -> u8 {
-    u8::from(f.authenticated) + u8::from(f.encrypted)
+    u8::from(f.is_authenticated()) + u8::from(f.is_encrypted())
 }
 
 pub fn attack_paths(graph: &ModelGraph<'_>) -> Vec<AttackPath> {
@@ -278,8 +278,8 @@ mod tests {
             notes: String::new(),
         });
         s.components[3].assets.push("pii".into());
-        s.flows[1].encrypted = true;
-        s.flows[1].authenticated = true;
+        s.flows[1].encrypted = Some(true);
+        s.flows[1].authenticated = Some(true);
         let paths = attack_paths(&ModelGraph::new(&s));
         assert_eq!(paths.len(), 1);
         let p = &paths[0];

@@ -41,11 +41,14 @@ impl From<Threshold> for Severity {
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
-Findings TB001..TB015. A finding is tracked, and does not fail the gate, when a threat on its \
+Findings TB001..TB017. A finding is tracked, and does not fail the gate, when a threat on its \
 element covers its STRIDE letters and has a mitigation with an owner and a due date not yet passed \
 (or done); an accepted risk does not fail it either. TB015 (unanswered-suggestion, low) is a threat the rules suggest for an \
 element that nobody added or dismissed; the rules come from the shipped rules file and any rules \
-file in libraries/ beside the session or in --library-dir (a broken one exits 2).
+file in libraries/ beside the session or in --library-dir (a broken one exits 2). TB016 (low) is a \
+crossing flow whose authentication, or a sensitive flow whose encryption, nobody has stated \
+(TB001/TB002 need a known no); TB017 (low) an open threat on an element out of scope. Elements out \
+of scope (out_of_scope = \"reason\") raise no other findings and are left out of coverage.
 
 The threshold and maximum age can be set for a project in .threatboard.toml ([check] fail_on, \
 max_age_days), found by walking up from each session's folder to the repository root; flags \

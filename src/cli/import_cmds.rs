@@ -1,9 +1,10 @@
-//! `threatboard import threat-dragon` (issue 8): an OWASP Threat Dragon model becomes a session
-//! file. The mapping is described in [`crate::report::threat_dragon`].
+//! `threatboard import <format>`: another tool's model becomes a session file. The mappings are
+//! described in [`crate::interop::threat_dragon`], [`crate::interop::threagile`],
+//! [`crate::interop::otm`] and [`crate::interop::tm_bom`].
 
 use super::{EXIT_PROBLEMS, EXIT_UNREADABLE};
+use crate::interop::{threagile, threat_dragon};
 use crate::model::text::escape_control;
-use crate::report::threat_dragon;
 use crate::store;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -20,6 +21,33 @@ pub enum ImportCommand {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Import an Open Threat Model (OTM 0.1.0 or 0.2.0) JSON file as a session file.
+    Otm {
+        /// The OTM model (JSON).
+        #[arg(value_name = "MODEL")]
+        model: PathBuf,
+        /// Write the session here (refuses to overwrite); standard output without it or with `-`.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Import an OWASP Threat Model Library (TM-BOM 1.0.x) JSON file as a session file.
+    TmBom {
+        /// The TM-BOM model (JSON).
+        #[arg(value_name = "MODEL")]
+        model: PathBuf,
+        /// Write the session here (refuses to overwrite); standard output without it or with `-`.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Import a Threagile model (YAML) as a session file.
+    Threagile {
+        /// The Threagile model (YAML).
+        #[arg(value_name = "MODEL")]
+        model: PathBuf,
+        /// Write the session here (refuses to overwrite); standard output without it or with `-`.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 pub fn run(command: ImportCommand) -> ExitCode {
@@ -27,7 +55,92 @@ pub fn run(command: ImportCommand) -> ExitCode {
         ImportCommand::ThreatDragon { model, output } => {
             import_threat_dragon(&model, output.as_deref())
         }
+        ImportCommand::Otm { model, output } => import_json_model(
+            &model,
+            output.as_deref(),
+            store::InputKind::OTM,
+            "otm",
+            crate::interop::otm::import,
+        ),
+        ImportCommand::TmBom { model, output } => import_json_model(
+            &model,
+            output.as_deref(),
+            store::InputKind::TM_BOM,
+            "tm-bom",
+            crate::interop::tm_bom::import,
+        ),
+        ImportCommand::Threagile { model, output } => import_threagile(&model, output.as_deref()),
     }
+}
+
+/// What an importer of a JSON model format is.
+type JsonImporter =
+    fn(
+        &[u8],
+    )
+        -> Result<crate::interop::json_model::Imported, crate::interop::json_model::ImportError>;
+
+/// Like [`import_threat_dragon`], for the JSON formats of [`crate::interop`] (OTM, TM-BOM):
+/// reads the model capped at `kind`'s size, then writes it like every import.
+fn import_json_model(
+    model: &Path,
+    output: Option<&Path>,
+    kind: store::InputKind,
+    format: &str,
+    import: JsonImporter,
+) -> ExitCode {
+    let file = store::display_path(model);
+    let bytes = match store::read_input(model, kind) {
+        Ok(bytes) => bytes,
+        Err(store::StoreError::Io { source, .. }) => {
+            eprintln!("{file}: cannot read: {source}");
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    };
+    let imported = match import(&bytes) {
+        Ok(imported) => imported,
+        Err(e) => {
+            eprintln!("{file}:{}", escape_control(&e.to_string()));
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    };
+    drop(bytes);
+    write_imported(&file, format, &imported.session, &imported.warnings, output)
+}
+
+/// Like [`import_threat_dragon`], for a Threagile model.
+fn import_threagile(model: &Path, output: Option<&Path>) -> ExitCode {
+    let file = store::display_path(model);
+    let bytes = match store::read_input(model, store::InputKind::THREAGILE) {
+        Ok(bytes) => bytes,
+        Err(store::StoreError::Io { source, .. }) => {
+            eprintln!("{file}: cannot read: {source}");
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    };
+    let imported = match threagile::import(&bytes) {
+        Ok(imported) => imported,
+        Err(e) => {
+            eprintln!("{file}:{}", escape_control(&e.to_string()));
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    };
+    drop(bytes);
+    write_imported(
+        &file,
+        "threagile",
+        &imported.session,
+        &imported.warnings,
+        output,
+    )
 }
 
 /// Reads the model, prints a warning line for everything that could not be carried over, checks
@@ -53,10 +166,27 @@ fn import_threat_dragon(model: &Path, output: Option<&Path>) -> ExitCode {
         }
     };
     drop(bytes);
-    for w in &imported.warnings {
+    write_imported(
+        &file,
+        "threat-dragon",
+        &imported.session,
+        &imported.warnings,
+        output,
+    )
+}
+
+/// Prints a warning line for everything that could not be carried over, checks that the session
+/// validates, and writes it as canonical TOML.
+fn write_imported(
+    file: &str,
+    format: &str,
+    session: &crate::model::Session,
+    warnings: &[String],
+    output: Option<&Path>,
+) -> ExitCode {
+    for w in warnings {
         eprintln!("warning: {file}: {}", escape_control(w));
     }
-    let session = &imported.session;
     let problems = crate::model::validate(session);
     if !problems.is_empty() {
         for p in &problems {
@@ -88,13 +218,13 @@ fn import_threat_dragon(model: &Path, output: Option<&Path>) -> ExitCode {
                 .write_all(text.as_bytes())
                 .and_then(|_| stdout.flush())
             {
-                eprintln!("threatboard import threat-dragon: cannot write to standard output: {e}");
+                eprintln!("threatboard import {format}: cannot write to standard output: {e}");
                 return ExitCode::from(EXIT_UNREADABLE);
             }
             "standard output".to_string()
         }
     };
-    let n = imported.warnings.len();
+    let n = warnings.len();
     eprintln!(
         "{file}: imported \"{}\": {} components, {} flows, {} trust boundaries, {} threats, {} mitigations; {n} warning{} -> {destination}",
         escape_control(&session.title),

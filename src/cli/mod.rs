@@ -3,6 +3,7 @@
 
 pub(crate) mod check_cmd;
 mod diff_cmd;
+mod export_cmds;
 mod import_cmds;
 pub(crate) mod library_cmds;
 mod report_cmds;
@@ -91,6 +92,23 @@ pub enum Command {
         #[command(subcommand)]
         command: import_cmds::ImportCommand,
     },
+    /// Write a session in another tool's format (tracker issues for the mitigations).
+    Export {
+        #[command(subcommand)]
+        command: export_cmds::ExportCommand,
+    },
+    /// Record a tracker's key (e.g. SEC-1234) in a mitigation's ticket.
+    SetTicket {
+        /// The session file (TOML).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The mitigation, e.g. MI-001.
+        #[arg(value_name = "MI-ID")]
+        mitigation: String,
+        /// The tracker's key or link.
+        #[arg(value_name = "TICKET")]
+        ticket: String,
+    },
     /// Threat libraries: list, search, show, validate, import from MITRE's STIX bundles.
     Library {
         #[command(subcommand)]
@@ -159,6 +177,12 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Diff(args) => diff_cmd::run(args),
         Command::Suggest(args) => suggest_cmd::run(args, &cli.library_dirs),
         Command::Import { command } => import_cmds::run(command),
+        Command::Export { command } => export_cmds::run(command),
+        Command::SetTicket {
+            file,
+            mitigation,
+            ticket,
+        } => export_cmds::set_ticket(&file, &mitigation, &ticket),
         Command::Library { command } => library_cmds::run(command, &cli.library_dirs),
     }
 }

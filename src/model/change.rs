@@ -585,6 +585,7 @@ mod tests {
         Component {
             technology: None,
             not_applicable_reason: String::new(),
+            out_of_scope: String::new(),
             dismissed: Vec::new(),
             id: id.into(),
             name: id.to_uppercase(),
@@ -600,6 +601,7 @@ mod tests {
     fn flow(id: &str, from: &str, to: &str) -> Flow {
         Flow {
             not_applicable_reason: String::new(),
+            out_of_scope: String::new(),
             dismissed: Vec::new(),
             id: id.into(),
             from: from.into(),
@@ -607,8 +609,8 @@ mod tests {
             label: id.into(),
             protocol: String::new(),
             assets: Vec::new(),
-            authenticated: false,
-            encrypted: false,
+            authenticated: Some(false),
+            encrypted: Some(false),
             tags: Vec::new(),
             not_applicable: StrideSet::default(),
             notes: String::new(),
@@ -722,7 +724,7 @@ mod tests {
         new.mitigations.push(mitigation("MI-002", "TH-004", None));
         new.components.retain(|c| c.id.as_str() != "legacy-db");
         new.components.push(component("worker"));
-        new.flows[0].encrypted = true;
+        new.flows[0].encrypted = Some(true);
         new.boundaries[0].name = "Edge".into();
         new.assets.clear();
         new.acceptances[0].review_by = Some(day(2027, 6, 1));
@@ -933,7 +935,7 @@ mod tests {
 
         let mut new = base();
         new.components.push(component("worker"));
-        new.flows[0].encrypted = true;
+        new.flows[0].encrypted = Some(true);
         new.boundaries.clear();
         new.runs.push(run(day(2027, 2, 1), "re-run"));
         new.threats[0].status = ThreatStatus::Resolved;

@@ -587,6 +587,7 @@ mod tests {
             kind: ComponentKind::Process,
             technology: None,
             not_applicable_reason: String::new(),
+            out_of_scope: String::new(),
             dismissed: Vec::new(),
             boundary: None,
             tags: Vec::new(),
@@ -616,6 +617,7 @@ mod tests {
         s.components.pop();
         s.flows.push(Flow {
             not_applicable_reason: String::new(),
+            out_of_scope: String::new(),
             dismissed: Vec::new(),
             id: "c2".into(),
             from: "c1".into(),
@@ -623,8 +625,8 @@ mod tests {
             label: String::new(),
             protocol: String::new(),
             assets: Vec::new(),
-            authenticated: false,
-            encrypted: false,
+            authenticated: Some(false),
+            encrypted: Some(false),
             tags: Vec::new(),
             not_applicable: StrideSet::empty(),
             notes: String::new(),

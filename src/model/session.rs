@@ -235,6 +235,10 @@ pub struct Component {
     /// Why those categories do not apply, as the team said it.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub not_applicable_reason: String,
+    /// Why the team put it out of scope (someone else's system, covered by another model);
+    /// empty when in scope. Out of scope leaves it out of coverage, findings and suggestions.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub out_of_scope: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
     /// Rule suggestions the team judged not to apply to this element.
@@ -245,6 +249,36 @@ pub struct Component {
 impl Component {
     pub fn has_tag(&self, tag: &str) -> bool {
         self.tags.iter().any(|t| t.eq_ignore_ascii_case(tag))
+    }
+
+    /// Out of scope: a reason given, or (older files) tagged `out-of-scope`.
+    pub fn is_out_of_scope(&self) -> bool {
+        out_of_scope(&self.out_of_scope, &self.tags)
+    }
+
+    /// Why it is out of scope, `None` when in scope.
+    pub fn out_of_scope_reason(&self) -> Option<&str> {
+        out_of_scope_reason(&self.out_of_scope, &self.tags)
+    }
+}
+
+/// The tag older files (and imports) used before `out_of_scope` had a reason.
+pub const OUT_OF_SCOPE_TAG: &str = "out-of-scope";
+
+fn out_of_scope(reason: &str, tags: &[String]) -> bool {
+    out_of_scope_reason(reason, tags).is_some()
+}
+
+fn out_of_scope_reason<'a>(reason: &'a str, tags: &[String]) -> Option<&'a str> {
+    if !reason.trim().is_empty() {
+        Some(reason.trim())
+    } else if tags
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(OUT_OF_SCOPE_TAG))
+    {
+        Some("tagged out-of-scope")
+    } else {
+        None
     }
 }
 
@@ -259,16 +293,23 @@ pub struct Flow {
     pub protocol: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assets: Vec<AssetId>,
-    #[serde(default)]
-    pub authenticated: bool,
-    #[serde(default)]
-    pub encrypted: bool,
+    /// Whether the flow authenticates its sender; `None` when nobody knows yet (left out of
+    /// the file), which is reported as unknown rather than as "no".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authenticated: Option<bool>,
+    /// Whether the flow is encrypted in transit; `None` when unknown, as for `authenticated`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<bool>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     #[serde(default, skip_serializing_if = "StrideSet::is_empty")]
     pub not_applicable: StrideSet,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub not_applicable_reason: String,
+    /// Why the team put it out of scope (someone else's system, covered by another model);
+    /// empty when in scope. Out of scope leaves it out of coverage, findings and suggestions.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub out_of_scope: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -276,6 +317,26 @@ pub struct Flow {
 }
 
 impl Flow {
+    /// Out of scope: a reason given, or (older files) tagged `out-of-scope`.
+    pub fn is_out_of_scope(&self) -> bool {
+        out_of_scope(&self.out_of_scope, &self.tags)
+    }
+
+    /// Why it is out of scope, `None` when in scope.
+    pub fn out_of_scope_reason(&self) -> Option<&str> {
+        out_of_scope_reason(&self.out_of_scope, &self.tags)
+    }
+
+    /// Known to authenticate its sender (unknown counts as not, where a yes/no is needed).
+    pub fn is_authenticated(&self) -> bool {
+        self.authenticated == Some(true)
+    }
+
+    /// Known to be encrypted in transit (unknown counts as not, where a yes/no is needed).
+    pub fn is_encrypted(&self) -> bool {
+        self.encrypted == Some(true)
+    }
+
     /// The protocol family recognised in the flow's free-text protocol.
     pub fn protocol_family(&self) -> Option<ProtocolFamily> {
         ProtocolFamily::recognise(&self.protocol)

@@ -408,6 +408,17 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// Present but blank says "out of scope" without the reason: likely a slip, never silently
+    /// read as in scope.
+    fn out_of_scope(&mut self, location: Location, reason: &str) {
+        if !reason.is_empty() && reason.trim().is_empty() {
+            self.push(
+                location,
+                "out_of_scope is blank; give the reason it is out of scope, or remove the line",
+            );
+        }
+    }
+
     fn components_and_flows(&mut self, s: &Session) {
         let mut seen = HashMap::new();
         for (i, c) in s.components.iter().enumerate() {
@@ -422,6 +433,10 @@ impl<'a> Validator<'a> {
                     format!("unknown boundary {:?}", boundary.as_str()),
                 );
             }
+            self.out_of_scope(
+                Self::at(Table::Components, i, id, "out_of_scope"),
+                &c.out_of_scope,
+            );
             self.asset_refs(Table::Components, i, id, &c.assets);
             self.not_applicable(Table::Components, i, id, &c.not_applicable);
             self.dismissals(Table::Components, i, id, &c.dismissed);
@@ -443,6 +458,10 @@ impl<'a> Validator<'a> {
                     );
                 }
             }
+            self.out_of_scope(
+                Self::at(Table::Flows, i, id, "out_of_scope"),
+                &f.out_of_scope,
+            );
             self.asset_refs(Table::Flows, i, id, &f.assets);
             self.not_applicable(Table::Flows, i, id, &f.not_applicable);
             self.dismissals(Table::Flows, i, id, &f.dismissed);
@@ -604,6 +623,7 @@ mod tests {
         Component {
             technology: None,
             not_applicable_reason: String::new(),
+            out_of_scope: String::new(),
             dismissed: Vec::new(),
             id: id.into(),
             name: id.to_uppercase(),
@@ -700,6 +720,37 @@ mod tests {
             found
                 .iter()
                 .any(|m| m.contains("likelihood 7 is out of range"))
+        );
+    }
+
+    #[test]
+    fn a_blank_out_of_scope_reason_is_a_problem() {
+        let mut s = Session::new("Scope");
+        s.components = vec![component("api", None), component("db", None)];
+        s.components[0].out_of_scope = "  ".into();
+        s.components[1].out_of_scope = "the vendor's".into();
+        s.flows = vec![Flow {
+            id: "api-db".into(),
+            from: "api".into(),
+            to: "db".into(),
+            label: "SQL".into(),
+            protocol: String::new(),
+            assets: Vec::new(),
+            authenticated: None,
+            encrypted: None,
+            tags: Vec::new(),
+            not_applicable: StrideSet::default(),
+            not_applicable_reason: String::new(),
+            out_of_scope: "\t".into(),
+            notes: String::new(),
+            dismissed: Vec::new(),
+        }];
+        assert_eq!(
+            messages(&s),
+            [
+                "[[components]] \"api\" out_of_scope: out_of_scope is blank; give the reason it is out of scope, or remove the line",
+                "[[flows]] \"api-db\" out_of_scope: out_of_scope is blank; give the reason it is out of scope, or remove the line",
+            ]
         );
     }
 

@@ -308,11 +308,12 @@ fn summary(ctx: &ReportContext<'_>, doc: &mut Vec<Block>) {
     });
 }
 
-fn yes_no(value: bool) -> Inline {
-    if value {
-        cell("yes")
-    } else {
-        vec![tag("warn", "no")]
+/// Yes, no (flagged), or unknown when the file leaves it out.
+fn yes_no(value: Option<bool>) -> Inline {
+    match value {
+        Some(true) => cell("yes"),
+        Some(false) => vec![tag("warn", "no")],
+        None => cell("unknown"),
     }
 }
 
@@ -718,10 +719,36 @@ fn decisions(ctx: &ReportContext<'_>, doc: &mut Vec<Block>) {
             ]);
         }
     }
-    if not_applicable.is_empty() && dismissed.is_empty() {
+    // Out of scope: left out of coverage, findings and suggestions, so say so with the reason.
+    let out_of_scope: Vec<Vec<Inline>> = s
+        .components
+        .iter()
+        .map(|c| (c.id.as_str(), "component", c.out_of_scope_reason()))
+        .chain(
+            s.flows
+                .iter()
+                .map(|f| (f.id.as_str(), "flow", f.out_of_scope_reason())),
+        )
+        .filter_map(|(id, kind, reason)| {
+            Some(vec![cell(ctx.element_name(id)), cell(kind), cell(reason?)])
+        })
+        .collect();
+    if out_of_scope.is_empty() && not_applicable.is_empty() && dismissed.is_empty() {
         return;
     }
     doc.push(section("decisions"));
+    if !out_of_scope.is_empty() {
+        doc.push(heading(3, None, "Out of scope"));
+        doc.push(Block::Paragraph(vec![text(
+            "Elements the team put out of scope: left out of coverage, findings and rule \
+             suggestions.",
+        )]));
+        doc.push(Block::Table {
+            headers: vec!["Element", "Kind", "Reason"],
+            numeric: vec![false; 3],
+            rows: out_of_scope,
+        });
+    }
     if !not_applicable.is_empty() {
         doc.push(heading(3, None, "Not applicable"));
         doc.push(Block::Paragraph(vec![text(
@@ -869,7 +896,7 @@ fn assumptions(ctx: &ReportContext<'_>, doc: &mut Vec<Block>) {
                     vec![strong(a.id.to_string())],
                     cell(a.text.clone()),
                     cell(a.owner.clone()),
-                    yes_no(a.validated),
+                    yes_no(Some(a.validated)),
                 ]
             })
             .collect(),

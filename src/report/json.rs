@@ -24,6 +24,7 @@
 //!     "coverage": {"percent", "covered", "applicable", "elements": [...]},
 //!     "findings": [{"key", "rule", "name", "severity", "element", "message", "fix",
 //!                   "accepted_by_threat", "tracked"}],
+//!     "out_of_scope": [{"element", "kind", "reason"}],
 //!     "dismissed_suggestions": [{"element", "rule", "rule_name", "reason"}],
 //!     "attack_paths": [{"components", "flows", "boundaries_crossed", "weakest_link",
 //!                       "weak_flows", "target_classification"}]
@@ -128,6 +129,7 @@ pub fn session(s: &Session) -> Value {
             "assets": ids(&c.assets),
             "not_applicable": c.not_applicable.to_string(),
             "not_applicable_reason": c.not_applicable_reason,
+            "out_of_scope": c.out_of_scope,
             "notes": c.notes,
             "dismissed": dismissals(&c.dismissed),
         })).collect::<Vec<_>>(),
@@ -143,6 +145,7 @@ pub fn session(s: &Session) -> Value {
             "tags": f.tags,
             "not_applicable": f.not_applicable.to_string(),
             "not_applicable_reason": f.not_applicable_reason,
+            "out_of_scope": f.out_of_scope,
             "notes": f.notes,
             "dismissed": dismissals(&f.dismissed),
         })).collect::<Vec<_>>(),
@@ -337,9 +340,24 @@ fn analysis(ctx: &ReportContext<'_>) -> Value {
             })
         })
         .collect();
+    // The reason, or the old tag's wording, for each element left out of the analysis.
+    let out_of_scope: Vec<Value> = s
+        .components
+        .iter()
+        .map(|c| (c.id.as_str(), "component", c.out_of_scope_reason()))
+        .chain(
+            s.flows
+                .iter()
+                .map(|f| (f.id.as_str(), "flow", f.out_of_scope_reason())),
+        )
+        .filter_map(|(id, kind, reason)| {
+            Some(json!({"element": id, "kind": kind, "reason": reason?}))
+        })
+        .collect();
     json!({
         "summary": summary,
         "threats": threats,
+        "out_of_scope": out_of_scope,
         "dismissed_suggestions": dismissed,
         "mitigations_by_owner": owners,
         "flows": flows,

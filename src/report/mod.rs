@@ -1,6 +1,6 @@
-//! Outputs for people and tools beyond the room, and inputs from other tools: the results of
+//! Outputs for people and tools beyond the room: the results of
 //! `check` as text, JSON and SARIF; the session report as Markdown, HTML, JSON and CSV; the
-//! data-flow diagram as Mermaid, DOT and SVG; importers.
+//! data-flow diagram as Mermaid, DOT and SVG. Other tools' formats are in [`crate::interop`].
 
 pub mod check;
 pub mod context;
@@ -12,7 +12,6 @@ pub mod json;
 pub mod markdown;
 pub mod mermaid;
 pub mod svg;
-pub mod threat_dragon;
 
 /// Pretty-printed JSON in which C1 controls and bidi or invisible formatting characters are
 /// `\uXXXX` escapes like the C0 controls serde_json escapes itself: raw, they would act on a

@@ -95,6 +95,16 @@ fn same(expected: Option<bool>, actual: Option<bool>) -> bool {
     expected.is_none_or(|e| actual == Some(e))
 }
 
+/// A flow's protection: "false" holds for a flow not known to have it (unknown may well be no,
+/// so the threat is worth suggesting); "true" holds only when the file says so.
+fn protection(expected: Option<bool>, actual: Option<bool>, is_flow: bool) -> bool {
+    match expected {
+        None => true,
+        Some(true) => actual == Some(true),
+        Some(false) => is_flow && actual != Some(true),
+    }
+}
+
 impl Condition {
     /// Whether every property given holds for the element.
     pub fn holds(&self, f: &Facts<'_>) -> bool {
@@ -105,8 +115,12 @@ impl Condition {
             && any_of(&self.from_technology, f.from.and_then(|e| e.technology))
             && any_of(&self.to_technology, f.to.and_then(|e| e.technology))
             && any_of(&self.protocol, f.protocol)
-            && same(self.authenticated, f.authenticated)
-            && same(self.encrypted, f.encrypted)
+            && protection(
+                self.authenticated,
+                f.authenticated,
+                f.kind == ElementKind::Flow,
+            )
+            && protection(self.encrypted, f.encrypted, f.kind == ElementKind::Flow)
             && any_of(&self.crossing, f.crossing)
             && same(self.from_internet, Some(f.from_internet))
             && same(self.internet_facing, Some(f.internet_facing))

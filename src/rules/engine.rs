@@ -370,8 +370,9 @@ fn push_fact(out: &mut String, key: &str, wanted: &[String], f: &Facts<'_>) {
         "from_technology" => opt(out, f.from.and_then(|e| e.technology)),
         "to_technology" => opt(out, f.to.and_then(|e| e.technology)),
         "protocol" => opt(out, f.protocol),
-        "authenticated" => opt(out, f.authenticated),
-        "encrypted" => opt(out, f.encrypted),
+        // Left out of the file: unknown, which is not the same as no.
+        "authenticated" => opt(out, Some(f.authenticated.map_or("unknown", bool_word))),
+        "encrypted" => opt(out, Some(f.encrypted.map_or("unknown", bool_word))),
         "crossing" => opt(out, f.crossing.map(|c| c.as_str())),
         "from_internet" => opt(out, Some(f.from_internet)),
         "internet_facing" => opt(out, Some(f.internet_facing)),
@@ -445,6 +446,11 @@ pub fn render(template: &str, f: &Facts<'_>) -> String {
     out
 }
 
+/// `true` / `false`, as a rule writes them.
+fn bool_word(v: bool) -> &'static str {
+    if v { "true" } else { "false" }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -488,7 +494,7 @@ when = { kind = "flow", crossing = "inward", authenticated = false }
         );
         assert_eq!(
             out[0].facts,
-            "authenticated=false; crossing=inward; kind=flow"
+            "authenticated=unknown; crossing=inward; kind=flow"
         );
         assert_eq!(out[0].state, SuggestionState::Open);
         // Only one element asked for.
@@ -519,7 +525,7 @@ when = { kind = "flow", crossing = "inward", authenticated = false }
         // The flow's ends move so it no longer crosses inward... it stops firing at all.
         // Instead a change the condition reads but that keeps it firing: none here, so make
         // the dismissal's facts stale by hand, as an older run would have recorded them.
-        s.flows[0].dismissed[0].facts = "authenticated=false; crossing=lateral; kind=flow".into();
+        s.flows[0].dismissed[0].facts = "authenticated=unknown; crossing=lateral; kind=flow".into();
         let out = suggest(&ModelGraph::new(&s), &r, Some("user-lb"));
         assert_eq!(
             out[0].state,
@@ -641,6 +647,7 @@ when = { kind = "flow", crossing = "inward", authenticated = false }
             assets: Vec::new(),
             not_applicable: Default::default(),
             not_applicable_reason: String::new(),
+            out_of_scope: String::new(),
             notes: String::new(),
             dismissed: Vec::new(),
         });

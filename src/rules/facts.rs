@@ -34,7 +34,7 @@ pub struct Facts<'s> {
     pub kind: ElementKind,
     pub technology: Option<Technology>,
     pub tags: &'s [String],
-    /// Tagged `out-of-scope`: rules say nothing about it.
+    /// Out of scope (a reason, or the old `out-of-scope` tag): rules say nothing about it.
     pub out_of_scope: bool,
     /// The most sensitive data the element touches, and that asset's name.
     pub data: Option<(Classification, &'s str)>,
@@ -175,10 +175,6 @@ fn end<'s>(graph: &ModelGraph<'s>, zones: &Zones<'s>, id: &str) -> Option<End<'s
     })
 }
 
-fn has_tag(tags: &[String], tag: &str) -> bool {
-    tags.iter().any(|t| t.eq_ignore_ascii_case(tag))
-}
-
 /// The facts of flow `index`.
 pub fn flow_facts<'s>(graph: &ModelGraph<'s>, zones: &Zones<'s>, index: usize) -> Facts<'s> {
     let f: &'s Flow = &graph.session.flows[index];
@@ -202,15 +198,15 @@ pub fn flow_facts<'s>(graph: &ModelGraph<'s>, zones: &Zones<'s>, index: usize) -
         kind: ElementKind::Flow,
         technology: None,
         tags: &f.tags,
-        out_of_scope: has_tag(&f.tags, "out-of-scope"),
+        out_of_scope: f.is_out_of_scope(),
         data: most_sensitive(graph, f.assets.iter()),
         zone: to.map_or(OUTSIDE, |e| e.zone),
         internet_facing: from_internet,
         from_internet,
         protocol: zones.family(graph, index),
         protocol_text: &f.protocol,
-        authenticated: Some(f.authenticated),
-        encrypted: Some(f.encrypted),
+        authenticated: f.authenticated,
+        encrypted: f.encrypted,
         crossing: Some(crossing),
         from: end(graph, zones, f.from.as_str()),
         to,
@@ -231,7 +227,7 @@ pub fn component_facts<'s>(graph: &ModelGraph<'s>, zones: &Zones<'s>, index: usi
         kind: c.kind.into(),
         technology: c.technology,
         tags: &c.tags,
-        out_of_scope: c.has_tag("out-of-scope"),
+        out_of_scope: c.is_out_of_scope(),
         data: None,
         zone,
         internet_facing: false,

@@ -133,6 +133,7 @@ mod tests {
         Component {
             technology: None,
             not_applicable_reason: String::new(),
+            out_of_scope: String::new(),
             dismissed: Vec::new(),
             id: id.into(),
             name,

@@ -40,7 +40,19 @@ impl InputKind {
     };
     pub const THREAT_DRAGON: InputKind = InputKind {
         what: "Threat Dragon models",
-        max_bytes: crate::report::threat_dragon::MAX_MODEL_BYTES,
+        max_bytes: crate::interop::threat_dragon::MAX_MODEL_BYTES,
+    };
+    pub const THREAGILE: InputKind = InputKind {
+        what: "Threagile models",
+        max_bytes: crate::interop::threagile::MAX_MODEL_BYTES,
+    };
+    pub const OTM: InputKind = InputKind {
+        what: "OTM models",
+        max_bytes: crate::interop::otm::MAX_MODEL_BYTES,
+    };
+    pub const TM_BOM: InputKind = InputKind {
+        what: "TM-BOM models",
+        max_bytes: crate::interop::tm_bom::MAX_MODEL_BYTES,
     };
 }
 

@@ -241,6 +241,7 @@ fn session() -> impl Strategy<Value = Session> {
                 prop::option::of(0..Technology::ALL.len()),
                 text(),
                 prop::collection::vec((id(), text(), text()), 0..3),
+                text(),
             ),
         ),
         0..5,
@@ -256,7 +257,7 @@ fn session() -> impl Strategy<Value = Session> {
                     tags,
                     not_applicable,
                     notes,
-                    (technology, not_applicable_reason, dismissed),
+                    (technology, not_applicable_reason, dismissed, out_of_scope),
                 )| Component {
                     id: id.into(),
                     name,
@@ -267,6 +268,7 @@ fn session() -> impl Strategy<Value = Session> {
                     assets: Vec::new(),
                     not_applicable,
                     not_applicable_reason,
+                    out_of_scope,
                     notes,
                     dismissed: dismissed
                         .into_iter()
@@ -287,8 +289,8 @@ fn session() -> impl Strategy<Value = Session> {
             id(),
             text(),
             text(),
-            any::<bool>(),
-            any::<bool>(),
+            any::<Option<bool>>(),
+            any::<Option<bool>>(),
         ),
         0..5,
     )
@@ -307,6 +309,7 @@ fn session() -> impl Strategy<Value = Session> {
                     tags: Vec::new(),
                     not_applicable: StrideSet::empty(),
                     not_applicable_reason: String::new(),
+                    out_of_scope: String::new(),
                     notes: String::new(),
                     dismissed: Vec::new(),
                 },

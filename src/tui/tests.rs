@@ -183,10 +183,11 @@ fn building_a_model_by_keys_with_undo_and_redo() {
         "aOrders DB<tab><tab><right><tab><left><left><left><left><left><ret>",
     );
     keys(&mut app, "aBrowser<tab><tab><right><ret>");
-    // A flow from the browser to the web app, authenticated and encrypted.
+    // A flow from the browser to the web app, authenticated and encrypted (yes is right of
+    // unknown).
     keys(
         &mut app,
-        "laLogin<tab><tab><right><right><tab><right><right><tab><tab><space><tab><space><ret>",
+        "laLogin<tab><tab><right><right><tab><right><right><tab><tab><right><tab><right><ret>",
     );
     let s = session(&app);
     assert_eq!(s.boundaries.len(), 2);
@@ -218,13 +219,91 @@ fn building_a_model_by_keys_with_undo_and_redo() {
     let f = &s.flows[0];
     assert_eq!((f.from.as_str(), f.to.as_str()), ("browser", "web-app"));
     assert_eq!(f.id.as_str(), "browser-web-app");
-    assert!(f.authenticated && f.encrypted);
+    assert!(f.is_authenticated() && f.is_encrypted());
     assert!(crate::model::validate(s).is_empty());
 
     keys(&mut app, "u");
     assert!(session(&app).flows.is_empty());
     keys(&mut app, "<C-r>");
     assert_eq!(session(&app).flows.len(), 1);
+}
+
+/// Authenticated / encrypted are yes, no or unknown; a reason typed into "Out of scope" puts the
+/// element out of scope; an edit leaves unknown unknown.
+#[test]
+fn flow_form_three_way_protection_and_out_of_scope_reason() {
+    let (s, _) = store::parse(
+        "schema = 1\ntitle = \"Shop\"\n[[components]]\nid = \"user\"\nname = \"User\"\nkind = \"external-entity\"\n[[components]]\nid = \"api\"\nname = \"API\"\nkind = \"process\"\n",
+    )
+    .expect("parses");
+    let mut app = App::open(
+        store::LoadedSession::unsaved(s, "unused.toml"),
+        Theme::plain(),
+        today(),
+    );
+    // Flows: label, id, from, to, protocol, authenticated (left unknown), encrypted (two to the
+    // right: no), assets, out of scope (a reason).
+    keys(
+        &mut app,
+        "<esc>laLogin<tab><tab><tab><tab><tab><tab><right><right><tab><tab>partner's system<ret>",
+    );
+    let f = &session(&app).flows[0];
+    assert_eq!((f.authenticated, f.encrypted), (None, Some(false)));
+    assert_eq!(f.out_of_scope, "partner's system");
+    let text = store::to_toml(session(&app)).expect("writes");
+    assert!(text.contains("encrypted = false"), "{text}");
+    assert!(
+        text.contains("out_of_scope = \"partner's system\""),
+        "{text}"
+    );
+    assert!(
+        !text.contains("authenticated"),
+        "unknown is left out: {text}"
+    );
+    // Editing and saving without touching the choice keeps it unknown, never a silent no.
+    keys(&mut app, "e<ret>");
+    assert_eq!(session(&app).flows[0].authenticated, None);
+    // The list marks it out of scope; the details give the reason.
+    let shown = screen(&app, 120, 40);
+    assert!(shown.contains("⊘ user-api"), "{shown}");
+    assert!(shown.contains("partner's system"), "{shown}");
+    // Clearing the reason brings it back in scope; a new flow copies the previous flow's values.
+    keys(
+        &mut app,
+        "e<tab><tab><tab><tab><tab><tab><tab><tab><C-u><ret>",
+    );
+    assert_eq!(session(&app).flows[0].out_of_scope, "");
+    keys(&mut app, "aAgain<ret>");
+    let g = &session(&app).flows[1];
+    assert_eq!((g.authenticated, g.encrypted), (None, Some(false)));
+}
+
+/// An older file's `out-of-scope` tag shows as the reason; clearing it brings the element back in
+/// scope (the tag goes too), keeping it writes the reason in place of the tag.
+#[test]
+fn the_old_out_of_scope_tag_is_edited_as_the_reason() {
+    let (s, _) = store::parse(
+        "schema = 1\ntitle = \"Shop\"\n[[components]]\nid = \"crm\"\nname = \"CRM\"\nkind = \"data-store\"\ntags = [\"out-of-scope\", \"saas\"]\n[[components]]\nid = \"api\"\nname = \"API\"\nkind = \"process\"\ntags = [\"out-of-scope\"]\n",
+    )
+    .expect("parses");
+    let mut app = App::open(
+        store::LoadedSession::unsaved(s, "unused.toml"),
+        Theme::plain(),
+        today(),
+    );
+    assert!(session(&app).components[0].is_out_of_scope());
+    // Components: name, id, kind, technology, boundary, tags, assets (none), out of scope.
+    keys(
+        &mut app,
+        "<esc>e<tab><tab><tab><tab><tab><tab><tab><C-u><ret>",
+    );
+    let crm = &session(&app).components[0];
+    assert!(!crm.is_out_of_scope());
+    assert_eq!(crm.tags, ["saas"]);
+    keys(&mut app, "je<ret>");
+    let api = &session(&app).components[1];
+    assert_eq!(api.out_of_scope, "tagged out-of-scope");
+    assert!(api.tags.is_empty());
 }
 
 #[test]
@@ -434,6 +513,7 @@ fn hostile_names_render_escaped_and_wide_names_fit() {
     s.components.push(crate::model::Component {
         technology: None,
         not_applicable_reason: String::new(),
+        out_of_scope: String::new(),
         dismissed: Vec::new(),
         id: "x".into(),
         name: "\u{1b}[2J名前が長いコンポーネント🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀".into(),

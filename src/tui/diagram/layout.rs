@@ -1582,8 +1582,8 @@ impl<'s, 'g> Builder<'s, 'g> {
                         .iter()
                         .map(|b| boundary_name(b.as_str()))
                         .collect(),
-                    authenticated: flow.authenticated,
-                    encrypted: flow.encrypted,
+                    authenticated: flow.is_authenticated(),
+                    encrypted: flow.is_encrypted(),
                 });
             }
         }

@@ -304,6 +304,16 @@ fn clearing(s: &Session, f: &Finding) -> (String, Option<Goto>) {
                 .into(),
             Some(Goto::Threats(f.element.clone())),
         ),
+        Rule::UnknownProtection => (
+            format!("say whether {id} is authenticated and encrypted: yes or no (question 1, e)"),
+            Some(Goto::Build(f.element.clone())),
+        ),
+        Rule::ThreatOnOutOfScopeElement => (
+            format!(
+                "mark {id} not applicable (question 3, S), or bring its element back in scope (question 1)"
+            ),
+            respond(&f.element, None),
+        ),
         // Only a new run clears a stale session; no question holds that.
         _ => ("re-run the session: r records today's run".into(), None),
     }

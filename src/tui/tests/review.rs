@@ -243,3 +243,55 @@ fn question4_help_explains_the_attack_path_notation() {
         "{text}"
     );
 }
+
+/// TB016 (unknown protection) and TB017 (open threat out of scope) say how to fix them; at the
+/// default threshold they do not block.
+#[test]
+fn unknown_protection_and_out_of_scope_threats_say_where_to_fix_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join(".git")).expect("repo root");
+    std::fs::write(
+        dir.path().join(".threatboard.toml"),
+        "[check]\nfail_on = \"low\"\n",
+    )
+    .expect("config");
+    let text = WEBHOOKS
+        .replacen(
+            "authenticated = true\nencrypted = true\n",
+            "encrypted = true\n",
+            1,
+        )
+        .replacen(
+            "kind = \"process\"\nboundary = \"dc\"\n",
+            "kind = \"process\"\nboundary = \"dc\"\nout_of_scope = \"the ledger team's model\"\n",
+            1,
+        );
+    let path = dir.path().join("webhooks.toml");
+    std::fs::write(&path, text).expect("session");
+    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    app.use_libraries(test_libraries(""));
+    keys(&mut app, "4");
+    let items = review::gate_items(state(&app).session(), &state(&app).derived);
+    let how = |rule: &str| {
+        items
+            .iter()
+            .find(|i| i.text.contains(rule))
+            .map(|i| i.how.clone())
+            .unwrap_or_else(|| {
+                panic!(
+                    "{rule} listed: {:?}",
+                    items.iter().map(|i| &i.text).collect::<Vec<_>>()
+                )
+            })
+    };
+    assert_eq!(
+        how("TB016"),
+        "say whether provider-callback is authenticated and encrypted: yes or no (question 1, e)"
+    );
+    assert_eq!(
+        how("TB017"),
+        "mark TH-002 not applicable (question 3, S), or bring its element back in scope (question 1)"
+    );
+    // TH-002's own high risk is not a blocking TB007 while its element is out of scope.
+    assert!(!items.iter().any(|i| i.text.contains("TB007")));
+}

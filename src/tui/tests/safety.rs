@@ -216,6 +216,7 @@ fn emoji_sequences_are_drawn_as_wide_as_measured_and_leave_no_stale_cells() {
         s.components.push(crate::model::Component {
             technology: None,
             not_applicable_reason: String::new(),
+            out_of_scope: String::new(),
             dismissed: Vec::new(),
             id: format!("c{i}").as_str().into(),
             name: (*name).into(),

@@ -602,3 +602,39 @@ fn every_element_draws_with_and_without_suggestions_at_both_sizes() {
     }
     assert_eq!(without, 1, "the browser has none");
 }
+
+/// Question 2 lists out-of-scope elements last, marked, with nothing to cover and no
+/// suggestions; question 4's coverage leaves them out.
+#[test]
+fn out_of_scope_elements_are_marked_last_without_suggestions_or_gaps() {
+    let text = SHOP.replace(
+        "label = \"Orders\"\n",
+        "label = \"Orders\"\nout_of_scope = \"the storefront team's model\"\n",
+    );
+    let app = shop(&text);
+    let s = app.session().expect("a session");
+    let rows: Vec<(&str, usize, bool)> = s
+        .derived
+        .elements
+        .iter()
+        .map(|r| (r.id.as_str(), r.open_suggestions, r.out_of_scope))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("browser", 0, false),
+            ("api", 1, false),
+            ("db", 1, false),
+            ("api-db", 1, false),
+            ("browser-api", 0, true),
+        ]
+    );
+    let out = s.derived.elements.last().expect("a row");
+    assert!(out.applicable.is_empty(), "nothing to cover out of scope");
+    assert!(s.derived.analysis.coverage.element("browser-api").is_none());
+    let shown = screen(&app, 120, 40);
+    assert!(
+        shown.contains("(out of scope) browser → api: Orders"),
+        "{shown}"
+    );
+}

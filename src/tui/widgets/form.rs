@@ -220,6 +220,9 @@ impl Field {
         }
     }
 
+    // No form has a plain yes/no since flows' protection became yes/no/unknown; kept (and
+    // tested) for the next one.
+    #[allow(dead_code)]
     pub fn toggle(key: &'static str, label: &'static str, on: bool) -> Self {
         Field {
             key,
@@ -355,6 +358,7 @@ impl Form {
         }
     }
 
+    #[allow(dead_code)]
     pub fn toggle(&self, key: &str) -> bool {
         matches!(
             self.field(key).map(|f| &f.kind),

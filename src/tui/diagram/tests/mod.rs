@@ -369,8 +369,8 @@ fn crossing_flows_are_exactly_the_flows_the_model_graph_says_cross() {
                 .position(|f| f.id.as_str() == c.flow_id)
                 .expect("listed flow exists");
             assert_eq!(c.boundaries.len(), graph.crossings(i).len(), "{name}");
-            assert_eq!(c.authenticated, session.flows[i].authenticated);
-            assert_eq!(c.encrypted, session.flows[i].encrypted);
+            assert_eq!(c.authenticated, session.flows[i].is_authenticated());
+            assert_eq!(c.encrypted, session.flows[i].is_encrypted());
             let drawn = layout.flows.iter().find(|f| f.index == i).expect("drawn");
             assert!(drawn.crossing && drawn.label == format!("{}!", c.number));
         }

@@ -190,6 +190,9 @@ pub fn open_form(s: &Session, target: FormTarget) -> Option<Form> {
                 asset_choices(s),
                 &c.map(|c| ids_to_strings(&c.assets)).unwrap_or_default(),
             ));
+            fields.push(out_of_scope_field(
+                c.and_then(|c| c.out_of_scope_reason()).unwrap_or(""),
+            ));
             fields.push(Field::text(
                 "notes",
                 "Notes",
@@ -240,21 +243,27 @@ pub fn open_form(s: &Session, target: FormTarget) -> Option<Form> {
                 )
                 .with_note(Note::ProtocolFamily),
             );
-            fields.push(Field::toggle(
+            // Three ways: unknown stays unknown (the first flow starts so), never a silent "no".
+            fields.push(Field::choice(
                 "authenticated",
                 "Authenticated",
-                like.is_some_and(|f| f.authenticated),
+                known_choices(),
+                known_value(like.and_then(|f| f.authenticated)),
             ));
-            fields.push(Field::toggle(
+            fields.push(Field::choice(
                 "encrypted",
                 "Encrypted",
-                like.is_some_and(|f| f.encrypted),
+                known_choices(),
+                known_value(like.and_then(|f| f.encrypted)),
             ));
             fields.push(Field::multi(
                 "assets",
                 "Assets",
                 asset_choices(s),
                 &f.map(|f| ids_to_strings(&f.assets)).unwrap_or_default(),
+            ));
+            fields.push(out_of_scope_field(
+                f.and_then(|f| f.out_of_scope_reason()).unwrap_or(""),
             ));
             fields.push(Field::text(
                 "notes",
@@ -296,6 +305,48 @@ pub fn open_form(s: &Session, target: FormTarget) -> Option<Form> {
         fallback: target.section.noun(),
         taken,
     }))
+}
+
+/// Yes, no, or unknown (left out of the file), for a flow's authentication and encryption.
+fn known_choices() -> Vec<Choice> {
+    vec![
+        Choice::new("unknown", "unknown"),
+        Choice::new("yes", "yes"),
+        Choice::new("no", "no"),
+    ]
+}
+
+fn known_value(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "unknown",
+    }
+}
+
+fn parse_known(v: &str) -> Option<bool> {
+    match v {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// The old `out-of-scope` tag gives way to the form's reason (shown there as "tagged
+/// out-of-scope"), so clearing the reason really brings the element back in scope.
+fn without_scope_tag(mut tags: Vec<String>) -> Vec<String> {
+    tags.retain(|t| !t.eq_ignore_ascii_case(crate::model::OUT_OF_SCOPE_TAG));
+    tags
+}
+
+/// The reason an element is out of scope; blank keeps it in scope.
+fn out_of_scope_field(value: &str) -> Field {
+    Field::text(
+        "out_of_scope",
+        "Out of scope",
+        value,
+        "blank: in scope; else why, e.g. the vendor's system",
+    )
 }
 
 fn title(verb: &str, noun: &str, id: Option<&str>) -> String {
@@ -520,7 +571,7 @@ pub fn submit(form: &mut Form, s: &Session, target: FormTarget) -> Option<(Edit,
                 name,
                 kind,
                 boundary: optional(form.choice("boundary")),
-                tags: split_tags(&form.text("tags")),
+                tags: without_scope_tag(split_tags(&form.text("tags"))),
                 assets: form
                     .chosen("assets")
                     .into_iter()
@@ -532,6 +583,8 @@ pub fn submit(form: &mut Form, s: &Session, target: FormTarget) -> Option<(Edit,
                 not_applicable_reason: old
                     .map(|c| c.not_applicable_reason.clone())
                     .unwrap_or_default(),
+                // Trimmed: a blank reason means in scope (a whitespace-only one is invalid).
+                out_of_scope: form.text("out_of_scope").trim().to_string(),
                 notes: form.text("notes"),
                 technology: Technology::parse(&form.choice("technology")),
                 dismissed: old.map(|c| c.dismissed.clone()).unwrap_or_default(),
@@ -568,15 +621,16 @@ pub fn submit(form: &mut Form, s: &Session, target: FormTarget) -> Option<(Edit,
                     .into_iter()
                     .map(AssetId::new)
                     .collect(),
-                authenticated: form.toggle("authenticated"),
-                encrypted: form.toggle("encrypted"),
-                tags: old.map(|f| f.tags.clone()).unwrap_or_default(),
+                authenticated: parse_known(&form.choice("authenticated")),
+                encrypted: parse_known(&form.choice("encrypted")),
+                tags: without_scope_tag(old.map(|f| f.tags.clone()).unwrap_or_default()),
                 not_applicable: old
                     .map(|f| f.not_applicable.clone())
                     .unwrap_or_else(StrideSet::empty),
                 not_applicable_reason: old
                     .map(|f| f.not_applicable_reason.clone())
                     .unwrap_or_default(),
+                out_of_scope: form.text("out_of_scope").trim().to_string(),
                 notes: form.text("notes"),
                 dismissed: old.map(|f| f.dismissed.clone()).unwrap_or_default(),
             })

@@ -19,8 +19,30 @@ fn kind_mark(kind: ComponentKind) -> &'static str {
     }
 }
 
-fn yes_no(v: bool, yes: &'static str, no: &'static str) -> &'static str {
-    if v { yes } else { no }
+/// Starts the id cell of an out-of-scope component or flow; such rows are also dimmed.
+pub const OUT_OF_SCOPE_MARK: &str = "⊘ ";
+
+/// The id cell, marked when the element is out of scope.
+fn id_cell(id: String, out_of_scope: bool) -> String {
+    if out_of_scope {
+        format!("{OUT_OF_SCOPE_MARK}{id}")
+    } else {
+        id
+    }
+}
+
+/// Yes, no, or "unknown" (the file leaves it out): `unknown` is that word at the column's width.
+fn yes_no(
+    v: Option<bool>,
+    yes: &'static str,
+    no: &'static str,
+    unknown: &'static str,
+) -> &'static str {
+    match v {
+        Some(true) => yes,
+        Some(false) => no,
+        None => unknown,
+    }
 }
 
 /// The rows of a section's list, with its header and column widths.
@@ -88,7 +110,7 @@ pub fn rows(
                 .map(|c| {
                     vec![
                         kind_mark(c.kind).to_string(),
-                        e(c.id.as_str()),
+                        id_cell(e(c.id.as_str()), c.is_out_of_scope()),
                         e(&c.name),
                         e(&name_of_boundary(c.boundary.as_ref())),
                     ]
@@ -108,15 +130,15 @@ pub fn rows(
                 .enumerate()
                 .map(|(i, f)| {
                     vec![
-                        e(f.id.as_str()),
+                        id_cell(e(f.id.as_str()), f.is_out_of_scope()),
                         format!("{} → {}", e(f.from.as_str()), e(f.to.as_str())),
                         e(&f.label),
                         format!(
                             "{} {}",
-                            yes_no(f.authenticated, "yes ", "NO  "),
-                            yes_no(f.encrypted, "yes", "NO")
+                            yes_no(f.authenticated, "yes ", "NO  ", "?   "),
+                            yes_no(f.encrypted, "yes", "NO", "?")
                         ),
-                        yes_no(crossing(i), "! yes", "").to_string(),
+                        yes_no(Some(crossing(i)), "! yes", "", "").to_string(),
                     ]
                 })
                 .collect(),
@@ -147,12 +169,18 @@ pub fn table(
 ) -> TableWidget<'static> {
     let columns = column_widths(&widths, width);
     let rows = rows.into_iter().map(|cells| {
-        Row::new(
+        // Out of scope: dimmed as well as marked (the mark alone shows without colour).
+        let dim = cells
+            .iter()
+            .take(2)
+            .any(|c| c.starts_with(OUT_OF_SCOPE_MARK));
+        let row = Row::new(
             cells
                 .into_iter()
                 .zip(&columns)
                 .map(|(cell, &w)| fit(&cell, usize::from(w))),
-        )
+        );
+        if dim { row.style(theme.dim()) } else { row }
     });
     TableWidget::new(rows, widths)
         .header(header.style(theme.title()))
@@ -232,6 +260,9 @@ pub fn details(
                         .as_ref()
                         .map_or("— (none)".into(), |b| e(b.as_str())),
                 ));
+                if let Some(reason) = c.out_of_scope_reason() {
+                    lines.push(kv("out of scope", e(reason)));
+                }
                 if !c.tags.is_empty() {
                     lines.push(kv("tags", e(&c.tags.join(", "))));
                 }
@@ -267,12 +298,25 @@ pub fn details(
                     "protection",
                     format!(
                         "{}, {}",
-                        yes_no(f.authenticated, "authenticated", "NOT authenticated"),
-                        yes_no(f.encrypted, "encrypted", "NOT encrypted")
+                        yes_no(
+                            f.authenticated,
+                            "authenticated",
+                            "NOT authenticated",
+                            "authentication unknown"
+                        ),
+                        yes_no(
+                            f.encrypted,
+                            "encrypted",
+                            "NOT encrypted",
+                            "encryption unknown"
+                        )
                     ),
                 ));
                 if !f.assets.is_empty() {
                     lines.push(kv("assets", e(&ids_to_strings(&f.assets).join(", "))));
+                }
+                if let Some(reason) = f.out_of_scope_reason() {
+                    lines.push(kv("out of scope", e(reason)));
                 }
             }
         }

@@ -450,6 +450,7 @@ fn parse_component(s: &Session, rest: &str) -> Result<Parsed, String> {
             assets,
             not_applicable: StrideSet::empty(),
             not_applicable_reason: String::new(),
+            out_of_scope: String::new(),
             notes: String::new(),
             dismissed: Vec::new(),
         }),
@@ -535,25 +536,25 @@ fn parse_flow(s: &Session, rest: &str) -> Result<Parsed, String> {
     } else {
         protocol_words.join(" ")
     };
-    let authenticated = auth.unwrap_or_else(|| {
-        let v = previous.is_some_and(|f| f.authenticated);
+    // Left out with no previous flow: unknown, never a silent "no".
+    let authenticated = auth.or_else(|| {
         if previous.is_some() {
             copied.push("auth");
         }
-        v
+        previous.and_then(|f| f.authenticated)
     });
     let implied = (!protocol_words.is_empty())
         .then(|| ProtocolFamily::recognise(&protocol))
         .flatten()
         .is_some_and(ProtocolFamily::is_encrypted);
     let encrypted = match enc {
-        Some(v) => v,
-        None if implied => true,
+        Some(v) => Some(v),
+        None if implied => Some(true),
         None => {
             if previous.is_some() {
                 copied.push("enc");
             }
-            previous.is_some_and(|f| f.encrypted)
+            previous.and_then(|f| f.encrypted)
         }
     };
     let id = unique_id(s, Section::Flows, &format!("{from}-{to}"));
@@ -568,8 +569,13 @@ fn parse_flow(s: &Session, rest: &str) -> Result<Parsed, String> {
     if !protocol.is_empty() {
         props.push(escape_control(&protocol).into_owned());
     }
-    props.push(if authenticated { "auth" } else { "noauth" }.to_string());
-    props.push(if encrypted { "enc" } else { "noenc" }.to_string());
+    let word = |v: Option<bool>, yes: &str, no: &str, unknown: &str| match v {
+        Some(true) => yes.to_string(),
+        Some(false) => no.to_string(),
+        None => unknown.to_string(),
+    };
+    props.push(word(authenticated, "auth", "noauth", "auth unknown"));
+    props.push(word(encrypted, "enc", "noenc", "enc unknown"));
     summary.push_str(&format!(" ({})", props.join(", ")));
     if !assets.is_empty() {
         let ids: Vec<&str> = assets.iter().map(AssetId::as_str).collect();
@@ -593,6 +599,7 @@ fn parse_flow(s: &Session, rest: &str) -> Result<Parsed, String> {
             tags: Vec::new(),
             not_applicable: StrideSet::empty(),
             not_applicable_reason: String::new(),
+            out_of_scope: String::new(),
             notes: String::new(),
             dismissed: Vec::new(),
         }),
@@ -966,6 +973,28 @@ mod tests {
     }
 
     #[test]
+    fn the_first_flow_left_unsaid_is_unknown_not_no() {
+        let s = model();
+        assert!(s.flows.is_empty());
+        let p = parse(&s, "payment-provider -> webhook-receiver : Events").expect("parses");
+        let Item::Flow(f) = p.item else { panic!() };
+        assert_eq!((f.authenticated, f.encrypted), (None, None));
+        assert!(
+            p.summary.contains("(auth unknown, enc unknown)"),
+            "{}",
+            p.summary
+        );
+        // https still means encrypted; authentication stays unknown.
+        let g = flow(&s, "payment-provider -> webhook-receiver : Events (https)");
+        assert_eq!((g.authenticated, g.encrypted), (None, Some(true)));
+        let h = flow(
+            &s,
+            "payment-provider -> webhook-receiver : Events (noauth noenc)",
+        );
+        assert_eq!((h.authenticated, h.encrypted), (Some(false), Some(false)));
+    }
+
+    #[test]
     fn flows_take_protocol_protection_and_data_and_copy_what_is_left_out() {
         let mut s = model();
         let f = flow(
@@ -975,7 +1004,10 @@ mod tests {
         assert_eq!(f.id.as_str(), "payment-provider-webhook-receiver");
         assert_eq!(f.label, "Payment events");
         assert_eq!(f.protocol, "https");
-        assert!(f.authenticated && f.encrypted, "https means encrypted");
+        assert!(
+            f.is_authenticated() && f.is_encrypted(),
+            "https means encrypted"
+        );
         assert_eq!(f.assets, [AssetId::new("card-data")]);
         crate::model::edit::apply(&mut s, Edit::put(None, Item::Flow(f))).expect("applies");
         // Left out: protocol, auth and enc as the previous flow; said in the summary.
@@ -988,7 +1020,7 @@ mod tests {
         let Item::Flow(g) = p.item else { panic!() };
         assert_eq!(
             (g.protocol.as_str(), g.authenticated, g.encrypted),
-            ("https", true, true)
+            ("https", Some(true), Some(true))
         );
         assert_eq!(g.label, "Queued");
         // Said: taken as said; free words are the protocol.
@@ -997,7 +1029,7 @@ mod tests {
             "ledger-service -> ledger-db : Writes (postgres wire, noenc ledger-entries)",
         );
         assert_eq!(h.protocol, "postgres wire");
-        assert!(h.authenticated && !h.encrypted);
+        assert!(h.is_authenticated() && !h.is_encrypted());
         // No label: one is made from the names.
         let l = flow(&s, "f event-queue -> ledger-service");
         assert_eq!(l.label, "Event queue to Ledger service");

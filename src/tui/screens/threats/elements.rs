@@ -22,6 +22,8 @@ pub struct ElementRow {
     /// How many of the rules' suggestions for it are still open (set from the rules by
     /// `Derived`).
     pub open_suggestions: usize,
+    /// Out of scope: listed (marked, last) but nothing applies, so it has no gaps.
+    pub out_of_scope: bool,
 }
 
 /// Flows that cross a boundary first (they get all six categories), then components, then the
@@ -49,30 +51,42 @@ pub fn elements(graph: &ModelGraph<'_>, crossing: &[bool]) -> Vec<ElementRow> {
     let mut rows = Vec::new();
     for (i, f) in s.flows.iter().enumerate() {
         let (covered, needs_review) = threat_state(f.id.as_str());
+        let out = f.is_out_of_scope();
         rows.push(ElementRow {
             id: f.id.to_string(),
             kind: ElementKind::Flow,
-            title: format!("{} → {}: {}", f.from, f.to, f.label),
+            title: scoped_title(format!("{} → {}: {}", f.from, f.to, f.label), out),
             crossing: crossing.get(i).copied().unwrap_or(false),
-            applicable: flow_applicable(graph, i),
+            applicable: if out {
+                StrideSet::empty()
+            } else {
+                flow_applicable(graph, i)
+            },
             covered,
             not_applicable: f.not_applicable.clone(),
             needs_review,
             open_suggestions: 0,
+            out_of_scope: out,
         });
     }
     for c in &s.components {
         let (covered, needs_review) = threat_state(c.id.as_str());
+        let out = c.is_out_of_scope();
         rows.push(ElementRow {
             id: c.id.to_string(),
             kind: c.kind.into(),
-            title: c.name.clone(),
+            title: scoped_title(c.name.clone(), out),
             crossing: false,
-            applicable: component_applicable(c),
+            applicable: if out {
+                StrideSet::empty()
+            } else {
+                component_applicable(c)
+            },
             covered,
             not_applicable: c.not_applicable.clone(),
             needs_review,
             open_suggestions: 0,
+            out_of_scope: out,
         });
     }
     // Elements with threats to review come first (a re-run starts there), then crossing flows.
@@ -82,9 +96,19 @@ pub fn elements(graph: &ModelGraph<'_>, crossing: &[bool]) -> Vec<ElementRow> {
             (false, ElementKind::Flow) => 2,
             _ => 1,
         };
-        (!r.needs_review, order)
+        // Out of scope last: nothing to walk there.
+        (r.out_of_scope, !r.needs_review, order)
     });
     rows
+}
+
+/// The title, marked when the element is out of scope (readable without colour).
+fn scoped_title(title: String, out_of_scope: bool) -> String {
+    if out_of_scope {
+        format!("(out of scope) {title}")
+    } else {
+        title
+    }
 }
 
 /// "S✓ T· R· ..." for the applicable letters: ✓ covered, · open; readable without colour.

@@ -1,6 +1,6 @@
-//! Importing OWASP Threat Dragon models (issue 8): a version 2 model, or a version 1 model, becomes
-//! a threatboard session. Whatever has no place in a session is reported as a warning, never
-//! dropped silently.
+//! OWASP Threat Dragon models, in (issue 8, made faithful in issue 15) and out ([`export`]): a
+//! version 2 model, or a version 1 model, becomes a threatboard session. Whatever has no place in
+//! a session is reported as a warning, never dropped silently.
 //!
 //! How the model maps:
 //!
@@ -13,17 +13,22 @@
 //!   spaces; any other control character is kept as a visible escape, with a warning.
 //! - Element properties become tags: `logs` (isALog, which the analysis uses), `stores-credentials`,
 //!   `stores-inventory`, `encrypted`, `signed`, `web-application`, `card-payment`,
-//!   `goods-or-services`, `provides-authentication`, `out-of-scope`; on flows `public-network`,
-//!   `bidirectional`, `out-of-scope` and `crosses-trust-boundary`. Descriptions, the reason for
-//!   being out of scope and the privilege level go to the notes.
+//!   `goods-or-services`, `provides-authentication`; on flows `public-network`, `bidirectional`
+//!   and `crosses-trust-boundary`. Descriptions and the privilege level go to the notes.
+//!   `outOfScope` makes a component or flow out of scope, with `reasonOutOfScope` as the reason
+//!   ("out of scope in Threat Dragon" when it gives none).
 //! - Data flows keep their ends, label (the name; "A to B" when it has none), protocol and
-//!   `isEncrypted`. Threat Dragon has no authentication property on flows: `isAuthenticated`,
-//!   `authenticated` or `authenticatesSource` is used when a file has one, otherwise the flow is
-//!   imported as not authenticated and one warning says so. A flow end that is not attached to an
-//!   element is attached to the nearest component within 40 units, with a warning; a flow that
-//!   still has no two components is not imported. Bidirectional flows stay one flow (warning).
-//! - Trust boundary boxes become boundaries. A component belongs to the innermost box that holds
-//!   the centre of its bounding box; a box whose centre lies in a larger box is nested in it.
+//!   `isEncrypted` (unknown when the file does not say). Threat Dragon has no authentication
+//!   property on flows: `isAuthenticated`, `authenticated` or `authenticatesSource` is used when a
+//!   file has one, otherwise authentication is left unknown and one warning says so. A flow end
+//!   that is not attached to an element is attached to the component it ends inside, or else the
+//!   nearest within 40 units, with a warning; a flow that still has no two components is not
+//!   imported, with a warning naming it. A bidirectional flow becomes two flows, the second
+//!   labelled "(reverse)"; its threats go on the first.
+//! - Trust boundary boxes become boundaries. As in Threat Dragon, a component is inside a box only
+//!   when its bounding box is entirely inside; a box entirely inside a larger one nests in it. A
+//!   containment the file saves (a cell's `parent`, or `compatibility.parent` from an Open Threat
+//!   Model import) wins over the drawing.
 //! - Trust boundary curves cannot hold components, but threatboard boundaries are containers. Each
 //!   curve becomes a boundary holding the components on one side of it, and the flows whose drawn
 //!   line (ends, vertices) intersects the curve's polyline are tagged `crosses-trust-boundary`.
@@ -32,9 +37,14 @@
 //!   side; the drawing (the curve extended straight beyond its ends) decides what the flows leave
 //!   open. When no choice agrees with every flow (a curve that stops short, so that flows go
 //!   around it), the choice that disagrees with the fewest is taken (a minimum cut), and the
-//!   flows that disagree are named in a warning. The boundary takes the side without external
-//!   entities when exactly one side has none, otherwise the side with fewer components; every
-//!   curve is explained in a warning. Curve boundaries nest with boxes and each other by the
+//!   flows that disagree are named in a warning. A curve only splits the part of the diagram it
+//!   separates: the groups of components joined by flows that a flow crossing it belongs to
+//!   (another copy of the same drawing beside it is left alone); a component without flows is
+//!   placed by the drawing when it lies beside the curve, and named in a warning as ambiguous
+//!   when it lies beyond the curve's ends. The boundary takes the side without external
+//!   entities when exactly one side has none (the side with them when the curve's name says it
+//!   is the outside: "Internet", "Public", "External"...), otherwise the side with fewer
+//!   components; every curve is explained in a warning. Curve boundaries nest with boxes and each other by the
 //!   components they hold; a component in two boundaries that overlap without nesting is put in
 //!   the smaller one, with a warning.
 //! - Threats are attached to their element. STRIDE types map to their letter; LINDDUN types to
@@ -49,11 +59,24 @@
 //!   a mitigated one, and the threat's response is `mitigate`. Statuses of newer Threat Dragon
 //!   versions: Transferred and Avoided / Eliminated become resolved with response transfer / avoid;
 //!   Accepted stays open and undecided (a threatboard acceptance needs a justification and who
-//!   accepted it), with a warning. For these, and for N/A, the mitigation text goes to the notes:
-//!   it is not work to do. The description, score and number go to the notes. Threat ids are
-//!   `TH-001`... and mitigation ids `MI-001`... in the order of the file.
+//!   accepted it), with a warning. Transferred and avoided threats keep their text as a done
+//!   mitigation, and whom a threat is transferred to from a `Transferred to:` line of its
+//!   description (otherwise "not named in Threat Dragon", with a warning). For accepted and N/A
+//!   threats the mitigation text goes to the notes: it is not work to do. The description, score and number go to the notes; so does Threat
+//!   Dragon's threat id (`Threat Dragon threat id: …`), which an export writes back.
+//! - Threat ids are stable across re-imports: `TH-td-` and the first eight hex digits of Threat
+//!   Dragon's threat id (`TH-td-7df716cd`), its mitigation `MI-td-7df716cd`; a threat without an
+//!   id (version 1) gets a hash of its element's cell id and its title. So adding a threat in
+//!   Threat Dragon and importing again adds one threat and renumbers none. Types in the
+//!   languages Threat Dragon ships (French, German, Japanese...) map like the English ones.
+//!   Elevation of Privilege / Cornucopia cards have no STRIDE category: the game, suit and card
+//!   go to the notes, with a warning.
 //! - Threats on trust boundaries or text, text blocks, and cells of unknown shape are reported and
 //!   not imported.
+
+pub mod export;
+
+pub use export::{Exported, export};
 
 use crate::model::text::escape_control;
 use crate::model::{
@@ -175,6 +198,8 @@ pub fn import(bytes: &[u8]) -> Result<Imported, ImportError> {
         curves_seen: 0,
         boxes_seen: 0,
         context: String::new(),
+        threat_suffixes: HashSet::new(),
+        unnamed_threats: HashMap::new(),
     };
     importer.model(raw);
     Ok(Imported {
@@ -385,8 +410,13 @@ impl Rect {
         }
     }
 
-    fn contains(&self, p: Point) -> bool {
-        p.x >= self.x && p.x <= self.x + self.w && p.y >= self.y && p.y <= self.y + self.h
+    /// Whether `inner` lies entirely inside: Threat Dragon's own test for an element inside a
+    /// trust boundary box (an element straddling the edge is outside).
+    fn contains_rect(&self, inner: &Rect) -> bool {
+        inner.x >= self.x
+            && inner.y >= self.y
+            && inner.x + inner.w <= self.x + self.w
+            && inner.y + inner.h <= self.y + self.h
     }
 
     fn area(&self) -> f64 {
@@ -641,6 +671,8 @@ fn end_of<'a>(cell: &'a Value, which: &str) -> Option<End<'a>> {
 struct Node {
     /// Index into `session.components`.
     component: usize,
+    /// The cell (index) the file says it is embedded in, if any.
+    saved_parent: Option<usize>,
     rect: Option<Rect>,
     external: bool,
 }
@@ -673,6 +705,9 @@ struct Draft {
     /// Node indices.
     members: BTreeSet<usize>,
     order: usize,
+    /// The cell it was made from, and the cell the file says it is embedded in.
+    cell: usize,
+    saved_parent: Option<usize>,
 }
 
 impl Draft {
@@ -688,12 +723,18 @@ impl Draft {
         smaller(other, self)
     }
 
-    /// Whether `inner` nests inside this boundary.
-    fn holds(&self, inner: &Draft) -> bool {
+    /// Whether `inner` (draft number `inner_at`) nests inside this one (number `at`); boxes nest
+    /// as `box_ancestors` says.
+    fn holds(
+        &self,
+        at: usize,
+        inner: &Draft,
+        inner_at: usize,
+        box_ancestors: &[Vec<usize>],
+    ) -> bool {
         let nested = match (&self.region, &inner.region) {
-            (Region::Box(outer), Region::Box(b)) => {
-                outer.contains(b.centre()) && b.area() < outer.area()
-            }
+            // Already acyclic, and saved nesting need not follow the sizes.
+            (Region::Box(_), Region::Box(_)) => return box_ancestors[inner_at].contains(&at),
             (Region::Curve { line, side, .. }, Region::Box(b)) if inner.members.is_empty() => {
                 side_of(line, b.centre()) == Some(*side)
             }
@@ -717,6 +758,8 @@ fn smaller(a: &Draft, b: &Draft) -> bool {
 /// What a threat is attached to.
 struct Target {
     id: ElementId,
+    /// The Threat Dragon cell's id (empty when it has none).
+    cell_id: String,
     /// "component \"Database\"" or "flow \"Queries\"".
     described: String,
 }
@@ -733,6 +776,10 @@ struct Importer {
     boxes_seen: usize,
     /// Prefix for messages: the diagram, when the model has several.
     context: String,
+    /// The stable parts of threat ids handed out, to tell apart two threats that share one.
+    threat_suffixes: HashSet<String>,
+    /// Threats without an id, by element and title: how many were seen.
+    unnamed_threats: HashMap<String, usize>,
 }
 
 /// Ids in use in one namespace, handing out new ones.
@@ -850,7 +897,7 @@ impl Importer {
         if self.flows_without_auth > 0 {
             let n = self.flows_without_auth;
             self.warn(format!(
-                "Threat Dragon data flows have no authentication property: {n} flow{} imported with authenticated = false; set authenticated = true where a flow is authenticated",
+                "Threat Dragon data flows have no authentication property: {n} flow{} imported with authentication unknown; set authenticated = true or false where it is known",
                 if n == 1 { " is" } else { "s are" }
             ));
         }
@@ -911,12 +958,14 @@ impl Importer {
                 i,
                 Target {
                     id: c.id.clone(),
+                    cell_id: cell.id.unwrap_or("").to_string(),
                     described: format!("component \"{}\"", c.name),
                 },
             );
             node_of_cell.insert(i, nodes.len());
             nodes.push(Node {
                 component,
+                saved_parent: saved_parent(cell.value).and_then(|id| by_id.get(id).copied()),
                 rect: rect(cell.value),
                 external: kind == ComponentKind::ExternalEntity,
             });
@@ -927,25 +976,27 @@ impl Importer {
             if cell.shape != Shape::Flow {
                 continue;
             }
-            if let Some(edge) = self.flow(cell, &cells, &by_id, &nodes, &node_of_cell) {
+            let imported = self.flow(cell, &cells, &by_id, &nodes, &node_of_cell);
+            if let Some(edge) = imported.first() {
                 let f = &self.session.flows[edge.flow];
                 targets.insert(
                     i,
                     Target {
                         id: f.id.clone(),
+                        cell_id: cell.id.unwrap_or("").to_string(),
                         described: format!("flow \"{}\"", f.label),
                     },
                 );
-                edges.push(edge);
             }
+            edges.extend(imported);
         }
 
         let mut drafts: Vec<Draft> = Vec::new();
-        for cell in &cells {
+        for (at, cell) in cells.iter().enumerate() {
             match &cell.shape {
                 Shape::BoundaryBox => {
                     self.boxes_seen += 1;
-                    if let Some(d) = self.boundary_box(cell, &nodes, drafts.len()) {
+                    if let Some(d) = self.boundary_box(cell, at, &by_id, &nodes, drafts.len()) {
                         drafts.push(d);
                     }
                 }
@@ -953,7 +1004,7 @@ impl Importer {
                     self.curves_seen += 1;
                     if let Some(d) = self.curve(cell, &cells, &by_id, &nodes, &edges, drafts.len())
                     {
-                        drafts.push(d);
+                        drafts.push(Draft { cell: at, ..d });
                     }
                 }
                 Shape::Text => {
@@ -1019,6 +1070,30 @@ impl Importer {
         }
     }
 
+    /// The stable part of a threat's id (`TH-td-…`, `MI-td-…`): from Threat Dragon's threat id,
+    /// which survives edits in Threat Dragon, so a re-import maps every threat onto the id it had
+    /// before. Version 1 threats have no id: the element's cell id and the title stand in (the
+    /// same title twice on one element is told apart by its order). The `td-` keeps these ids
+    /// from being read as numbers when the team adds `TH-NNN` threats of its own.
+    fn threat_suffix(&mut self, source: Option<&str>, target: &Target, title: &str) -> String {
+        let base = match source {
+            Some(source) => format!("td-{}", suffix_of(source)),
+            None => {
+                let key = format!("{}\u{0}{title}", target.cell_id);
+                let n = self.unnamed_threats.entry(key.clone()).or_insert(0);
+                *n += 1;
+                format!("td-{}", suffix_of(&format!("{key}\u{0}{n}")))
+            }
+        };
+        let mut suffix = base.clone();
+        let mut n = 2;
+        while !self.threat_suffixes.insert(suffix.clone()) {
+            suffix = format!("{base}-{n}");
+            n += 1;
+        }
+        suffix
+    }
+
     /// Adds a component; returns its index.
     fn component(&mut self, cell: &Cell<'_>, kind: ComponentKind) -> usize {
         let raw = raw_name(cell.value, cell.props).unwrap_or("");
@@ -1048,16 +1123,17 @@ impl Importer {
             ("handlesCardPayment", "card-payment"),
             ("handlesGoodsOrServices", "goods-or-services"),
             ("providesAuthentication", "provides-authentication"),
-            ("outOfScope", "out-of-scope"),
         ] {
             if flag(p, property) {
                 tags.push(tag.to_string());
             }
         }
         let notes = self.element_notes(p, &format!("{noun} \"{name}\""));
+        let out_of_scope = self.out_of_scope(p, &format!("{noun} \"{name}\""));
         self.session.components.push(Component {
             technology: None,
             not_applicable_reason: String::new(),
+            out_of_scope,
             dismissed: Vec::new(),
             id: ElementId::new(id),
             name,
@@ -1071,7 +1147,26 @@ impl Importer {
         self.session.components.len() - 1
     }
 
-    /// Notes for a component or flow: description, out of scope, privilege level.
+    /// Why a component or flow is out of scope: Threat Dragon's reason, or a stand-in when it
+    /// gives none (the model takes a blank reason for in scope). Empty when in scope.
+    fn out_of_scope(&mut self, p: &Value, described: &str) -> String {
+        if !flag(p, "outOfScope") {
+            return String::new();
+        }
+        let (reason, escaped) = multi_line(text_at(p, &["reasonOutOfScope"]).unwrap_or(""));
+        if escaped {
+            self.warn(format!(
+                "{described}: its reason for being out of scope contains control characters; they are kept as visible escapes"
+            ));
+        }
+        if reason.is_empty() {
+            "out of scope in Threat Dragon".to_string()
+        } else {
+            reason
+        }
+    }
+
+    /// Notes for a component or flow: description, privilege level.
     fn element_notes(&mut self, p: &Value, described: &str) -> String {
         let mut notes = String::new();
         let mut escaped = false;
@@ -1079,19 +1174,6 @@ impl Importer {
             let (d, e) = multi_line(d);
             escaped |= e;
             push_paragraph(&mut notes, &d);
-        }
-        if flag(p, "outOfScope") {
-            match text_at(p, &["reasonOutOfScope"]) {
-                Some(reason) => {
-                    let (reason, e) = multi_line(reason);
-                    escaped |= e;
-                    push_paragraph(
-                        &mut notes,
-                        &format!("Out of scope in Threat Dragon: {reason}"),
-                    );
-                }
-                None => push_paragraph(&mut notes, "Out of scope in Threat Dragon."),
-            }
         }
         if let Some(level) = text_at(p, &["privilegeLevel"]) {
             let (level, e) = one_line(level);
@@ -1106,7 +1188,8 @@ impl Importer {
         notes
     }
 
-    /// Adds a flow, or reports why it cannot be imported.
+    /// Adds a flow (two for a bidirectional one, the drawn direction first), or reports why it
+    /// cannot be imported.
     fn flow(
         &mut self,
         cell: &Cell<'_>,
@@ -1114,7 +1197,7 @@ impl Importer {
         by_id: &HashMap<&str, usize>,
         nodes: &[Node],
         node_of_cell: &HashMap<usize, usize>,
-    ) -> Option<Edge> {
+    ) -> Vec<Edge> {
         let raw = raw_name(cell.value, cell.props).unwrap_or("");
         let (label, escaped) = one_line(raw);
         let shown = if label.is_empty() {
@@ -1130,9 +1213,13 @@ impl Importer {
                 Ok((node, at, snapped)) => {
                     if let Some(distance) = snapped {
                         let name = &self.session.components[nodes[node].component].name;
-                        attached.push(format!(
+                        attached.push(if distance == 0.0 {
+                            format!(
+                                "its {word} is not attached to any element but ends inside \"{name}\"; it is attached to it"
+                            )
+                        } else { format!(
                             "its {word} is not attached to any element; it is attached to \"{name}\", the nearest component ({distance:.0} units away)"
-                        ));
+                        )});
                     }
                     ends.push((node, at));
                 }
@@ -1155,7 +1242,7 @@ impl Importer {
                 "data flow {shown} is not imported: {}{dropped}",
                 problems.join(" and ")
             ));
-            return None;
+            return Vec::new();
         }
         let (from, from_at) = ends[0];
         let (to, to_at) = ends[1];
@@ -1194,18 +1281,12 @@ impl Importer {
         if flag(p, "isPublicNetwork") {
             tags.push("public-network".to_string());
         }
-        if flag(p, "isBidirectional") {
+        let bidirectional = flag(p, "isBidirectional");
+        if bidirectional {
             tags.push("bidirectional".to_string());
-            self.warn(format!(
-                "data flow \"{label}\" is bidirectional in Threat Dragon; threatboard flows go one way, so it is imported from \"{}\" to \"{}\" with the tag \"bidirectional\" (add the reverse flow if it matters)",
-                self.session.components[nodes[from].component].name,
-                self.session.components[nodes[to].component].name,
-            ));
-        }
-        if flag(p, "outOfScope") {
-            tags.push("out-of-scope".to_string());
         }
         let notes = self.element_notes(p, &format!("data flow \"{label}\""));
+        let out_of_scope = self.out_of_scope(p, &format!("data flow \"{label}\""));
         let bends = vertices(cell.value);
         if bends.is_none() {
             self.warn(format!(
@@ -1221,8 +1302,9 @@ impl Importer {
             }
             _ => None,
         };
-        self.session.flows.push(Flow {
+        let forward = Flow {
             not_applicable_reason: String::new(),
+            out_of_scope,
             dismissed: Vec::new(),
             id: ElementId::new(id),
             from: from_id,
@@ -1230,18 +1312,60 @@ impl Importer {
             label,
             protocol,
             assets: Vec::new(),
-            authenticated: authenticated.unwrap_or(false),
-            encrypted: flag(p, "isEncrypted"),
+            // Unknown stays unknown: "no" would fail `check` on every crossing flow.
+            authenticated,
+            encrypted: p.get("isEncrypted").and_then(Value::as_bool),
             tags,
             not_applicable: StrideSet::empty(),
             notes,
+        };
+        let mut edges = Vec::new();
+        // threatboard flows go one way: a bidirectional flow is two, so that both directions
+        // are analysed (a crossing back is a crossing too).
+        let reverse = bidirectional.then(|| {
+            let label = format!("{} (reverse)", forward.label);
+            let fallback = format!("{}-{}", forward.to, forward.from);
+            let id = self.element_ids.unique(&label, &fallback);
+            let mut notes = format!(
+                "The way back of the bidirectional Threat Dragon data flow \"{}\"; its threats are on that flow.",
+                forward.label
+            );
+            push_paragraph(&mut notes, &forward.notes);
+            Flow {
+                id: ElementId::new(id),
+                from: forward.to.clone(),
+                to: forward.from.clone(),
+                label,
+                notes,
+                ..forward.clone()
+            }
         });
-        Some(Edge {
+        if let Some(back) = &reverse {
+            self.warn(format!(
+                "data flow \"{}\" is bidirectional in Threat Dragon; threatboard flows go one way, so it is imported as two flows, \"{}\" and \"{}\" (its threats are on the first)",
+                forward.label, forward.label, back.label
+            ));
+        }
+        self.session.flows.push(forward);
+        edges.push(Edge {
             flow: self.session.flows.len() - 1,
             from,
             to,
-            line,
-        })
+            line: line.clone(),
+        });
+        if let Some(back) = reverse {
+            self.session.flows.push(back);
+            edges.push(Edge {
+                flow: self.session.flows.len() - 1,
+                from: to,
+                to: from,
+                line: line.map(|mut l| {
+                    l.reverse();
+                    l
+                }),
+            });
+        }
+        edges
     }
 
     /// The node a flow end is attached to, where the drawn line ends, and how far a loose end
@@ -1307,7 +1431,14 @@ impl Importer {
         notes
     }
 
-    fn boundary_box(&mut self, cell: &Cell<'_>, nodes: &[Node], order: usize) -> Option<Draft> {
+    fn boundary_box(
+        &mut self,
+        cell: &Cell<'_>,
+        at: usize,
+        by_id: &HashMap<&str, usize>,
+        nodes: &[Node],
+        order: usize,
+    ) -> Option<Draft> {
         let name = self.boundary_name(cell, format!("Trust boundary box {}", self.boxes_seen));
         let notes = self.boundary_notes(cell, &name);
         let Some(r) = rect(cell.value) else {
@@ -1319,7 +1450,7 @@ impl Importer {
         let members = nodes
             .iter()
             .enumerate()
-            .filter(|(_, n)| n.rect.is_some_and(|nr| r.contains(nr.centre())))
+            .filter(|(_, n)| n.rect.is_some_and(|nr| r.contains_rect(&nr)))
             .map(|(i, _)| i)
             .collect();
         Some(Draft {
@@ -1328,6 +1459,8 @@ impl Importer {
             region: Region::Box(r),
             members,
             order,
+            cell: at,
+            saved_parent: saved_parent(cell.value).and_then(|id| by_id.get(id).copied()),
         })
     }
 
@@ -1380,7 +1513,21 @@ impl Importer {
             .map(|(i, _)| i)
             .collect();
 
-        let (sides, disagreeing) = curve_sides(nodes, edges, &meets, &line);
+        let (sides, disagreeing, ambiguous) = curve_sides(nodes, edges, &meets, &line);
+        if !ambiguous.is_empty() {
+            let names: Vec<String> = ambiguous
+                .iter()
+                .map(|&n| self.session.components[nodes[n].component].name.clone())
+                .collect();
+            self.warn(format!(
+                "trust boundary curve \"{name}\": which side of it {} on is ambiguous (no flow joins {} to the rest of the diagram and {} beyond the curve's ends), so {} not put inside it: {}",
+                if names.len() == 1 { "this component is" } else { "these components are" },
+                if names.len() == 1 { "it" } else { "them" },
+                if names.len() == 1 { "it lies" } else { "they lie" },
+                if names.len() == 1 { "it is" } else { "they are" },
+                quoted_list(&names, 8)
+            ));
+        }
         if !disagreeing.is_empty() {
             let described: Vec<String> = disagreeing
                 .iter()
@@ -1405,8 +1552,16 @@ impl Importer {
         let minus: Vec<usize> = (0..nodes.len()).filter(|&i| sides[i] == Some(-1)).collect();
         let externals = |set: &[usize]| set.iter().filter(|&&i| nodes[i].external).count();
         let (ext_plus, ext_minus) = (externals(&plus), externals(&minus));
+        // A curve named for the outside ("Internet") is the zone of the external entities;
+        // taking the other side would invert it.
+        let outside_zone = names_the_outside(&name);
         let (take_plus, reason) = if plus.is_empty() || minus.is_empty() {
             (plus.is_empty(), "every component is on the other side")
+        } else if (ext_plus == 0) != (ext_minus == 0) && outside_zone {
+            (
+                ext_plus > 0,
+                "its name says it is the outside: the side with the external entities",
+            )
         } else if (ext_plus == 0) != (ext_minus == 0) {
             (ext_plus == 0, "the side without external entities")
         } else if plus.len() != minus.len() {
@@ -1473,22 +1628,51 @@ impl Importer {
             },
             members,
             order,
+            // The caller knows the cell; curves have no saved parent.
+            cell: usize::MAX,
+            saved_parent: None,
         })
     }
 
     /// Nests the diagram's boundaries, puts each component in its innermost one, and adds them
     /// to the session.
-    fn boundaries(&mut self, drafts: Vec<Draft>, nodes: &[Node], edges: &[Edge]) {
+    fn boundaries(&mut self, mut drafts: Vec<Draft>, nodes: &[Node], edges: &[Edge]) {
         if drafts.is_empty() {
             return;
         }
+        let box_ancestors = box_nesting(&drafts);
+        // Saved containment wins over the drawing: a component embedded in a box is in that box
+        // and the boxes around it, and in no other box.
+        let box_of_cell: HashMap<usize, usize> = drafts
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| matches!(d.region, Region::Box(_)))
+            .map(|(i, d)| (d.cell, i))
+            .collect();
+        let saved_box: Vec<Option<usize>> = nodes
+            .iter()
+            .map(|n| n.saved_parent.and_then(|c| box_of_cell.get(&c).copied()))
+            .collect();
+        for (n, saved) in saved_box.iter().enumerate() {
+            let Some(j) = *saved else { continue };
+            for (d, draft) in drafts.iter_mut().enumerate() {
+                if matches!(draft.region, Region::Box(_)) {
+                    if d == j || box_ancestors[j].contains(&d) {
+                        draft.members.insert(n);
+                    } else {
+                        draft.members.remove(&n);
+                    }
+                }
+            }
+        }
         let parent: Vec<Option<usize>> = drafts
             .iter()
-            .map(|inner| {
+            .enumerate()
+            .map(|(inner_at, inner)| {
                 drafts
                     .iter()
                     .enumerate()
-                    .filter(|(_, outer)| outer.holds(inner))
+                    .filter(|(at, outer)| outer.holds(*at, inner, inner_at, &box_ancestors))
                     .reduce(|a, b| if smaller(b.1, a.1) { b } else { a })
                     .map(|(i, _)| i)
             })
@@ -1514,12 +1698,14 @@ impl Importer {
             let holding: Vec<usize> = (0..drafts.len())
                 .filter(|&d| drafts[d].members.contains(&n))
                 .collect();
-            let Some(&inner) = holding.iter().reduce(|a, b| {
-                if smaller(&drafts[*b], &drafts[*a]) {
-                    b
-                } else {
-                    a
-                }
+            let Some(&inner) = saved_box[n].as_ref().or_else(|| {
+                holding.iter().reduce(|a, b| {
+                    if smaller(&drafts[*b], &drafts[*a]) {
+                        b
+                    } else {
+                        a
+                    }
+                })
             }) else {
                 continue;
             };
@@ -1574,8 +1760,10 @@ impl Importer {
             ));
             return;
         }
-        let id = format!("TH-{:03}", self.session.threats.len() + 1);
         let (mut title, escaped) = one_line(text_at(t, &["title"]).unwrap_or(""));
+        let source_id = scalar_text(t.get("id").or_else(|| t.get("threatId")));
+        let suffix = self.threat_suffix(source_id.as_deref(), target, &title);
+        let id = format!("TH-{suffix}");
         if title.is_empty() {
             title = "Untitled threat".to_string();
             self.warn(format!(
@@ -1600,35 +1788,65 @@ impl Importer {
         // Type -> STRIDE.
         let (kind, _) = one_line(text_at(t, &["type"]).unwrap_or(""));
         let (model_type, _) = one_line(text_at(t, &["modelType"]).unwrap_or(""));
-        let mapped = map_type(&kind, &model_type);
-        match &mapped {
-            Some(m) if m.methodology != "STRIDE" => {
-                push_paragraph(
-                    &mut notes,
-                    &format!("Threat Dragon type: {kind} ({}).", m.methodology),
-                );
-                if m.stride.is_empty() {
-                    self.warn(format!(
+        // Elevation of Privilege / Cornucopia cards: the type is the game, the card is in its
+        // own fields. A session has no place for a card, so the reference goes to the notes.
+        let is_card = key(&model_type) == "eop";
+        let mapped = if is_card {
+            None
+        } else {
+            map_type(&kind, &model_type)
+        };
+        if is_card {
+            let field = |name: &str| scalar_text(t.get(name)).map(|v| one_line(&v).0);
+            let mut card = vec![format!(
+                "game {}",
+                if kind.is_empty() { "unknown" } else { &kind }
+            )];
+            card.extend(field("cardSuit").map(|v| format!("suit {v}")));
+            card.extend(field("cardNumber").map(|v| format!("card {v}")));
+            let card = card.join(", ");
+            push_paragraph(&mut notes, &format!("Threat Dragon card: {card}."));
+            self.warn(format!(
+                "{about}: an Elevation of Privilege card ({card}) has no STRIDE category; stride is left empty (the card is kept in its notes)"
+            ));
+        } else {
+            match &mapped {
+                Some(m) if m.methodology != "STRIDE" => {
+                    push_paragraph(
+                        &mut notes,
+                        &format!("Threat Dragon type: {kind} ({}).", m.methodology),
+                    );
+                    if m.stride.is_empty() {
+                        self.warn(format!(
                         "{about}: type \"{kind}\" ({}) has no STRIDE category; stride is left empty (the type is kept in its notes)",
                         m.methodology
                     ));
+                    }
                 }
-            }
-            Some(_) => {}
-            None if kind.is_empty() => {
-                self.warn(format!("{about} has no type; stride is left empty"));
-            }
-            None => {
-                push_paragraph(&mut notes, &format!("Threat Dragon type: {kind}."));
-                self.warn(format!(
+                Some(_) => {}
+                None if kind.is_empty() => {
+                    self.warn(format!("{about} has no type; stride is left empty"));
+                }
+                None => {
+                    push_paragraph(&mut notes, &format!("Threat Dragon type: {kind}."));
+                    self.warn(format!(
                     "{about}: unknown threat type \"{kind}\"; stride is left empty (the type is kept in its notes)"
                 ));
+                }
             }
         }
-        let (stride, refs) = match mapped {
+        let (mut stride, refs) = match mapped {
             Some(m) => (m.stride, m.refs),
             None => (StrideSet::empty(), Vec::new()),
         };
+        // A threatboard export names every category of a threat with several in its description
+        // (Threat Dragon gives a threat one type): read them back.
+        if let Some(letters) = notes.lines().find_map(|l| l.strip_prefix(STRIDE_LINE)) {
+            let all = StrideSet::parse(letters);
+            if all.unknown().is_empty() && !all.is_empty() {
+                stride = all;
+            }
+        }
 
         // Severity -> impact.
         let (severity, _) = one_line(text_at(t, &["severity"]).unwrap_or(""));
@@ -1655,7 +1873,8 @@ impl Importer {
 
         // Status -> status, response, and what becomes of the mitigation text.
         let (status_text, _) = one_line(text_at(t, &["status"]).unwrap_or(""));
-        let (action, action_escaped) = one_line(text_at(t, &["mitigation"]).unwrap_or(""));
+        // Mitigations are often several steps on their own lines; they keep them.
+        let (action, action_escaped) = multi_line(text_at(t, &["mitigation"]).unwrap_or(""));
         escaped |= action_escaped;
         let has_action = !action.is_empty();
         let mitigate_if_text = if has_action {
@@ -1677,8 +1896,18 @@ impl Importer {
             "na" | "n/a" | "notapplicable" => {
                 (ThreatStatus::NotApplicable, Response::Undecided, None)
             }
-            "transferred" => (ThreatStatus::Resolved, Response::Transfer, None),
-            "avoided" | "eliminated" => (ThreatStatus::Resolved, Response::Avoid, None),
+            // Resolved: what the text says was done (a threatboard export writes a transferred
+            // or avoided threat's mitigations there).
+            "transferred" => (
+                ThreatStatus::Resolved,
+                Response::Transfer,
+                Some(MitigationStatus::Done),
+            ),
+            "avoided" | "eliminated" => (
+                ThreatStatus::Resolved,
+                Response::Avoid,
+                Some(MitigationStatus::Done),
+            ),
             "accepted" => {
                 self.warn(format!(
                     "{about}: accepted in Threat Dragon, but a threatboard acceptance needs a justification and who accepted it; it is imported as open with response undecided"
@@ -1711,6 +1940,12 @@ impl Importer {
                 &format!("Threat Dragon score: {}.", one_line(&score).0),
             );
         }
+        if let Some(source) = &source_id {
+            push_paragraph(
+                &mut notes,
+                &format!("{SOURCE_ID_NOTE}{}.", one_line(source).0),
+            );
+        }
         if let Some(number) = t.get("number").and_then(Value::as_u64) {
             push_paragraph(
                 &mut notes,
@@ -1722,8 +1957,23 @@ impl Importer {
                 "{about}: its description or mitigation contains control characters; they are kept as visible escapes"
             ));
         }
+        // Threat Dragon does not say to whom a threat is transferred; a threatboard export names
+        // them in the description, and a session needs someone named.
+        let transferred_to = if response == Response::Transfer {
+            match notes.lines().find_map(|l| l.strip_prefix(TRANSFERRED_LINE)) {
+                Some(to) if !to.trim().is_empty() => to.trim().to_string(),
+                _ => {
+                    self.warn(format!(
+                        "{about}: transferred in Threat Dragon, which does not say to whom; transferred_to is \"{NOT_NAMED}\""
+                    ));
+                    NOT_NAMED.to_string()
+                }
+            }
+        } else {
+            String::new()
+        };
         if has_action && let Some(mitigation_status) = entry {
-            let mid = format!("MI-{:03}", self.session.mitigations.len() + 1);
+            let mid = format!("MI-{suffix}");
             self.session.mitigations.push(Mitigation {
                 id: mid.into(),
                 threats: vec![id.clone().into()],
@@ -1745,10 +1995,130 @@ impl Importer {
             impact,
             response,
             status,
-            transferred_to: String::new(),
+            transferred_to,
             notes,
         });
     }
+}
+
+/// How an export says to whom a threat is transferred, in its description.
+pub const TRANSFERRED_LINE: &str = "Transferred to: ";
+
+/// Who takes a transferred threat when Threat Dragon does not say.
+const NOT_NAMED: &str = "not named in Threat Dragon";
+
+/// How an export names all the STRIDE categories of a threat with several, in its description.
+pub const STRIDE_LINE: &str = "STRIDE: ";
+
+/// How a threat's notes keep its Threat Dragon id, so that an export writes the same id back.
+pub const SOURCE_ID_NOTE: &str = "Threat Dragon threat id: ";
+
+/// The Threat Dragon id kept in a threat's notes by an import, if any.
+pub fn source_id(notes: &str) -> Option<&str> {
+    notes.lines().find_map(|l| {
+        let id = l.strip_prefix(SOURCE_ID_NOTE)?.strip_suffix('.')?;
+        (!id.is_empty()).then_some(id)
+    })
+}
+
+/// FNV-1a: a small, fixed hash, so that ids made from it are the same in every build.
+fn fnv1a(text: &str) -> u32 {
+    text.bytes().fold(0x811c_9dc5, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// The stable part of an imported threat's id: the first eight hex digits of Threat Dragon's
+/// UUID (readable, and what a user sees in Threat Dragon's file), or a hash of any other id.
+fn suffix_of(source: &str) -> String {
+    let is_uuid = source.len() == 36 && source.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+    if is_uuid {
+        source[..8].to_ascii_lowercase()
+    } else {
+        format!("{:08x}", fnv1a(source))
+    }
+}
+
+/// The id of the cell a cell is embedded in, as the file saves it: `parent` (how the diagram
+/// library saves an embedded cell) or `compatibility.parent` (how Threat Dragon keeps an Open
+/// Threat Model parent, `{"trustZone": id}`).
+fn saved_parent(cell: &Value) -> Option<&str> {
+    fn as_id(v: &Value) -> Option<&str> {
+        match v {
+            Value::String(s) if !s.is_empty() => Some(s.as_str()),
+            Value::Object(o) => o
+                .values()
+                .find_map(|v| v.as_str().filter(|s| !s.is_empty())),
+            _ => None,
+        }
+    }
+    cell.get("parent")
+        .and_then(as_id)
+        .or_else(|| at(cell, &["compatibility", "parent"]).and_then(as_id))
+}
+
+/// For each draft, the boxes around it when it is a box, innermost first: the box the file says
+/// it is embedded in, otherwise the smallest larger box that holds it entirely. Saved links
+/// that would make a cycle are not followed.
+fn box_nesting(drafts: &[Draft]) -> Vec<Vec<usize>> {
+    let rect_of = |d: &Draft| match d.region {
+        Region::Box(r) => Some(r),
+        Region::Curve { .. } => None,
+    };
+    let box_of_cell: HashMap<usize, usize> = drafts
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| rect_of(d).is_some())
+        .map(|(i, d)| (d.cell, i))
+        .collect();
+    let geometric = |i: usize| -> Option<usize> {
+        let r = rect_of(&drafts[i])?;
+        drafts
+            .iter()
+            .enumerate()
+            .filter_map(|(j, d)| Some((j, rect_of(d)?)))
+            .filter(|&(j, o)| j != i && o.contains_rect(&r) && r.area() < o.area())
+            .min_by(|a, b| a.1.area().total_cmp(&b.1.area()))
+            .map(|(j, _)| j)
+    };
+    let mut parent: Vec<Option<usize>> = (0..drafts.len())
+        .map(|i| {
+            rect_of(&drafts[i])?;
+            drafts[i]
+                .saved_parent
+                .and_then(|c| box_of_cell.get(&c).copied())
+                .filter(|&j| j != i)
+                .or_else(|| geometric(i))
+        })
+        .collect();
+    // A chain that comes back to where it started is cut at its start.
+    for i in 0..drafts.len() {
+        let mut seen = BTreeSet::from([i]);
+        let mut at = parent[i];
+        while let Some(p) = at {
+            if !seen.insert(p) {
+                if p == i {
+                    parent[i] = geometric(i).filter(|&g| g != i);
+                }
+                break;
+            }
+            at = parent[p];
+        }
+    }
+    (0..drafts.len())
+        .map(|i| {
+            let mut chain = Vec::new();
+            let mut at = parent[i];
+            while let Some(p) = at {
+                if chain.contains(&p) || p == i {
+                    break;
+                }
+                chain.push(p);
+                at = parent[p];
+            }
+            chain
+        })
+        .collect()
 }
 
 fn threat_titles(threats: &[Value]) -> Vec<String> {
@@ -1763,6 +2133,55 @@ fn threat_titles(threats: &[Value]) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// Whether a boundary's name says it is the untrusted outside rather than a protected zone.
+fn names_the_outside(name: &str) -> bool {
+    let words: Vec<String> = name
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let has = |w: &str| words.iter().any(|x| x == w);
+    // "Internet edge", "Public boundary": the line between, which says nothing of a side.
+    let names_the_line = ["edge", "boundary", "border", "perimeter", "line"]
+        .iter()
+        .any(|w| has(w));
+    !names_the_line
+        && (has("internet")
+            || has("public")
+            || has("external")
+            || has("untrusted")
+            || has("outside")
+            || has("wan")
+            || (has("third") && has("party")))
+}
+
+/// Whether the point nearest to `q` on the curve itself (not extended) is between its ends: the
+/// drawing then says which side `q` is on. Beyond an end it does not.
+fn beside(line: &[Point], q: Point) -> bool {
+    let mut best: Option<(f64, bool)> = None;
+    let last = line.len().saturating_sub(2);
+    for (i, pair) in line.windows(2).enumerate() {
+        let (start, d) = (pair[0], pair[1].minus(pair[0]));
+        let len2 = dot(d, d);
+        if len2 == 0.0 {
+            continue;
+        }
+        let raw = dot(q.minus(start), d) / len2;
+        let t = raw.clamp(0.0, 1.0);
+        let at_end = (i == 0 && raw < 0.0) || (i == last && raw > 1.0);
+        let nearest = Point {
+            x: start.x + d.x * t,
+            y: start.y + d.y * t,
+        };
+        let off = q.minus(nearest);
+        let dist = dot(off, off);
+        if best.is_none_or(|(b, _)| dist < b) {
+            best = Some((dist, !at_end));
+        }
+    }
+    best.is_some_and(|(_, inside)| inside)
 }
 
 /// Above this many components in one diagram, curves are split by the drawing alone.
@@ -1780,14 +2199,59 @@ fn curve_sides(
     edges: &[Edge],
     crossing: &[Option<Crossing>],
     line: &[Point],
-) -> (Vec<Option<i8>>, Vec<usize>) {
+) -> (Vec<Option<i8>>, Vec<usize>, Vec<usize>) {
     let n = nodes.len();
+    // The curve separates the part of the diagram its flows cross: the groups of components
+    // joined by flows that some flow crossing it belongs to. Other groups lie elsewhere (beside
+    // another copy of the same drawing, say); the curve's straight extension must not split
+    // them. A component without flows is placed by the drawing when it lies beside the curve.
+    let mut group: Vec<usize> = (0..n).collect();
+    fn root(group: &mut [usize], mut i: usize) -> usize {
+        while group[i] != i {
+            group[i] = group[group[i]];
+            i = group[i];
+        }
+        i
+    }
+    let mut has_flow = vec![false; n];
+    for e in edges {
+        has_flow[e.from] = true;
+        has_flow[e.to] = true;
+        let (a, b) = (root(&mut group, e.from), root(&mut group, e.to));
+        group[a] = b;
+    }
+    let mut touched = HashSet::new();
+    for (e, c) in edges.iter().zip(crossing) {
+        if c.is_some_and(|c| c.count > 0) {
+            touched.insert(root(&mut group, e.from));
+        }
+    }
+    let mut ambiguous = Vec::new();
+    let local: Vec<bool> = (0..n)
+        .map(|i| touched.is_empty() || touched.contains(&root(&mut group, i)))
+        .collect();
     let geometric: Vec<Option<i8>> = nodes
         .iter()
-        .map(|node| side_of(line, node.rect?.centre()))
+        .enumerate()
+        .map(|(i, node)| {
+            let centre = node.rect?.centre();
+            let placed = if has_flow[i] {
+                local[i]
+            } else {
+                touched.is_empty() || beside(line, centre)
+            };
+            if placed {
+                side_of(line, centre)
+            } else {
+                if !has_flow[i] {
+                    ambiguous.push(i);
+                }
+                None
+            }
+        })
         .collect();
     if n > MAX_NODES_FOR_CUT {
-        return (geometric, Vec::new());
+        return (geometric, Vec::new(), ambiguous);
     }
     let (source, sink) = (n, n + 1);
     let heavy = n as u64 + 1;
@@ -1802,7 +2266,7 @@ fn curve_sides(
     }
     for (edge, c) in edges.iter().zip(crossing) {
         let Some(c) = c else { continue };
-        if edge.from == edge.to {
+        if edge.from == edge.to || !local[edge.from] {
             continue;
         }
         constrained[edge.from] = true;
@@ -1843,7 +2307,7 @@ fn curve_sides(
         })
         .map(|(i, _)| i)
         .collect();
-    (sides, disagreeing)
+    (sides, disagreeing, ambiguous)
 }
 
 /// A flow network for the minimum cut (Edmonds-Karp): small, integral capacities.
@@ -1968,20 +2432,436 @@ const TYPES: &[(&str, &str, &str, Option<&str>)] = &[
     ("PLOT4ai", "Non-compliance", "", None),
 ];
 
-/// Maps a Threat Dragon threat type; the model type decides between methodologies that share a
-/// word (LINDDUN and PLOT4ai both have Unawareness and Non-compliance).
+/// Threat Dragon saves a threat's type in the language of its user interface: the names its
+/// locales (`td.vue/src/i18n/*.json`, commit 6b72aad) give the types, where they differ from the
+/// English ones. (methodology, English name, localized name); CIA-DIE's names are CIA's and DIE's.
+const LOCALIZED: &[(&str, &str, &str)] = &[
+    // ar
+    ("STRIDE", "Spoofing", "Spoofing التزييف"),
+    ("STRIDE", "Tampering", "Tampering التلاعب"),
+    ("STRIDE", "Repudiation", "Repudiation رفض"),
+    (
+        "STRIDE",
+        "Information disclosure",
+        "Information disclosure كشف المعلومات",
+    ),
+    (
+        "STRIDE",
+        "Denial of service",
+        "Denial of service إنكار الخدمة",
+    ),
+    (
+        "STRIDE",
+        "Elevation of privilege",
+        "Elevation of privilege تسلق الامتياز",
+    ),
+    ("LINDDUN", "Linkability", "Linkability القابلية للربط"),
+    ("LINDDUN", "Identifiability", "Identifiability التعرف"),
+    ("LINDDUN", "Non-repudiation", "Non-repudiation عدم الإنكار"),
+    ("LINDDUN", "Detectability", "Detectability الكشف"),
+    (
+        "LINDDUN",
+        "Disclosure of information",
+        "Disclosure of information كشف المعلومات",
+    ),
+    ("LINDDUN", "Unawareness", "Unawareness عدم الوعي"),
+    ("LINDDUN", "Non-compliance", "Non-compliance عدم الامتثال"),
+    ("CIA", "Confidentiality", "Confidentiality السرية"),
+    ("CIA", "Integrity", "Integrity النزاهة"),
+    ("CIA", "Availability", "Availability التوفر"),
+    ("DIE", "Distributed", "Distributed موزع"),
+    ("DIE", "Immutable", "Immutable لا يمكن تغييره"),
+    ("DIE", "Ephemeral", "Ephemeral زائل"),
+    (
+        "PLOT4ai",
+        "Technique & Processes",
+        "Technique & Processes تقنية وعمليات",
+    ),
+    ("PLOT4ai", "Accessibility", "Accessibility التوفر"),
+    (
+        "PLOT4ai",
+        "Identifiability & Linkability",
+        "Identifiability & Linkability التعرف والربط",
+    ),
+    ("PLOT4ai", "Security", "Security الأمان"),
+    ("PLOT4ai", "Safety", "Safety السلامة"),
+    ("PLOT4ai", "Unawareness", "Unawareness عدم الوعي"),
+    (
+        "PLOT4ai",
+        "Ethics & Human Rights",
+        "Ethics & Human Rights الأخلاق وحقوق الإنسان",
+    ),
+    ("PLOT4ai", "Non-compliance", "Non-compliance عدم الامتثال"),
+    // de
+    ("STRIDE", "Tampering", "Manipulation"),
+    ("STRIDE", "Repudiation", "Nichtanerkennung"),
+    (
+        "STRIDE",
+        "Information disclosure",
+        "Veröffentlichung von Informationen",
+    ),
+    ("STRIDE", "Elevation of privilege", "Erhöhung von Rechten"),
+    ("CIA", "Confidentiality", "Vertraulichkeit"),
+    ("CIA", "Integrity", "Integrität"),
+    ("CIA", "Availability", "Verfügbarkeit"),
+    // el
+    ("STRIDE", "Spoofing", "Παραπλάνηση (Spoofing)"),
+    ("STRIDE", "Tampering", "Παραποίηση (Tampering)"),
+    ("STRIDE", "Repudiation", "Αποποίηση (Repudiation)"),
+    (
+        "STRIDE",
+        "Information disclosure",
+        "Αποκάλυψη Πληροφοριών (Information Disclosure)",
+    ),
+    (
+        "STRIDE",
+        "Denial of service",
+        "Άρνηση εκτέλεσης υπηρεσίας (Denial of service)",
+    ),
+    (
+        "STRIDE",
+        "Elevation of privilege",
+        "Αναβάθμιση προνομίων (Elevation of Priviledge)",
+    ),
+    ("LINDDUN", "Linkability", "Συνδεσιμότητα"),
+    ("LINDDUN", "Identifiability", "Αναγνωρισιμότητα"),
+    ("LINDDUN", "Non-repudiation", "Μη αποποίηση"),
+    ("LINDDUN", "Detectability", "Ανιχνευσιμότητα"),
+    (
+        "LINDDUN",
+        "Disclosure of information",
+        "Αποκάλυψη Πληροφοριών (Information Disclosure)",
+    ),
+    ("LINDDUN", "Unawareness", "Έλλειψη επίγνωσης (Unawareness)"),
+    (
+        "LINDDUN",
+        "Non-compliance",
+        "Μη συμμόρφωση (Non-compliance)",
+    ),
+    ("CIA", "Confidentiality", "Εμπιστευτικότητα"),
+    ("CIA", "Integrity", "Ακεραιότητα"),
+    ("CIA", "Availability", "Διαθεσιμότητα"),
+    ("DIE", "Distributed", "Κατανεμημένο (Distributed)"),
+    ("DIE", "Immutable", "Αμετάβλητο (Immutable)"),
+    ("DIE", "Ephemeral", "Εφήμερο (Ephemeral)"),
+    (
+        "PLOT4ai",
+        "Technique & Processes",
+        "Τεχνική & Διαδικασίες (Technique & Processes)",
+    ),
+    ("PLOT4ai", "Accessibility", "Προσβασιμότητα (Accessibility)"),
+    (
+        "PLOT4ai",
+        "Identifiability & Linkability",
+        "Αναγνωρισιμότητα & Συνδεσιμότητα (Identifiability & Linkability)",
+    ),
+    ("PLOT4ai", "Security", "Ασφάλεια (Security)"),
+    ("PLOT4ai", "Safety", "Ασφάλεια (Safety)"),
+    ("PLOT4ai", "Unawareness", "Έλλειψη επίγνωσης (Unawareness)"),
+    (
+        "PLOT4ai",
+        "Ethics & Human Rights",
+        "Ηθική και Ανθρώπινα Δικαιώματα (Ethics & Human Rights)",
+    ),
+    (
+        "PLOT4ai",
+        "Non-compliance",
+        "Μη συμμόρφωση (Non-compliance)",
+    ),
+    // es
+    ("STRIDE", "Spoofing", "Spoofing / Spoofing"),
+    ("STRIDE", "Tampering", "Tampering / Manipulación"),
+    ("STRIDE", "Repudiation", "Repudiation / Repudiación"),
+    (
+        "STRIDE",
+        "Information disclosure",
+        "Information disclosure / Brecha de información",
+    ),
+    (
+        "STRIDE",
+        "Denial of service",
+        "Denial of service / Denegación de servicio",
+    ),
+    (
+        "STRIDE",
+        "Elevation of privilege",
+        "Elevation of privilege / Elevación de privilegios",
+    ),
+    (
+        "LINDDUN",
+        "Linkability",
+        "Linkability / Facilidad de vinculación",
+    ),
+    (
+        "LINDDUN",
+        "Identifiability",
+        "Identifiability / Identificabilidad",
+    ),
+    (
+        "LINDDUN",
+        "Non-repudiation",
+        "Non-repudiation / No-repudiación",
+    ),
+    ("LINDDUN", "Detectability", "Detectability / Detectabilidad"),
+    (
+        "LINDDUN",
+        "Disclosure of information",
+        "Disclosure of information / Brecha de información",
+    ),
+    (
+        "LINDDUN",
+        "Unawareness",
+        "Unawareness / Falta de Conciencia",
+    ),
+    (
+        "LINDDUN",
+        "Non-compliance",
+        "Non-compliance / Incumplimiento",
+    ),
+    (
+        "CIA",
+        "Confidentiality",
+        "Confidentiality - Confidencialidad",
+    ),
+    ("CIA", "Integrity", "Integrity - Integridad"),
+    ("CIA", "Availability", "Availability - Disponibilidad"),
+    // fr
+    ("STRIDE", "Spoofing", "Usurpation d'identité"),
+    ("STRIDE", "Tampering", "Falsification"),
+    ("STRIDE", "Repudiation", "Répudiation"),
+    (
+        "STRIDE",
+        "Information disclosure",
+        "Divulgation d'information",
+    ),
+    ("STRIDE", "Denial of service", "Déni de service"),
+    ("STRIDE", "Elevation of privilege", "Élévation de privilège"),
+    ("LINDDUN", "Linkability", "Capacité de liaison"),
+    ("LINDDUN", "Identifiability", "Identifiabilité"),
+    ("LINDDUN", "Non-repudiation", "Non-répudiation"),
+    ("LINDDUN", "Detectability", "Détectabilité"),
+    (
+        "LINDDUN",
+        "Disclosure of information",
+        "Divulgation d'information",
+    ),
+    ("LINDDUN", "Unawareness", "Inconscience"),
+    ("LINDDUN", "Non-compliance", "Non-conformité"),
+    ("CIA", "Confidentiality", "Confidentialité"),
+    ("CIA", "Integrity", "Intégrité"),
+    ("CIA", "Availability", "Disponibilité"),
+    // hi
+    ("STRIDE", "Spoofing", "स्पूफिंग"),
+    ("STRIDE", "Tampering", "छेड़छाड़"),
+    ("STRIDE", "Repudiation", "अस्वीकृति"),
+    ("STRIDE", "Information disclosure", "सूचना प्रकटीकरण"),
+    ("STRIDE", "Denial of service", "सेवा से इनकार"),
+    ("STRIDE", "Elevation of privilege", "विशेषाधिकार का उन्नयन"),
+    ("LINDDUN", "Linkability", "लिंक करने की क्षमता"),
+    ("LINDDUN", "Identifiability", "पहचान"),
+    ("LINDDUN", "Non-repudiation", "अप्रतिबंध"),
+    ("LINDDUN", "Detectability", "डिटेक्टेबिलिटी"),
+    ("LINDDUN", "Disclosure of information", "सूचना का प्रकटीकरण"),
+    ("LINDDUN", "Unawareness", "अनभिज्ञता"),
+    ("LINDDUN", "Non-compliance", "गैर-अनुपालन"),
+    ("CIA", "Confidentiality", "गोपनीयता"),
+    ("CIA", "Integrity", "ईमानदारी"),
+    ("CIA", "Availability", "उपलब्धता"),
+    ("DIE", "Distributed", "वितरित"),
+    ("DIE", "Immutable", "अपरिवर्तनीय"),
+    ("DIE", "Ephemeral", "क्षणिक"),
+    ("PLOT4ai", "Technique & Processes", "तकनीक और प्रक्रियाएँ"),
+    ("PLOT4ai", "Accessibility", "सुलभता"),
+    (
+        "PLOT4ai",
+        "Identifiability & Linkability",
+        "पहचान योग्यता और संबंधनीयता",
+    ),
+    ("PLOT4ai", "Security", "सुरक्षा"),
+    ("PLOT4ai", "Safety", "सुरक्षा"),
+    ("PLOT4ai", "Unawareness", "अनजानी"),
+    ("PLOT4ai", "Ethics & Human Rights", "नैतिकता और मानवाधिकार"),
+    ("PLOT4ai", "Non-compliance", "अनुपालन न करना"),
+    // id
+    ("LINDDUN", "Non-compliance", "Pelanggaran"),
+    ("CIA", "Confidentiality", "Kerahasiaan"),
+    ("CIA", "Integrity", "Integritas"),
+    ("CIA", "Availability", "Ketersediaan"),
+    ("DIE", "Distributed", "Didistribusikan"),
+    ("DIE", "Immutable", "Tidak dapat diubah"),
+    ("PLOT4ai", "Technique & Processes", "Teknik & Proses"),
+    ("PLOT4ai", "Accessibility", "Aksesibilitas"),
+    ("PLOT4ai", "Security", "Keamanan"),
+    ("PLOT4ai", "Safety", "Keselamatan"),
+    (
+        "PLOT4ai",
+        "Ethics & Human Rights",
+        "Etika & Hak Asasi Manusia",
+    ),
+    ("PLOT4ai", "Non-compliance", "Pelanggaran"),
+    // ja
+    ("STRIDE", "Spoofing", "なりすまし"),
+    ("STRIDE", "Tampering", "改竄"),
+    ("STRIDE", "Repudiation", "否認"),
+    ("STRIDE", "Information disclosure", "情報漏洩"),
+    ("STRIDE", "Denial of service", "サービス拒否"),
+    ("STRIDE", "Elevation of privilege", "特権の昇格"),
+    ("CIA", "Confidentiality", "機密性"),
+    ("CIA", "Integrity", "完全性"),
+    ("CIA", "Availability", "可用性"),
+    ("DIE", "Distributed", "分散化"),
+    ("DIE", "Immutable", "不変"),
+    ("DIE", "Ephemeral", "一時的"),
+    // ms
+    ("STRIDE", "Spoofing", "Penipuan"),
+    ("STRIDE", "Tampering", "Penyelewengan"),
+    ("STRIDE", "Repudiation", "Penafian"),
+    ("STRIDE", "Information disclosure", "Pendedahan maklumat"),
+    ("STRIDE", "Denial of service", "Penafian Perkhidmatan"),
+    ("STRIDE", "Elevation of privilege", "Kenaikan Hak"),
+    ("LINDDUN", "Linkability", "Pautan"),
+    ("LINDDUN", "Identifiability", "Pengenalpastian"),
+    ("LINDDUN", "Non-repudiation", "Tidak boleh menafikan"),
+    ("LINDDUN", "Detectability", "Ketahuan"),
+    (
+        "LINDDUN",
+        "Disclosure of information",
+        "Pendedahan maklumat",
+    ),
+    ("LINDDUN", "Unawareness", "Tanpa sedar"),
+    ("LINDDUN", "Non-compliance", "Tidak Mematuhi"),
+    ("CIA", "Confidentiality", "Kerahsiaan"),
+    ("CIA", "Integrity", "Integriti"),
+    ("DIE", "Distributed", "Teragih"),
+    ("DIE", "Immutable", "Tidak Berubah"),
+    ("DIE", "Ephemeral", "Efemeral"),
+    ("PLOT4ai", "Accessibility", "Aksesibiliti"),
+    (
+        "PLOT4ai",
+        "Identifiability & Linkability",
+        "Pengenalpastian & Pautan",
+    ),
+    ("PLOT4ai", "Security", "Keselamatan"),
+    ("PLOT4ai", "Unawareness", "Tanpa sedar"),
+    ("PLOT4ai", "Non-compliance", "Tidak Mematuhi"),
+    // pt-br
+    ("STRIDE", "Spoofing", "Falsificação"),
+    ("STRIDE", "Tampering", "Adulteração"),
+    ("STRIDE", "Repudiation", "Repúdio"),
+    (
+        "STRIDE",
+        "Information disclosure",
+        "Divulgação de informações",
+    ),
+    ("STRIDE", "Denial of service", "Negação de serviço"),
+    ("STRIDE", "Elevation of privilege", "Elevação de privilégio"),
+    ("LINDDUN", "Linkability", "Ligabilidade"),
+    ("LINDDUN", "Identifiability", "Identificabilidade"),
+    ("LINDDUN", "Non-repudiation", "Não-repúdio"),
+    ("LINDDUN", "Detectability", "Detectabilidade"),
+    (
+        "LINDDUN",
+        "Disclosure of information",
+        "Divulgação de informações",
+    ),
+    ("LINDDUN", "Unawareness", "Desconhecido"),
+    ("LINDDUN", "Non-compliance", "Não conformidade"),
+    ("CIA", "Confidentiality", "Confidencialidade"),
+    ("CIA", "Integrity", "Integridade"),
+    ("CIA", "Availability", "Disponibilidade"),
+    ("DIE", "Distributed", "Distribuído"),
+    ("DIE", "Immutable", "Imutável"),
+    ("DIE", "Ephemeral", "Efêmero"),
+    ("PLOT4ai", "Technique & Processes", "Técnica e Processos"),
+    ("PLOT4ai", "Accessibility", "Acessibilidade"),
+    (
+        "PLOT4ai",
+        "Identifiability & Linkability",
+        "Identificabilidade e Ligabilidade",
+    ),
+    ("PLOT4ai", "Security", "Segurança"),
+    ("PLOT4ai", "Safety", "Seguro"),
+    ("PLOT4ai", "Unawareness", "Desconhecido"),
+    (
+        "PLOT4ai",
+        "Ethics & Human Rights",
+        "Ética e Direitos Humanos",
+    ),
+    ("PLOT4ai", "Non-compliance", "Não conformidade"),
+    // pt
+    ("LINDDUN", "Linkability", "Associabilidade"),
+    ("LINDDUN", "Non-repudiation", "Não repúdio"),
+    ("LINDDUN", "Detectability", "Detetabilidade"),
+    ("LINDDUN", "Unawareness", "Desconhecimento"),
+    ("DIE", "Ephemeral", "Efémero"),
+    (
+        "PLOT4ai",
+        "Identifiability & Linkability",
+        "Identificabilidade e Associabilidade",
+    ),
+    ("PLOT4ai", "Unawareness", "Desconhecimento"),
+    // zh
+    ("STRIDE", "Spoofing", "欺骗"),
+    ("STRIDE", "Tampering", "篡改"),
+    ("STRIDE", "Repudiation", "否认"),
+    ("STRIDE", "Information disclosure", "信息泄露"),
+    ("STRIDE", "Denial of service", "拒绝服务"),
+    ("STRIDE", "Elevation of privilege", "权限提升"),
+    ("LINDDUN", "Linkability", "可链接性"),
+    ("LINDDUN", "Identifiability", "可识别性"),
+    ("LINDDUN", "Non-repudiation", "不可否认性"),
+    ("LINDDUN", "Detectability", "可检测性"),
+    ("LINDDUN", "Disclosure of information", "信息泄露"),
+    ("LINDDUN", "Unawareness", "不知情"),
+    ("LINDDUN", "Non-compliance", "不合规"),
+    ("CIA", "Confidentiality", "机密性"),
+    ("CIA", "Integrity", "完整性"),
+    ("DIE", "Distributed", "分布式"),
+    ("DIE", "Immutable", "不可变性"),
+    ("DIE", "Ephemeral", "短暂性"),
+    ("PLOT4ai", "Technique & Processes", "技术 & 过程"),
+    ("PLOT4ai", "Accessibility", "可访问性"),
+    (
+        "PLOT4ai",
+        "Identifiability & Linkability",
+        "可识别性 & 可链接性",
+    ),
+    ("PLOT4ai", "Security", "信息安全"),
+    ("PLOT4ai", "Safety", "系统安全"),
+    ("PLOT4ai", "Unawareness", "不知情"),
+    ("PLOT4ai", "Ethics & Human Rights", "伦理 & 人权"),
+    ("PLOT4ai", "Non-compliance", "不合格"),
+];
+
+/// Maps a Threat Dragon threat type, in English or in any language Threat Dragon ships; the model
+/// type decides between methodologies that share a word (LINDDUN and PLOT4ai both have
+/// Unawareness and Non-compliance; French names information disclosure alike in STRIDE and
+/// LINDDUN).
 fn map_type(kind: &str, model_type: &str) -> Option<TypeMapping> {
     let wanted = key(kind);
     if wanted.is_empty() {
         return None;
     }
     let model = key(model_type);
-    let matches = |&&(_, name, _, _): &&(&str, &str, &str, Option<&str>)| key(name) == wanted;
+    // (methodology, English name) of every name that reads as `kind`.
+    let candidates: Vec<(&str, &str)> = TYPES
+        .iter()
+        .filter(|(_, name, _, _)| key(name) == wanted)
+        .map(|&(m, name, _, _)| (m, name))
+        .chain(
+            LOCALIZED
+                .iter()
+                .filter(|(_, _, name)| key(name) == wanted)
+                .map(|&(m, english, _)| (m, english)),
+        )
+        .collect();
+    let &(methodology, english) = candidates
+        .iter()
+        .find(|(m, _)| key(m) == model || (model == "ciadie" && matches!(*m, "CIA" | "DIE")))
+        .or_else(|| candidates.first())?;
     let found = TYPES
         .iter()
-        .filter(matches)
-        .find(|(methodology, ..)| key(methodology) == model)
-        .or_else(|| TYPES.iter().find(matches))?;
+        .find(|(m, name, _, _)| *m == methodology && *name == english)?;
     let (methodology, _, letters, linddun) = *found;
     Some(TypeMapping {
         methodology,
@@ -2048,6 +2928,45 @@ mod tests {
             .map(|m| m.refs)
             .unwrap_or_default();
         assert_eq!(refs, vec![LibraryRef::new("linddun", "L")]);
+    }
+
+    #[test]
+    fn localized_and_card_free_types_map() {
+        let letters = |t: &str, m: &str| map_type(t, m).map(|m| m.stride.to_string());
+        assert_eq!(letters("Déni de service", "STRIDE").as_deref(), Some("D"));
+        assert_eq!(letters("改竄", "").as_deref(), Some("T"));
+        // French names information disclosure alike in STRIDE and LINDDUN.
+        let linddun = map_type("Divulgation d'information", "LINDDUN").map(|m| m.refs);
+        assert_eq!(linddun, Some(vec![LibraryRef::new("linddun", "DD")]));
+        assert_eq!(letters("Integrität", "CIADIE").as_deref(), Some("T"));
+    }
+
+    #[test]
+    fn outside_names_and_the_sides_a_curve_says() {
+        assert!(names_the_outside("Internet"));
+        assert!(names_the_outside("Public cloud"));
+        assert!(!names_the_outside("Internet edge"));
+        assert!(!names_the_outside("Corporate network"));
+        let curve = [p(0.0, 0.0), p(0.0, 100.0)];
+        assert!(beside(&curve, p(50.0, 50.0)));
+        assert!(!beside(&curve, p(50.0, 300.0)));
+        assert!(!beside(&curve, p(10.0, -20.0)));
+    }
+
+    #[test]
+    fn threat_id_suffixes() {
+        assert_eq!(
+            suffix_of("7DF716CD-a982-48a5-b4ed-800ccb670734"),
+            "7df716cd"
+        );
+        assert_eq!(suffix_of("42"), suffix_of("42"));
+        assert_ne!(suffix_of("42"), suffix_of("43"));
+        assert_eq!(suffix_of("x").len(), 8);
+        assert_eq!(
+            source_id("a\nThreat Dragon threat id: abc.\nb"),
+            Some("abc")
+        );
+        assert_eq!(source_id("nothing"), None);
     }
 
     #[test]
