@@ -51,43 +51,65 @@ pub enum ImportCommand {
 }
 
 pub fn run(command: ImportCommand) -> ExitCode {
+    use crate::interop::{otm, tm_bom};
+    // Each importer's result as the session and its warnings; its error as text with a position.
     match command {
-        ImportCommand::ThreatDragon { model, output } => {
-            import_threat_dragon(&model, output.as_deref())
-        }
-        ImportCommand::Otm { model, output } => import_json_model(
+        ImportCommand::ThreatDragon { model, output } => import_model(
+            &model,
+            output.as_deref(),
+            store::InputKind::THREAT_DRAGON,
+            "threat-dragon",
+            |bytes| {
+                threat_dragon::import(bytes)
+                    .map(|i| (i.session, i.warnings))
+                    .map_err(|e| e.to_string())
+            },
+        ),
+        ImportCommand::Otm { model, output } => import_model(
             &model,
             output.as_deref(),
             store::InputKind::OTM,
             "otm",
-            crate::interop::otm::import,
+            |bytes| {
+                otm::import(bytes)
+                    .map(|i| (i.session, i.warnings))
+                    .map_err(|e| e.to_string())
+            },
         ),
-        ImportCommand::TmBom { model, output } => import_json_model(
+        ImportCommand::TmBom { model, output } => import_model(
             &model,
             output.as_deref(),
             store::InputKind::TM_BOM,
             "tm-bom",
-            crate::interop::tm_bom::import,
+            |bytes| {
+                tm_bom::import(bytes)
+                    .map(|i| (i.session, i.warnings))
+                    .map_err(|e| e.to_string())
+            },
         ),
-        ImportCommand::Threagile { model, output } => import_threagile(&model, output.as_deref()),
+        ImportCommand::Threagile { model, output } => import_model(
+            &model,
+            output.as_deref(),
+            store::InputKind::THREAGILE,
+            "threagile",
+            |bytes| {
+                threagile::import(bytes)
+                    .map(|i| (i.session, i.warnings))
+                    .map_err(|e| e.to_string())
+            },
+        ),
     }
 }
 
-/// What an importer of a JSON model format is.
-type JsonImporter =
-    fn(
-        &[u8],
-    )
-        -> Result<crate::interop::json_model::Imported, crate::interop::json_model::ImportError>;
-
-/// Like [`import_threat_dragon`], for the JSON formats of [`crate::interop`] (OTM, TM-BOM):
-/// reads the model capped at `kind`'s size, then writes it like every import.
-fn import_json_model(
+/// Every import: reads the model capped at `kind`'s size (a FIFO or device refused), converts
+/// it, prints a warning line for everything that could not be carried over, checks that the
+/// session validates, and writes it as canonical TOML.
+fn import_model(
     model: &Path,
     output: Option<&Path>,
     kind: store::InputKind,
     format: &str,
-    import: JsonImporter,
+    import: impl FnOnce(&[u8]) -> Result<(crate::model::Session, Vec<String>), String>,
 ) -> ExitCode {
     let file = store::display_path(model);
     let bytes = match store::read_input(model, kind) {
@@ -101,78 +123,16 @@ fn import_json_model(
             return ExitCode::from(EXIT_UNREADABLE);
         }
     };
-    let imported = match import(&bytes) {
+    let (session, warnings) = match import(&bytes) {
         Ok(imported) => imported,
         Err(e) => {
-            eprintln!("{file}:{}", escape_control(&e.to_string()));
+            eprintln!("{file}:{}", escape_control(&e));
             return ExitCode::from(EXIT_UNREADABLE);
         }
     };
+    // The model's bytes can be large; the session is what is kept from here on.
     drop(bytes);
-    write_imported(&file, format, &imported.session, &imported.warnings, output)
-}
-
-/// Like [`import_threat_dragon`], for a Threagile model.
-fn import_threagile(model: &Path, output: Option<&Path>) -> ExitCode {
-    let file = store::display_path(model);
-    let bytes = match store::read_input(model, store::InputKind::THREAGILE) {
-        Ok(bytes) => bytes,
-        Err(store::StoreError::Io { source, .. }) => {
-            eprintln!("{file}: cannot read: {source}");
-            return ExitCode::from(EXIT_UNREADABLE);
-        }
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(EXIT_UNREADABLE);
-        }
-    };
-    let imported = match threagile::import(&bytes) {
-        Ok(imported) => imported,
-        Err(e) => {
-            eprintln!("{file}:{}", escape_control(&e.to_string()));
-            return ExitCode::from(EXIT_UNREADABLE);
-        }
-    };
-    drop(bytes);
-    write_imported(
-        &file,
-        "threagile",
-        &imported.session,
-        &imported.warnings,
-        output,
-    )
-}
-
-/// Reads the model, prints a warning line for everything that could not be carried over, checks
-/// that the session validates, and writes it as canonical TOML.
-fn import_threat_dragon(model: &Path, output: Option<&Path>) -> ExitCode {
-    let file = store::display_path(model);
-    let bytes = match store::read_input(model, store::InputKind::THREAT_DRAGON) {
-        Ok(bytes) => bytes,
-        Err(store::StoreError::Io { source, .. }) => {
-            eprintln!("{file}: cannot read: {source}");
-            return ExitCode::from(EXIT_UNREADABLE);
-        }
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(EXIT_UNREADABLE);
-        }
-    };
-    let imported = match threat_dragon::import(&bytes) {
-        Ok(imported) => imported,
-        Err(e) => {
-            eprintln!("{file}:{}", escape_control(&e.to_string()));
-            return ExitCode::from(EXIT_UNREADABLE);
-        }
-    };
-    drop(bytes);
-    write_imported(
-        &file,
-        "threat-dragon",
-        &imported.session,
-        &imported.warnings,
-        output,
-    )
+    write_imported(&file, format, &session, &warnings, output)
 }
 
 /// Prints a warning line for everything that could not be carried over, checks that the session
