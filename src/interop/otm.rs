@@ -1622,16 +1622,11 @@ mod tests {
     use proptest::prelude::*;
 
     fn fixture(name: &str) -> Vec<u8> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/otm")
-            .join(name);
-        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        crate::interop::test_support::fixture("otm", name)
     }
 
     fn schema() -> jsonschema::Validator {
-        let schema: Value =
-            serde_json::from_slice(&fixture("otm_schema.json")).expect("schema is JSON");
-        jsonschema::validator_for(&schema).expect("schema compiles")
+        crate::interop::test_support::schema_validator("otm", "otm_schema.json")
     }
 
     fn import_ok(bytes: &[u8]) -> Imported {

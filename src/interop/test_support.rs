@@ -356,6 +356,22 @@ pub(crate) fn json_value() -> impl Strategy<Value = serde_json::Value> {
     })
 }
 
+/// A test fixture's bytes: `tests/fixtures/<format>/<name>`.
+pub(crate) fn fixture(format: &str, name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(format)
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The format's published JSON schema, from its fixtures, compiled.
+pub(crate) fn schema_validator(format: &str, name: &str) -> jsonschema::Validator {
+    let schema: serde_json::Value =
+        serde_json::from_slice(&fixture(format, name)).expect("schema is JSON");
+    jsonschema::validator_for(&schema).expect("schema compiles")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

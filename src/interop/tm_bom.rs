@@ -963,16 +963,11 @@ mod tests {
     use proptest::prelude::*;
 
     fn fixture(name: &str) -> Vec<u8> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/tm-bom")
-            .join(name);
-        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        crate::interop::test_support::fixture("tm-bom", name)
     }
 
     fn schema() -> jsonschema::Validator {
-        let schema: Value =
-            serde_json::from_slice(&fixture("threat-model.schema.json")).expect("schema is JSON");
-        jsonschema::validator_for(&schema).expect("schema compiles")
+        crate::interop::test_support::schema_validator("tm-bom", "threat-model.schema.json")
     }
 
     /// What a TM-BOM round trip cannot keep, cleared; tables in canonical order.

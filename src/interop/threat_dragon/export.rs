@@ -769,11 +769,10 @@ mod tests {
         #[test]
         fn generated_sessions_round_trip(s in valid_session()) {
             let exported = export(&s);
-            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures/threat-dragon/threat-dragon-v2.schema.json");
-            let schema: Value = serde_json::from_slice(&std::fs::read(path).expect("schema"))
-                .expect("schema is JSON");
-            let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+            let validator = crate::interop::test_support::schema_validator(
+                "threat-dragon",
+                "threat-dragon-v2.schema.json",
+            );
             let errors: Vec<String> = validator
                 .iter_errors(&exported.model)
                 .map(|e| format!("{e} at {}", e.instance_path()))
