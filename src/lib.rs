@@ -11,5 +11,6 @@ pub mod library;
 pub mod model;
 pub mod report;
 pub mod rules;
+pub mod share;
 pub mod store;
 pub mod tui;

@@ -40,6 +40,7 @@ fn session() -> Session {
             response: Response::Mitigate,
             status: ThreatStatus::Open,
             transferred_to: String::new(),
+            raised_by: Vec::new(),
             notes: String::new(),
         });
     }

@@ -1623,6 +1623,7 @@ stride = "T"
             response: Default::default(),
             status: ThreatStatus::Open,
             transferred_to: String::new(),
+            raised_by: Vec::new(),
             notes: String::new(),
         }
     }

@@ -1211,6 +1211,7 @@ impl Importer {
             response,
             status,
             transferred_to,
+            raised_by: Vec::new(),
             notes,
         }
     }

@@ -220,6 +220,7 @@ pub(crate) fn valid_session() -> impl Strategy<Value = Session> {
                         } else {
                             String::new()
                         },
+                        raised_by: Vec::new(),
                         notes,
                     });
                 }

@@ -955,6 +955,7 @@ impl Importer {
                         response: Response::Undecided,
                         status: ThreatStatus::Open,
                         transferred_to: String::new(),
+                        raised_by: Vec::new(),
                         notes,
                     },
                     outcome: Outcome::None,
@@ -1001,6 +1002,7 @@ impl Importer {
                         response: Response::Undecided,
                         status: ThreatStatus::Open,
                         transferred_to: String::new(),
+                        raised_by: Vec::new(),
                         notes: format!(
                             "Found by Threagile's rule {category}.\n\n{RISK_ID_NOTE}{}",
                             one_line(pattern)

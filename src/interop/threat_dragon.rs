@@ -1996,6 +1996,7 @@ impl Importer {
             response,
             status,
             transferred_to,
+            raised_by: Vec::new(),
             notes,
         });
     }

@@ -429,6 +429,7 @@ fn read(doc: &Value, warnings: &mut Vec<String>) -> Session {
                         response: Response::Undecided,
                         status: ThreatStatus::Open,
                         transferred_to: String::new(),
+                        raised_by: Vec::new(),
                         notes,
                     }
                 }

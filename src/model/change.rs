@@ -565,6 +565,7 @@ mod tests {
             response: Response::Undecided,
             status: ThreatStatus::Open,
             transferred_to: String::new(),
+            raised_by: Vec::new(),
             notes: String::new(),
         }
     }

@@ -550,6 +550,10 @@ pub struct Threat {
     /// Who takes the risk when the response is transfer: a vendor, an insurer, another team.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub transferred_to: String,
+    /// Who raised it, when it came from an attendee's idea during a shared session (an
+    /// accepted idea's author; a merged idea adds its author).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub raised_by: Vec<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
 }

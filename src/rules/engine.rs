@@ -553,6 +553,7 @@ when = { kind = "flow", crossing = "inward", authenticated = false }
             response: Default::default(),
             status: Default::default(),
             transferred_to: String::new(),
+            raised_by: Vec::new(),
             notes: String::new(),
         };
         let mut by_rule = threat("TH-001", "user-lb");

@@ -351,6 +351,7 @@ fn session() -> impl Strategy<Value = Session> {
                     status: ThreatStatus::Open,
                     // Whatever the response: the file keeps what it is given.
                     transferred_to: to,
+                    raised_by: Vec::new(),
                     notes: String::new(),
                 },
             )

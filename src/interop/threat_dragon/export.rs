@@ -833,6 +833,7 @@ mod tests {
                 response,
                 status,
                 transferred_to: String::new(),
+                raised_by: Vec::new(),
                 notes: String::new(),
             });
         }

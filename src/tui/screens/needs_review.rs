@@ -262,6 +262,7 @@ mod tests {
                 response: Default::default(),
                 status: *status,
                 transferred_to: String::new(),
+                raised_by: Vec::new(),
                 notes: String::new(),
             });
         }

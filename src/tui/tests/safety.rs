@@ -240,6 +240,7 @@ fn emoji_sequences_are_drawn_as_wide_as_measured_and_leave_no_stale_cells() {
                 response: crate::model::Response::default(),
                 status: crate::model::ThreatStatus::default(),
                 transferred_to: String::new(),
+                raised_by: Vec::new(),
                 notes: String::new(),
             });
         }

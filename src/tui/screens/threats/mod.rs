@@ -671,6 +671,7 @@ fn blank_threat(s: &Session, target: &str) -> Threat {
         response: Response::Undecided,
         status: ThreatStatus::Open,
         transferred_to: String::new(),
+        raised_by: Vec::new(),
         notes: String::new(),
     }
 }

@@ -79,6 +79,7 @@ pub fn suggested_threat(s: &Session, target: &str, v: &SuggestionView) -> Threat
         response: Response::Undecided,
         status: ThreatStatus::Open,
         transferred_to: String::new(),
+        raised_by: Vec::new(),
         notes: String::new(),
     }
 }
