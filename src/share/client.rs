@@ -1,8 +1,26 @@
 //! The attendee's side of a share: a connection to the host with a reader thread, so the
 //! attendee app never waits on the network either.
 
-use super::protocol::{HostMsg, IdeaDraft};
-use std::time::Duration;
+use super::protocol::{
+    ClientMsg, HostMsg, IdeaDraft, LineError, LineReader, MAX_HOST_LINE, PROTOCOL_VERSION, encode,
+    parse_host_line,
+};
+use std::io::Write;
+use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// A quiet connection sends a ping this often (the host drops after 90 s of silence).
+pub const PING_EVERY: Duration = Duration::from_secs(20);
+
+/// A host not heard from this long (it answers every ping) counts as gone.
+pub const HOST_SILENT: Duration = Duration::from_secs(70);
+
+/// A write to the host that takes longer than this means the host is gone.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why joining failed.
 #[derive(Debug, thiserror::Error)]
@@ -23,7 +41,33 @@ pub enum JoinError {
 
 /// A joined connection.
 pub struct Client {
-    _private: (),
+    stream: TcpStream,
+    incoming: Receiver<HostMsg>,
+    /// Messages already read, returned first by `poll` (the welcome).
+    early: Vec<HostMsg>,
+    outgoing: Option<Sender<String>>,
+    state: Arc<ConnState>,
+    next_ref: u32,
+    last_sent: Instant,
+}
+
+/// What the reader and writer threads tell the app.
+struct ConnState {
+    connected: AtomicBool,
+    /// Why the connection ended, when it did.
+    reason: Mutex<Option<String>>,
+    last_heard: Mutex<Instant>,
+}
+
+impl ConnState {
+    fn lost(&self, reason: String) {
+        self.connected.store(false, Ordering::SeqCst);
+        if let Ok(mut slot) = self.reason.lock()
+            && slot.is_none()
+        {
+            *slot = Some(reason);
+        }
+    }
 }
 
 impl Client {
@@ -35,30 +79,265 @@ impl Client {
         name: &str,
         timeout: Duration,
     ) -> Result<Client, JoinError> {
-        let _ = (addr, code, name, timeout);
-        todo!("helper A")
+        let deadline = Instant::now() + timeout;
+        let mut stream = connect(addr, timeout)?;
+        let _ = stream.set_nodelay(true);
+        let hello = ClientMsg::Hello {
+            protocol: PROTOCOL_VERSION,
+            code: code.to_string(),
+            name: name.to_string(),
+        };
+        let io_error = |e: std::io::Error| {
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) {
+                JoinError::Timeout(timeout)
+            } else {
+                JoinError::Connect {
+                    addr: addr.to_string(),
+                    source: e,
+                }
+            }
+        };
+        stream
+            .set_write_timeout(Some(timeout.max(Duration::from_millis(1))))
+            .map_err(io_error)?;
+        stream
+            .write_all(encode(&hello).as_bytes())
+            .map_err(io_error)?;
+        let reader_stream = stream.try_clone().map_err(io_error)?;
+        let mut reader = LineReader::new(reader_stream, MAX_HOST_LINE);
+        let first = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(JoinError::Timeout(timeout));
+            }
+            reader
+                .get_ref()
+                .set_read_timeout(Some(left))
+                .map_err(io_error)?;
+            match reader.read_line() {
+                Ok(Some(line)) => break line,
+                Ok(None) => {
+                    return Err(JoinError::Protocol(
+                        "it closed the connection without a word".into(),
+                    ));
+                }
+                Err(LineError::TooLong { limit }) => {
+                    return Err(JoinError::Protocol(format!("a line over {limit} bytes")));
+                }
+                Err(LineError::Io(e))
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                Err(LineError::Io(e)) => return Err(io_error(e)),
+            }
+        };
+        let welcome = match parse_host_line(&first) {
+            Ok(msg @ HostMsg::Welcome { .. }) => msg,
+            Ok(HostMsg::Refused { reason }) | Ok(HostMsg::Dropped { reason }) => {
+                return Err(JoinError::Refused(reason));
+            }
+            Ok(HostMsg::Ended) => return Err(JoinError::Refused("the share has ended".into())),
+            Ok(_) => {
+                return Err(JoinError::Protocol(
+                    "it did not begin with a welcome".into(),
+                ));
+            }
+            Err(e) => return Err(JoinError::Protocol(e.to_string())),
+        };
+        // After a rejoin, new ideas get numbers after the ones the host already has.
+        let next_ref = match &welcome {
+            HostMsg::Welcome { ideas, .. } => ideas
+                .iter()
+                .filter_map(|i| i.client_ref)
+                .max()
+                .map_or(1, |r| r.saturating_add(1)),
+            _ => 1,
+        };
+        // The reader waits as long as the host is quiet; `keep_alive` watches for silence.
+        reader.get_ref().set_read_timeout(None).map_err(io_error)?;
+        stream
+            .set_write_timeout(Some(WRITE_TIMEOUT))
+            .map_err(io_error)?;
+        let state = Arc::new(ConnState {
+            connected: AtomicBool::new(true),
+            reason: Mutex::new(None),
+            last_heard: Mutex::new(Instant::now()),
+        });
+        let (in_tx, in_rx) = mpsc::channel();
+        let reader_state = Arc::clone(&state);
+        thread::Builder::new()
+            .name("share-client-read".into())
+            .spawn(move || read_host(reader, in_tx, &reader_state))
+            .map_err(io_error)?;
+        let (out_tx, out_rx) = mpsc::channel::<String>();
+        let writer_state = Arc::clone(&state);
+        let writer_stream = stream.try_clone().map_err(io_error)?;
+        thread::Builder::new()
+            .name("share-client-write".into())
+            .spawn(move || write_host(writer_stream, out_rx, &writer_state))
+            .map_err(io_error)?;
+        Ok(Client {
+            stream,
+            incoming: in_rx,
+            early: vec![welcome],
+            outgoing: Some(out_tx),
+            state,
+            next_ref,
+            last_sent: Instant::now(),
+        })
     }
 
     /// Messages received since the last call; never blocks. When the connection is lost, the
     /// last is `None`-free: check [`Client::is_connected`].
     pub fn poll(&mut self) -> Vec<HostMsg> {
-        todo!("helper A")
+        let mut msgs = std::mem::take(&mut self.early);
+        msgs.extend(self.incoming.try_iter());
+        msgs
     }
 
     /// Sends an idea; returns the `client_ref` given to it. An error means the connection is
     /// gone (the app rejoins and sends its unsent ideas again).
     pub fn send_idea(&mut self, idea: IdeaDraft) -> std::io::Result<u32> {
-        let _ = idea;
-        todo!("helper A")
+        let client_ref = self.next_ref;
+        self.send(&ClientMsg::Idea { client_ref, idea })?;
+        self.next_ref = self.next_ref.saturating_add(1);
+        Ok(client_ref)
     }
 
     /// Sends a ping when the connection has been quiet for a while; call it on every tick.
-    pub fn keep_alive(&mut self) {}
+    /// Also notices a host that has not answered for [`HOST_SILENT`].
+    pub fn keep_alive(&mut self) {
+        if !self.is_connected() {
+            return;
+        }
+        let heard = self
+            .state
+            .last_heard
+            .lock()
+            .map(|t| *t)
+            .unwrap_or_else(|_| Instant::now());
+        if heard.elapsed() >= HOST_SILENT {
+            self.state.lost(format!(
+                "the facilitator's app did not answer for {} s",
+                HOST_SILENT.as_secs()
+            ));
+            let _ = self.stream.shutdown(Shutdown::Both);
+            return;
+        }
+        if self.last_sent.elapsed() >= PING_EVERY {
+            let _ = self.send(&ClientMsg::Ping);
+        }
+    }
 
     pub fn is_connected(&self) -> bool {
-        todo!("helper A")
+        self.state.connected.load(Ordering::SeqCst)
+    }
+
+    /// Why the connection ended ("the facilitator ended the share", the host's reason for
+    /// dropping, "connection lost: ..."); `None` while connected.
+    pub fn disconnect_reason(&self) -> Option<String> {
+        self.state.reason.lock().ok().and_then(|r| r.clone())
     }
 
     /// Says goodbye and closes.
-    pub fn leave(self) {}
+    pub fn leave(mut self) {
+        let _ = self.send(&ClientMsg::Bye);
+        // Dropping the queue lets the writer write the bye, then close.
+        self.outgoing = None;
+        self.state.lost("you left".into());
+    }
+
+    fn send(&mut self, msg: &ClientMsg) -> std::io::Result<()> {
+        let not_connected = || {
+            std::io::Error::new(
+                std::io::ErrorKind::NotConnected,
+                "not connected to the facilitator's app",
+            )
+        };
+        if !self.is_connected() {
+            return Err(not_connected());
+        }
+        let sender = self.outgoing.as_ref().ok_or_else(not_connected)?;
+        sender.send(encode(msg)).map_err(|_| not_connected())?;
+        self.last_sent = Instant::now();
+        Ok(())
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        if self.outgoing.take().is_some() {
+            // Not left politely: close at once, which also ends the threads.
+            let _ = self.stream.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+fn connect(addr: &str, timeout: Duration) -> Result<TcpStream, JoinError> {
+    let connect_error = |source| JoinError::Connect {
+        addr: addr.to_string(),
+        source,
+    };
+    let addrs = addr.to_socket_addrs().map_err(connect_error)?;
+    let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "the address names no host");
+    for candidate in addrs {
+        match TcpStream::connect_timeout(&candidate, timeout.max(Duration::from_millis(1))) {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = e,
+        }
+    }
+    if last.kind() == std::io::ErrorKind::TimedOut {
+        return Err(JoinError::Timeout(timeout));
+    }
+    Err(connect_error(last))
+}
+
+/// The reader thread: parses the host's lines into the app's queue until the connection ends.
+fn read_host(mut reader: LineReader<TcpStream>, queue: Sender<HostMsg>, state: &ConnState) {
+    let reason = loop {
+        let line = match reader.read_line() {
+            Ok(Some(line)) => line,
+            Ok(None) => break "the facilitator's app closed the connection".to_string(),
+            Err(LineError::TooLong { limit }) => {
+                break format!("the facilitator's app sent a line over {limit} bytes");
+            }
+            Err(LineError::Io(e)) => break format!("connection lost: {e}"),
+        };
+        if let Ok(mut heard) = state.last_heard.lock() {
+            *heard = Instant::now();
+        }
+        let msg = match parse_host_line(&line) {
+            Ok(msg) => msg,
+            Err(e) => break format!("the facilitator's app {e}"),
+        };
+        let end = match &msg {
+            HostMsg::Ended => Some("the facilitator ended the share".to_string()),
+            HostMsg::Dropped { reason } | HostMsg::Refused { reason } => Some(format!(
+                "the facilitator's app dropped you: {}",
+                crate::model::text::escape_control(reason)
+            )),
+            _ => None,
+        };
+        let _ = queue.send(msg);
+        if let Some(reason) = end {
+            break reason;
+        }
+    };
+    state.lost(reason);
+    let _ = reader.get_ref().shutdown(Shutdown::Both);
+}
+
+/// The writer thread: a write to a dead host fails here after its timeout, never in the app.
+fn write_host(mut stream: TcpStream, queue: Receiver<String>, state: &ConnState) {
+    for line in queue.iter() {
+        if let Err(e) = stream.write_all(line.as_bytes()) {
+            state.lost(format!("connection lost: {e}"));
+            break;
+        }
+    }
+    let _ = stream.shutdown(Shutdown::Both);
 }
