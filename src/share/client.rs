@@ -49,6 +49,7 @@ pub struct Client {
     state: Arc<ConnState>,
     next_ref: u32,
     last_sent: Instant,
+    ping_every: Duration,
 }
 
 /// What the reader and writer threads tell the app.
@@ -188,6 +189,7 @@ impl Client {
             state,
             next_ref,
             last_sent: Instant::now(),
+            ping_every: PING_EVERY,
         })
     }
 
@@ -228,9 +230,15 @@ impl Client {
             let _ = self.stream.shutdown(Shutdown::Both);
             return;
         }
-        if self.last_sent.elapsed() >= PING_EVERY {
+        if self.last_sent.elapsed() >= self.ping_every {
             let _ = self.send(&ClientMsg::Ping);
         }
+    }
+
+    /// How long a quiet connection waits before `keep_alive` pings ([`PING_EVERY`] unless
+    /// set): tests whose host drops after a second or two of silence ping more often.
+    pub fn set_ping_every(&mut self, every: Duration) {
+        self.ping_every = every;
     }
 
     pub fn is_connected(&self) -> bool {

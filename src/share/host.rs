@@ -65,14 +65,15 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// Short times and small queues for tests and benchmarks: a second to say hello, two
-    /// seconds of silence, a one-second write timeout and a queue of 8 messages.
+    /// Short times and queues for tests and benchmarks: a second to say hello, two seconds of
+    /// silence, a one-second write timeout and a queue of 64 messages (more than a burst of
+    /// ideas, which every attendee is sent).
     pub fn for_tests() -> Limits {
         Limits {
             hello_timeout: Duration::from_secs(1),
             idle_timeout: Duration::from_secs(2),
             write_timeout: Duration::from_secs(1),
-            queue: 8,
+            queue: 64,
             ..Limits::default()
         }
     }
