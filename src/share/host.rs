@@ -995,3 +995,84 @@ fn dropped(reason: &str) -> HostMsg {
         reason: reason.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bucket_takes_a_burst_then_refills_at_the_rate() {
+        let start = Instant::now();
+        let mut bucket = TokenBucket::new(10, 3);
+        bucket.last = start;
+        assert!((0..3).all(|_| bucket.take(start)));
+        assert!(!bucket.take(start), "a fourth message in the same instant");
+        // A tenth of a second later there is one token again, and only one.
+        let later = start + Duration::from_millis(100);
+        assert!(bucket.take(later));
+        assert!(!bucket.take(later));
+        // A long pause refills to the burst, not beyond.
+        let much_later = later + Duration::from_secs(60);
+        assert!((0..3).all(|_| bucket.take(much_later)));
+        assert!(!bucket.take(much_later));
+    }
+
+    fn record(author: &str, hidden_in_round: Option<u32>) -> IdeaRecord {
+        IdeaRecord {
+            id: 1,
+            author: author.into(),
+            client_ref: 4,
+            idea: IdeaDraft {
+                element: "web".into(),
+                statement: "s".into(),
+                stride: Default::default(),
+                refs: Vec::new(),
+                likelihood: None,
+                impact: None,
+            },
+            status: IdeaStatus::Pending,
+            hidden_in_round,
+        }
+    }
+
+    #[test]
+    fn an_idea_of_a_round_under_way_is_seen_by_its_author_only() {
+        let hidden = record("ana", Some(1));
+        assert!(hidden.visible_to("ana"));
+        assert!(!hidden.visible_to("bob"));
+        let shown = record("ana", None);
+        assert!(shown.visible_to("bob"));
+    }
+
+    #[test]
+    fn only_the_author_sees_its_client_ref() {
+        let idea = record("ana", None);
+        assert_eq!(idea.view_for("ana").client_ref, Some(4));
+        assert_eq!(idea.view_for("bob").client_ref, None);
+    }
+
+    #[test]
+    fn a_full_share_refuses_more_connections_at_once() {
+        let limits = Limits {
+            max_pending: 0,
+            ..Limits::for_tests()
+        };
+        let mut host = Host::start("127.0.0.1:0", SharedModel::new("s"), limits).expect("starts");
+        let mut stream = TcpStream::connect(host.local_addr()).expect("connects");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        assert!(answer.contains("too many connections"), "{answer:?}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut events = Vec::new();
+        while events.is_empty() && Instant::now() < deadline {
+            events = host.poll();
+            thread::sleep(Duration::from_millis(10));
+        }
+        assert!(
+            matches!(events.first(), Some(HostEvent::Refused { reason, .. }) if reason.contains("too many"))
+        );
+    }
+}
