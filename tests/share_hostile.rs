@@ -641,3 +641,39 @@ fn a_join_to_nobody_fails_with_a_connect_error() {
         Err(JoinError::Connect { .. })
     ));
 }
+
+#[test]
+fn a_name_gone_quiet_is_taken_over_by_its_rejoining_owner() {
+    let mut f = Facilitator::start(Limits::for_tests());
+    // Ana's laptop lost the network: the host still has her connection, which says nothing.
+    let _lost = Raw::joined(&mut f, "ana");
+    let deadline = Instant::now() + WAIT;
+    let client = loop {
+        match Client::join(&f.addr(), &f.code(), "ana", JOIN_TIMEOUT) {
+            Ok(client) => break client,
+            Err(JoinError::Refused(reason)) if reason.contains("in use") => {
+                assert!(
+                    Instant::now() < deadline,
+                    "the quiet name was never taken over"
+                );
+                thread::sleep(Duration::from_millis(50));
+            }
+            Err(other) => panic!("{other}"),
+        }
+    };
+    assert_eq!(
+        left_reason(&mut f, "ana"),
+        "replaced by a new connection with the same name"
+    );
+    f.wait_for("rejoined", |e| {
+        matches!(e, HostEvent::Joined { rejoined: true, .. })
+    });
+    let mut ana = Attendee {
+        client,
+        name: "ana".into(),
+        received: Vec::new(),
+        sent: 0,
+    };
+    ana.still_works(&mut f);
+    assert_eq!(f.host.attendees(), vec!["ana".to_string()]);
+}

@@ -65,6 +65,14 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// A connected name that has sent nothing for this long (a third of the idle timeout: 30 s
+    /// by default, while a healthy client pings every 20 s) is taken over by a new connection
+    /// with that name: its owner most likely lost the network and is rejoining before the
+    /// idle timeout noticed.
+    pub fn takeover_after(&self) -> Duration {
+        self.idle_timeout / 3
+    }
+
     /// Short times and queues for tests and benchmarks: a second to say hello, two seconds of
     /// silence, a one-second write timeout and a queue of 64 messages (more than a burst of
     /// ideas, which every attendee is sent).
@@ -646,6 +654,7 @@ struct Conn {
     name: String,
     out: SyncSender<Out>,
     stream: TcpStream,
+    last_heard: Instant,
 }
 
 struct Round {
@@ -693,7 +702,10 @@ impl Hub {
                     client_ref,
                     idea,
                 } => self.idea(conn, client_ref, idea),
-                HubMsg::Ping(conn) => self.send_to(conn, &HostMsg::Pong),
+                HubMsg::Ping(conn) => {
+                    self.heard_from(conn);
+                    self.send_to(conn, &HostMsg::Pong);
+                }
                 HubMsg::Drop { conn, reason } => self.close(conn, Some(dropped(&reason)), &reason),
                 HubMsg::Gone { conn, reason } => self.close(conn, None, &reason),
             }
@@ -718,6 +730,15 @@ impl Hub {
         out: SyncSender<Out>,
         stream: TcpStream,
     ) {
+        let stale = self
+            .conns
+            .iter()
+            .find(|(_, c)| c.name == name && c.last_heard.elapsed() >= self.limits.takeover_after())
+            .map(|(&id, _)| id);
+        if let Some(old) = stale {
+            let reason = "replaced by a new connection with the same name";
+            self.close(old, Some(dropped(reason)), reason);
+        }
         let refusal = if self.conns.values().any(|c| c.name == name) {
             Some(format!("the name '{name}' is in use: choose another"))
         } else if self.conns.len() >= self.limits.max_attendees {
@@ -761,6 +782,7 @@ impl Hub {
                 name: name.clone(),
                 out,
                 stream,
+                last_heard: Instant::now(),
             },
         );
         self.update_attendees();
@@ -771,7 +793,14 @@ impl Hub {
         self.send_to(conn, &welcome);
     }
 
+    fn heard_from(&mut self, conn: ConnId) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.last_heard = Instant::now();
+        }
+    }
+
     fn idea(&mut self, conn: ConnId, client_ref: u32, idea: IdeaDraft) {
+        self.heard_from(conn);
         let Some(author) = self.conns.get(&conn).map(|c| c.name.clone()) else {
             return;
         };
