@@ -477,6 +477,23 @@ mod tests {
     }
 
     #[test]
+    fn an_idea_view_is_one_flat_object_as_documented() {
+        let view = IdeaView {
+            id: 7,
+            author: "ana".into(),
+            client_ref: Some(2),
+            idea: draft(),
+            status: IdeaStatus::Merged {
+                threat: "T-3".into(),
+            },
+        };
+        assert_eq!(
+            encode(&HostMsg::Idea { idea: view }),
+            "{\"type\":\"idea\",\"idea\":{\"id\":7,\"author\":\"ana\",\"client_ref\":2,\"element\":\"api\",\"statement\":\"Tokens replayed from logs\",\"stride\":\"SI\",\"refs\":[\"capec:CAPEC-60\"],\"likelihood\":2,\"status\":\"merged\",\"threat\":\"T-3\"}}\n"
+        );
+    }
+
+    #[test]
     fn host_messages_round_trip() {
         let view = IdeaView {
             id: 7,
