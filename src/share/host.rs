@@ -58,7 +58,7 @@ impl Default for Limits {
             write_timeout: Duration::from_secs(5),
             queue: 256,
             max_attendees: 32,
-            max_pending: 16,
+            max_pending: 64,
             max_ideas_per_attendee: 500,
         }
     }
