@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 use threatboard::model::Session;
-use threatboard::share::{Client, Host, IdeaDraft, Limits, shared_model};
+use threatboard::share::{Client, Host, HostEvent, IdeaDraft, Limits, shared_model};
 use threatboard::store;
 
 const ATTENDEES: usize = 20;
@@ -82,6 +82,21 @@ impl BusyShare {
                 })
             })
             .collect();
+        let mut host = host;
+        let mut joined = 0;
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while joined < ATTENDEES && std::time::Instant::now() < deadline {
+            joined += host
+                .poll()
+                .iter()
+                .filter(|e| matches!(e, HostEvent::Joined { .. }))
+                .count();
+            thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(
+            joined, ATTENDEES,
+            "every attendee joins before the measurement"
+        );
         BusyShare {
             host,
             model,

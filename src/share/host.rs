@@ -236,7 +236,10 @@ impl Host {
 
     /// Ends the share: every attendee is told, connections close, the port is released.
     /// Returns at once; the threads finish on their own.
-    pub fn stop(self) {}
+    pub fn stop(self) {
+        // Dropping does it, so that a host dropped without `stop` ends the share too.
+        drop(self);
+    }
 }
 
 impl Drop for Host {
