@@ -349,3 +349,91 @@ fn write_host(mut stream: TcpStream, queue: Receiver<String>, state: &ConnState)
     }
     let _ = stream.shutdown(Shutdown::Both);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, BufReader};
+    use std::net::TcpListener;
+
+    /// A fake host that reads the hello and answers with `answer` (nothing when `None`), then
+    /// holds the connection until the test ends.
+    fn fake_host(answer: Option<&'static str>) -> (String, thread::JoinHandle<String>) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("binds");
+        let addr = listener.local_addr().expect("addr").to_string();
+        let host = thread::spawn(move || {
+            let Ok((stream, _)) = listener.accept() else {
+                return String::new();
+            };
+            let mut hello = String::new();
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let _ = reader.read_line(&mut hello);
+            if let Some(answer) = answer {
+                let mut stream = stream;
+                let _ = stream.write_all(answer.as_bytes());
+                let _ = stream.shutdown(Shutdown::Write);
+            }
+            // Wait for the client to close, so a silent host stays silent.
+            let mut rest = String::new();
+            let _ = reader.read_line(&mut rest);
+            hello
+        });
+        (addr, host)
+    }
+
+    #[test]
+    fn the_hello_carries_the_version_code_and_name() {
+        let (addr, host) = fake_host(Some(
+            "{\"type\":\"refused\",\"reason\":\"wrong join code\"}\n",
+        ));
+        let joined = Client::join(&addr, "abcd", "Ana", Duration::from_secs(10));
+        assert!(matches!(joined, Err(JoinError::Refused(reason)) if reason == "wrong join code"));
+        let hello = host.join().expect("the fake host ends");
+        assert_eq!(
+            hello,
+            "{\"type\":\"hello\",\"protocol\":1,\"code\":\"abcd\",\"name\":\"Ana\"}\n"
+        );
+    }
+
+    #[test]
+    fn a_host_that_does_not_begin_with_a_welcome_is_a_protocol_error() {
+        for answer in ["{\"type\":\"pong\"}\n", "HTTP/1.1 400 Bad Request\r\n", ""] {
+            let (addr, host) = fake_host(Some(answer));
+            let joined = Client::join(&addr, "abcd", "Ana", Duration::from_secs(10));
+            assert!(matches!(joined, Err(JoinError::Protocol(_))), "{answer:?}");
+            let _ = host.join();
+        }
+    }
+
+    #[test]
+    fn a_silent_host_times_the_join_out() {
+        let (addr, host) = fake_host(None);
+        let joined = Client::join(&addr, "abcd", "Ana", Duration::from_millis(300));
+        assert!(matches!(joined, Err(JoinError::Timeout(_))));
+        let _ = host.join();
+    }
+
+    #[test]
+    fn the_welcome_comes_first_and_ideas_are_numbered_after_the_hosts() {
+        let welcome = "{\"type\":\"welcome\",\"protocol\":1,\"name\":\"Ana\",\"model\":{\"schema\":1,\"title\":\"Shop\"},\"round\":null,\"ideas\":[{\"id\":4,\"author\":\"Ana\",\"client_ref\":6,\"element\":\"web\",\"statement\":\"s\",\"status\":\"pending\"}]}\n{\"type\":\"ended\"}\n";
+        let (addr, host) = fake_host(Some(welcome));
+        let mut client =
+            Client::join(&addr, "abcd", "Ana", Duration::from_secs(10)).expect("joins");
+        assert_eq!(client.next_ref, 7);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut received = Vec::new();
+        while client.is_connected() && Instant::now() < deadline {
+            received.extend(client.poll());
+            thread::sleep(Duration::from_millis(10));
+        }
+        received.extend(client.poll());
+        assert!(matches!(received.first(), Some(HostMsg::Welcome { .. })));
+        assert_eq!(received.last(), Some(&HostMsg::Ended));
+        assert_eq!(
+            client.disconnect_reason().as_deref(),
+            Some("the facilitator ended the share")
+        );
+        drop(client);
+        let _ = host.join();
+    }
+}

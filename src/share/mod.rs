@@ -2,11 +2,12 @@
 //! terminals and send threat ideas (issue 16). No terminal code here: the facilitator's app
 //! and the attendee app (`tui`) drive this layer through plain data.
 //!
-//! - [`protocol`]: the versioned, line-delimited JSON messages, their size limits and parser;
+//! - [`protocol`]: the versioned, line-delimited JSON messages, their size limits, parser and
+//!   the bounded line reader both sides read with;
 //! - [`code`]: the random join code;
 //! - [`host`]: the facilitator's side: a listener and one hub thread that owns the attendees;
 //!   the app only ever calls non-blocking methods (`poll`, `publish_model`, `send`);
-//! - [`client`]: the attendee's side: a connection with its own reader thread.
+//! - [`client`]: the attendee's side: a connection with its own reader and writer threads.
 //!
 //! The protocol is documented in `docs/share-protocol.md`.
 
@@ -19,6 +20,6 @@ pub use client::{Client, JoinError};
 pub use code::JoinCode;
 pub use host::{Host, HostEvent, Limits};
 pub use protocol::{
-    ClientMsg, HostMsg, IdeaDraft, IdeaId, IdeaStatus, IdeaView, PROTOCOL_VERSION, RoundInfo,
-    SharedModel, shared_model,
+    ClientMsg, HostMsg, IdeaDraft, IdeaId, IdeaStatus, IdeaView, PROTOCOL_VERSION, ProtocolError,
+    RoundInfo, SharedModel, shared_model,
 };
