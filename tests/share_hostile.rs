@@ -109,8 +109,10 @@ impl Facilitator {
     }
 
     fn join(&mut self, name: &str) -> Attendee {
-        let client =
+        let mut client =
             Client::join(&self.addr(), &self.code(), name, JOIN_TIMEOUT).expect("the join works");
+        // The test limits drop a client silent for 2 s.
+        client.set_ping_every(Duration::from_millis(300));
         let mut attendee = Attendee {
             client,
             name: name.into(),
@@ -141,7 +143,13 @@ impl Attendee {
             if let Some(found) = self.received.iter().find(|m| matches(m)) {
                 return found.clone();
             }
-            assert!(Instant::now() < deadline, "{} got no {what}", self.name);
+            assert!(
+                Instant::now() < deadline,
+                "{} got no {what} (connected: {}, {:?})",
+                self.name,
+                self.client.is_connected(),
+                self.client.disconnect_reason()
+            );
             self.client.keep_alive();
             self.received.extend(self.client.poll());
             thread::sleep(Duration::from_millis(10));
@@ -433,7 +441,15 @@ fn large_model(version: usize) -> Session {
 fn a_client_that_never_reads_is_dropped_while_the_others_get_every_model() {
     let mut f = Facilitator::start(Limits::for_tests());
     let mut ana = f.join("ana");
-    let _deaf = Raw::joined(&mut f, "deaf");
+    let deaf = Raw::joined(&mut f, "deaf");
+    // It pings, so it is not idle: it only never reads.
+    let mut pinger = deaf.stream.try_clone().expect("clone");
+    let pinging = thread::spawn(move || {
+        let ping = encode(&ClientMsg::Ping);
+        while pinger.write_all(ping.as_bytes()).is_ok() {
+            thread::sleep(Duration::from_millis(200));
+        }
+    });
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut version = 0;
     while !f
@@ -448,11 +464,15 @@ fn a_client_that_never_reads_is_dropped_while_the_others_get_every_model() {
         version += 1;
         f.host.publish_model(large_model(version));
         f.events.extend(f.host.poll());
+        ana.client.keep_alive();
         ana.received.extend(ana.client.poll());
         thread::sleep(Duration::from_millis(5));
     }
     let reason = left_reason(&mut f, "deaf");
     assert!(reason.contains("stopped reading"), "{reason}");
+    pinging
+        .join()
+        .expect("the pinger stops once the host closed");
     let last = format!("v{version}");
     ana.wait_for(
         "the latest model",

@@ -251,11 +251,17 @@ impl Drop for Host {
 
 type ConnId = u64;
 
-/// A line for a connection's writer; `Last` closes the connection once written.
+/// A line for a connection's writer; `Last` closes the connection once written. `Model`
+/// says the connection's model slot has a model to send: a client that reads slowly gets the
+/// latest model when it catches up, not every one in between.
 enum Out {
     Line(Arc<str>),
     Last(Arc<str>),
+    Model,
 }
+
+/// The model line waiting for a connection's writer; only the latest is kept.
+type ModelSlot = Arc<Mutex<Option<Arc<str>>>>;
 
 /// Everything the hub hears: from the app, and from the connections' threads.
 enum HubMsg {
@@ -270,6 +276,7 @@ enum HubMsg {
         name: String,
         peer: String,
         out: SyncSender<Out>,
+        model_slot: ModelSlot,
         stream: TcpStream,
     },
     /// Refused before its hello reached the hub (the connection's thread told it already).
@@ -475,9 +482,11 @@ impl ConnReader {
             }
         };
         let (out_tx, out_rx) = mpsc::sync_channel(self.limits.queue.max(1));
+        let model_slot = ModelSlot::default();
         let writer = ConnWriter {
             conn: self.conn,
             hub: self.hub.clone(),
+            model_slot: Arc::clone(&model_slot),
         };
         let writer_stream = stream.try_clone().ok()?;
         thread::Builder::new()
@@ -490,6 +499,7 @@ impl ConnReader {
                 name,
                 peer: self.peer.clone(),
                 out: out_tx,
+                model_slot,
                 stream,
             })
             .ok()?;
@@ -593,6 +603,7 @@ impl TokenBucket {
 struct ConnWriter {
     conn: ConnId,
     hub: Sender<HubMsg>,
+    model_slot: ModelSlot,
 }
 
 impl ConnWriter {
@@ -601,6 +612,10 @@ impl ConnWriter {
             let (line, last) = match out {
                 Out::Line(line) => (line, false),
                 Out::Last(line) => (line, true),
+                Out::Model => match self.model_slot.lock().ok().and_then(|mut m| m.take()) {
+                    Some(line) => (line, false),
+                    None => continue,
+                },
             };
             if let Err(e) = stream.write_all(line.as_bytes()) {
                 let reason = if matches!(
@@ -656,6 +671,7 @@ impl IdeaRecord {
 struct Conn {
     name: String,
     out: SyncSender<Out>,
+    model_slot: ModelSlot,
     stream: TcpStream,
     last_heard: Instant,
 }
@@ -695,8 +711,9 @@ impl Hub {
                     name,
                     peer,
                     out,
+                    model_slot,
                     stream,
-                } => self.hello(conn, name, peer, out, stream),
+                } => self.hello(conn, name, peer, out, model_slot, stream),
                 HubMsg::Refused { peer, reason } => {
                     let _ = self.events.send(HostEvent::Refused { peer, reason });
                 }
@@ -731,6 +748,7 @@ impl Hub {
         name: String,
         peer: String,
         out: SyncSender<Out>,
+        model_slot: ModelSlot,
         stream: TcpStream,
     ) {
         let stale = self
@@ -784,6 +802,7 @@ impl Hub {
             Conn {
                 name: name.clone(),
                 out,
+                model_slot,
                 stream,
                 last_heard: Instant::now(),
             },
@@ -959,9 +978,26 @@ impl Hub {
             return;
         };
         self.model = model;
-        self.broadcast(&HostMsg::Model {
+        let line: Arc<str> = encode(&HostMsg::Model {
             model: Box::new(self.model.clone()),
-        });
+        })
+        .into();
+        if line.is_empty() {
+            return;
+        }
+        let ids: Vec<ConnId> = self.conns.keys().copied().collect();
+        for conn in ids {
+            let Some(c) = self.conns.get(&conn) else {
+                continue;
+            };
+            let queued_already = match c.model_slot.lock() {
+                Ok(mut slot) => slot.replace(Arc::clone(&line)).is_some(),
+                Err(_) => false,
+            };
+            if !queued_already {
+                self.queue(conn, Out::Model);
+            }
+        }
     }
 
     /// Sends one encoded line to every attendee.
@@ -972,28 +1008,30 @@ impl Hub {
         }
         let ids: Vec<ConnId> = self.conns.keys().copied().collect();
         for conn in ids {
-            self.queue(conn, Arc::clone(&line));
+            self.queue(conn, Out::Line(Arc::clone(&line)));
         }
     }
 
     fn send_to(&mut self, conn: ConnId, msg: &HostMsg) {
         let line = encode(msg);
         if !line.is_empty() {
-            self.queue(conn, line.into());
+            self.queue(conn, Out::Line(line.into()));
         }
     }
 
     /// Queues a line without waiting: a client whose queue is full does not read, and goes.
-    fn queue(&mut self, conn: ConnId, line: Arc<str>) {
+    fn queue(&mut self, conn: ConnId, out: Out) {
         let Some(c) = self.conns.get(&conn) else {
             return;
         };
-        match c.out.try_send(Out::Line(line)) {
+        match c.out.try_send(out) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => {
                 self.close(conn, None, "stopped reading (its queue filled up)");
             }
-            Err(TrySendError::Disconnected(_)) => self.close(conn, None, "connection failed"),
+            // The writer ended on a failed write and its `Gone`, with the reason, is on its
+            // way.
+            Err(TrySendError::Disconnected(_)) => {}
         }
     }
 
