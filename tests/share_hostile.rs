@@ -697,3 +697,28 @@ fn a_name_gone_quiet_is_taken_over_by_its_rejoining_owner() {
     ana.still_works(&mut f);
     assert_eq!(f.host.attendees(), vec!["ana".to_string()]);
 }
+
+#[test]
+fn ideas_past_the_cap_are_rejected_and_the_attendee_stays() {
+    let limits = Limits {
+        max_ideas_per_attendee: 2,
+        ..Limits::for_tests()
+    };
+    let mut f = Facilitator::start(limits);
+    let mut ana = f.join("ana");
+    ana.still_works(&mut f);
+    ana.still_works(&mut f);
+    let client_ref = ana.client.send_idea(idea("a third")).expect("sends");
+    match ana.wait_for("the rejection", |m| matches!(m, HostMsg::Rejected { .. })) {
+        HostMsg::Rejected {
+            client_ref: r,
+            reason,
+        } => {
+            assert_eq!(r, client_ref);
+            assert!(reason.contains("sent 2 ideas"), "{reason}");
+        }
+        _ => unreachable!("matched Rejected"),
+    }
+    assert!(ana.client.is_connected());
+    assert_eq!(f.ideas_from("ana"), vec!["ana idea 1", "ana idea 2"]);
+}

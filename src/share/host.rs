@@ -842,6 +842,14 @@ impl Hub {
                 "element '{}' is not in the facilitator's model (it may have just changed)",
                 crate::model::text::escape_control(&idea.element)
             ))
+        } else if self.ideas.len()
+            >= self
+                .limits
+                .max_ideas_per_attendee
+                .saturating_mul(self.limits.max_attendees)
+        {
+            // Names come and go: this bounds the share's memory whatever names are used.
+            Some("the share holds as many ideas as it takes".to_string())
         } else if sent_before >= self.limits.max_ideas_per_attendee {
             Some(format!(
                 "you sent {} ideas, as many as a share takes from one attendee",
