@@ -722,3 +722,17 @@ fn ideas_past_the_cap_are_rejected_and_the_attendee_stays() {
     assert!(ana.client.is_connected());
     assert_eq!(f.ideas_from("ana"), vec!["ana idea 1", "ana idea 2"]);
 }
+
+#[test]
+fn a_later_versions_hello_of_another_shape_is_refused_with_the_version() {
+    let mut f = Facilitator::start(Limits::for_tests());
+    let mut raw = Raw::connect(&f);
+    raw.send(
+        "{\"type\":\"hello\",\"protocol\":3,\"token\":\"abc\",\"name\":{\"first\":\"Ana\"}}\n",
+    );
+    match raw.last_word() {
+        Some(HostMsg::Refused { reason }) => assert!(reason.contains("protocol 3"), "{reason}"),
+        other => panic!("not refused: {other:?}"),
+    }
+    f.wait_for("refused", |e| matches!(e, HostEvent::Refused { .. }));
+}

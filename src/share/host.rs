@@ -370,6 +370,21 @@ impl Listen {
     }
 }
 
+fn other_version(protocol: u32) -> String {
+    format!(
+        "your threatboard speaks share protocol {protocol}, the facilitator's speaks {PROTOCOL_VERSION}: use the same version"
+    )
+}
+
+/// The `protocol` of a line shaped like any version's hello.
+fn hello_version(line: &[u8]) -> Option<u32> {
+    let value: serde_json::Value = serde_json::from_slice(line).ok()?;
+    if value.get("type")?.as_str()? != "hello" {
+        return None;
+    }
+    u32::try_from(value.get("protocol")?.as_u64()?).ok()
+}
+
 fn refused(reason: &str) -> HostMsg {
     HostMsg::Refused {
         reason: reason.to_string(),
@@ -430,10 +445,13 @@ impl ConnReader {
     fn hello(&self, stream: TcpStream) -> Option<LineReader<DeadlineStream>> {
         let _ = stream.set_nodelay(true);
         let _ = stream.set_write_timeout(Some(self.limits.write_timeout));
-        let reader_stream = stream.try_clone().ok();
+        let Ok(reader_stream) = stream.try_clone() else {
+            self.shared.pending.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        };
         let mut reader = LineReader::new(
             DeadlineStream {
-                stream: reader_stream?,
+                stream: reader_stream,
                 deadline: Instant::now() + self.limits.hello_timeout,
                 shared: Arc::clone(&self.shared),
             },
@@ -447,9 +465,7 @@ impl ConnReader {
                     name,
                 }) => {
                     if protocol != PROTOCOL_VERSION {
-                        Err(format!(
-                            "it speaks share protocol {protocol}, this app speaks {PROTOCOL_VERSION}: use the same version of threatboard"
-                        ))
+                        Err(other_version(protocol))
                     } else if !self.code.matches(&code) {
                         thread::sleep(REFUSE_DELAY);
                         Err("wrong join code".to_string())
@@ -458,7 +474,10 @@ impl ConnReader {
                     }
                 }
                 Ok(_) => Err("the first message was not a hello".to_string()),
-                Err(e) => Err(e.to_string()),
+                // Another version's hello may not parse as this one's: say which version.
+                Err(e) => Err(hello_version(&line)
+                    .filter(|&v| v != PROTOCOL_VERSION)
+                    .map_or_else(|| e.to_string(), other_version)),
             },
             Ok(None) => Err("closed before saying hello".to_string()),
             Err(LineError::TooLong { limit }) => Err(ProtocolError::TooLong { limit }.to_string()),
