@@ -372,10 +372,9 @@ fn a_flood_of_10000_messages_is_dropped_for_its_rate_and_loses_no_other_idea() {
     assert!(reason.contains("messages a second"), "{reason}");
     sender.join().expect("the sender ends");
     let taken = f.ideas_from("flood").len();
-    assert!(
-        taken >= 1 && taken <= burst + 1,
-        "{taken} flood ideas taken"
-    );
+    // The burst, plus what the bucket refilled while the host read (a little on a busy
+    // machine): nowhere near the 10,000.
+    assert!(taken >= burst && taken < 1000, "{taken} flood ideas taken");
     for _ in 0..3 {
         ana.still_works(&mut f);
     }
