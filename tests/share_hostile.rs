@@ -111,7 +111,7 @@ impl Facilitator {
     fn join(&mut self, name: &str) -> Attendee {
         let mut client =
             Client::join(&self.addr(), &self.code(), name, JOIN_TIMEOUT).expect("the join works");
-        // The test limits drop a client silent for 2 s.
+        // Tests shorten the idle timeout: ping well within it.
         client.set_ping_every(Duration::from_millis(300));
         let mut attendee = Attendee {
             client,
@@ -400,7 +400,10 @@ fn a_connection_that_never_says_hello_is_closed_after_the_hello_timeout() {
 
 #[test]
 fn a_joined_client_silent_past_the_idle_timeout_is_dropped_and_a_pinging_one_is_not() {
-    let limits = Limits::for_tests();
+    let limits = Limits {
+        idle_timeout: Duration::from_secs(2),
+        ..Limits::for_tests()
+    };
     let idle = limits.idle_timeout;
     let mut f = Facilitator::start(limits);
     let mut ana = f.join("ana");
@@ -414,7 +417,10 @@ fn a_joined_client_silent_past_the_idle_timeout_is_dropped_and_a_pinging_one_is_
         thread::sleep(Duration::from_millis(20));
     }
     match watcher.join().expect("the watcher ends") {
-        Some(HostMsg::Dropped { reason }) => assert!(reason.contains("timed out"), "{reason}"),
+        Some(HostMsg::Dropped { reason }) => assert!(
+            reason.contains("timed out (nothing received for 2 s)"),
+            "{reason}"
+        ),
         other => panic!("not dropped: {other:?}"),
     }
     assert!(left_reason(&mut f, "silent").contains("timed out"));

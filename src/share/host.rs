@@ -73,13 +73,14 @@ impl Limits {
         self.idle_timeout / 3
     }
 
-    /// Short times and queues for tests and benchmarks: a second to say hello, two seconds of
-    /// silence, a one-second write timeout and a queue of 64 messages (more than a burst of
-    /// ideas, which every attendee is sent).
+    /// Short times and queues for tests and benchmarks: a second to say hello, ten seconds of
+    /// silence (a test that waits on something else need not ping), a one-second write
+    /// timeout and a queue of 64 messages (more than a burst of ideas, which every attendee is
+    /// sent).
     pub fn for_tests() -> Limits {
         Limits {
             hello_timeout: Duration::from_secs(1),
-            idle_timeout: Duration::from_secs(2),
+            idle_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(1),
             queue: 64,
             ..Limits::default()
