@@ -57,7 +57,8 @@ pub enum ClientMsg {
 }
 
 /// A threat idea as an attendee writes it. Not `deny_unknown_fields`: it is flattened into
-/// [`IdeaView`] beside the status, which serde's flatten cannot combine with that check.
+/// [`IdeaView`] beside the status, which serde's flatten cannot combine with that check
+/// (`ClientMsg`'s own check still refuses an idea with a field it does not know).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdeaDraft {
     /// A component or flow id of the shared model.
@@ -616,6 +617,14 @@ mod tests {
             assert!(err.to_string().contains(words), "{err} lacks {words}");
         }
         assert_eq!(check_idea(&draft()), Ok(()));
+    }
+
+    #[test]
+    fn an_idea_with_a_field_it_does_not_know_is_malformed() {
+        // The message's deny_unknown_fields still holds around the flattened draft.
+        let line = b"{\"type\":\"idea\",\"client_ref\":1,\"element\":\"api\",\"statement\":\"s\",\"mood\":\"grim\"}";
+        let err = parse_client_line(line).expect_err("an unknown field");
+        assert!(err.to_string().contains("mood"), "{err}");
     }
 
     #[test]
