@@ -56,6 +56,11 @@ pub enum Command {
         /// The session file (TOML).
         #[arg(value_name = "FILE")]
         file: PathBuf,
+        /// Share the session with the room from launch, listening on this address
+        /// (127.0.0.1:7420 reaches this machine only, e.g. over an SSH tunnel; 0.0.0.0:7420
+        /// the LAN). Attendees join with `threatboard join`.
+        #[arg(long, value_name = "ADDR:PORT")]
+        share: Option<String>,
     },
     /// Re-run after a change: open at "what changed", with the threats it touches flagged.
     Rerun {
@@ -159,7 +164,7 @@ pub fn run(cli: Cli) -> ExitCode {
             dir,
             no_open,
         } => session_cmds::new(&title, &dir, no_open, &cli.library_dirs),
-        Command::Open { file } => session_cmds::open(&file, &cli.library_dirs),
+        Command::Open { file, share } => session_cmds::open(&file, share, &cli.library_dirs),
         Command::Rerun {
             file,
             since,
