@@ -307,7 +307,13 @@ impl App {
         let mut threat = Threat {
             id: id.clone(),
             target: element.into(),
-            title: first.draft.statement.clone(),
+            // One line, as a title is: an attendee's line breaks and runs of spaces folded.
+            title: first
+                .draft
+                .statement
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
             stride: first.draft.stride.clone(),
             refs: Vec::new(),
             rule: None,
