@@ -191,3 +191,25 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Library { command } => library_cmds::run(command, &cli.library_dirs),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn open_takes_a_share_address() {
+        let cli = Cli::try_parse_from(["threatboard", "open", "s.toml", "--share", "0.0.0.0:7420"])
+            .expect("parses");
+        let Some(Command::Open { file, share }) = cli.command else {
+            panic!("open");
+        };
+        assert_eq!(file, PathBuf::from("s.toml"));
+        assert_eq!(share.as_deref(), Some("0.0.0.0:7420"));
+        let cli = Cli::try_parse_from(["threatboard", "open", "s.toml"]).expect("parses");
+        assert!(matches!(
+            cli.command,
+            Some(Command::Open { share: None, .. })
+        ));
+    }
+}

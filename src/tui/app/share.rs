@@ -97,6 +97,10 @@ impl App {
         if let Some(sharing) = self.share.take() {
             let pending = sharing.inbox.pending().count();
             sharing.stop();
+            // The inbox went with the share.
+            if matches!(self.modal, Some(Modal::Inbox(_))) {
+                self.modal = None;
+            }
             self.refresh_pending();
             let left = match pending {
                 0 => String::new(),

@@ -421,6 +421,29 @@ fn a_round_can_be_ended_early_and_its_minutes_are_checked() {
 }
 
 #[test]
+fn an_accepted_title_is_one_line_and_the_lan_note_shows_for_every_interface() {
+    let mut app = shared_shop();
+    send(
+        &mut app,
+        1,
+        "ana",
+        idea("api", "  Flood the\nAPI\t with  requests ", "D", &[]),
+    );
+    keys(&mut app, "jjia");
+    let new = session(&app).threats.last().expect("accepted");
+    assert_eq!(new.title, "Flood the API with requests");
+    app.stop_sharing();
+    app.begin_sharing(Sharing::offline("0.0.0.0:7420", "k7f2-9xq4-m3vd-82hc"));
+    let dialog = screen(&app, 120, 40);
+    assert!(dialog.contains("this machine's LAN address"), "{dialog}");
+    assert!(
+        dialog.contains(
+            "threatboard join 0.0.0.0:7420 --code k7f2-9xq4-m3vd-82hc --name <your name>"
+        )
+    );
+}
+
+#[test]
 fn rounds_and_the_inbox_need_sharing() {
     let (loaded, _) = store::parse(SHOP).expect("parses");
     let mut app = App::open(
