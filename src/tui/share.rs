@@ -282,6 +282,39 @@ mod tests {
     }
 
     #[test]
+    fn decisions_follow_the_history_depth_both_ways_and_a_new_edit_forgets_redo() {
+        let mut sharing = Sharing::offline("127.0.0.1:7420", "code");
+        let draft = |statement: &str| crate::share::IdeaDraft {
+            element: "F1".into(),
+            statement: statement.into(),
+            stride: Default::default(),
+            refs: Vec::new(),
+            likelihood: None,
+            impact: None,
+        };
+        sharing.inbox.receive(1, "ana", draft("one"));
+        sharing.inbox.receive(2, "bo", draft("two"));
+        let accepted = IdeaStatus::Accepted {
+            threat: "TH-1".into(),
+        };
+        sharing.decide(1, vec![(1, accepted.clone())]);
+        sharing.decide(2, vec![(2, IdeaStatus::Dismissed)]);
+        let status = |s: &Sharing, id| s.inbox.get(id).map(|i| i.status.clone());
+        // Back to the start (a reload): both pending.
+        assert_eq!(sharing.follow_history(0), 2);
+        assert_eq!(status(&sharing, 1), Some(IdeaStatus::Pending));
+        assert_eq!(status(&sharing, 2), Some(IdeaStatus::Pending));
+        // One redo: only the first again.
+        assert_eq!(sharing.follow_history(1), 1);
+        assert_eq!(status(&sharing, 1), Some(accepted));
+        assert_eq!(status(&sharing, 2), Some(IdeaStatus::Pending));
+        // A new edit: the second can no longer be redone.
+        sharing.forget_undone();
+        assert_eq!(sharing.follow_history(2), 0);
+        assert_eq!(status(&sharing, 2), Some(IdeaStatus::Pending));
+    }
+
+    #[test]
     fn time_left_rounds_up_to_the_second() {
         assert_eq!(mm_ss(Duration::from_millis(500)), "00:01");
         assert_eq!(mm_ss(Duration::from_secs(180)), "03:00");

@@ -79,6 +79,8 @@ pub struct App {
     pub share: Option<crate::tui::share::Sharing>,
     /// Where the share key listens (`--share`); the default address when `None`.
     pub share_addr: Option<String>,
+    /// The join dialog waits for the dialog open when sharing started (today's run, say).
+    share_info_waiting: bool,
 }
 
 /// What `rerun` found, for the app: the report for "what changed", the run's trigger and
@@ -118,6 +120,7 @@ impl App {
             rerun: None,
             share: None,
             share_addr: None,
+            share_info_waiting: false,
         }
     }
 
@@ -157,6 +160,7 @@ impl App {
             rerun: None,
             share: None,
             share_addr: None,
+            share_info_waiting: false,
         }
     }
 
@@ -406,6 +410,12 @@ impl App {
                 if let Some(action) = action {
                     self.update(action);
                 }
+            }
+        }
+        if self.modal.is_none() && self.share_info_waiting {
+            self.share_info_waiting = false;
+            if self.share.is_some() {
+                self.modal = Some(Modal::ShareInfo);
             }
         }
         self.refresh();

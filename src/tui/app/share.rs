@@ -58,9 +58,11 @@ impl App {
             "sharing on {}: H shows the join command again",
             escape_control(&addr)
         ));
-        // A dialog already open (today's run) is answered first; the status says how to join.
+        // A dialog already open (today's run) is answered first; the join dialog follows.
         if self.modal.is_none() {
             self.modal = Some(Modal::ShareInfo);
+        } else {
+            self.share_info_waiting = true;
         }
     }
 

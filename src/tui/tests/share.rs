@@ -444,6 +444,21 @@ fn an_accepted_title_is_one_line_and_the_lan_note_shows_for_every_interface() {
 }
 
 #[test]
+fn sharing_from_launch_shows_the_join_dialog_after_todays_run() {
+    let mut app = app_on("three-tier-cloud-web-app.toml");
+    assert!(
+        matches!(app.modal, Some(Modal::Form { .. })),
+        "today's run first"
+    );
+    app.begin_sharing(Sharing::offline("127.0.0.1:7420", "k7f2-9xq4-m3vd-82hc"));
+    assert!(matches!(app.modal, Some(Modal::Form { .. })));
+    keys(&mut app, "<esc>");
+    assert!(matches!(app.modal, Some(Modal::ShareInfo)));
+    keys(&mut app, "<esc>");
+    assert!(app.modal.is_none());
+}
+
+#[test]
 fn rounds_and_the_inbox_need_sharing() {
     let (loaded, _) = store::parse(SHOP).expect("parses");
     let mut app = App::open(
