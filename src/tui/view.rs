@@ -346,8 +346,13 @@ fn draw_header(app: &App, s: &SessionState, frame: &mut Frame, area: Rect) {
     // On a narrow screen the title gives way, so the clock, the share and the saved state
     // stay visible; the share says less before it is cut.
     let fixed = clock_text.chars().count() + 17;
-    let sharing = share_text(app, usize::from(area.width).saturating_sub(fixed + 8 + 3));
     let mut title = escape_control(&s.session().title).into_owned();
+    // The share has what the title leaves, down to the title's 8 columns.
+    let title_least = title.chars().count().min(8);
+    let sharing = share_text(
+        app,
+        usize::from(area.width).saturating_sub(fixed + title_least + 3),
+    );
     let room = (area.width as usize)
         .saturating_sub(fixed + sharing.as_ref().map_or(0, |t| t.chars().count() + 3))
         .max(8);
