@@ -56,6 +56,11 @@ pub enum Command {
         /// The session file (TOML).
         #[arg(value_name = "FILE")]
         file: PathBuf,
+        /// Share the session with the room from launch, listening on this address
+        /// (127.0.0.1:7420 reaches this machine only, e.g. over an SSH tunnel; 0.0.0.0:7420
+        /// the LAN). Attendees join with `threatboard join`.
+        #[arg(long, value_name = "ADDR:PORT")]
+        share: Option<String>,
     },
     /// Re-run after a change: open at "what changed", with the threats it touches flagged.
     Rerun {
@@ -159,7 +164,7 @@ pub fn run(cli: Cli) -> ExitCode {
             dir,
             no_open,
         } => session_cmds::new(&title, &dir, no_open, &cli.library_dirs),
-        Command::Open { file } => session_cmds::open(&file, &cli.library_dirs),
+        Command::Open { file, share } => session_cmds::open(&file, share, &cli.library_dirs),
         Command::Rerun {
             file,
             since,
@@ -184,5 +189,27 @@ pub fn run(cli: Cli) -> ExitCode {
             ticket,
         } => export_cmds::set_ticket(&file, &mitigation, &ticket),
         Command::Library { command } => library_cmds::run(command, &cli.library_dirs),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn open_takes_a_share_address() {
+        let cli = Cli::try_parse_from(["threatboard", "open", "s.toml", "--share", "0.0.0.0:7420"])
+            .expect("parses");
+        let Some(Command::Open { file, share }) = cli.command else {
+            panic!("open");
+        };
+        assert_eq!(file, PathBuf::from("s.toml"));
+        assert_eq!(share.as_deref(), Some("0.0.0.0:7420"));
+        let cli = Cli::try_parse_from(["threatboard", "open", "s.toml"]).expect("parses");
+        assert!(matches!(
+            cli.command,
+            Some(Command::Open { share: None, .. })
+        ));
     }
 }

@@ -16,7 +16,7 @@ pub fn new(title: &str, dir: &Path, no_open: bool, library_dirs: &[PathBuf]) -> 
             if no_open || !interactive() {
                 ExitCode::SUCCESS
             } else {
-                open(&path, library_dirs)
+                open(&path, None, library_dirs)
             }
         }
         Err(message) => {
@@ -68,13 +68,21 @@ fn interactive() -> bool {
 }
 
 fn run_tui(launch: crate::tui::Launch<'_>, library_dirs: &[PathBuf]) -> ExitCode {
+    run_tui_with(launch, library_dirs, crate::tui::RunOptions::default())
+}
+
+fn run_tui_with(
+    launch: crate::tui::Launch<'_>,
+    library_dirs: &[PathBuf],
+    options: crate::tui::RunOptions,
+) -> ExitCode {
     if !interactive() {
         eprintln!(
             "threatboard: the app needs a terminal; for scripts use validate, check or report"
         );
         return ExitCode::from(EXIT_UNREADABLE);
     }
-    match crate::tui::run(launch, library_dirs) {
+    match crate::tui::run_with(launch, library_dirs, options) {
         Ok(crate::tui::Ended::Quit) => ExitCode::SUCCESS,
         // As a shell reports a process a signal ended: 143 for SIGTERM, 129 for SIGHUP.
         Ok(crate::tui::Ended::Signal(signal)) => {
@@ -89,14 +97,18 @@ fn run_tui(launch: crate::tui::Launch<'_>, library_dirs: &[PathBuf]) -> ExitCode
     }
 }
 
-/// Opens a session file in the app.
-pub fn open(path: &Path, library_dirs: &[PathBuf]) -> ExitCode {
+/// Opens a session file in the app, shared from launch on `share` when given.
+pub fn open(path: &Path, share: Option<String>, library_dirs: &[PathBuf]) -> ExitCode {
     if let Err(e @ store::autosave::LockError::Held(_)) = store::autosave::lock(path) {
         eprintln!("{}: {e}; close it there first", store::display_path(path));
         return ExitCode::from(EXIT_UNREADABLE);
     }
     match store::load(path) {
-        Ok(loaded) => run_tui(crate::tui::Launch::Open(Box::new(loaded)), library_dirs),
+        Ok(loaded) => run_tui_with(
+            crate::tui::Launch::Open(Box::new(loaded)),
+            library_dirs,
+            crate::tui::RunOptions { share },
+        ),
         Err(e) => {
             eprintln!("{}", escape_control(&e.to_string()));
             ExitCode::from(EXIT_UNREADABLE)

@@ -423,6 +423,11 @@ impl History {
         }
     }
 
+    /// How many edits undo can take back: the same depth means the same state of the session.
+    pub fn undo_depth(&self) -> usize {
+        self.undo.len()
+    }
+
     pub fn can_undo(&self) -> bool {
         !self.undo.is_empty()
     }

@@ -14,6 +14,7 @@
 pub mod client;
 pub mod code;
 pub mod host;
+pub mod inbox;
 pub mod protocol;
 
 pub use client::{Client, JoinError};

@@ -16,7 +16,8 @@ pub fn draft_of(form: &Form, purpose: &FormPurpose, s: &Session) -> Option<FormD
     let threat_id = |i: usize| s.threats.get(i).map(|t| t.id.to_string());
     let (name, ids): (&str, Vec<String>) = match purpose {
         // Not session content: a new session's title, a file name to save under.
-        FormPurpose::NewSession | FormPurpose::SaveAs => return None,
+        // Nor a round's minutes: the round is the share's, which a restart does not bring back.
+        FormPurpose::NewSession | FormPurpose::SaveAs | FormPurpose::Round => return None,
         FormPurpose::Element(target) => {
             let id = target.index.and_then(|i| element_id(s, target.section, i));
             (target.section.noun(), id.into_iter().collect())

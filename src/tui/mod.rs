@@ -13,6 +13,7 @@ pub mod modal;
 mod recovery;
 pub mod screens;
 pub mod session;
+pub mod share;
 pub mod theme;
 pub mod view;
 pub mod widgets;
@@ -93,9 +94,25 @@ pub enum Ended {
     Signal(i32),
 }
 
+/// How the app runs besides where it starts.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Share the session from launch on this address (`--share`); the share key uses it too.
+    pub share: Option<String>,
+}
+
 /// Runs the app until the user quits or a signal stops it. `library_dirs` are loaded beside
 /// the shipped libraries and those in `libraries/` next to the session (`--library-dir`).
 pub fn run(launch: Launch<'_>, library_dirs: &[std::path::PathBuf]) -> io::Result<Ended> {
+    run_with(launch, library_dirs, RunOptions::default())
+}
+
+/// [`run`] with options: sharing from launch.
+pub fn run_with(
+    launch: Launch<'_>,
+    library_dirs: &[std::path::PathBuf],
+    options: RunOptions,
+) -> io::Result<Ended> {
     let theme = theme::Theme::from_env();
     let today = chrono::Local::now().date_naive();
     let dir = match &launch {
@@ -114,12 +131,21 @@ pub fn run(launch: Launch<'_>, library_dirs: &[std::path::PathBuf]) -> io::Resul
             rerun,
         } => app.enter_rerun(*loaded, *marked, *rerun),
     }
+    app.share_addr = options.share.clone();
+    if let Some(addr) = &options.share
+        && app.session().is_some()
+    {
+        app.start_sharing(addr);
+    }
     let (mut terminal, _guard) = init_terminal()?;
     let stop = stop_signals();
     let finished = Arc::new(AtomicBool::new(false));
     spawn_stop_watchdog(Arc::clone(&stop), Arc::clone(&finished), STOP_GRACE);
     let result = event_loop(&mut app, &mut terminal, &stop);
-    // On quit, a signal, or a terminal error alike: keep the work.
+    // On quit, a signal, or a terminal error alike: attendees are told, the work is kept.
+    if let Some(sharing) = app.share.take() {
+        sharing.stop();
+    }
     app.flush_autosave();
     finished.store(true, Ordering::SeqCst);
     if !restore_terminal() {
@@ -148,7 +174,12 @@ fn event_loop(
             // caller keeps the work; the guard restores the terminal.
             break;
         }
-        app.tick(std::time::Instant::now());
+        let now = std::time::Instant::now();
+        app.tick(now);
+        // The network's news and the round's clock: never waits.
+        if app.share_tick(now) {
+            dirty = true;
+        }
         if let Ok(size) = terminal.size() {
             app.viewport = (size.width, size.height);
         }
@@ -158,7 +189,9 @@ fn event_loop(
             last_second = second;
             dirty = false;
         }
-        if event::poll(Duration::from_millis(250))? {
+        // While sharing, attendees' news shows within a tenth of a second.
+        let wait = if app.share.is_some() { 100 } else { 250 };
+        if event::poll(Duration::from_millis(wait))? {
             match event::read()? {
                 Event::Key(key) if key.kind == KeyEventKind::Press => app.handle_key(key),
                 Event::Paste(text) => app.handle_paste(&text),

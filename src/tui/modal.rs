@@ -52,6 +52,8 @@ pub enum FormPurpose {
         threat: usize,
     },
     NewSession,
+    /// A brainwriting round's length in minutes.
+    Round,
     /// Saving under another name (when the session's directory cannot be written, say).
     SaveAs,
 }
@@ -70,7 +72,10 @@ impl FormPurpose {
             | FormPurpose::ThreatNotApplicable { .. } => Some(2),
             FormPurpose::Transfer { .. } => Some(2),
             FormPurpose::Review => Some(3),
-            FormPurpose::Run { .. } | FormPurpose::NewSession | FormPurpose::SaveAs => None,
+            FormPurpose::Run { .. }
+            | FormPurpose::NewSession
+            | FormPurpose::SaveAs
+            | FormPurpose::Round => None,
         }
     }
 }
@@ -117,6 +122,14 @@ pub enum Modal {
     Commit(CommitDraft),
     /// Question 1's quick-add line: stays open for the next line after Enter.
     QuickAdd(QuickLine),
+    /// Question 2: the attendees' ideas for an element.
+    Inbox(super::screens::inbox::InboxView),
+    /// Sharing started: the join command (read from the app's share).
+    ShareInfo,
+    /// While sharing: show the join command again, or stop.
+    ShareMenu,
+    /// "Stop sharing?"
+    ShareStop,
 }
 
 impl Modal {
@@ -134,6 +147,11 @@ impl Modal {
             Modal::WhatChanged { .. } => Context::WhatChanged,
             Modal::Commit(_) => Context::CommitDialog,
             Modal::QuickAdd(_) => Context::QuickAdd,
+            Modal::Inbox(view) if view.merge.is_some() => Context::InboxMerge,
+            Modal::Inbox(_) => Context::Inbox,
+            Modal::ShareInfo => Context::Notice,
+            Modal::ShareMenu => Context::ShareMenu,
+            Modal::ShareStop => Context::ShareStop,
         }
     }
 }

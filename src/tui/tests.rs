@@ -1006,6 +1006,7 @@ mod rerun;
 mod respond;
 mod review;
 mod safety;
+mod share;
 mod suggestions;
 
 /// Question 1's quick-add line with a completion shown dimmed after the cursor (the text is

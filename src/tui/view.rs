@@ -152,6 +152,49 @@ fn draw_modal(app: &App, modal: &Modal, frame: &mut Frame, area: Rect) {
             }
         }
         Modal::Commit(draft) => draw_commit(app, draft, frame, area),
+        Modal::Inbox(view) => {
+            if let (Some(sharing), Some(s)) = (&app.share, app.session()) {
+                super::screens::inbox::draw(view, &sharing.inbox, s.session(), theme, frame, area);
+            }
+        }
+        Modal::ShareInfo => {
+            let message = app.share_info_lines();
+            let message: Vec<&str> = message.iter().map(String::as_str).collect();
+            let lines: Vec<Line> = with_choices(&message, Context::Notice, true)
+                .iter()
+                .map(|l| Line::raw(escape_control(l).into_owned()))
+                .collect();
+            // Wide enough for the join command on one line, to copy it whole.
+            super::widgets::dialog::draw_popup(
+                frame,
+                area,
+                96,
+                Paragraph::new(lines).block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .border_style(theme.border())
+                        .title(Span::styled(" Sharing with the room ", theme.title())),
+                ),
+            );
+        }
+        Modal::ShareMenu => {
+            let lines = with_choices(
+                &["Sharing is on. Stopping tells every attendee the session ended."],
+                Context::ShareMenu,
+                false,
+            );
+            draw_dialog(theme, frame, area, "Sharing", &lines);
+        }
+        Modal::ShareStop => {
+            let lines = with_choices(
+                &[
+                    "Stop sharing? Attendees are disconnected; ideas not yet decided are dropped with the share.",
+                ],
+                Context::ShareStop,
+                true,
+            );
+            draw_dialog(theme, frame, area, "Stop sharing", &lines);
+        }
         Modal::QuickAdd(line) => {
             // Over the bottom of the screen, above the status line and the footer.
             let body = Rect {
@@ -244,6 +287,37 @@ fn dialog_hints(context: Context) -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
+/// "sharing · 3 attendees · round 1 02:41" while sharing; shorter ("sharing · 3 · round
+/// 02:41", then "shared 3 · 02:41") when that does not fit in `room` columns.
+fn share_text(app: &App, room: usize) -> Option<String> {
+    let sharing = app.share.as_ref()?;
+    let n = sharing.attendees.len();
+    let people = super::widgets::text::plural(n, "attendee", "attendees");
+    let texts = match &sharing.round {
+        Some(round) => {
+            let left = super::share::mm_ss(round.remaining);
+            [
+                format!("sharing · {people} · round {} {left}", round.number),
+                format!("sharing · {n} · round {left}"),
+                format!("shared {n} · {left}"),
+            ]
+        }
+        None => [
+            format!("sharing · {people}"),
+            format!("sharing · {n}"),
+            format!("shared {n}"),
+        ],
+    };
+    let [full, medium, short] = texts;
+    Some(if full.chars().count() <= room {
+        full
+    } else if medium.chars().count() <= room {
+        medium
+    } else {
+        short
+    })
+}
+
 /// The first words of a help text, for the footer.
 fn short(help: &str) -> &str {
     help.split([' ', '(', ':']).next().unwrap_or(help)
@@ -269,21 +343,34 @@ fn draw_header(app: &App, s: &SessionState, frame: &mut Frame, area: Rect) {
     } else {
         Span::styled("✓ saved", t.ok())
     };
-    // On a narrow screen the title gives way, so the clock and the saved state stay visible.
+    // On a narrow screen the title gives way, so the clock, the share and the saved state
+    // stay visible; the share says less before it is cut.
+    let fixed = clock_text.chars().count() + 17;
     let mut title = escape_control(&s.session().title).into_owned();
+    // The share has what the title leaves, down to the title's 8 columns.
+    let title_least = title.chars().count().min(8);
+    let sharing = share_text(
+        app,
+        usize::from(area.width).saturating_sub(fixed + title_least + 3),
+    );
     let room = (area.width as usize)
-        .saturating_sub(clock_text.chars().count() + 17)
+        .saturating_sub(fixed + sharing.as_ref().map_or(0, |t| t.chars().count() + 3))
         .max(8);
     if title.chars().count() > room {
         title = title.chars().take(room - 1).collect::<String>() + "…";
     }
-    let line1 = Line::from(vec![
+    let mut line1 = vec![
         Span::styled(format!(" {title} "), t.title()),
         Span::raw("│ "),
         Span::styled(clock_text, clock_style),
         Span::raw(" │ "),
         saved,
-    ]);
+    ];
+    if let Some(sharing) = sharing {
+        line1.push(Span::raw(" │ "));
+        line1.push(Span::styled(sharing, t.highlight()));
+    }
+    let line1 = Line::from(line1);
     let mut line2 = vec![Span::raw(" ")];
     line2.extend(tabs);
     line2.push(Span::styled(

@@ -6,6 +6,7 @@
 
 mod commit;
 mod persist;
+mod share;
 
 use super::keymap::{self, Action, Context};
 use super::modal::{FormPurpose, Modal};
@@ -74,6 +75,12 @@ pub struct App {
     /// A re-run under way, until its run is recorded (or the run form is closed): then the
     /// flagged threats are walked in question 3.
     pub rerun: Option<Rerun>,
+    /// The session shared with the room, while it is (issue 16).
+    pub share: Option<crate::tui::share::Sharing>,
+    /// Where the share key listens (`--share`); the default address when `None`.
+    pub share_addr: Option<String>,
+    /// The join dialog waits for the dialog open when sharing started (today's run, say).
+    share_info_waiting: bool,
 }
 
 /// What `rerun` found, for the app: the report for "what changed", the run's trigger and
@@ -111,6 +118,9 @@ impl App {
             after_recovery: None,
             viewport: DEFAULT_VIEWPORT,
             rerun: None,
+            share: None,
+            share_addr: None,
+            share_info_waiting: false,
         }
     }
 
@@ -148,6 +158,9 @@ impl App {
             after_recovery: None,
             viewport: DEFAULT_VIEWPORT,
             rerun: None,
+            share: None,
+            share_addr: None,
+            share_info_waiting: false,
         }
     }
 
@@ -399,6 +412,12 @@ impl App {
                 }
             }
         }
+        if self.modal.is_none() && self.share_info_waiting {
+            self.share_info_waiting = false;
+            if self.share.is_some() {
+                self.modal = Some(Modal::ShareInfo);
+            }
+        }
         self.refresh();
     }
 
@@ -455,6 +474,20 @@ impl App {
                 }
             },
             Modal::QuickAdd(line) => self.quick_add_key(line, action, key),
+            Modal::Inbox(view) => self.inbox_key(view, action),
+            Modal::ShareInfo => {} // any key closes it
+            Modal::ShareMenu => match action {
+                Some(Action::ShowJoin) => self.modal = Some(Modal::ShareInfo),
+                Some(Action::StopShare) => self.modal = Some(Modal::ShareStop),
+                _ => {}
+            },
+            Modal::ShareStop => {
+                if action == Some(Action::Yes) {
+                    self.stop_sharing();
+                } else {
+                    self.info("still sharing");
+                }
+            }
             Modal::Confirm { edit, done, .. } => {
                 if action == Some(Action::Yes) {
                     self.apply(*edit, &done);
@@ -585,6 +618,7 @@ impl App {
     fn submit_form(&mut self, mut form: Form, purpose: FormPurpose) {
         let commands = match purpose.clone() {
             FormPurpose::SaveAs => return self.save_as(form),
+            FormPurpose::Round => return self.submit_round(form),
             FormPurpose::NewSession => match &mut self.screen {
                 Screen::Start(start) => start.submit(form),
                 Screen::Session(_) => Vec::new(),
@@ -728,6 +762,10 @@ impl App {
         match s.history.apply(&mut s.loaded.session, edit) {
             Ok(()) => {
                 s.refresh_derived(today, self.libraries.rules());
+                // A new edit clears redo: decisions undone before it stay undone.
+                if let Some(sharing) = &mut self.share {
+                    sharing.forget_undone();
+                }
                 self.info(format!("{message} (u undoes)"));
             }
             Err(e) => self.error(format!("could not apply the change: {e}")),
@@ -788,8 +826,12 @@ impl App {
                     Ok(false) => self.info(format!("nothing to {what}")),
                     Err(e) => self.error(format!("{what} failed: {e}")),
                 }
+                self.follow_history();
             }
             Action::Commit => self.open_commit(),
+            Action::Share => self.share_key(),
+            Action::Round => self.round_key(),
+            Action::Inbox => self.open_inbox(),
             Action::EditRun => {
                 let title = if s.session().runs.iter().any(|r| r.date == today) {
                     "Today's run"

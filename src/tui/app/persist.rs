@@ -331,6 +331,9 @@ impl App {
                     self.screen = Screen::Session(Box::new(SessionState { lock, ..state }));
                     // The user chose to drop their version: nothing of it is to be recovered.
                     store::autosave::remove_autosave(&path);
+                    // Ideas accepted into the discarded version are pending again.
+                    self.follow_history();
+                    self.refresh_pending();
                     self.info("reloaded the file from disk; your version was discarded");
                 }
                 Err(e) => self.error(format!("cannot reload: {e}")),

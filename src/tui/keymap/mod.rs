@@ -74,6 +74,19 @@ pub enum Action {
     Overwrite,
     SaveAndQuit,
     DiscardAndQuit,
+    /// Sharing with the room: start it, or (while sharing) show the join command or stop.
+    Share,
+    /// Start a brainwriting round, or end the one under way.
+    Round,
+    /// Question 2: the selected element's ideas from attendees.
+    Inbox,
+    /// The inbox: accept the selected idea's group, merge it into a threat, dismiss the idea.
+    InboxAccept,
+    InboxMerge,
+    InboxDismiss,
+    /// The share menu: the join command again, or stop sharing (asks first).
+    ShowJoin,
+    StopShare,
 }
 
 /// Where a binding applies. Screen contexts are tried before `Session`, which is tried before
@@ -107,6 +120,13 @@ pub enum Context {
     WhatChanged,
     /// Question 1's quick-add line (typing goes to the line).
     QuickAdd,
+    /// Question 2's inbox of attendees' ideas, and choosing the threat to merge into.
+    Inbox,
+    InboxMerge,
+    /// While sharing: show the join command again, or stop.
+    ShareMenu,
+    /// "Stop sharing?"
+    ShareStop,
 }
 
 /// What "any other key" does in a dialog, for its key line; `None` where other keys are typed.
@@ -118,6 +138,8 @@ pub fn fallback(context: Context) -> Option<&'static str> {
         Context::Conflict => Some("cancel, nothing is saved"),
         Context::QuitDialog => Some("stay"),
         Context::WhatChanged => Some("continue"),
+        Context::ShareMenu => Some("close"),
+        Context::ShareStop => Some("keep sharing"),
         _ => None,
     }
 }
@@ -430,6 +452,110 @@ pub static BINDINGS: &[Binding] = &[
         true,
     ),
     bind(
+        C::Inbox,
+        &[code(KeyCode::Up), k('k')],
+        "↑↓",
+        A::Up,
+        "select an idea",
+        true,
+    ),
+    bind(
+        C::Inbox,
+        &[code(KeyCode::Down), k('j')],
+        "",
+        A::Down,
+        "",
+        false,
+    ),
+    bind(
+        C::Inbox,
+        &[k('a')],
+        "a",
+        A::InboxAccept,
+        "accept: the idea becomes a threat (its near-duplicates merge into it; u undoes)",
+        true,
+    ),
+    bind(
+        C::Inbox,
+        &[k('m')],
+        "m",
+        A::InboxMerge,
+        "merge the idea and its near-duplicates into a threat of the element (u undoes)",
+        true,
+    ),
+    bind(
+        C::Inbox,
+        &[k('x')],
+        "x",
+        A::InboxDismiss,
+        "dismiss this idea alone (it leaves the inbox)",
+        true,
+    ),
+    bind(
+        C::Inbox,
+        &[code(KeyCode::Esc), k('i')],
+        "Esc",
+        A::Cancel,
+        "close the inbox",
+        true,
+    ),
+    bind(
+        C::InboxMerge,
+        &[code(KeyCode::Up), k('k')],
+        "↑↓",
+        A::Up,
+        "select the threat to merge into",
+        true,
+    ),
+    bind(
+        C::InboxMerge,
+        &[code(KeyCode::Down), k('j')],
+        "",
+        A::Down,
+        "",
+        false,
+    ),
+    bind(
+        C::InboxMerge,
+        &[code(KeyCode::Enter)],
+        "Enter",
+        A::Submit,
+        "merge into it",
+        true,
+    ),
+    bind(
+        C::InboxMerge,
+        &[code(KeyCode::Esc)],
+        "Esc",
+        A::Cancel,
+        "back to the ideas",
+        true,
+    ),
+    bind(
+        C::ShareMenu,
+        &[k('c')],
+        "c",
+        A::ShowJoin,
+        "show the join command again",
+        true,
+    ),
+    bind(
+        C::ShareMenu,
+        &[k('s')],
+        "s",
+        A::StopShare,
+        "stop sharing (asks first)",
+        true,
+    ),
+    bind(
+        C::ShareStop,
+        &[k('y'), k('Y')],
+        "y",
+        A::Yes,
+        "stop sharing: attendees are told",
+        true,
+    ),
+    bind(
         C::Start,
         &[code(KeyCode::Up), k('k')],
         "↑/k",
@@ -736,6 +862,14 @@ pub static BINDINGS: &[Binding] = &[
         A::Walk,
         "walk every open suggestion of the model, crossing flows first",
         true,
+    ),
+    bind(
+        C::Threats,
+        &[k('i')],
+        "i",
+        A::Inbox,
+        "inbox: attendees' ideas for the element (accept, merge, dismiss)",
+        false,
     ),
     bind(
         C::Threats,
@@ -1086,6 +1220,22 @@ pub static BINDINGS: &[Binding] = &[
     ),
     bind(
         C::Session,
+        &[k('H')],
+        "H",
+        A::Share,
+        "share with the room: start (shows the join command), or show it again or stop",
+        true,
+    ),
+    bind(
+        C::Session,
+        &[k('B')],
+        "B",
+        A::Round,
+        "brainwriting round: start one (minutes), or end the one under way",
+        false,
+    ),
+    bind(
+        C::Session,
         &[k('r')],
         "r",
         A::EditRun,
@@ -1145,6 +1295,10 @@ pub fn bindings(contexts: &[Context]) -> impl Iterator<Item = &'static Binding> 
 pub fn notes(context: Context) -> &'static [(&'static str, &'static str)] {
     match context {
         Context::Review => &[("Attack paths", crate::analysis::paths::LEGEND)],
+        Context::Threats => &[(
+            "Attendees' ideas",
+            "while sharing (H), *n before an element counts the ideas attendees sent for it; i opens them, near-duplicates grouped: a accepts (the idea becomes a threat, its near-duplicates merge into it), m merges them into a threat you choose, x dismisses one idea; u undoes an accept or merge (the ideas are pending again).",
+        )],
         _ => &[],
     }
 }

@@ -36,3 +36,28 @@ fn no_key_is_bound_twice_in_one_context() {
         }
     }
 }
+
+#[test]
+fn the_share_and_round_keys_work_on_every_question() {
+    // Screen contexts win over the session's: none of them may take H or B.
+    for screen in [
+        C::Build,
+        C::Diagram,
+        C::Threats,
+        C::Walk,
+        C::Respond,
+        C::ReviewWalk,
+        C::Review,
+    ] {
+        for (c, action) in [('H', A::Share), ('B', A::Round)] {
+            let key = KeyEvent::new(KeyCode::Char(c), KeyModifiers::SHIFT);
+            assert_eq!(
+                lookup(&[screen, C::Session, C::Global], &key),
+                Some(action),
+                "{c} in {screen:?}"
+            );
+        }
+    }
+    let i = KeyEvent::new(KeyCode::Char('i'), KeyModifiers::NONE);
+    assert_eq!(lookup(&[C::Threats, C::Session], &i), Some(A::Inbox));
+}

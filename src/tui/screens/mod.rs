@@ -4,6 +4,7 @@
 //! [`Command`]s: the app owns the session's history, the dialog slot and the status line.
 
 pub mod build;
+pub mod inbox;
 pub mod link;
 pub mod needs_review;
 pub mod respond;

@@ -433,8 +433,14 @@ impl RespondState {
             )),
             // A line of its own: a transfer names who takes the risk, which may be long.
             Line::raw(format!("response: {}", escape_control(&th.response_text()))),
-            Line::raw(""),
         ];
+        if !th.raised_by.is_empty() {
+            lines.push(Line::raw(format!(
+                "raised by {}",
+                escape_control(&th.raised_by.join(", "))
+            )));
+        }
+        lines.push(Line::raw(""));
         let mitigations = mitigations_of(session, th.id.as_str());
         let msel = self.mitigation.min(mitigations.len().saturating_sub(1));
         for (i, &mi) in mitigations.iter().enumerate() {

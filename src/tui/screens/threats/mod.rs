@@ -67,6 +67,9 @@ pub struct ThreatsState {
     /// A threat to select once the change that adds or edits it is applied, and whether its
     /// pane takes the keys.
     focus: Option<(String, bool)>,
+    /// While sharing: attendees' pending ideas per element id (set by the app when the inbox
+    /// changes; `None` when not sharing, and then the list shows no idea counts).
+    pub pending_ideas: Option<std::collections::HashMap<String, usize>>,
 }
 
 impl ThreatsState {
@@ -383,7 +386,11 @@ impl ThreatsState {
             .derived
             .elements
             .iter()
-            .map(|row| 2 + 18 + 4 + 2 + width(&sanitize(&row.title)))
+            .map(|row| {
+                // Room for "*n " while sharing.
+                let ideas = if self.pending_ideas.is_some() { 4 } else { 0 };
+                2 + 18 + 4 + 2 + ideas + width(&sanitize(&row.title))
+            })
             .max()
             .unwrap_or(0);
         let (left, right, wide) = list_fitted_and_details(
@@ -419,6 +426,15 @@ impl ThreatsState {
                 n if n < 100 => format!("+{n}"),
                 _ => "+99".to_string(),
             };
+            // Attendees' ideas waiting, before the name: "*2 ".
+            let ideas = match self
+                .pending_ideas
+                .as_ref()
+                .and_then(|counts| counts.get(&row.id))
+            {
+                Some(&n) if n > 0 => format!("*{} ", n.min(99)),
+                _ => String::new(),
+            };
             lines.push(Line::from(vec![
                 Span::styled(if is_sel { "▸ " } else { "  " }, style),
                 Span::styled(
@@ -432,7 +448,7 @@ impl ThreatsState {
                 Span::styled(
                     fit(
                         &format!(
-                            "{}{}",
+                            "{ideas}{}{}",
                             if row.crossing { "! " } else { "" },
                             escape_control(&row.title)
                         ),
@@ -454,7 +470,11 @@ impl ThreatsState {
                     .borders(Borders::TOP)
                     .border_style(t.border())
                     .title(Span::styled(
-                        " Elements (! crossing  ✓ covered  · open  - n/a  +n suggested) ",
+                        if self.pending_ideas.is_some() {
+                            " Elements (! crossing ✓ covered · open - n/a +n suggested *n ideas) "
+                        } else {
+                            " Elements (! crossing  ✓ covered  · open  - n/a  +n suggested) "
+                        },
                         t.dim(),
                     )),
             ),
@@ -614,6 +634,20 @@ impl ThreatsState {
         }
         if extras && let Some(threat) = list.get(sel).map(|(_, t)| *t) {
             lines.push(Line::raw(""));
+            // Whose idea it was, when attendees sent it in a shared session.
+            if !threat.raised_by.is_empty() {
+                lines.push(Line::from(Span::styled(
+                    fit(
+                        &format!(
+                            "{} raised by {}",
+                            escape_control(threat.id.as_str()),
+                            escape_control(&threat.raised_by.join(", "))
+                        ),
+                        width,
+                    ),
+                    t.dim(),
+                )));
+            }
             // The team's notes on the selected threat, as written (the pane wraps them).
             if !threat.notes.trim().is_empty() {
                 lines.push(Line::from(Span::styled(
