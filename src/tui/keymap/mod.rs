@@ -107,6 +107,10 @@ pub enum Context {
     WhatChanged,
     /// Question 1's quick-add line (typing goes to the line).
     QuickAdd,
+    /// The attendee app (`threatboard join`): the elements, suggestions and ideas panes.
+    Attendee,
+    /// The attendee app's question before quitting with an idea typed but not sent.
+    AttendeeQuit,
 }
 
 /// What "any other key" does in a dialog, for its key line; `None` where other keys are typed.
@@ -118,6 +122,7 @@ pub fn fallback(context: Context) -> Option<&'static str> {
         Context::Conflict => Some("cancel, nothing is saved"),
         Context::QuitDialog => Some("stay"),
         Context::WhatChanged => Some("continue"),
+        Context::AttendeeQuit => Some("stay"),
         _ => None,
     }
 }
@@ -1106,6 +1111,95 @@ pub static BINDINGS: &[Binding] = &[
         "q ^C",
         A::Quit,
         "quit (asks when there are unsaved changes)",
+        true,
+    ),
+    // The attendee app (`threatboard join`).
+    bind(
+        C::Attendee,
+        &[code(KeyCode::Up), k('k')],
+        "↑↓ j k",
+        A::Up,
+        "select in the pane",
+        true,
+    ),
+    bind(
+        C::Attendee,
+        &[code(KeyCode::Down), k('j')],
+        "",
+        A::Down,
+        "",
+        false,
+    ),
+    bind(
+        C::Attendee,
+        &[code(KeyCode::Tab), code(KeyCode::Right), k('l')],
+        "Tab ←→",
+        A::Right,
+        "next pane: elements, suggestions, ideas (Shift-Tab, ←, h: back)",
+        true,
+    ),
+    bind(
+        C::Attendee,
+        &[code(KeyCode::BackTab), code(KeyCode::Left), k('h')],
+        "",
+        A::Left,
+        "",
+        false,
+    ),
+    bind(
+        C::Attendee,
+        &[k('a'), k('/')],
+        "a /",
+        A::Add,
+        "an idea from the libraries (picker, the rules' entries first)",
+        true,
+    ),
+    bind(
+        C::Attendee,
+        &[k('n'), k('c')],
+        "n c",
+        A::Custom,
+        "write an idea on the selected element (reopens one closed with Esc)",
+        true,
+    ),
+    bind(
+        C::Attendee,
+        &[k('s')],
+        "s",
+        A::AddSuggestion,
+        "an idea from the rule suggestion under the cursor",
+        false,
+    ),
+    bind(
+        C::Attendee,
+        &[code(KeyCode::Enter)],
+        "Enter",
+        A::Open,
+        "on an element: write an idea; on a suggestion: an idea from it",
+        false,
+    ),
+    bind(
+        C::Attendee,
+        &[k('?'), code(KeyCode::F(1))],
+        "? F1",
+        A::Help,
+        "help: every key",
+        true,
+    ),
+    bind(
+        C::Attendee,
+        &[k('q')],
+        "q ^C",
+        A::Quit,
+        "quit (asks when an idea is typed but not sent)",
+        true,
+    ),
+    bind(
+        C::AttendeeQuit,
+        &[k('y')],
+        "y",
+        A::Yes,
+        "quit; the idea not sent is lost",
         true,
     ),
 ];
