@@ -100,7 +100,7 @@ when = { kind = "process", sends = "sql" }
 "#;
 
 /// The shipped libraries with the test rules, and `extra` rules after them, in force.
-fn test_libraries(extra: &str) -> crate::library::LibrarySet {
+pub(crate) fn test_libraries(extra: &str) -> crate::library::LibrarySet {
     let rules = crate::rules::RuleSet::from_text(
         &format!("{TEST_RULES}{extra}"),
         crate::library::Origin::Text("test-rules.toml".into()),
@@ -112,8 +112,14 @@ fn test_libraries(extra: &str) -> crate::library::LibrarySet {
 }
 
 fn screen(app: &App, width: u16, height: u16) -> String {
+    screen_of(width, height, |f| view::draw(app, f))
+}
+
+/// What `draw` puts on a `width` x `height` screen, as text, one line per row (the attendee
+/// app's tests use it too).
+pub(crate) fn screen_of(width: u16, height: u16, draw: impl FnOnce(&mut ratatui::Frame)) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
-    terminal.draw(|f| view::draw(app, f)).expect("draws");
+    terminal.draw(draw).expect("draws");
     let buffer = terminal.backend().buffer();
     (0..height)
         .map(|y| {

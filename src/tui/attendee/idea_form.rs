@@ -38,7 +38,12 @@ pub fn idea_form(
 ) -> Form {
     let options = rows
         .iter()
-        .map(|r| Choice::new(r.id.clone(), format!("{} ({})", sanitize(&r.id), r.kind.as_str())))
+        .map(|r| {
+            Choice::new(
+                r.id.clone(),
+                format!("{} ({})", sanitize(&r.id), r.kind.as_str()),
+            )
+        })
         .collect();
     let mut fields = vec![Field::choice("element", "Element", options, element)];
     let focus_key = threat_form.fields.get(threat_form.focus).map(|f| f.key);

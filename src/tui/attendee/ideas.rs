@@ -65,7 +65,11 @@ impl Ideas {
     /// The first idea being sent went out as `client_ref` (the run loop confirms them in the
     /// order `take_outgoing` gave them).
     pub fn confirm_sent(&mut self, client_ref: u32) {
-        if let Some(o) = self.own.iter_mut().find(|o| o.delivery == Delivery::Sending) {
+        if let Some(o) = self
+            .own
+            .iter_mut()
+            .find(|o| o.delivery == Delivery::Sending)
+        {
             o.delivery = Delivery::Sent { client_ref };
         }
     }
@@ -103,9 +107,8 @@ impl Ideas {
         let known = |o: &OwnIdea| matches!(o.delivery, Delivery::Known { id: k, .. } if k == id);
         // The number alone is not enough: a new connection may number its ideas from 1 again,
         // so the text must be the same too.
-        let sent = |o: &OwnIdea| {
-            o.delivery == Delivery::Sent { client_ref } && same_idea(&o.idea, &idea)
-        };
+        let sent =
+            |o: &OwnIdea| o.delivery == Delivery::Sent { client_ref } && same_idea(&o.idea, &idea);
         let index = self
             .own
             .iter()
@@ -224,7 +227,10 @@ pub fn idea_lines(
         lines.push(row(i, String::new(), &o.idea, delivery_text(&o.delivery)));
     }
     if !ideas.others.is_empty() {
-        lines.push(Line::from(Span::styled("  From the others:", theme.title())));
+        lines.push(Line::from(Span::styled(
+            "  From the others:",
+            theme.title(),
+        )));
         for (i, v) in ideas.others.iter().enumerate() {
             lines.push(row(
                 ideas.own.len() + i,

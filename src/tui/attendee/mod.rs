@@ -9,7 +9,7 @@
 //!
 //! - [`ideas`]: the ideas written here and the others', and their pane;
 //! - [`idea_form`]: the idea form;
-//! - [`view`]: drawing.
+//! - [`view`]: the drawing.
 
 pub mod idea_form;
 pub mod ideas;
@@ -304,7 +304,8 @@ impl AttendeeApp {
 
     pub fn handle_key(&mut self, key: KeyEvent) {
         self.status = None;
-        let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        let ctrl_c =
+            key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
         let action = keymap::lookup(&self.contexts(), &key);
         match self.overlay.take() {
             None if ctrl_c => self.ask_quit(),
@@ -456,7 +457,12 @@ impl AttendeeApp {
                 if let (Some(hit), Some(row)) = (hit, row) {
                     let form = idea_form::idea_form(
                         format!("Idea from {}", sanitize(hit.reference.as_str())),
-                        library_threat_form(&hit.reference, &hit.name, &hit.stride, &row.applicable),
+                        library_threat_form(
+                            &hit.reference,
+                            &hit.name,
+                            &hit.stride,
+                            &row.applicable,
+                        ),
                         &self.rows,
                         &row.id,
                         None,
@@ -495,7 +501,9 @@ impl AttendeeApp {
                         Connection::Reconnecting { .. } => {
                             "idea kept: it is sent when the connection is back".to_string()
                         }
-                        Connection::Ended => "the session has ended: the idea is not sent".to_string(),
+                        Connection::Ended => {
+                            "the session has ended: the idea is not sent".to_string()
+                        }
                     });
                     self.ideas.queue(idea);
                     self.pane = Pane::Ideas;

@@ -197,10 +197,7 @@ fn element_line(
     let mark = if row.crossing { "⇄" } else { " " };
     fit_line(
         Line::from(vec![
-            Span::styled(
-                format!("{}{mark}", if selected { "▸" } else { " " }),
-                style,
-            ),
+            Span::styled(format!("{}{mark}", if selected { "▸" } else { " " }), style),
             Span::styled(format!("{:<5} ", kind_short(row.kind)), t.dim()),
             Span::styled(sanitize(&row.id), style),
             Span::styled(format!("  {}", sanitize(&row.title)), t.dim()),
@@ -240,17 +237,22 @@ fn element_facts(s: &Session, row: &ElementRow) -> Vec<String> {
         ));
     } else if let Some(f) = s.flows.iter().find(|f| f.id.as_str() == row.id) {
         facts.push(format!(
-            "{} → {}{}",
+            "{} → {}{}{}",
             sanitize(f.from.as_str()),
             sanitize(f.to.as_str()),
             if f.label.is_empty() {
                 String::new()
             } else {
                 format!(": {}", sanitize(&f.label))
+            },
+            if row.crossing {
+                " (crosses a boundary)"
+            } else {
+                ""
             }
         ));
         facts.push(format!(
-            "flow · {} · authenticated {} · encrypted {}{}",
+            "{} · authenticated {} · encrypted {}",
             if f.protocol.is_empty() {
                 "protocol not given".to_string()
             } else {
@@ -258,11 +260,6 @@ fn element_facts(s: &Session, row: &ElementRow) -> Vec<String> {
             },
             yes_no(f.authenticated),
             yes_no(f.encrypted),
-            if row.crossing {
-                " · crosses a boundary"
-            } else {
-                ""
-            }
         ));
     }
     let threats = s.threats_on(&row.id).count();
@@ -289,17 +286,9 @@ fn element_facts(s: &Session, row: &ElementRow) -> Vec<String> {
 fn draw_details(app: &AttendeeApp, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let focused = app.pane == Pane::Suggestions;
-    let open = app
-        .suggestions
-        .iter()
-        .filter(|s| s.state.is_open())
-        .count();
-    let block = pane_block(
-        format!(" Details · suggestions ({open} open) "),
-        focused,
-        t,
-    )
-    .borders(Borders::TOP | Borders::LEFT);
+    let open = app.suggestions.iter().filter(|s| s.state.is_open()).count();
+    let block = pane_block(format!(" Details · suggestions ({open} open) "), focused, t)
+        .borders(Borders::TOP | Borders::LEFT);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width.saturating_sub(1));
@@ -324,8 +313,10 @@ fn draw_details(app: &AttendeeApp, frame: &mut Frame, area: Rect) {
             t.dim(),
         )));
     }
-    let first = scroll(app.selected_suggestion, room);
-    for (i, s) in app.suggestions.iter().enumerate().skip(first).take(room) {
+    // The selected suggestion in full, with why the rule fires; the others on one line each.
+    let mut list: Vec<Line> = Vec::new();
+    let mut chosen = 0..0;
+    for (i, s) in app.suggestions.iter().enumerate() {
         let selected = i == app.selected_suggestion;
         let style = match (selected, focused) {
             (true, true) => t.selected(),
@@ -339,17 +330,70 @@ fn draw_details(app: &AttendeeApp, frame: &mut Frame, area: Rect) {
             SuggestionState::Added { threat } => format!(" (added as {})", sanitize(threat)),
             SuggestionState::Dismissed { .. } => " (dismissed)".to_string(),
         };
-        lines.push(fit_line(
-            Line::from(vec![
-                Span::styled(
-                    format!("{}[{}] ", if selected { "▸" } else { " " }, s.stride),
-                    style,
+        let head = format!("{}[{}] ", if selected { "▸" } else { " " }, s.stride);
+        if !selected {
+            list.push(fit_line(
+                Line::from(vec![
+                    Span::styled(head, style),
+                    Span::styled(sanitize(&s.statement), style),
+                    Span::styled(state, t.dim()),
+                ]),
+                width,
+            ));
+            continue;
+        }
+        let start = list.len();
+        let indent = crate::tui::widgets::text::width(&head);
+        let text = format!("{}{state}", sanitize(&s.statement));
+        for (n, part) in wrap(
+            &text,
+            width.saturating_sub(indent),
+            width.saturating_sub(indent),
+            3,
+        )
+        .into_iter()
+        .enumerate()
+        {
+            let lead = if n == 0 {
+                head.clone()
+            } else {
+                " ".repeat(indent)
+            };
+            list.push(Line::from(vec![
+                Span::styled(lead, style),
+                Span::styled(part, style),
+            ]));
+        }
+        list.push(Line::from(Span::styled(
+            fit(
+                &format!("{:indent$}why: {}", "", sanitize(&s.reason)),
+                width,
+            ),
+            t.dim(),
+        )));
+        chosen = start..list.len();
+    }
+    let first = chosen.end.saturating_sub(room).min(chosen.start);
+    lines.extend(list.into_iter().skip(first).take(room));
+    // The threats already on the element, in what room is left (a wide screen).
+    let threats: Vec<&crate::model::Threat> = app.model.threats_on(&row.id).collect();
+    let left = usize::from(inner.height).saturating_sub(lines.len() + 1);
+    if !threats.is_empty() && left > 0 {
+        lines.push(Line::from(Span::styled(" Threats here:", t.dim())));
+        for th in threats.into_iter().take(left) {
+            lines.push(Line::from(Span::styled(
+                fit(
+                    &format!(
+                        "  {} [{}] {}",
+                        sanitize(th.id.as_str()),
+                        th.stride,
+                        sanitize(&th.title)
+                    ),
+                    width,
                 ),
-                Span::styled(sanitize(&s.statement), style),
-                Span::styled(state, t.dim()),
-            ]),
-            width,
-        ));
+                t.dim(),
+            )));
+        }
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
@@ -410,10 +454,19 @@ fn draw_footer(app: &AttendeeApp, frame: &mut Frame, area: Rect) {
         );
         return;
     }
-    let hints: Vec<(&str, &str)> = keymap::bindings(&[Context::Attendee])
+    let mut hints: Vec<(&str, &str)> = keymap::bindings(&[Context::Attendee])
         .filter(|b| b.footer && !b.label.is_empty())
         .map(|b| (b.label.split(' ').next().unwrap_or(b.label), short(b.help)))
         .collect();
+    // Help and quit, the last two, stay; the ones before them give way on a narrow screen.
+    let cells = |h: &[(&str, &str)]| -> usize {
+        h.iter()
+            .map(|(k, w)| crate::tui::widgets::text::width(k) + w.len() + 3)
+            .sum()
+    };
+    while cells(&hints) > usize::from(area.width) && hints.len() > 2 {
+        hints.remove(hints.len() - 3);
+    }
     frame.render_widget(
         Paragraph::new(fit_line(key_hints(&hints, t), usize::from(area.width))),
         area,
@@ -430,7 +483,12 @@ fn draw_help(t: &Theme, frame: &mut Frame, area: Rect) {
         "Ideas go to the facilitator, who accepts, merges or dismisses each; what became of yours shows under Your ideas. During a round the others see your ideas only when it ends.",
         "Esc or any other key closes this help.",
     ] {
-        for part in wrap(text, inner.saturating_sub(1), inner.saturating_sub(1), usize::MAX) {
+        for part in wrap(
+            text,
+            inner.saturating_sub(1),
+            inner.saturating_sub(1),
+            usize::MAX,
+        ) {
             lines.push(Line::from(Span::styled(format!(" {part}"), t.dim())));
         }
     }

@@ -1120,7 +1120,7 @@ pub static BINDINGS: &[Binding] = &[
         "↑↓ j k",
         A::Up,
         "select in the pane",
-        true,
+        false,
     ),
     bind(
         C::Attendee,
@@ -1135,7 +1135,7 @@ pub static BINDINGS: &[Binding] = &[
         &[code(KeyCode::Tab), code(KeyCode::Right), k('l')],
         "Tab ←→",
         A::Right,
-        "next pane: elements, suggestions, ideas (Shift-Tab, ←, h: back)",
+        "pane: elements, suggestions, ideas (Shift-Tab, ←, h: back)",
         true,
     ),
     bind(
@@ -1151,7 +1151,7 @@ pub static BINDINGS: &[Binding] = &[
         &[k('a'), k('/')],
         "a /",
         A::Add,
-        "an idea from the libraries (picker, the rules' entries first)",
+        "idea from the libraries (picker, the rules' entries first)",
         true,
     ),
     bind(
@@ -1159,7 +1159,7 @@ pub static BINDINGS: &[Binding] = &[
         &[k('n'), k('c')],
         "n c",
         A::Custom,
-        "write an idea on the selected element (reopens one closed with Esc)",
+        "write an idea (on the selected element; reopens one closed with Esc)",
         true,
     ),
     bind(
