@@ -5,63 +5,12 @@ use super::ideas::Delivery;
 use super::*;
 use crate::model::{Rating, StrideSet};
 use crate::share::{IdeaStatus, IdeaView};
-use crate::tui::tests::{screen_of, test_libraries};
+use crate::tui::tests::{SHOP, screen_of, test_libraries};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// A browser on the internet calls an API in the DMZ over plain, unauthenticated HTTP; the API
-/// queries its database inside the DMZ.
-const SHOP: &str = r#"schema = 1
-title = "Shop"
-
-[[boundaries]]
-id = "internet"
-name = "Internet"
-
-[[boundaries]]
-id = "dmz"
-name = "DMZ"
-
-[[components]]
-id = "browser"
-name = "Browser"
-kind = "external-entity"
-boundary = "internet"
-
-[[components]]
-id = "api"
-name = "Orders API"
-kind = "process"
-technology = "api"
-boundary = "dmz"
-
-[[components]]
-id = "db"
-name = "Orders DB"
-kind = "data-store"
-technology = "database"
-boundary = "dmz"
-
-[[flows]]
-id = "api-db"
-from = "api"
-to = "db"
-label = "Queries"
-protocol = "postgres"
-authenticated = true
-encrypted = true
-
-[[flows]]
-id = "browser-api"
-from = "browser"
-to = "api"
-label = "Orders"
-protocol = "http"
-authenticated = false
-encrypted = false
-"#;
-
+/// The shop as the facilitator's app shares it.
 fn shop() -> Session {
-    crate::store::parse(SHOP).expect("the test model parses").0
+    crate::share::shared_model(&crate::store::parse(SHOP).expect("the test model parses").0)
 }
 
 fn t0() -> Instant {
@@ -383,7 +332,10 @@ fn ideas_written_while_disconnected_wait_for_the_rejoin() {
     assert!(matches!(app.connection, Connection::Reconnecting { .. }));
     write_idea(&mut app, "Written offline", "T");
     assert!(app.take_outgoing().is_empty(), "nothing is sent while away");
-    assert!(screen(&app, 80, 24).contains("not sent yet"));
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("not sent yet"), "{text}");
+    assert!(text.contains("reconnecting"), "{text}");
+    insta::assert_snapshot!("attendee_reconnecting_80x24", text);
     app.on_message_at(welcome(shop(), None, Vec::new()), at);
     let out = app.take_outgoing();
     assert_eq!(out.len(), 1);

@@ -110,7 +110,7 @@ fn draw_header(app: &AttendeeApp, frame: &mut Frame, area: Rect) {
         ),
         Connection::Reconnecting { why } => (
             format!(
-                "Connection lost{}: trying again every 2 s; ideas you write are kept and sent then.",
+                "Connection lost{}: trying again every 2 s; your ideas are kept and sent then.",
                 why.as_deref()
                     .map(|w| format!(" ({})", sanitize(w)))
                     .unwrap_or_default()
