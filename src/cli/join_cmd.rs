@@ -52,3 +52,34 @@ pub fn run(args: JoinCommandArgs, library_dirs: &[PathBuf]) -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    #[test]
+    fn join_takes_the_address_the_code_and_the_name() {
+        let cli = Cli::try_parse_from([
+            "threatboard",
+            "join",
+            "10.0.0.5:7420",
+            "--code",
+            "k7f2-9xq4-m3vd-82hc",
+            "--name",
+            "Ana",
+            "--library-dir",
+            "libs",
+        ])
+        .expect("parses");
+        let Some(Command::Join(args)) = cli.command else {
+            panic!("not the join command: {:?}", cli.command);
+        };
+        assert_eq!(args.addr, "10.0.0.5:7420");
+        assert_eq!(args.code, "k7f2-9xq4-m3vd-82hc");
+        assert_eq!(args.name, "Ana");
+        assert_eq!(cli.library_dirs, vec![std::path::PathBuf::from("libs")]);
+        // The code and the name are required.
+        assert!(Cli::try_parse_from(["threatboard", "join", "10.0.0.5:7420"]).is_err());
+    }
+}

@@ -26,6 +26,39 @@ fn rating_field(key: &'static str, label: &'static str, value: Option<Rating>) -
     )
 }
 
+/// The element choice: every element of the model, `element` chosen. An element the
+/// facilitator removed while the form was open stays listed, marked, so the choice does not
+/// move to another element behind the attendee's back.
+fn element_field(rows: &[ElementRow], element: &str) -> Field {
+    let mut options: Vec<Choice> = rows
+        .iter()
+        .map(|r| {
+            Choice::new(
+                r.id.clone(),
+                format!("{} ({})", sanitize(&r.id), r.kind.as_str()),
+            )
+        })
+        .collect();
+    if !rows.iter().any(|r| r.id == element) {
+        options.push(Choice::new(
+            element,
+            format!("{} (removed by the facilitator)", sanitize(element)),
+        ));
+    }
+    Field::choice("element", "Element", options, element)
+}
+
+/// The model changed while the form is open: the element choice lists the elements as they
+/// are now.
+pub fn refresh_elements(form: &mut Form, rows: &[ElementRow]) {
+    let chosen = form.choice("element");
+    if let Some(field) = form.fields.iter_mut().find(|f| f.key == "element") {
+        let error = field.error.take();
+        *field = element_field(rows, &chosen);
+        field.error = error;
+    }
+}
+
 /// The idea form made from a threat form (`threat_form`, `library_threat_form`), on `element`,
 /// one of `rows`. The threat form's focus is kept.
 pub fn idea_form(
@@ -36,16 +69,7 @@ pub fn idea_form(
     likelihood: Option<Rating>,
     impact: Option<Rating>,
 ) -> Form {
-    let options = rows
-        .iter()
-        .map(|r| {
-            Choice::new(
-                r.id.clone(),
-                format!("{} ({})", sanitize(&r.id), r.kind.as_str()),
-            )
-        })
-        .collect();
-    let mut fields = vec![Field::choice("element", "Element", options, element)];
+    let mut fields = vec![element_field(rows, element)];
     let focus_key = threat_form.fields.get(threat_form.focus).map(|f| f.key);
     for mut field in threat_form.fields {
         match field.key {
@@ -74,6 +98,15 @@ pub fn idea_form(
 pub fn idea_from_form(form: &mut Form, model: &Session) -> Option<IdeaDraft> {
     let element = form.choice("element");
     let threat = threat_from_form(form, blank_threat(model, &element));
+    // The facilitator may have removed it while the form was open.
+    let exists = model.components.iter().any(|c| c.id.as_str() == element)
+        || model.flows.iter().any(|f| f.id.as_str() == element);
+    if !exists {
+        form.set_error(
+            "element",
+            "no longer in the facilitator's model: choose another",
+        );
+    }
     if form.text("title").chars().count() > MAX_STATEMENT_CHARS {
         form.set_error(
             "title",

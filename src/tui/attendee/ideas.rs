@@ -9,7 +9,7 @@
 use crate::model::StrideSet;
 use crate::share::{IdeaDraft, IdeaId, IdeaStatus, IdeaView};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::text::{fit, sanitize};
+use crate::tui::widgets::text::{fit, fit_line, sanitize, wrap};
 use ratatui::text::{Line, Span};
 
 /// Where one of this attendee's ideas is on its way to the facilitator.
@@ -178,15 +178,21 @@ fn letters(stride: &StrideSet) -> String {
 }
 
 /// The ideas pane's lines, `width` cells wide: own ideas with their status, then the other
-/// attendees' with their author. `selected` indexes own ideas then others'.
+/// attendees' with their author, and which lines the selected idea takes. `selected` indexes
+/// own ideas then others'; the selected one is shown in full with its refs and ratings.
 pub fn idea_lines(
     ideas: &Ideas,
     selected: Option<usize>,
     theme: &Theme,
     width: usize,
-) -> Vec<Line<'static>> {
+) -> (Vec<Line<'static>>, std::ops::Range<usize>) {
     let mut lines = Vec::new();
-    let row = |index: usize, who: String, idea: &IdeaDraft, status: String| {
+    let mut chosen = 0..0;
+    let mut row = |lines: &mut Vec<Line<'static>>,
+                   index: usize,
+                   who: String,
+                   idea: &IdeaDraft,
+                   status: String| {
         let is_selected = selected == Some(index);
         let style = if is_selected {
             theme.selected()
@@ -205,17 +211,64 @@ pub fn idea_lines(
             letters(&idea.stride)
         );
         let tail = format!("  {status}");
-        let room = width.saturating_sub(
-            crate::tui::widgets::text::width(&head) + crate::tui::widgets::text::width(&tail),
-        );
-        crate::tui::widgets::text::fit_line(
-            Line::from(vec![
-                Span::styled(head, style),
-                Span::styled(fit(&sanitize(&idea.statement), room.max(8)), style),
-                Span::styled(tail, status_style),
-            ]),
-            width,
-        )
+        let room = width.saturating_sub(width_of(&head) + width_of(&tail));
+        let statement = sanitize(&idea.statement);
+        let start = lines.len();
+        let indent = width_of(&head);
+        if !is_selected || width_of(&statement) <= room {
+            lines.push(fit_line(
+                Line::from(vec![
+                    Span::styled(head, style),
+                    Span::styled(fit(&statement, room.max(8)), style),
+                    Span::styled(tail, status_style),
+                ]),
+                width,
+            ));
+        } else {
+            // In full: the statement wrapped under itself, the status on a line of its own.
+            let rest = width.saturating_sub(indent).max(8);
+            for (n, part) in wrap(&statement, rest, rest, 4).into_iter().enumerate() {
+                let lead = if n == 0 {
+                    head.clone()
+                } else {
+                    " ".repeat(indent)
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(lead, style),
+                    Span::styled(part, style),
+                ]));
+            }
+            lines.push(Line::from(Span::styled(
+                fit(&format!("{:indent$}{}", "", status.trim_start()), width),
+                status_style,
+            )));
+        }
+        if is_selected {
+            let rating =
+                |r: Option<crate::model::Rating>| r.map_or("?".to_string(), |r| r.0.to_string());
+            let refs = if idea.refs.is_empty() {
+                "no refs".to_string()
+            } else {
+                idea.refs
+                    .iter()
+                    .map(|r| sanitize(r))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            lines.push(Line::from(Span::styled(
+                fit(
+                    &format!(
+                        "{:indent$}{refs} · L{}×I{}",
+                        "",
+                        rating(idea.likelihood),
+                        rating(idea.impact)
+                    ),
+                    width,
+                ),
+                theme.dim(),
+            )));
+            chosen = start..lines.len();
+        }
     };
     if ideas.own.is_empty() {
         lines.push(Line::from(Span::styled(
@@ -224,7 +277,13 @@ pub fn idea_lines(
         )));
     }
     for (i, o) in ideas.own.iter().enumerate() {
-        lines.push(row(i, String::new(), &o.idea, delivery_text(&o.delivery)));
+        row(
+            &mut lines,
+            i,
+            String::new(),
+            &o.idea,
+            delivery_text(&o.delivery),
+        );
     }
     if !ideas.others.is_empty() {
         lines.push(Line::from(Span::styled(
@@ -232,23 +291,18 @@ pub fn idea_lines(
             theme.title(),
         )));
         for (i, v) in ideas.others.iter().enumerate() {
-            lines.push(row(
+            row(
+                &mut lines,
                 ideas.own.len() + i,
                 format!("{}: ", sanitize(&v.author)),
                 &v.idea,
                 status_text(&v.status),
-            ));
+            );
         }
     }
-    lines
+    (lines, chosen)
 }
 
-/// The line of `idea_lines` that row `index` is on (the heading before the others' counts).
-pub fn line_of_row(ideas: &Ideas, index: usize) -> usize {
-    let own = ideas.own.len().max(1);
-    if index < ideas.own.len() {
-        index
-    } else {
-        own + 1 + (index - ideas.own.len())
-    }
+fn width_of(text: &str) -> usize {
+    crate::tui::widgets::text::width(text)
 }

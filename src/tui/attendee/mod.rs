@@ -231,6 +231,12 @@ impl AttendeeApp {
             .unwrap_or(self.selected)
             .min(self.rows.len().saturating_sub(1));
         self.refresh_suggestions();
+        if let Some(Overlay::Form(form)) = &mut self.overlay {
+            idea_form::refresh_elements(form, &self.rows);
+        }
+        if let Some(form) = &mut self.kept_form {
+            idea_form::refresh_elements(form, &self.rows);
+        }
         // An open picker follows the element as it is now.
         if let Some(Overlay::Picker(picker)) = &mut self.overlay
             && let Some(row) = self.rows.iter().find(|r| r.id == picker.target)
@@ -453,8 +459,14 @@ impl AttendeeApp {
             Some(Action::PageUp) => picker.selected = picker.selected.saturating_sub(10),
             Some(Action::Submit) => {
                 let hit = picker.selected_hit().cloned();
-                let row = self.rows.iter().find(|r| r.id == picker.target);
-                if let (Some(hit), Some(row)) = (hit, row) {
+                let Some(row) = self.rows.iter().find(|r| r.id == picker.target) else {
+                    self.status = Some(format!(
+                        "{} is no longer in the facilitator's model",
+                        sanitize(&picker.target)
+                    ));
+                    return;
+                };
+                if let Some(hit) = hit {
                     let form = idea_form::idea_form(
                         format!("Idea from {}", sanitize(hit.reference.as_str())),
                         library_threat_form(

@@ -573,7 +573,16 @@ fn snapshot_ideas_list() {
                         u64::from(n),
                         "ana",
                         Some(n),
-                        draft("browser-api", &format!("Idea number {n} about the flow")),
+                        IdeaDraft {
+                            refs: vec!["capec:CAPEC-115".into()],
+                            likelihood: Some(Rating::HIGH),
+                            ..draft("browser-api", &format!("Idea number {n} about the flow: {}", if n == 2 {
+                                "anyone on the internet calls the orders API without a token, \
+                                 because the gateway forwards unauthenticated requests"
+                            } else {
+                                "short"
+                            }))
+                        },
                     )
                 },
             },
@@ -601,4 +610,46 @@ fn snapshot_help() {
     insta::assert_snapshot!("attendee_help_80x24", screen(&app, 80, 24));
     press(&mut app, KeyCode::Char('x'));
     assert!(app.overlay.is_none(), "any key closes the help");
+}
+
+#[test]
+fn an_idea_on_an_element_the_facilitator_removed_is_not_sent() {
+    let at = t0();
+    let mut app = joined(at);
+    press(&mut app, KeyCode::Char('n'));
+    type_text(&mut app, "Replayed orders");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "T");
+    let mut model = shop();
+    model.flows.retain(|f| f.id.as_str() != "browser-api");
+    app.on_message_at(
+        HostMsg::Model {
+            model: Box::new(model),
+        },
+        at,
+    );
+    press(&mut app, KeyCode::Enter);
+    let Some(Overlay::Form(form)) = &app.overlay else {
+        panic!("the form stays open");
+    };
+    assert!(
+        form.fields
+            .iter()
+            .any(|f| f.key == "element" && f.error.is_some())
+    );
+    // The error took the focus to the element, still the removed one, marked.
+    assert_eq!(form.fields[form.focus].key, "element");
+    assert_eq!(form.choice("element"), "browser-api");
+    assert!(app.take_outgoing().is_empty());
+    let text = screen(&app, 80, 24);
+    assert!(
+        text.contains("browser-api (removed by the facilitator)"),
+        "{text}"
+    );
+    // Another element chosen, it goes.
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Enter);
+    let out = app.take_outgoing();
+    assert_eq!(out.len(), 1, "{:?}", app.overlay);
+    assert_ne!(out[0].element, "browser-api");
 }

@@ -2,7 +2,7 @@
 //! element's details and rule suggestions, the ideas, a footer of keys, and what is open over
 //! them. Everything from the host is drawn sanitized. Nothing here changes the state.
 
-use super::ideas::{idea_lines, line_of_row};
+use super::ideas::idea_lines;
 use super::{AttendeeApp, Connection, Overlay, Pane};
 use crate::model::{ElementKind, Session};
 use crate::rules::SuggestionState;
@@ -416,18 +416,15 @@ fn draw_ideas(app: &AttendeeApp, frame: &mut Frame, area: Rect) {
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let lines = idea_lines(
+    let (lines, chosen) = idea_lines(
         &app.ideas,
         focused.then_some(app.selected_idea),
         t,
         usize::from(inner.width),
     );
-    let line = line_of_row(&app.ideas, app.selected_idea);
-    let first = if focused {
-        scroll(line, usize::from(inner.height))
-    } else {
-        0
-    };
+    // The selected idea in view, all its lines when they fit.
+    let height = usize::from(inner.height);
+    let first = chosen.end.saturating_sub(height).min(chosen.start);
     let lines: Vec<Line> = lines
         .into_iter()
         .skip(first)
