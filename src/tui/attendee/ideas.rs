@@ -9,7 +9,7 @@
 use crate::model::StrideSet;
 use crate::share::{IdeaDraft, IdeaId, IdeaStatus, IdeaView};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::text::{fit, fit_line, sanitize, wrap};
+use crate::tui::widgets::text::{fit, fit_line, sanitize};
 use ratatui::text::{Line, Span};
 
 /// Where one of this attendee's ideas is on its way to the facilitator.
@@ -226,18 +226,9 @@ pub fn idea_lines(
             ));
         } else {
             // In full: the statement wrapped under itself, the status on a line of its own.
-            let rest = width.saturating_sub(indent).max(8);
-            for (n, part) in wrap(&statement, rest, rest, 4).into_iter().enumerate() {
-                let lead = if n == 0 {
-                    head.clone()
-                } else {
-                    " ".repeat(indent)
-                };
-                lines.push(Line::from(vec![
-                    Span::styled(lead, style),
-                    Span::styled(part, style),
-                ]));
-            }
+            lines.extend(super::view::hanging_lines(
+                head, &statement, width, 4, style,
+            ));
             lines.push(Line::from(Span::styled(
                 fit(&format!("{:indent$}{}", "", status.trim_start()), width),
                 status_style,

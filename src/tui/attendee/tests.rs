@@ -34,6 +34,15 @@ fn joined(at: Instant) -> AttendeeApp {
     app
 }
 
+/// Round 1 of `secs` seconds starts, its time received `at`.
+fn start_round(app: &mut AttendeeApp, secs: u32, at: Instant) {
+    let round = Some(RoundInfo {
+        number: 1,
+        remaining_secs: secs,
+    });
+    app.on_message_at(HostMsg::Round { round }, at);
+}
+
 fn press(app: &mut AttendeeApp, code: KeyCode) {
     app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
 }
@@ -164,15 +173,7 @@ fn the_round_counts_down_from_when_its_time_arrived() {
     let at = t0();
     let mut app = joined(at);
     assert_eq!(app.round_remaining(), None);
-    app.on_message_at(
-        HostMsg::Round {
-            round: Some(RoundInfo {
-                number: 1,
-                remaining_secs: 180,
-            }),
-        },
-        at,
-    );
+    start_round(&mut app, 180, at);
     app.tick(at + Duration::from_secs(65));
     assert_eq!(app.round_remaining(), Some(115));
     let text = screen(&app, 80, 24);
@@ -516,15 +517,7 @@ fn text_from_the_host_is_drawn_with_control_characters_made_visible() {
 fn snapshot_main_screen() {
     let at = t0();
     let mut app = joined(at);
-    app.on_message_at(
-        HostMsg::Round {
-            round: Some(RoundInfo {
-                number: 1,
-                remaining_secs: 180,
-            }),
-        },
-        at,
-    );
+    start_round(&mut app, 180, at);
     app.tick(at + Duration::from_secs(14));
     insta::assert_snapshot!("attendee_main_80x24", screen(&app, 80, 24));
     insta::assert_snapshot!("attendee_main_120x40", screen(&app, 120, 40));

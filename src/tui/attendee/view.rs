@@ -345,25 +345,7 @@ fn draw_details(app: &AttendeeApp, frame: &mut Frame, area: Rect) {
         let start = list.len();
         let indent = crate::tui::widgets::text::width(&head);
         let text = format!("{}{state}", sanitize(&s.statement));
-        for (n, part) in wrap(
-            &text,
-            width.saturating_sub(indent),
-            width.saturating_sub(indent),
-            3,
-        )
-        .into_iter()
-        .enumerate()
-        {
-            let lead = if n == 0 {
-                head.clone()
-            } else {
-                " ".repeat(indent)
-            };
-            list.push(Line::from(vec![
-                Span::styled(lead, style),
-                Span::styled(part, style),
-            ]));
-        }
+        list.extend(hanging_lines(head, &text, width, 3, style));
         list.push(Line::from(Span::styled(
             fit(
                 &format!("{:indent$}why: {}", "", sanitize(&s.reason)),
@@ -431,6 +413,27 @@ fn draw_ideas(app: &AttendeeApp, frame: &mut Frame, area: Rect) {
         .take(usize::from(inner.height))
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `text` after `head`, wrapped in `width` cells to at most `max_lines`, its continuation
+/// lines under its first.
+pub(super) fn hanging_lines(
+    head: String,
+    text: &str,
+    width: usize,
+    max_lines: usize,
+    style: ratatui::style::Style,
+) -> Vec<Line<'static>> {
+    let indent = crate::tui::widgets::text::width(&head);
+    let rest = width.saturating_sub(indent).max(8);
+    let mut lead = Some(head);
+    wrap(text, rest, rest, max_lines)
+        .into_iter()
+        .map(|part| {
+            let lead = lead.take().unwrap_or_else(|| " ".repeat(indent));
+            Line::from(vec![Span::styled(lead, style), Span::styled(part, style)])
+        })
+        .collect()
 }
 
 /// A binding's help cut at its first explanation, for the footer.
