@@ -312,21 +312,28 @@ impl AttendeeApp {
         self.status = None;
         let ctrl_c =
             key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl_c && self.overlay != Some(Overlay::ConfirmQuit) {
+            // Whatever is open closes; an idea being typed is kept for `n`.
+            if let Some(Overlay::Form(form)) = self.overlay.take()
+                && idea_form::has_typing(&form)
+            {
+                self.kept_form = Some(form);
+            }
+            self.ask_quit();
+            return;
+        }
         let action = keymap::lookup(&self.contexts(), &key);
         match self.overlay.take() {
-            None if ctrl_c => self.ask_quit(),
             None => self.main_key(action),
             Some(Overlay::ConfirmQuit) => {
                 if action == Some(Action::Yes) {
                     self.quit = true;
+                } else if self.kept_form.is_some() {
+                    self.status = Some("idea kept, not sent: n opens it again".to_string());
                 }
             }
             Some(Overlay::Help) => {}
             Some(Overlay::Picker(picker)) => self.picker_key(picker, action, key),
-            Some(Overlay::Form(form)) if ctrl_c => {
-                self.overlay = Some(Overlay::Form(form));
-                self.ask_quit();
-            }
             Some(Overlay::Form(form)) => self.form_key(form, key),
         }
     }

@@ -450,8 +450,18 @@ fn quitting_asks_only_when_something_typed_is_not_sent() {
     let mut app = joined(at);
     press(&mut app, KeyCode::Char('n'));
     type_text(&mut app, "typed");
-    app.handle_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    app.handle_key(ctrl_c);
     assert_eq!(app.overlay, Some(Overlay::ConfirmQuit));
+    // Staying loses nothing: the idea is kept.
+    press(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+    assert!(
+        app.kept_form
+            .as_ref()
+            .is_some_and(|f| f.text("title") == "typed")
+    );
+    app.handle_key(ctrl_c);
     press(&mut app, KeyCode::Char('y'));
     assert!(app.quit);
 }
