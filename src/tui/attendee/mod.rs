@@ -88,6 +88,8 @@ pub struct AttendeeApp {
     pub model: Session,
     /// The model's elements in question 2's order.
     pub rows: Vec<ElementRow>,
+    /// Per flow of the model: the names of the trust boundaries it crosses.
+    pub crossings: Vec<Vec<String>>,
     pub selected: usize,
     /// The selected element's rule suggestions.
     pub suggestions: Vec<SuggestionView>,
@@ -116,6 +118,7 @@ impl AttendeeApp {
             name: name.to_string(),
             model: Session::new(""),
             rows: Vec::new(),
+            crossings: Vec::new(),
             selected: 0,
             suggestions: Vec::new(),
             selected_suggestion: 0,
@@ -222,9 +225,20 @@ impl AttendeeApp {
         let selected_id = self.rows.get(self.selected).map(|r| r.id.clone());
         self.model = model;
         let graph = ModelGraph::new(&self.model);
-        let crossing: Vec<bool> = (0..self.model.flows.len())
-            .map(|i| graph.crosses_boundary(i))
+        self.crossings = (0..self.model.flows.len())
+            .map(|i| {
+                graph
+                    .crossings(i)
+                    .iter()
+                    .map(|b| {
+                        self.model
+                            .boundary(b.as_str())
+                            .map_or_else(|| b.to_string(), |b| b.name.clone())
+                    })
+                    .collect()
+            })
             .collect();
+        let crossing: Vec<bool> = self.crossings.iter().map(|c| !c.is_empty()).collect();
         self.rows = elements(&graph, &crossing);
         self.selected = selected_id
             .and_then(|id| self.rows.iter().position(|r| r.id == id))

@@ -217,7 +217,7 @@ fn yes_no(value: Option<bool>) -> &'static str {
 
 /// The selected element as the facilitator has it: kind, boundary, from → to, protocol,
 /// protection, and the threats on it.
-fn element_facts(s: &Session, row: &ElementRow) -> Vec<String> {
+fn element_facts(s: &Session, crossings: &[Vec<String>], row: &ElementRow) -> Vec<String> {
     let boundary = |id: Option<&str>| {
         id.map_or("outside every boundary".to_string(), |id| {
             let name = s.boundary(id).map_or(id, |b| b.name.as_str());
@@ -235,7 +235,13 @@ fn element_facts(s: &Session, row: &ElementRow) -> Vec<String> {
                 .map(|tech| format!(" · {}", tech.as_str()))
                 .unwrap_or_default()
         ));
-    } else if let Some(f) = s.flows.iter().find(|f| f.id.as_str() == row.id) {
+    } else if let Some((index, f)) = s
+        .flows
+        .iter()
+        .enumerate()
+        .find(|(_, f)| f.id.as_str() == row.id)
+    {
+        let crossed = crossings.get(index).map_or(&[][..], Vec::as_slice);
         facts.push(format!(
             "{} → {}{}{}",
             sanitize(f.from.as_str()),
@@ -245,10 +251,17 @@ fn element_facts(s: &Session, row: &ElementRow) -> Vec<String> {
             } else {
                 format!(": {}", sanitize(&f.label))
             },
-            if row.crossing {
-                " (crosses a boundary)"
+            if crossed.is_empty() {
+                String::new()
             } else {
-                ""
+                format!(
+                    " (crosses {})",
+                    crossed
+                        .iter()
+                        .map(|b| sanitize(b))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             }
         ));
         facts.push(format!(
@@ -295,7 +308,7 @@ fn draw_details(app: &AttendeeApp, frame: &mut Frame, area: Rect) {
     let Some(row) = app.selected_row() else {
         return;
     };
-    let mut lines: Vec<Line> = element_facts(&app.model, row)
+    let mut lines: Vec<Line> = element_facts(&app.model, &app.crossings, row)
         .into_iter()
         .enumerate()
         .map(|(i, f)| {
