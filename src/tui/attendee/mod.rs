@@ -27,7 +27,7 @@ use crate::model::Session;
 use crate::share::{HostMsg, IdeaDraft, RoundInfo};
 use crate::tui::keymap::{self, Action, Context};
 use crate::tui::screens::threats::{
-    ElementRow, Picker, SuggestionView, elements, library_threat_form, suggested_threat,
+    ElementRow, Picker, SuggestionView, elements, jump, library_threat_form, suggested_threat,
     suggestions_for, threat_form,
 };
 use crate::tui::theme::Theme;
@@ -359,7 +359,12 @@ impl AttendeeApp {
         match action {
             Action::Quit => self.ask_quit(),
             Action::Help => self.overlay = Some(Overlay::Help),
-            Action::Up | Action::Down => self.move_selection(action == Action::Down),
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => self.move_selection(action),
             Action::Right => {
                 self.pane = match self.pane {
                     Pane::Elements => Pane::Suggestions,
@@ -386,13 +391,13 @@ impl AttendeeApp {
         }
     }
 
-    fn move_selection(&mut self, down: bool) {
-        let step = |i: usize, len: usize| {
-            if down {
-                (i + 1).min(len.saturating_sub(1))
-            } else {
-                i.saturating_sub(1)
-            }
+    /// Moves the selection of the focused pane: one, ten, or to either end.
+    fn move_selection(&mut self, action: Action) {
+        // Up and down one; the rest as question 2's panes move.
+        let step = |i: usize, len: usize| match action {
+            Action::Up => i.saturating_sub(1),
+            Action::Down => (i + 1).min(len.saturating_sub(1)),
+            _ => jump(action, i, len),
         };
         match self.pane {
             Pane::Elements => {

@@ -656,3 +656,24 @@ fn an_idea_on_an_element_the_facilitator_removed_is_not_sent() {
     assert_eq!(out.len(), 1, "{:?}", app.overlay);
     assert_ne!(out[0].element, "browser-api");
 }
+
+#[test]
+fn keys_move_in_the_focused_pane_only() {
+    let at = t0();
+    let mut app = joined(at);
+    press(&mut app, KeyCode::Char('G'));
+    assert_eq!(app.selected, app.rows.len() - 1);
+    press(&mut app, KeyCode::Char('g'));
+    assert_eq!(app.selected, 0);
+    // Tab to the suggestions: down moves the suggestion, not the element.
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.pane, Pane::Suggestions);
+    press(&mut app, KeyCode::Down);
+    assert_eq!((app.selected, app.selected_suggestion), (0, 1));
+    press(&mut app, KeyCode::PageDown);
+    assert_eq!(app.selected_suggestion, app.suggestions.len() - 1);
+    // Shift-Tab twice goes back round to the ideas.
+    press(&mut app, KeyCode::BackTab);
+    press(&mut app, KeyCode::BackTab);
+    assert_eq!(app.pane, Pane::Ideas);
+}
