@@ -251,11 +251,16 @@ impl AttendeeApp {
         if let Some(form) = &mut self.kept_form {
             idea_form::refresh_elements(form, &self.rows);
         }
-        // An open picker follows the element as it is now.
+        // An open picker follows the element as it is now, on the same entry.
         if let Some(Overlay::Picker(picker)) = &mut self.overlay
             && let Some(row) = self.rows.iter().find(|r| r.id == picker.target)
         {
+            let chosen = picker.selected_hit().map(|h| h.reference.clone());
             picker.refresh(&self.model, &self.libraries, row);
+            if let Some(i) = chosen.and_then(|c| picker.hits.iter().position(|h| h.reference == c))
+            {
+                picker.selected = i;
+            }
         }
     }
 

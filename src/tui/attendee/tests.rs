@@ -323,6 +323,24 @@ fn a_suggestion_or_a_library_entry_prefills_the_idea() {
     assert_eq!(form.text("refs"), "capec:CAPEC-66");
     assert_eq!(form.choice("element"), "browser-api");
     assert!(form.text("title").contains("SQL"), "{}", form.text("title"));
+    // A new model while the picker is open keeps it on the same entry.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('a'));
+    type_text(&mut app, "csrf");
+    press(&mut app, KeyCode::Down);
+    let chosen = |app: &AttendeeApp| match &app.overlay {
+        Some(Overlay::Picker(p)) => p.selected_hit().map(|h| h.reference.clone()),
+        _ => None,
+    };
+    let before = chosen(&app);
+    assert!(before.is_some());
+    app.on_message_at(
+        HostMsg::Model {
+            model: Box::new(shop()),
+        },
+        at,
+    );
+    assert_eq!(chosen(&app), before);
 }
 
 #[test]
