@@ -695,3 +695,31 @@ fn keys_move_in_the_focused_pane_only() {
     press(&mut app, KeyCode::BackTab);
     assert_eq!(app.pane, Pane::Ideas);
 }
+
+#[test]
+fn a_component_shows_its_kind_boundary_and_technology() {
+    let at = t0();
+    let mut app = joined(at);
+    while selected_id(&app) != "api" {
+        press(&mut app, KeyCode::Down);
+    }
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("Orders API"), "{text}");
+    assert!(text.contains("process · in DMZ · api"), "{text}");
+    assert!(text.contains("no threats yet · open: STRIDE"), "{text}");
+    // The facilitator adds a spoofing threat on it.
+    let mut model = shop();
+    let mut threat = crate::tui::screens::threats::blank_threat(&model, "api");
+    threat.title = "Forged service token".into();
+    threat.stride = StrideSet::parse("S");
+    model.threats.push(threat);
+    app.on_message_at(
+        HostMsg::Model {
+            model: Box::new(model),
+        },
+        at,
+    );
+    let text = screen(&app, 120, 40);
+    assert!(text.contains("1 threat · open: TRIDE"), "{text}");
+    assert!(text.contains("Forged service token"), "{text}");
+}

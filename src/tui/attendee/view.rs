@@ -275,20 +275,21 @@ fn element_facts(s: &Session, crossings: &[Vec<String>], row: &ElementRow) -> Ve
             yes_no(f.encrypted),
         ));
     }
+    // The STRIDE letters no threat covers yet: where ideas are most wanted.
+    let open = row
+        .applicable
+        .difference(&row.covered)
+        .difference(&row.not_applicable);
+    let open = if open.is_empty() {
+        "none".to_string()
+    } else {
+        open.to_string()
+    };
     let threats = s.threats_on(&row.id).count();
     facts.push(if threats == 0 {
-        format!("no threats yet · STRIDE here: {}", row.applicable)
+        format!("no threats yet · open: {open}")
     } else {
-        format!(
-            "{} · covering {} of {}",
-            plural(threats, "threat", "threats"),
-            if row.covered.is_empty() {
-                "-".to_string()
-            } else {
-                row.covered.to_string()
-            },
-            row.applicable
-        )
+        format!("{} · open: {open}", plural(threats, "threat", "threats"))
     });
     if row.out_of_scope {
         facts.push("out of scope".to_string());
