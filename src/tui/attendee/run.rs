@@ -9,7 +9,8 @@ use crate::share::{Client, HostMsg, JoinError};
 use crate::tui::Ended;
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use std::io;
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
@@ -44,6 +45,14 @@ pub fn run(args: &JoinArgs, libraries: LibrarySet) -> Result<Ended, RunError> {
     let mut app = AttendeeApp::new(&args.name, libraries, theme, Instant::now());
     let (mut terminal, _guard) = crate::tui::init_terminal()?;
     let stop = super::super::stop_signals();
+    // A hung-up terminal can keep the event loop from seeing the signal: the facilitator's
+    // watchdog ends the process then (an attendee has no work of their own to save).
+    let finished = Arc::new(AtomicBool::new(false));
+    super::super::spawn_stop_watchdog(
+        Arc::clone(&stop),
+        Arc::clone(&finished),
+        super::super::STOP_GRACE,
+    );
     let mut link = Link {
         client: Some(client),
         rejoin: None,
@@ -53,6 +62,7 @@ pub fn run(args: &JoinArgs, libraries: LibrarySet) -> Result<Ended, RunError> {
     if let Some(client) = link.client.take() {
         client.leave();
     }
+    finished.store(true, Ordering::SeqCst);
     match stop.load(Ordering::SeqCst) {
         0 => result.map(|()| Ended::Quit).map_err(RunError::Terminal),
         signal => Ok(Ended::Signal(i32::try_from(signal).unwrap_or(0))),
