@@ -44,14 +44,14 @@ pub fn run(args: &JoinArgs, libraries: LibrarySet) -> Result<Ended, RunError> {
     let theme = crate::tui::theme::Theme::from_env();
     let mut app = AttendeeApp::new(&args.name, libraries, theme, Instant::now());
     let (mut terminal, _guard) = crate::tui::init_terminal()?;
-    let stop = super::super::stop_signals();
+    let stop = crate::tui::stop_signals();
     // A hung-up terminal can keep the event loop from seeing the signal: the facilitator's
     // watchdog ends the process then (an attendee has no work of their own to save).
     let finished = Arc::new(AtomicBool::new(false));
-    super::super::spawn_stop_watchdog(
+    crate::tui::spawn_stop_watchdog(
         Arc::clone(&stop),
         Arc::clone(&finished),
-        super::super::STOP_GRACE,
+        crate::tui::STOP_GRACE,
     );
     let mut link = Link {
         client: Some(client),
