@@ -5,6 +5,7 @@ pub(crate) mod check_cmd;
 mod diff_cmd;
 mod export_cmds;
 mod import_cmds;
+mod join_cmd;
 pub(crate) mod library_cmds;
 mod report_cmds;
 mod session_cmds;
@@ -119,6 +120,8 @@ pub enum Command {
         #[command(subcommand)]
         command: LibraryCommand,
     },
+    /// Join a facilitator's shared session from your own terminal and send threat ideas.
+    Join(join_cmd::JoinCommandArgs),
 }
 
 /// Parses the process arguments and runs the command.
@@ -189,6 +192,7 @@ pub fn run(cli: Cli) -> ExitCode {
             ticket,
         } => export_cmds::set_ticket(&file, &mitigation, &ticket),
         Command::Library { command } => library_cmds::run(command, &cli.library_dirs),
+        Command::Join(args) => join_cmd::run(args, &cli.library_dirs),
     }
 }
 

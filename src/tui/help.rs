@@ -17,40 +17,14 @@ const MAX_WIDTH: u16 = 90;
 /// The key column: a space, the keys, padding; descriptions start after it.
 const KEY_COLUMN: usize = 11;
 
-const FORMS: &str = "In forms: Tab/↑↓ field, ←→ choose, space toggle, Enter save, Esc cancel; text fields: ←→ Home End, Ctrl-←/→ word, Ctrl-W/U/K delete, → takes the grey completion, paste works.";
+pub(crate) const FORMS: &str = "In forms: Tab/↑↓ field, ←→ choose, space toggle, Enter save, Esc cancel; text fields: ←→ Home End, Ctrl-←/→ word, Ctrl-W/U/K delete, → takes the grey completion, paste works.";
 const CLOSE: &str = "↑↓ PgUp PgDn g G scroll; Esc or any other key closes this help.";
 
 /// The overlay's lines for an inside `width` cells wide, wrapped: a description's continuation
 /// lines start under the description, not at the border.
 pub fn lines(app: &App, theme: &Theme, width: u16) -> Vec<Line<'static>> {
     let width = usize::from(width).max(KEY_COLUMN + 8);
-    let text_width = width - KEY_COLUMN;
-    let mut lines = Vec::new();
-    // Bindings without a label continue the one before them ("↑↓" covers both arrows).
-    for b in keymap::bindings(&app.contexts()).filter(|b| !b.label.is_empty()) {
-        // A label as wide as its column still leaves a space before the description.
-        let label = if b.label.chars().count() >= KEY_COLUMN - 1 {
-            format!(" {} ", b.label)
-        } else {
-            format!(" {:<10}", b.label)
-        };
-        let first = text_width
-            .saturating_sub(label.chars().count() - KEY_COLUMN)
-            .max(1);
-        for (i, part) in wrap(b.help, first, text_width, usize::MAX)
-            .into_iter()
-            .enumerate()
-        {
-            lines.push(if i == 0 {
-                Line::from(vec![
-                    Span::styled(label.clone(), theme.key()),
-                    Span::raw(part),
-                ])
-            } else {
-                Line::raw(format!("{:KEY_COLUMN$}{part}", ""))
-            });
-        }
-    }
+    let mut lines = key_lines(keymap::bindings(&app.contexts()), theme, width);
     lines.push(Line::raw(""));
     // What the screen's keys do not say: the quick-add grammar in question 1, notations.
     let contexts = app.contexts();
@@ -80,6 +54,44 @@ pub fn lines(app: &App, theme: &Theme, width: u16) -> Vec<Line<'static>> {
                 format!("{indent}{}", part.1),
                 theme.dim(),
             )));
+        }
+    }
+    lines
+}
+
+/// The key table's `bindings` as help lines `width` cells wide: the keys in their column, the
+/// description wrapped under its own column. The attendee app's help uses it too.
+pub fn key_lines<'b>(
+    bindings: impl Iterator<Item = &'b keymap::Binding>,
+    theme: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let width = width.max(KEY_COLUMN + 8);
+    let text_width = width - KEY_COLUMN;
+    let mut lines = Vec::new();
+    // Bindings without a label continue the one before them ("↑↓" covers both arrows).
+    for b in bindings.filter(|b| !b.label.is_empty()) {
+        // A label as wide as its column still leaves a space before the description.
+        let label = if b.label.chars().count() >= KEY_COLUMN - 1 {
+            format!(" {} ", b.label)
+        } else {
+            format!(" {:<10}", b.label)
+        };
+        let first = text_width
+            .saturating_sub(label.chars().count() - KEY_COLUMN)
+            .max(1);
+        for (i, part) in wrap(b.help, first, text_width, usize::MAX)
+            .into_iter()
+            .enumerate()
+        {
+            lines.push(if i == 0 {
+                Line::from(vec![
+                    Span::styled(label.clone(), theme.key()),
+                    Span::raw(part),
+                ])
+            } else {
+                Line::raw(format!("{:KEY_COLUMN$}{part}", ""))
+            });
         }
     }
     lines

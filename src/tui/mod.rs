@@ -4,6 +4,7 @@
 //! clock tick; route the key to the open modal, then the screen, then the global keymap.
 
 pub mod app;
+pub mod attendee;
 mod crash;
 pub mod diagram;
 mod draft;

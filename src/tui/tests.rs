@@ -100,7 +100,7 @@ when = { kind = "process", sends = "sql" }
 "#;
 
 /// The shipped libraries with the test rules, and `extra` rules after them, in force.
-fn test_libraries(extra: &str) -> crate::library::LibrarySet {
+pub(crate) fn test_libraries(extra: &str) -> crate::library::LibrarySet {
     let rules = crate::rules::RuleSet::from_text(
         &format!("{TEST_RULES}{extra}"),
         crate::library::Origin::Text("test-rules.toml".into()),
@@ -111,9 +111,74 @@ fn test_libraries(extra: &str) -> crate::library::LibrarySet {
         .with_rules(rules)
 }
 
+/// A browser on the internet calls an API in the DMZ over plain, unauthenticated HTTP; the API
+/// queries its database inside the DMZ. The flow inside the DMZ comes first in the file, so the
+/// walk's order (crossing flows first) is not the file's. Question 2's suggestion tests and the
+/// attendee app's use it.
+pub(crate) const SHOP: &str = r#"schema = 1
+title = "Shop"
+
+[[runs]]
+date = 2026-11-23
+facilitator = "facilitator"
+trigger = "initial"
+
+[[boundaries]]
+id = "internet"
+name = "Internet"
+
+[[boundaries]]
+id = "dmz"
+name = "DMZ"
+
+[[components]]
+id = "browser"
+name = "Browser"
+kind = "external-entity"
+boundary = "internet"
+
+[[components]]
+id = "api"
+name = "Orders API"
+kind = "process"
+technology = "api"
+boundary = "dmz"
+
+[[components]]
+id = "db"
+name = "Orders DB"
+kind = "data-store"
+technology = "database"
+boundary = "dmz"
+
+[[flows]]
+id = "api-db"
+from = "api"
+to = "db"
+label = "Queries"
+protocol = "postgres"
+authenticated = true
+encrypted = true
+
+[[flows]]
+id = "browser-api"
+from = "browser"
+to = "api"
+label = "Orders"
+protocol = "http"
+authenticated = false
+encrypted = false
+"#;
+
 fn screen(app: &App, width: u16, height: u16) -> String {
+    screen_of(width, height, |f| view::draw(app, f))
+}
+
+/// What `draw` puts on a `width` x `height` screen, as text, one line per row (the attendee
+/// app's tests use it too).
+pub(crate) fn screen_of(width: u16, height: u16, draw: impl FnOnce(&mut ratatui::Frame)) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
-    terminal.draw(|f| view::draw(app, f)).expect("draws");
+    terminal.draw(draw).expect("draws");
     let buffer = terminal.backend().buffer();
     (0..height)
         .map(|y| {

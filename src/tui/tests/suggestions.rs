@@ -9,64 +9,6 @@ use crate::rules::SuggestionState;
 use crate::tui::modal::FormPurpose;
 use crate::tui::screens::threats::{Pane, SuggestionView};
 
-/// A browser on the internet calls an API in the DMZ over plain, unauthenticated HTTP; the API
-/// queries its database inside the DMZ. The flow inside the DMZ comes first in the file, so the
-/// walk's order (crossing flows first) is not the file's.
-const SHOP: &str = r#"schema = 1
-title = "Shop"
-
-[[runs]]
-date = 2026-11-23
-facilitator = "facilitator"
-trigger = "initial"
-
-[[boundaries]]
-id = "internet"
-name = "Internet"
-
-[[boundaries]]
-id = "dmz"
-name = "DMZ"
-
-[[components]]
-id = "browser"
-name = "Browser"
-kind = "external-entity"
-boundary = "internet"
-
-[[components]]
-id = "api"
-name = "Orders API"
-kind = "process"
-technology = "api"
-boundary = "dmz"
-
-[[components]]
-id = "db"
-name = "Orders DB"
-kind = "data-store"
-technology = "database"
-boundary = "dmz"
-
-[[flows]]
-id = "api-db"
-from = "api"
-to = "db"
-label = "Queries"
-protocol = "postgres"
-authenticated = true
-encrypted = true
-
-[[flows]]
-id = "browser-api"
-from = "browser"
-to = "api"
-label = "Orders"
-protocol = "http"
-authenticated = false
-encrypted = false
-"#;
-
 /// Two rules besides the test rules: one on flows inside one zone, one on data stores, so
 /// that every kind of element has something to walk through.
 const MORE_RULES: &str = r#"

@@ -691,8 +691,9 @@ pub fn jump(action: Action, sel: usize, len: usize) -> usize {
     }
 }
 
-/// A new threat on `target` with nothing filled in but its id.
-fn blank_threat(s: &Session, target: &str) -> Threat {
+/// A new threat on `target` with nothing filled in but its id (the attendee app reads its idea
+/// form onto one).
+pub fn blank_threat(s: &Session, target: &str) -> Threat {
     Threat {
         rule: None,
         id: s.next_threat_id(),
