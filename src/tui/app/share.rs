@@ -280,6 +280,11 @@ impl App {
                     view.merge = Some(0);
                 }
             }
+            (None, Some(action @ (Action::Undo | Action::Redo))) => {
+                // Undo takes an accept or a merge back without leaving the inbox.
+                let commands = self.update_session(action);
+                self.run(commands);
+            }
             (None, Some(Action::InboxDismiss)) => {
                 if let Some(&id) = group.first()
                     && let Some(sharing) = &mut self.share

@@ -490,6 +490,22 @@ pub static BINDINGS: &[Binding] = &[
     ),
     bind(
         C::Inbox,
+        &[k('u'), ctrl('z')],
+        "u",
+        A::Undo,
+        "undo the last accept or merge (the ideas are pending again)",
+        true,
+    ),
+    bind(
+        C::Inbox,
+        &[ctrl('r'), ctrl('y')],
+        "^R",
+        A::Redo,
+        "redo",
+        false,
+    ),
+    bind(
+        C::Inbox,
         &[k('x')],
         "x",
         A::InboxDismiss,

@@ -542,3 +542,24 @@ fn snapshots_of_the_inbox_the_share_dialog_and_a_round() {
     insta::assert_snapshot!("share_round_header_80x24", screen(&app, 80, 24));
     insta::assert_snapshot!("share_round_header_120x40", screen(&app, 120, 40));
 }
+
+#[test]
+fn undo_and_redo_work_without_leaving_the_inbox() {
+    let mut app = shared_shop();
+    three_ideas(&mut app);
+    keys(&mut app, "ia");
+    assert_eq!(session(&app).threats.len(), 2);
+    keys(&mut app, "u");
+    assert!(
+        matches!(app.modal, Some(Modal::Inbox(_))),
+        "the inbox stays open"
+    );
+    assert_eq!(session(&app).threats.len(), 1, "the accept is undone");
+    assert_eq!(status_of(&app, 1), Some(IdeaStatus::Pending));
+    let screen = screen(&app, 80, 24);
+    assert!(screen.contains("Replay of a captured order"), "{screen}");
+    keys(&mut app, "<C-r>");
+    assert!(matches!(app.modal, Some(Modal::Inbox(_))));
+    assert_eq!(session(&app).threats.len(), 2, "and redone");
+    assert_eq!(status_of(&app, 1), Some(accepted("TH-002")));
+}
