@@ -133,7 +133,11 @@ impl App {
             HostEvent::Left { name, reason } => {
                 let name = sanitize(&name);
                 sharing.attendees.remove(&name);
-                format!("{name} left ({})", sanitize(&reason))
+                if reason == "left" {
+                    format!("{name} left")
+                } else {
+                    format!("{name} left ({})", sanitize(&reason))
+                }
             }
             HostEvent::Refused { peer, reason } => {
                 format!("refused {}: {}", sanitize(&peer), sanitize(&reason))

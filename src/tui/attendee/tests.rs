@@ -177,12 +177,12 @@ fn the_round_counts_down_from_when_its_time_arrived() {
     app.tick(at + Duration::from_secs(65));
     assert_eq!(app.round_remaining(), Some(115));
     let text = screen(&app, 80, 24);
-    assert!(text.contains("round 1: 1:55 left"), "{text}");
+    assert!(text.contains("round 1: 01:55 left"), "{text}");
     assert!(
         text.contains("your ideas are hidden from the others until the round ends"),
         "{text}"
     );
-    // Past its time it shows 0:00 until the host ends it.
+    // Past its time it shows 00:00 until the host ends it.
     app.tick(at + Duration::from_secs(500));
     assert_eq!(app.round_remaining(), Some(0));
     app.on_message_at(HostMsg::Round { round: None }, at);

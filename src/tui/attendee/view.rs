@@ -71,7 +71,8 @@ fn unsent_summary(app: &AttendeeApp) -> String {
 
 /// `m:ss`
 fn clock(secs: u32) -> String {
-    format!("{}:{:02}", secs / 60, secs % 60)
+    // As the facilitator's header shows it.
+    format!("{:02}:{:02}", secs / 60, secs % 60)
 }
 
 fn draw_header(app: &AttendeeApp, frame: &mut Frame, area: Rect) {
@@ -358,7 +359,15 @@ fn draw_details(app: &AttendeeApp, frame: &mut Frame, area: Rect) {
         }
         let start = list.len();
         let indent = crate::tui::widgets::text::width(&head);
-        let text = format!("{}{state}", sanitize(&s.statement));
+        // Selected, what became of it comes first: a long statement would cut it off.
+        let text = match &s.state {
+            SuggestionState::Open => sanitize(&s.statement),
+            _ => format!(
+                "{}: {}",
+                state.trim().trim_start_matches('(').trim_end_matches(')'),
+                sanitize(&s.statement)
+            ),
+        };
         list.extend(hanging_lines(head, &text, width, 3, style));
         list.push(Line::from(Span::styled(
             fit(

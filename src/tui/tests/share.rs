@@ -373,6 +373,15 @@ fn joins_leaves_and_refusals_show_in_the_status_line() {
     });
     assert_eq!(status_text(&app), "ana left (timed out)");
     assert!(sharing(&app).attendees.is_empty());
+    app.on_share_event(HostEvent::Joined {
+        name: "bo".into(),
+        rejoined: false,
+    });
+    app.on_share_event(HostEvent::Left {
+        name: "bo".into(),
+        reason: "left".into(),
+    });
+    assert_eq!(status_text(&app), "bo left", "said once");
     // A name with control characters is shown escaped, never raw.
     app.on_share_event(HostEvent::Joined {
         name: "x\u{1b}[2J".into(),
