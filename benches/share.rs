@@ -32,7 +32,8 @@ fn main() {
     divan::main();
 }
 
-fn largest_example() -> Session {
+/// The largest example session, as the app holds it.
+fn largest_example_loaded() -> store::LoadedSession {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sessions");
     let path = std::fs::read_dir(&dir)
         .expect("sessions/ exists")
@@ -40,7 +41,11 @@ fn largest_example() -> Session {
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .max_by_key(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
         .expect("at least one example session");
-    store::load(&path).expect("the example loads").session
+    store::LoadedSession::unsaved(store::load(&path).expect("loads").session, "bench.toml")
+}
+
+fn largest_example() -> Session {
+    largest_example_loaded().session
 }
 
 /// A share of the largest example with 20 attendees each sending an idea every 150 ms (within
@@ -250,17 +255,6 @@ impl BusyApp {
         }
         self.app.stop_sharing();
     }
-}
-
-fn largest_example_loaded() -> store::LoadedSession {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sessions");
-    let path = std::fs::read_dir(&dir)
-        .expect("sessions/ exists")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .max_by_key(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
-        .expect("at least one example session");
-    store::LoadedSession::unsaved(store::load(&path).expect("loads").session, "bench.toml")
 }
 
 fn key(code: KeyCode) -> KeyEvent {
