@@ -412,20 +412,58 @@ pub fn load_for_session(
 ) -> Result<LibrarySet, LoadError> {
     let mut b = Builder::default();
     b.add_shipped();
-    if let Some(session) = session_path {
-        let dir = session
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .join("libraries");
-        if dir.is_dir() {
-            b.add_dir(&dir, false);
-        }
+    if let Some(dir) = session_path.and_then(libraries_beside) {
+        b.add_dir(&dir, false);
     }
     for dir in extra_dirs {
         b.add_dir(dir, true);
     }
     b.finish()
+}
+
+/// The threat rules in force for a session, as [`load_for_session`] finds them, for callers
+/// that need the rules only (`check`). With no team folder to read, the shipped libraries are
+/// not parsed at all: they are most of a `check` run's fixed cost, and the shipped rules'
+/// references into them are checked by a test. With a team folder, everything is loaded as
+/// usual, since the team's files are checked against the shipped libraries (ids, references).
+/// The set's libraries may therefore be empty; only [`LibrarySet::rules`] is meant to be used.
+pub fn load_rules_for_session(
+    session_path: Option<&Path>,
+    extra_dirs: &[PathBuf],
+) -> Result<LibrarySet, LoadError> {
+    if !extra_dirs.is_empty() || session_path.and_then(libraries_beside).is_some() {
+        return load_for_session(session_path, extra_dirs);
+    }
+    let mut b = Builder::default();
+    for (name, text) in SHIPPED {
+        if crate::rules::is_rules_file(text) {
+            match parse_file(text, Origin::Shipped(name)) {
+                Ok(file) => b.add_file(file),
+                Err(problems) => b.problems.extend(problems),
+            }
+        }
+    }
+    let (rules, problems) = RuleSet::build(&b.rule_files);
+    b.problems.extend(problems);
+    let set = LibrarySet::empty().with_rules(rules);
+    if b.problems.is_empty() {
+        Ok(set)
+    } else {
+        Err(LoadError {
+            problems: b.problems,
+            partial: Box::new(set),
+        })
+    }
+}
+
+/// The `libraries/` folder beside a session file, if there is one.
+fn libraries_beside(session: &Path) -> Option<PathBuf> {
+    let dir = session
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .join("libraries");
+    dir.is_dir().then_some(dir)
 }
 
 /// Reads every `*.toml` in `dir` (not recursively), sorted by file name. Each item is the loaded
