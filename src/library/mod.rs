@@ -761,4 +761,33 @@ mod tests {
         assert!(items[1].is_ok());
         assert!(read_dir(&dir.path().join("missing")).is_err());
     }
+    #[test]
+    fn rules_only_loading_gives_the_rules_of_a_full_load() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let session = dir.path().join("s.toml");
+        let full = load_for_session(Some(&session), &[]).unwrap_or_else(|e| panic!("{e}"));
+        let quick = load_rules_for_session(Some(&session), &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!full.rules().rules().is_empty());
+        assert_eq!(quick.rules(), full.rules());
+        // No team folder: the shipped libraries were not parsed.
+        assert!(quick.is_empty());
+    }
+
+    #[test]
+    fn rules_only_loading_reads_a_team_folder_and_reports_its_problems() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let team = dir.path().join("libraries");
+        std::fs::create_dir(&team).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            team.join("x.toml"),
+            "[library]\nid = \"attack\"\nname = \"X\"\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let session = dir.path().join("s.toml");
+        let err = load_rules_for_session(Some(&session), &[]).err();
+        let text = err.as_ref().map(|e| e.to_string()).unwrap_or_default();
+        assert!(text.contains("is the id of the shipped library"), "{text}");
+        let kept = err.map(|e| *e.partial).unwrap_or_default();
+        assert!(!kept.rules().rules().is_empty());
+    }
 }
