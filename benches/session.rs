@@ -63,3 +63,38 @@ fn parse_validate_serialize_generated(bencher: divan::Bencher, components: usize
         divan::black_box((problems, store::to_toml(&session).expect("serializes")))
     });
 }
+
+/// The stages of `check` on the comparison script's model shape (issue 17): parse (TOML with
+/// positions), validate, and both, at 1,000, 10,000 and 30,000 components, to see where the
+/// time goes and that it grows linearly.
+#[divan::bench(args = [1000, 10000, 30000], sample_count = 10)]
+fn parse_generated(bencher: divan::Bencher, components: usize) {
+    let text = support::generated_session_toml(components);
+    bencher
+        .bench_local(|| divan::black_box(store::parse(divan::black_box(&text)).expect("parses")));
+}
+
+#[divan::bench(args = [1000, 10000, 30000], sample_count = 10)]
+fn validate_generated(bencher: divan::Bencher, components: usize) {
+    let text = support::generated_session_toml(components);
+    let (session, _) = store::parse(&text).expect("parses");
+    bencher.bench_local(|| divan::black_box(validate(divan::black_box(&session))));
+}
+
+#[divan::bench(args = [1000, 10000, 30000], sample_count = 10)]
+fn parse_validate_generated(bencher: divan::Bencher, components: usize) {
+    let text = support::generated_session_toml(components);
+    bencher.bench_local(|| {
+        let (session, positions) = store::parse(divan::black_box(&text)).expect("parses");
+        let problems = validate(&session);
+        divan::black_box((session, positions, problems))
+    });
+}
+
+/// Loading the threat rules as `check` does (no team folder): a fixed cost of every run.
+#[divan::bench(sample_count = 20)]
+fn check_rules_loading(bencher: divan::Bencher) {
+    bencher.bench_local(|| {
+        divan::black_box(threatboard::library::load_rules_for_session(None, &[]).expect("loads"))
+    });
+}

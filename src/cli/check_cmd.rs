@@ -92,7 +92,7 @@ impl Libraries<'_> {
             .to_path_buf();
         let mut ok = true;
         if !self.by_folder.contains_key(&folder) {
-            let set = match library::load_for_session(Some(session), self.extra_dirs) {
+            let set = match library::load_rules_for_session(Some(session), self.extra_dirs) {
                 Ok(set) => set,
                 Err(e) => {
                     for p in &e.problems {
@@ -159,7 +159,7 @@ pub fn run(args: CheckArgs, library_dirs: &[PathBuf]) -> ExitCode {
     let mut checked = Vec::new();
     let mut unreadable = false;
     for path in &args.files {
-        let loaded = match store::load(path) {
+        let loaded = match store::load_for_reading(path) {
             Ok(loaded) => loaded,
             Err(e) => {
                 eprintln!("{}", escape_control(&e.to_string()));

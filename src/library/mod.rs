@@ -412,20 +412,58 @@ pub fn load_for_session(
 ) -> Result<LibrarySet, LoadError> {
     let mut b = Builder::default();
     b.add_shipped();
-    if let Some(session) = session_path {
-        let dir = session
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .join("libraries");
-        if dir.is_dir() {
-            b.add_dir(&dir, false);
-        }
+    if let Some(dir) = session_path.and_then(libraries_beside) {
+        b.add_dir(&dir, false);
     }
     for dir in extra_dirs {
         b.add_dir(dir, true);
     }
     b.finish()
+}
+
+/// The threat rules in force for a session, as [`load_for_session`] finds them, for callers
+/// that need the rules only (`check`). With no team folder to read, the shipped libraries are
+/// not parsed at all: they are most of a `check` run's fixed cost, and the shipped rules'
+/// references into them are checked by a test. With a team folder, everything is loaded as
+/// usual, since the team's files are checked against the shipped libraries (ids, references).
+/// The set's libraries may therefore be empty; only [`LibrarySet::rules`] is meant to be used.
+pub fn load_rules_for_session(
+    session_path: Option<&Path>,
+    extra_dirs: &[PathBuf],
+) -> Result<LibrarySet, LoadError> {
+    if !extra_dirs.is_empty() || session_path.and_then(libraries_beside).is_some() {
+        return load_for_session(session_path, extra_dirs);
+    }
+    let mut b = Builder::default();
+    for (name, text) in SHIPPED {
+        if crate::rules::is_rules_file(text) {
+            match parse_file(text, Origin::Shipped(name)) {
+                Ok(file) => b.add_file(file),
+                Err(problems) => b.problems.extend(problems),
+            }
+        }
+    }
+    let (rules, problems) = RuleSet::build(&b.rule_files);
+    b.problems.extend(problems);
+    let set = LibrarySet::empty().with_rules(rules);
+    if b.problems.is_empty() {
+        Ok(set)
+    } else {
+        Err(LoadError {
+            problems: b.problems,
+            partial: Box::new(set),
+        })
+    }
+}
+
+/// The `libraries/` folder beside a session file, if there is one.
+fn libraries_beside(session: &Path) -> Option<PathBuf> {
+    let dir = session
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .join("libraries");
+    dir.is_dir().then_some(dir)
 }
 
 /// Reads every `*.toml` in `dir` (not recursively), sorted by file name. Each item is the loaded
@@ -722,5 +760,34 @@ mod tests {
         assert!(first.ends_with("a.toml:1:1: missing name"), "{first}");
         assert!(items[1].is_ok());
         assert!(read_dir(&dir.path().join("missing")).is_err());
+    }
+    #[test]
+    fn rules_only_loading_gives_the_rules_of_a_full_load() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let session = dir.path().join("s.toml");
+        let full = load_for_session(Some(&session), &[]).unwrap_or_else(|e| panic!("{e}"));
+        let quick = load_rules_for_session(Some(&session), &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!full.rules().rules().is_empty());
+        assert_eq!(quick.rules(), full.rules());
+        // No team folder: the shipped libraries were not parsed.
+        assert!(quick.is_empty());
+    }
+
+    #[test]
+    fn rules_only_loading_reads_a_team_folder_and_reports_its_problems() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let team = dir.path().join("libraries");
+        std::fs::create_dir(&team).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            team.join("x.toml"),
+            "[library]\nid = \"attack\"\nname = \"X\"\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let session = dir.path().join("s.toml");
+        let err = load_rules_for_session(Some(&session), &[]).err();
+        let text = err.as_ref().map(|e| e.to_string()).unwrap_or_default();
+        assert!(text.contains("is the id of the shipped library"), "{text}");
+        let kept = err.map(|e| *e.partial).unwrap_or_default();
+        assert!(!kept.rules().rules().is_empty());
     }
 }

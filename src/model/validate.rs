@@ -187,7 +187,14 @@ impl<'a> Validator<'a> {
     }
 
     /// Checks id syntax and uniqueness within `seen` (which may be shared between tables).
-    fn id(&mut self, table: Table, index: usize, id: &str, seen: &mut HashMap<String, Table>) {
+    /// `seen` borrows the ids from the session: no copy of each id on large models.
+    fn id<'s>(
+        &mut self,
+        table: Table,
+        index: usize,
+        id: &'s str,
+        seen: &mut HashMap<&'s str, Table>,
+    ) {
         if let Some(problem) = id_syntax_problem(id) {
             self.push(Self::at(table, index, id, "id"), problem);
         }
@@ -211,7 +218,7 @@ impl<'a> Validator<'a> {
                 );
             }
             None => {
-                seen.insert(id.to_string(), table);
+                seen.insert(id, table);
             }
         }
     }

@@ -20,7 +20,10 @@ pub fn to_json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> String {
     // serde_json escapes every C0 control inside strings; a raw newline is its pretty layout.
     let escape = |c: char| c != '\n' && crate::model::text::keep_escaped(c);
     let text = serde_json::to_string_pretty(value).unwrap_or_default();
-    if !text.chars().any(escape) {
+    // Every character to escape is a control or outside ASCII: plain ASCII text (the usual
+    // case, megabytes on large models) is checked a byte at a time, without decoding.
+    let plain = |b: &u8| (b' '..0x7f).contains(b) || *b == b'\n';
+    if text.as_bytes().iter().all(plain) || !text.chars().any(escape) {
         return text;
     }
     // JSON's own syntax is ASCII, so any such character is inside a string, where an escape

@@ -28,7 +28,8 @@
 //! meaning at once, each at its position.
 
 use super::condition::{Condition, Crossing, Words};
-use crate::library::{LibraryProblem, Origin, line_col};
+use crate::library::load::LineIndex;
+use crate::library::{LibraryProblem, Origin};
 use crate::model::{Classification, ElementKind, ProtocolFamily, Rating, StrideSet, Technology};
 use serde::Deserialize;
 use std::ops::Range;
@@ -207,8 +208,11 @@ impl<'de> Deserialize<'de> for OneOrMany {
 /// Parses and checks one rules file; every problem, in file order, on failure.
 pub fn parse_rules(text: &str, origin: Origin) -> Result<RuleFile, Vec<LibraryProblem>> {
     let file = origin.to_string();
+    // One index for the whole file: a rule's line is looked up per rule.
+    let lines = LineIndex::new(text);
+    let line_col = |offset: usize| lines.line_col(offset);
     let at = |offset: usize, message: String| {
-        let (line, column) = line_col(text, offset);
+        let (line, column) = line_col(offset);
         LibraryProblem {
             file: file.clone(),
             line,
@@ -229,7 +233,7 @@ pub fn parse_rules(text: &str, origin: Origin) -> Result<RuleFile, Vec<LibraryPr
         let mut checker = Checker {
             problems: &mut problems,
         };
-        let rule = checker.rule(r, &file, line_col(text, start).0);
+        let rule = checker.rule(r, &file, line_col(start).0);
         if let Some(rule) = rule {
             rules.push(rule);
         }
@@ -254,7 +258,7 @@ pub fn parse_rules(text: &str, origin: Origin) -> Result<RuleFile, Vec<LibraryPr
             .rules
             .disable
             .iter()
-            .map(|d| line_col(text, d.span().start))
+            .map(|d| line_col(d.span().start))
             .collect();
         return Ok(RuleFile {
             id: raw.rules.id,

@@ -299,6 +299,21 @@ pub fn load(path: &Path) -> Result<LoadedSession, StoreError> {
     })
 }
 
+/// [`load`] for a caller that only reads the session (`check`, reports): no copy of it is kept
+/// as the merge base, which halves the memory a large model takes. [`LoadedSession::base`] is
+/// `None`; a save still refuses to overwrite a file that changed on disk.
+pub fn load_for_reading(path: &Path) -> Result<LoadedSession, StoreError> {
+    let bytes = read_input(path, InputKind::SESSION)?;
+    let (session, positions) = parse_bytes(&bytes).map_err(|e| e.in_file(path))?;
+    Ok(LoadedSession {
+        base: None,
+        session,
+        path: path.to_path_buf(),
+        positions,
+        disk: Some(Fingerprint::of(&bytes)),
+    })
+}
+
 /// Parses the bytes of a session file: checks size and encoding first, so a binary file gets a
 /// clear message rather than a TOML error about its first odd byte.
 pub fn parse_bytes(bytes: &[u8]) -> Result<(Session, Positions), ParseError> {
