@@ -895,8 +895,8 @@ def results_block(
         f"- CPU: {info['cpu']}, {info['cpus']} logical CPUs; OS: {info['os']}",
         f"- model seed {args.seed}; {args.runs} timed round(s) per size, each running both "
         "tools once; rounds go in pairs, one of each order, which first drawn from the seed "
-        "(threatboard first in "
-        f"{orders['tb,pytm']}, pytm first in {orders['pytm,tb']})",
+        "(over all sizes, threatboard first in "
+        f"{orders['tb,pytm']} rounds, pytm first in {orders['pytm,tb']})",
         "- times: median of the rounds, (min-max) in brackets; ratios are ratios of medians; "
         "peak RSS: an untimed run of each tool, "
         + ("measured alone under GNU `time`" if memory else "not measured (no GNU `/usr/bin/time`)"),
