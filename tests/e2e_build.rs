@@ -6,7 +6,7 @@
 mod support;
 
 use std::time::Duration;
-use support::{DEFAULT_TIMEOUT, Tui, step, step_all, threatboard_bin};
+use support::{DEFAULT_TIMEOUT, Tui, close_run_form, step, step_all, threatboard_bin};
 
 /// `threatboard new Payments` in a 120x40 pseudo-terminal.
 fn new_payments(dir: &std::path::Path) -> Tui {
@@ -258,9 +258,7 @@ fn a_huge_hostile_session_renders_escaped_on_every_screen() {
 fn shift_tab_goes_to_the_previous_question() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut tui = new_payments(dir.path());
-    tui.wait_for("Start today's run", DEFAULT_TIMEOUT)
-        .expect("opens");
-    step(&mut tui, "<esc>", "1/4 What are we building?");
+    close_run_form(&mut tui);
     step(&mut tui, "<S-tab>", "4/4 Did we do a good job?");
     step(&mut tui, "<S-tab>", "3/4 What are we going to do about it?");
     step(&mut tui, "1ll", "[Diagram]");

@@ -6,7 +6,7 @@ mod support;
 
 use std::process::Command;
 use std::time::Duration;
-use support::{DEFAULT_TIMEOUT, Tui, step, threatboard_bin};
+use support::{DEFAULT_TIMEOUT, Tui, close_run_form, step, threatboard_bin};
 
 fn new_session(dir: &std::path::Path) {
     let out = Command::new(threatboard_bin())
@@ -138,7 +138,7 @@ fn sigterm_keeps_the_work_and_restores_the_terminal() {
     let dir = tempfile::tempdir().expect("temp dir");
     new_session(dir.path());
     let mut tui = open_ledger(dir.path(), (100, 30));
-    step(&mut tui, "<esc>", "1/4 What are we building?");
+    close_run_form(&mut tui);
     let autosave = dir.path().join("sessions/.ledger.toml.autosave");
     let name = an_edit_not_yet_autosaved(&mut tui, &autosave);
     let status = Command::new("kill")
@@ -171,7 +171,7 @@ fn a_hung_up_terminal_keeps_the_work_and_ends_the_program() {
     let dir = tempfile::tempdir().expect("temp dir");
     new_session(dir.path());
     let mut tui = open_ledger(dir.path(), (100, 30));
-    step(&mut tui, "<esc>", "1/4 What are we building?");
+    close_run_form(&mut tui);
     let autosave = dir.path().join("sessions/.ledger.toml.autosave");
     let name = an_edit_not_yet_autosaved(&mut tui, &autosave);
     tui.hang_up();

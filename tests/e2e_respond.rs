@@ -7,7 +7,7 @@ mod support;
 
 use std::path::Path;
 use std::process::Command;
-use support::{DEFAULT_TIMEOUT, Tui, git, step, step_all, threatboard_bin};
+use support::{DEFAULT_TIMEOUT, Tui, close_run_form, git, step, step_all, threatboard_bin};
 
 #[test]
 fn threats_responses_and_a_commit_of_the_session_file_alone() {
@@ -177,7 +177,7 @@ summary = "Our own lesson from an incident."
         &[("USER", "tester")],
     )
     .expect("spawns");
-    step(&mut tui, "<esc>", "1/4 What are we building?");
+    close_run_form(&mut tui);
     step(&mut tui, "2", "2/4 What can go wrong?");
     step(&mut tui, "a", "type to search every library");
     step(&mut tui, "payroll bucket", "acme:AC-7");

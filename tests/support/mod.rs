@@ -24,6 +24,23 @@ pub fn step(tui: &mut Tui, keys: &str, expect: &str) {
     }
 }
 
+/// Closes the "Start today's run" form a session opens with on a new day: waits for the form
+/// first (a key sent before the app reads the terminal would be lost, and the next keys would
+/// go into the form), then for it to be gone.
+#[cfg(unix)]
+pub fn close_run_form(tui: &mut Tui) {
+    if let Err(screen) = tui.wait_for("Start today's run", DEFAULT_TIMEOUT) {
+        panic!("expected today's run form:\n{screen}");
+    }
+    tui.send("<esc>");
+    let closed = tui.wait_until("the run form closed", DEFAULT_TIMEOUT, |screen| {
+        !screen.contains("Start today's run") && screen.contains("1/4 What are we building?")
+    });
+    if let Err(screen) = closed {
+        panic!("after <esc> the run form should close:\n{screen}");
+    }
+}
+
 /// Sends keys and waits until the screen shows every one of `expect` at once. A frame reaches
 /// the terminal in pieces, so checking the rest of a screen right after one needle appeared
 /// would race the drawing.
