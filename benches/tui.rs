@@ -153,7 +153,7 @@ fn key_to_frame_likelihood(bencher: divan::Bencher) {
                 .select(&s.loaded.session, &s.derived, libraries.rules(), "c3")
         );
     }
-    app.handle_key(key(KeyCode::Tab));
+    app.handle_key(key(KeyCode::Right));
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
     bencher.bench_local(|| {
         app.handle_key(KeyEvent::new(KeyCode::Char('L'), KeyModifiers::SHIFT));
