@@ -9,7 +9,7 @@ mod support;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use threatboard::tui::app::App;
+use threatboard::tui::app::{App, Screen};
 use threatboard::tui::theme::Theme;
 use threatboard::tui::view;
 
@@ -94,6 +94,92 @@ fn key_to_frame_edit(bencher: divan::Bencher) {
         down = !down;
         terminal.draw(|f| view::draw(&app, f)).expect("draws");
     });
+}
+
+/// A typed edit through the form: the selected component renamed (e, clear, a new name,
+/// Enter), then the next frame. Alternates between two names.
+#[divan::bench(sample_count = 20)]
+fn key_to_frame_rename_component(bencher: divan::Bencher) {
+    let mut app = app(1000);
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    let mut flip = true;
+    bencher.bench_local(|| {
+        app.handle_key(key(KeyCode::Char('e')));
+        app.handle_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+        app.handle_key(key(KeyCode::Char(if flip { 'A' } else { 'B' })));
+        app.handle_key(key(KeyCode::Enter));
+        flip = !flip;
+        terminal.draw(|f| view::draw(&app, f)).expect("draws");
+    });
+}
+
+/// A typed edit through question 1's quick-add line: a flow added (the line is open, the
+/// Enter adds it), then the next frame; every other time the flow is undone instead.
+#[divan::bench(sample_count = 20)]
+fn key_to_frame_quick_add_flow(bencher: divan::Bencher) {
+    let mut app = app(1000);
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    let mut add = true;
+    bencher.bench_local(|| {
+        if add {
+            app.handle_key(key(KeyCode::Char('i')));
+            for c in "c1 -> c2 : bench".chars() {
+                app.handle_key(key(KeyCode::Char(c)));
+            }
+            app.handle_key(key(KeyCode::Enter));
+            app.handle_key(key(KeyCode::Esc));
+        } else {
+            app.handle_key(key(KeyCode::Char('u')));
+        }
+        add = !add;
+        terminal.draw(|f| view::draw(&app, f)).expect("draws");
+    });
+}
+
+/// An edit in question 2: the selected threat's likelihood cycled (L), then the next frame.
+#[divan::bench(sample_count = 20)]
+fn key_to_frame_likelihood(bencher: divan::Bencher) {
+    let mut app = app(1000);
+    app.handle_key(key(KeyCode::Char('2')));
+    // A component with a threat (the list starts with flows, which have none), then its
+    // threats.
+    let App {
+        screen, libraries, ..
+    } = &mut app;
+    if let Screen::Session(s) = screen {
+        let s = &mut **s;
+        assert!(
+            s.threats
+                .select(&s.loaded.session, &s.derived, libraries.rules(), "c3")
+        );
+    }
+    app.handle_key(key(KeyCode::Right));
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    bencher.bench_local(|| {
+        app.handle_key(KeyEvent::new(KeyCode::Char('L'), KeyModifiers::SHIFT));
+        terminal.draw(|f| view::draw(&app, f)).expect("draws");
+    });
+}
+
+/// The start: the session opened (its libraries loaded, everything derived) to the first
+/// frame drawn. Target (issue 17): 30 ms at 1,000 components.
+#[divan::bench(args = [1000, 10000], sample_count = 10)]
+fn first_frame(bencher: divan::Bencher, components: usize) {
+    let text = support::generated_session_toml(components);
+    let (session, _) = threatboard::store::parse(&text).expect("parses");
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("date");
+    bencher
+        .with_inputs(|| {
+            (
+                threatboard::store::LoadedSession::unsaved(session.clone(), "bench.toml"),
+                Terminal::new(TestBackend::new(120, 40)).expect("terminal"),
+            )
+        })
+        .bench_local_values(|(loaded, mut terminal)| {
+            let app = App::open(loaded, Theme::from_env(), today);
+            terminal.draw(|f| view::draw(&app, f)).expect("draws");
+            (app, terminal)
+        });
 }
 
 /// The same edit with more rules in force: the shipped ones `copies` times over (12 copies

@@ -2,7 +2,7 @@
 //! derived from the model, computed once per change.
 
 use super::diagram::DiagramLayout;
-use super::screens::build::BuildState;
+use super::screens::build::{BuildState, Section};
 use super::screens::respond::RespondState;
 use super::screens::review::ReviewState;
 use super::screens::threats::{self, ElementRow, ThreatsState};
@@ -64,26 +64,56 @@ pub struct Keeping {
 }
 
 /// Everything the screens show that is computed from the model: built once per change from
-/// one graph of the session, never while drawing.
+/// one graph of the session, never while drawing. The costly parts that a single screen shows
+/// (the diagram's layout, question 4's analysis) are made only while that screen is on view:
+/// `None` until then, never a stale copy.
 #[derive(Debug)]
 pub struct Derived {
     pub revision: u64,
     pub problems: Vec<Problem>,
-    pub diagram: DiagramLayout,
-    pub analysis: Analysis,
+    /// The diagram's layout: made while the diagram is on view.
+    pub diagram: Option<DiagramLayout>,
+    /// What `check` would find and say: made while question 4 is on view.
+    pub checked: Option<Checked>,
     /// Per flow: whether it crosses a trust boundary.
     pub crossing: Vec<bool>,
-    /// Question 2's element list, with each element's count of open rule suggestions.
+    /// Question 2's element list; each element's count of open rule suggestions is set only
+    /// once the counts are made (see `open_suggestions`).
     pub elements: Vec<ElementRow>,
-    /// Open rule suggestions over the whole model.
-    pub open_suggestions: usize,
+    /// Open rule suggestions over the whole model: counted (with each element's count) while
+    /// question 2 is on view or its walk is on.
+    pub open_suggestions: Option<usize>,
     /// Question 3's threat order: to review first, then by risk (indices into the threats).
     pub respond_order: Vec<usize>,
-    /// What `check` would say, with the project config's threshold and maximum age.
+}
+
+/// The analysis of the model and what `check` would say, with the project config's threshold
+/// and maximum age.
+#[derive(Debug)]
+pub struct Checked {
+    pub analysis: Analysis,
     pub verdict: Verdict,
 }
 
+/// Which of the parts made on demand the screen on view shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Wanted {
+    pub diagram: bool,
+    pub checked: bool,
+    /// The open rule suggestions counted per element.
+    pub suggestions: bool,
+}
+
+impl Wanted {
+    pub const ALL: Wanted = Wanted {
+        diagram: true,
+        checked: true,
+        suggestions: true,
+    };
+}
+
 impl Derived {
+    /// Everything, the parts made on demand included.
     pub fn compute(
         session: &Session,
         revision: u64,
@@ -91,34 +121,93 @@ impl Derived {
         rules: &RuleSet,
         config: &ProjectConfig,
     ) -> Self {
+        Self::compute_wanted(session, revision, today, rules, config, Wanted::ALL)
+    }
+
+    /// What every screen needs, and of the parts made on demand those `wanted`.
+    pub fn compute_wanted(
+        session: &Session,
+        revision: u64,
+        today: NaiveDate,
+        rules: &RuleSet,
+        config: &ProjectConfig,
+        wanted: Wanted,
+    ) -> Self {
         let graph = ModelGraph::new(session);
-        // Counting open suggestions writes no text: a few milliseconds for a thousand
-        // components and sixty rules (benches/tui.rs, `suggest_whole_model` and
-        // `key_to_frame_edit`); the selected element's suggestions are written out by question
-        // 2 itself.
-        let counts = rules.open_counts(&graph);
         let crossing = crossing_of(&graph, session);
-        let mut elements = threats::elements(&graph, &crossing);
-        for row in &mut elements {
-            row.open_suggestions = counts.get(row.id.as_str()).copied().unwrap_or(0);
-        }
-        let options = FindingOptions {
-            today,
-            max_age_days: config.max_age_or(None),
-            rules: Some(rules),
-        };
+        let elements = threats::elements(&graph, &crossing);
         let problems = validate(session);
-        let analysis = analyze_graph(&graph, &options);
-        Derived {
+        let mut derived = Derived {
             revision,
-            verdict: Verdict::of(&analysis.findings, problems.len(), config.fail_on_or(None)),
             problems,
-            diagram: DiagramLayout::from_graph(&graph),
-            analysis,
+            diagram: None,
+            checked: None,
             elements,
-            open_suggestions: counts.values().sum(),
+            open_suggestions: None,
             respond_order: super::screens::respond::ordered(session),
             crossing,
+        };
+        derived.complete_with(&graph, today, rules, config, wanted);
+        derived
+    }
+
+    /// Makes the parts `wanted` that are not made yet (for the same revision of `session`).
+    pub fn complete(
+        &mut self,
+        session: &Session,
+        today: NaiveDate,
+        rules: &RuleSet,
+        config: &ProjectConfig,
+        wanted: Wanted,
+    ) {
+        if !self.has(wanted) {
+            let graph = ModelGraph::new(session);
+            self.complete_with(&graph, today, rules, config, wanted);
+        }
+    }
+
+    /// Whether the parts `wanted` are made.
+    pub fn has(&self, wanted: Wanted) -> bool {
+        (!wanted.diagram || self.diagram.is_some())
+            && (!wanted.checked || self.checked.is_some())
+            && (!wanted.suggestions || self.open_suggestions.is_some())
+    }
+
+    fn complete_with(
+        &mut self,
+        graph: &ModelGraph<'_>,
+        today: NaiveDate,
+        rules: &RuleSet,
+        config: &ProjectConfig,
+        wanted: Wanted,
+    ) {
+        if wanted.suggestions && self.open_suggestions.is_none() {
+            // Counting open suggestions writes no text, but it runs every rule on every
+            // element: milliseconds for a thousand components (benches/tui.rs,
+            // `open_counts_whole_model`). The selected element's suggestions are written out by
+            // question 2 itself.
+            let counts = rules.open_counts(graph);
+            for row in &mut self.elements {
+                row.open_suggestions = counts.get(row.id.as_str()).copied().unwrap_or(0);
+            }
+            self.open_suggestions = Some(counts.values().sum());
+        }
+        if wanted.diagram && self.diagram.is_none() {
+            self.diagram = Some(DiagramLayout::from_graph(graph));
+        }
+        if wanted.checked && self.checked.is_none() {
+            let options = FindingOptions {
+                today,
+                max_age_days: config.max_age_or(None),
+                rules: Some(rules),
+            };
+            let analysis = analyze_graph(graph, &options);
+            let verdict = Verdict::of(
+                &analysis.findings,
+                self.problems.len(),
+                config.fail_on_or(None),
+            );
+            self.checked = Some(Checked { analysis, verdict });
         }
     }
 }
@@ -136,7 +225,9 @@ impl SessionState {
             Ok(config) => (config, None),
             Err(e) => (ProjectConfig::default(), Some(e.to_string())),
         };
-        let derived = Derived::compute(&loaded.session, 0, today, rules, &config);
+        // The first screen is question 1's list: neither the diagram nor question 4.
+        let derived =
+            Derived::compute_wanted(&loaded.session, 0, today, rules, &config, Wanted::default());
         let mut threats = ThreatsState::default();
         threats.after_change(&loaded.session, &derived, rules);
         SessionState {
@@ -189,25 +280,316 @@ impl SessionState {
         }
     }
 
-    /// Brings what is derived up to date after a change (a no-op when nothing changed).
+    /// The parts made on demand that the screen on view shows.
+    pub fn wanted(&self) -> Wanted {
+        Wanted {
+            diagram: self.question == 0 && self.build.section == Section::Diagram,
+            checked: self.question == 3,
+            suggestions: self.question == 1 || self.threats.walk.is_some(),
+        }
+    }
+
+    /// Brings what is derived up to date after a change (a no-op when nothing changed), and
+    /// makes what the screen on view shows if it is not made yet.
     pub fn refresh_derived(&mut self, today: NaiveDate, rules: &RuleSet) {
         if self.derived.revision != self.history.revision() {
             self.recompute(today, rules);
+        } else {
+            let wanted = self.wanted();
+            self.derived
+                .complete(&self.loaded.session, today, rules, &self.config, wanted);
+            if wanted.suggestions {
+                // The selected element's suggestions, written out when question 2 comes on
+                // view (a no-op when they are up to date).
+                self.threats
+                    .sync(&self.loaded.session, &self.derived, rules);
+            }
         }
     }
 
     /// Derives everything again, whether or not the session changed (the rules did).
     pub fn recompute(&mut self, today: NaiveDate, rules: &RuleSet) {
-        self.derived = Derived::compute(
+        self.derived = Derived::compute_wanted(
             &self.loaded.session,
             self.history.revision(),
             today,
             rules,
             &self.config,
+            self.wanted(),
         );
         self.threats
             .after_change(&self.loaded.session, &self.derived, rules);
         self.respond
             .follow_walk(&self.loaded.session, &self.derived);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::app::{App, keys};
+    use crate::tui::screens::threats::suggestions_for;
+    use crate::tui::theme::Theme;
+    use proptest::prelude::*;
+
+    /// Two zones, a crossing flow, threats to reorder and rate: every part of `Derived` has
+    /// something to show. Today's run is recorded, so no run form opens.
+    const SESSION: &str = r#"schema = 1
+title = "Shop"
+
+[[runs]]
+date = 2026-11-01
+
+[[boundaries]]
+id = "internet"
+name = "Internet"
+
+[[boundaries]]
+id = "dc"
+name = "Data centre"
+
+[[assets]]
+id = "cards"
+name = "Cards"
+classification = "restricted"
+
+[[components]]
+id = "browser"
+name = "Browser"
+kind = "external-entity"
+boundary = "internet"
+
+[[components]]
+id = "api"
+name = "API"
+kind = "process"
+boundary = "dc"
+
+[[components]]
+id = "worker"
+name = "Worker"
+kind = "process"
+boundary = "dc"
+
+[[components]]
+id = "db"
+name = "Orders DB"
+kind = "data-store"
+boundary = "dc"
+assets = ["cards"]
+
+[[flows]]
+id = "browser-api"
+from = "browser"
+to = "api"
+label = "Orders"
+assets = ["cards"]
+
+[[flows]]
+id = "api-db"
+from = "api"
+to = "db"
+label = "SQL"
+authenticated = true
+
+[[flows]]
+id = "worker-db"
+from = "worker"
+to = "db"
+label = "Jobs"
+encrypted = true
+
+[[threats]]
+id = "TH-001"
+target = "api"
+title = "Forged orders"
+stride = "S"
+likelihood = 2
+impact = 3
+response = "mitigate"
+
+[[threats]]
+id = "TH-002"
+target = "db"
+title = "Orders read"
+stride = "I"
+likelihood = 1
+impact = 2
+response = "undecided"
+"#;
+
+    fn app() -> App {
+        let (session, _) = crate::store::parse(SESSION).expect("the test session parses");
+        let today = NaiveDate::from_ymd_opt(2026, 11, 1).expect("a date");
+        let mut app = App::open(
+            LoadedSession::unsaved(session, "sessions/shop.toml"),
+            Theme::plain(),
+            today,
+        );
+        app.use_libraries(crate::tui::tests::test_libraries(""));
+        assert!(app.modal.is_none(), "no dialog opens: {:?}", app.modal);
+        app
+    }
+
+    fn state(app: &App) -> &SessionState {
+        app.session().expect("a session is open")
+    }
+
+    /// What the app holds is what a from-scratch derivation of the same session says, for
+    /// every part it holds; and what the screen on view shows is made.
+    fn assert_as_from_scratch(app: &App) {
+        let s = state(app);
+        assert_eq!(s.derived.revision, s.history.revision());
+        assert!(
+            s.derived.has(s.wanted()),
+            "the screen on view (question {}) shows what is made",
+            s.question + 1
+        );
+        let rules = app.libraries.rules();
+        let fresh = Derived::compute(
+            s.session(),
+            s.history.revision(),
+            app.today,
+            rules,
+            &s.config,
+        );
+        assert_eq!(s.derived.problems, fresh.problems);
+        assert_eq!(s.derived.crossing, fresh.crossing);
+        assert_eq!(s.derived.respond_order, fresh.respond_order);
+        match s.derived.open_suggestions {
+            Some(open) => {
+                assert_eq!(Some(open), fresh.open_suggestions);
+                assert_eq!(s.derived.elements, fresh.elements);
+            }
+            None => {
+                let uncounted: Vec<ElementRow> = fresh
+                    .elements
+                    .iter()
+                    .cloned()
+                    .map(|row| ElementRow {
+                        open_suggestions: 0,
+                        ..row
+                    })
+                    .collect();
+                assert_eq!(s.derived.elements, uncounted);
+            }
+        }
+        if let Some(diagram) = &s.derived.diagram {
+            assert_eq!(Some(diagram), fresh.diagram.as_ref());
+        }
+        if let (Some(checked), Some(expected)) = (&s.derived.checked, &fresh.checked) {
+            assert_eq!(
+                format!("{:?}", checked.analysis),
+                format!("{:?}", expected.analysis)
+            );
+            assert_eq!(checked.verdict.to_string(), expected.verdict.to_string());
+        }
+        // Question 2's suggestions for the selected element, once written out for this
+        // revision, are the element's suggestions now.
+        if s.question == 1
+            && let Some(row) = s.threats.row(&s.derived)
+        {
+            let now = suggestions_for(&ModelGraph::new(s.session()), rules, &row.id);
+            assert_eq!(format!("{:?}", s.threats.suggestions()), format!("{now:?}"));
+        }
+    }
+
+    #[test]
+    fn an_edit_off_question_4_drops_its_analysis_and_question_4_makes_it_again() {
+        let mut app = app();
+        assert!(
+            state(&app).derived.checked.is_none(),
+            "not made on question 1"
+        );
+        keys(&mut app, "4");
+        let before = state(&app)
+            .derived
+            .checked
+            .as_ref()
+            .map(|c| c.verdict.to_string());
+        assert!(before.is_some(), "made on question 4");
+        // On question 1: the first component moved down, then the flows' first one deleted.
+        keys(&mut app, "1lJ");
+        assert!(
+            state(&app).derived.checked.is_none(),
+            "never a stale analysis"
+        );
+        assert_as_from_scratch(&app);
+        keys(&mut app, "4");
+        assert!(state(&app).derived.checked.is_some());
+        assert_as_from_scratch(&app);
+    }
+
+    #[test]
+    fn the_diagram_is_laid_out_while_on_view_and_again_after_an_undo() {
+        let mut app = app();
+        assert!(
+            state(&app).derived.diagram.is_none(),
+            "not made on the list"
+        );
+        keys(&mut app, "llll");
+        assert_eq!(
+            state(&app).build.section,
+            crate::tui::screens::build::Section::Diagram
+        );
+        let shown = state(&app).derived.diagram.clone();
+        assert!(shown.is_some(), "made when the diagram comes on view");
+        // Back to the flows (← leaves the diagram), the first one moved down.
+        keys(&mut app, "<left>J");
+        assert_eq!(state(&app).history.revision(), 1);
+        assert!(
+            state(&app).derived.diagram.is_none(),
+            "dropped with the change"
+        );
+        keys(&mut app, "l");
+        assert_as_from_scratch(&app);
+        keys(&mut app, "<left>u");
+        assert_eq!(state(&app).history.revision(), 2);
+        keys(&mut app, "l");
+        assert_as_from_scratch(&app);
+        assert_eq!(
+            state(&app).derived.diagram,
+            shown,
+            "the same model, the same layout"
+        );
+    }
+
+    #[test]
+    fn suggestions_are_counted_when_question_2_comes_on_view() {
+        let mut app = app();
+        assert_eq!(state(&app).derived.open_suggestions, None);
+        keys(&mut app, "2");
+        let open = state(&app).derived.open_suggestions;
+        assert!(open.is_some_and(|n| n > 0), "{open:?}");
+        assert!(!state(&app).threats.suggestions().is_empty());
+        assert_as_from_scratch(&app);
+    }
+
+    /// Keys that move between screens, edit, undo and redo: after each, every part the app
+    /// holds is as a from-scratch derivation says.
+    const KEYS: &[&str] = &[
+        "1", "2", "3", "4", "l", "h", "j", "k", "J", "K", "u", "<C-r>", "<tab>", "L", "I", "<esc>",
+        "w", "<space>",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn what_is_derived_after_any_keys_is_as_from_scratch(
+            picks in proptest::collection::vec(0..KEYS.len(), 1..30)
+        ) {
+            let mut app = app();
+            for pick in picks {
+                let key = KEYS.get(pick).copied().unwrap_or("1");
+                keys(&mut app, key);
+                // A key may open a dialog (a form, a question): it is closed again so that
+                // the next keys reach the screens.
+                if app.modal.is_some() {
+                    keys(&mut app, "<esc>");
+                }
+                assert_as_from_scratch(&app);
+            }
+        }
     }
 }

@@ -145,13 +145,21 @@ fn wrapped_rows(lines: &[Line<'static>], width: u16) -> u16 {
 }
 
 /// The verdict line as question 4 shows it: exactly what `check` prints for the session.
+/// An ellipsis while the analysis is not made (it is made when question 4 comes on view).
 pub fn verdict_line(derived: &Derived) -> String {
-    derived.verdict.to_string()
+    derived
+        .checked
+        .as_ref()
+        .map_or_else(|| "check: …".to_string(), |c| c.verdict.to_string())
 }
 
 /// The items that fail the gate: invalid entries first (as `check` lists them), then blocking
 /// findings in `check`'s order.
+/// None while the analysis is not made.
 pub fn gate_items(s: &Session, derived: &Derived) -> Vec<GateItem> {
+    let Some(checked) = &derived.checked else {
+        return Vec::new();
+    };
     let mut items: Vec<GateItem> = derived
         .problems
         .iter()
@@ -169,9 +177,9 @@ pub fn gate_items(s: &Session, derived: &Derived) -> Vec<GateItem> {
             },
         })
         .collect();
-    let fail_on = derived.verdict.fail_on;
+    let fail_on = checked.verdict.fail_on;
     items.extend(
-        derived
+        checked
             .analysis
             .findings
             .iter()
@@ -326,18 +334,24 @@ struct Page {
 }
 
 fn page(s: &Session, derived: &Derived, today: NaiveDate, selected: usize, theme: &Theme) -> Page {
-    let verdict: &Verdict = &derived.verdict;
-    let mut lines = vec![
-        note(theme),
-        Line::from(Span::styled(
-            verdict_line(derived),
-            if verdict.passes() {
-                theme.ok()
-            } else {
-                theme.error()
-            },
-        )),
-    ];
+    let mut lines = vec![note(theme)];
+    // Made when question 4 comes on view: until then, an ellipsis rather than a number.
+    let Some(checked) = &derived.checked else {
+        lines.push(Line::from(Span::styled(verdict_line(derived), theme.dim())));
+        return Page {
+            lines,
+            item_lines: Vec::new(),
+        };
+    };
+    let verdict: &Verdict = &checked.verdict;
+    lines.push(Line::from(Span::styled(
+        verdict_line(derived),
+        if verdict.passes() {
+            theme.ok()
+        } else {
+            theme.error()
+        },
+    )));
     let items = gate_items(s, derived);
     let selected = selected.min(items.len().saturating_sub(1));
     let mut item_lines = Vec::new();
@@ -363,7 +377,7 @@ fn page(s: &Session, derived: &Derived, today: NaiveDate, selected: usize, theme
             theme.dim(),
         )));
     }
-    let tracked: Vec<&Finding> = derived
+    let tracked: Vec<&Finding> = checked
         .analysis
         .findings
         .iter()
@@ -392,7 +406,7 @@ fn page(s: &Session, derived: &Derived, today: NaiveDate, selected: usize, theme
             )));
         }
     }
-    lines.extend(review(s, &derived.analysis, today, theme));
+    lines.extend(review(s, &checked.analysis, today, theme));
     Page { lines, item_lines }
 }
 

@@ -46,7 +46,7 @@ fn the_diagram_is_never_under_the_crossing_list() {
     }
     let canvas = app
         .session()
-        .map(|s| s.derived.diagram.size())
+        .and_then(|s| s.derived.diagram.as_ref().map(|d| d.size()))
         .expect("canvas");
     let wide = screen(&app, 120, 40);
     insta::assert_snapshot!("diagram_microservices_app_120x40", wide);
@@ -86,7 +86,7 @@ fn the_diagram_is_never_under_the_crossing_list() {
     }
     let canvas = small
         .session()
-        .map(|s| s.derived.diagram.size())
+        .and_then(|s| s.derived.diagram.as_ref().map(|d| d.size()))
         .expect("canvas");
     let (diagram, list) = crate::tui::screens::build::diagram_areas(
         ratatui::layout::Rect::new(0, 0, 200, 50),

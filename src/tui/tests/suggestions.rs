@@ -103,7 +103,7 @@ fn an_elements_suggestions_are_listed_with_why_and_counted_in_the_list() {
             ("api-db", 1)
         ]
     );
-    assert_eq!(derived.open_suggestions, 6);
+    assert_eq!(derived.open_suggestions, Some(6));
     let text = screen(&app, 120, 40);
     assert!(text.contains("+3  ! browser → api: Orders"), "{text}");
     assert!(text.contains("Rules suggest 3 open"), "{text}");
@@ -345,12 +345,17 @@ fn letters_marked_not_applicable_with_a_reason_count_as_covered() {
     // The API (a process: all six letters apply).
     keys(&mut app, "jj");
     assert_eq!(selected_element(&app), "api");
-    let covered = |app: &App| {
+    // Question 4's coverage: the analysis is made while question 4 is on view.
+    let covered = |app: &mut App| {
+        keys(app, "4");
         let s = app.session().expect("a session");
-        let c = s.derived.analysis.coverage.element("api").expect("api");
-        c.covered().to_string()
+        let checked = s.derived.checked.as_ref().expect("analysed on question 4");
+        let c = checked.analysis.coverage.element("api").expect("api");
+        let covered = c.covered().to_string();
+        keys(app, "2");
+        covered
     };
-    assert_eq!(covered(&app), "");
+    assert_eq!(covered(&mut app), "");
     keys(&mut app, "n");
     let (f, purpose) = form(&app);
     assert_eq!(
@@ -376,7 +381,7 @@ fn letters_marked_not_applicable_with_a_reason_count_as_covered() {
         c.not_applicable_reason,
         "Every call is logged by the gateway"
     );
-    assert_eq!(covered(&app), "R");
+    assert_eq!(covered(&mut app), "R");
     let text = screen(&app, 120, 40);
     assert!(text.contains("S· T· R- I· D· E·"), "{text}");
     assert!(text.contains("applies: STRIDE   open: STIDE"), "{text}");
@@ -405,7 +410,7 @@ fn letters_marked_not_applicable_with_a_reason_count_as_covered() {
     keys(&mut app, "<C-u><ret>");
     let c = &session(&app).components[1];
     assert!(c.not_applicable.is_empty() && c.not_applicable_reason.is_empty());
-    assert_eq!(covered(&app), "");
+    assert_eq!(covered(&mut app), "");
 }
 
 #[test]
@@ -553,7 +558,7 @@ fn out_of_scope_elements_are_marked_last_without_suggestions_or_gaps() {
         "label = \"Orders\"\n",
         "label = \"Orders\"\nout_of_scope = \"the storefront team's model\"\n",
     );
-    let app = shop(&text);
+    let mut app = shop(&text);
     let s = app.session().expect("a session");
     let rows: Vec<(&str, usize, bool)> = s
         .derived
@@ -573,10 +578,14 @@ fn out_of_scope_elements_are_marked_last_without_suggestions_or_gaps() {
     );
     let out = s.derived.elements.last().expect("a row");
     assert!(out.applicable.is_empty(), "nothing to cover out of scope");
-    assert!(s.derived.analysis.coverage.element("browser-api").is_none());
     let shown = screen(&app, 120, 40);
     assert!(
         shown.contains("(out of scope) browser → api: Orders"),
         "{shown}"
     );
+    // Question 4's coverage, made while question 4 is on view.
+    keys(&mut app, "4");
+    let s = app.session().expect("a session");
+    let checked = s.derived.checked.as_ref().expect("analysed on question 4");
+    assert!(checked.analysis.coverage.element("browser-api").is_none());
 }

@@ -162,7 +162,7 @@ impl BuildState {
     pub fn update(&mut self, action: Action, cx: &Cx) -> Vec<Command> {
         if self.section == Section::Diagram {
             let (x, y) = &mut self.diagram_scroll;
-            let (w, h) = cx.derived.diagram.size();
+            let (w, h) = cx.derived.diagram.as_ref().map_or((0, 0), |d| d.size());
             match action {
                 Action::Up => *y = y.saturating_sub(2),
                 Action::Down => *y = (*y + 2).min(h.saturating_sub(1)),
@@ -300,9 +300,14 @@ impl BuildState {
             Layout::vertical([Constraint::Length(1), Constraint::Min(2)]).areas(area);
         frame.render_widget(Paragraph::new(section_tabs(session, self.section, t)), tabs);
         if self.section == Section::Diagram {
-            let canvas = cx.derived.diagram.size();
+            // Made in update when the diagram comes on view; until then, an ellipsis.
+            let Some(layout) = &cx.derived.diagram else {
+                frame.render_widget(Paragraph::new(Span::styled(" …", t.dim())), main);
+                return;
+            };
+            let canvas = layout.size();
             let (left, right) = diagram_areas(main, canvas, self.crossings_hidden);
-            let crossings = cx.derived.diagram.crossing_flows().len();
+            let crossings = layout.crossing_flows().len();
             let left = match right {
                 // The list is out of the way: one line says how to bring it back.
                 None if crossings > 0 && left.height > 4 => {
@@ -333,7 +338,7 @@ impl BuildState {
             };
             frame.render_widget(
                 DiagramView {
-                    layout: &cx.derived.diagram,
+                    layout,
                     scroll: self.diagram_scroll,
                     theme: *t,
                     selected: None,
@@ -341,13 +346,7 @@ impl BuildState {
                 left,
             );
             if let Some(right) = right {
-                frame.render_widget(
-                    CrossingList {
-                        layout: &cx.derived.diagram,
-                        theme: *t,
-                    },
-                    right,
-                );
+                frame.render_widget(CrossingList { layout, theme: *t }, right);
             }
             return;
         }

@@ -137,11 +137,15 @@ impl ThreatsState {
         if self.walk.is_some() {
             self.follow_walk(s, derived, rules);
         }
-        self.sync(s, derived, rules);
+        // Off question 2 the suggestions are not counted, nor written out: that waits until it
+        // comes on view (`SessionState::refresh_derived`).
+        if derived.open_suggestions.is_some() {
+            self.sync(s, derived, rules);
+        }
     }
 
     /// Makes the selected element's suggestions when the element or the model changed.
-    fn sync(&mut self, s: &Session, derived: &Derived, rules: &RuleSet) {
+    pub fn sync(&mut self, s: &Session, derived: &Derived, rules: &RuleSet) {
         let Some(row) = self.row(derived) else {
             self.suggested.clear();
             self.suggested_for = None;

@@ -546,7 +546,7 @@ impl ThreatsState {
     pub(super) fn suggestion_lines(
         &self,
         compact: bool,
-        model_open: usize,
+        model_open: Option<usize>,
         width: usize,
         t: &Theme,
     ) -> SuggestionLines {
@@ -563,10 +563,11 @@ impl ThreatsState {
             },
             None if list.is_empty() => Heading {
                 text: "No rule suggests a threat here".into(),
-                keys: if model_open > 0 {
-                    format!("w walks the {model_open} open elsewhere")
-                } else {
-                    String::new()
+                keys: match model_open {
+                    Some(0) => String::new(),
+                    Some(open) => format!("w walks the {open} open elsewhere"),
+                    // Counted when question 2 comes on view.
+                    None => "w walks the … open elsewhere".into(),
                 },
             },
             None => Heading {

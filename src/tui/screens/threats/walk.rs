@@ -183,7 +183,7 @@ impl ThreatsState {
                 "already walking: s adds, x dismisses, Space skips, Esc stops",
             )];
         }
-        if cx.derived.open_suggestions == 0 {
+        if cx.derived.open_suggestions == Some(0) {
             self.walk = None;
             let why = if cx.libraries.rules().is_empty() {
                 "no threat rules are loaded"
