@@ -41,7 +41,11 @@ fn largest_example_loaded() -> store::LoadedSession {
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .max_by_key(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
         .expect("at least one example session");
-    store::LoadedSession::unsaved(store::load(&path).expect("loads").session, "bench.toml")
+    // Unsaved, at a path with no `libraries/` beside it: the shipped libraries only.
+    store::LoadedSession::unsaved(
+        store::load(&path).expect("loads").session,
+        std::env::temp_dir().join("threatboard-bench.toml"),
+    )
 }
 
 fn largest_example() -> Session {

@@ -23,7 +23,7 @@ fn app(components: usize) -> App {
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("date");
     // The generated session has a run on that day, so no run form opens.
     App::open(
-        threatboard::store::LoadedSession::unsaved(session, "bench.toml"),
+        threatboard::store::LoadedSession::unsaved(session, support::session_path()),
         Theme::from_env(),
         today,
     )
@@ -171,7 +171,10 @@ fn first_frame(bencher: divan::Bencher, components: usize) {
     bencher
         .with_inputs(|| {
             (
-                threatboard::store::LoadedSession::unsaved(session.clone(), "bench.toml"),
+                threatboard::store::LoadedSession::unsaved(
+                    session.clone(),
+                    support::session_path(),
+                ),
                 Terminal::new(TestBackend::new(120, 40)).expect("terminal"),
             )
         })

@@ -67,3 +67,11 @@ pub fn generated_session_toml(components: usize) -> String {
     }
     text
 }
+
+/// Where a benchmark's unsaved session says it lives: a folder with no `libraries/` beside
+/// it, so that opening it loads the shipped libraries only (a relative "bench.toml" would find
+/// this repository's own `libraries/` folder, fail on its duplicate ids and fall back).
+#[allow(dead_code)]
+pub fn session_path() -> std::path::PathBuf {
+    std::env::temp_dir().join("threatboard-bench.toml")
+}
