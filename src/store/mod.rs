@@ -2,6 +2,7 @@
 
 pub mod autosave;
 mod canonical;
+mod fast_parse;
 pub mod files;
 pub mod git;
 pub mod ignore;
@@ -352,6 +353,22 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<(Session, Positions), ParseError> {
 
 /// Parses session TOML. Errors carry the position of the offending text.
 pub fn parse(text: &str) -> Result<(Session, Positions), ParseError> {
+    if text.trim().is_empty() {
+        return Err(ParseError {
+            at: LineCol { line: 1, col: 1 },
+            message: "file is empty: a session needs at least `schema = 1` and a `title`".into(),
+        });
+    }
+    // Most files are plain session TOML: read them in one pass; anything else, and every error,
+    // goes to the full parser, which gives the messages and positions.
+    if let Some(parsed) = fast_parse::parse(text) {
+        return Ok(parsed);
+    }
+    parse_full(text)
+}
+
+/// The full `toml` parser (the fast path's reference).
+fn parse_full(text: &str) -> Result<(Session, Positions), ParseError> {
     let error_at = |err: toml::de::Error| {
         if err.message().trim() == "recursion limit" {
             // toml gives no position for this one; point at where the nesting gets deepest.
@@ -368,12 +385,6 @@ pub fn parse(text: &str) -> Result<(Session, Positions), ParseError> {
             message: tidy_message(err.message()),
         }
     };
-    if text.trim().is_empty() {
-        return Err(ParseError {
-            at: LineCol { line: 1, col: 1 },
-            message: "file is empty: a session needs at least `schema = 1` and a `title`".into(),
-        });
-    }
     let document = toml::de::DeTable::parse(text).map_err(error_at)?;
     let positions = Positions::from_document(text, document.get_ref());
     let session = serde::Deserialize::deserialize(toml::de::Deserializer::from(document))

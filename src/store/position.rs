@@ -52,10 +52,10 @@ impl LineIndex {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct EntryPosition {
-    start: LineCol,
+pub(super) struct EntryPosition {
+    pub(super) start: LineCol,
     /// Field name and the position of its value; a handful per entry, so a list beats a map.
-    fields: Vec<(Box<str>, LineCol)>,
+    pub(super) fields: Vec<(Box<str>, LineCol)>,
 }
 
 impl EntryPosition {
@@ -76,6 +76,14 @@ pub struct Positions {
 }
 
 impl Positions {
+    /// Positions gathered by another reader of the same text (the fast path).
+    pub(super) fn from_parts(
+        top_fields: Vec<(Box<str>, LineCol)>,
+        tables: HashMap<Box<str>, (LineCol, Vec<EntryPosition>)>,
+    ) -> Self {
+        Positions { top_fields, tables }
+    }
+
     /// Records positions from a parsed document. Cheap: one pass over the top two levels.
     pub fn from_document(text: &str, doc: &DeTable<'_>) -> Self {
         let index = LineIndex::new(text);

@@ -463,6 +463,21 @@ proptest! {
         prop_assert_eq!(to_toml(&loaded).expect("serializes"), text);
     }
 
+    #[test]
+    fn fast_path_reads_what_the_writer_writes_as_the_full_parser_does(s in session()) {
+        let text = to_toml(&s).expect("serializes");
+        let fast = super::fast_parse::parse(&text);
+        // Nested tables (`[[components.dismissed]]`) are left to the full parser; all else is taken.
+        let nested = text.lines().any(|l| l.starts_with('[') && l.contains('.'));
+        if !nested {
+            prop_assert!(fast.is_some(), "fast path declined:\n{}", text);
+        }
+        if let Some(fast) = fast {
+            let full = super::parse_full(&text).map_err(|e| TestCaseError::fail(format!("{}: {}", e.at, e.message)))?;
+            prop_assert_eq!(fast, full);
+        }
+    }
+
 }
 
 // ---- structure-aware fuzzing: valid files, damaged line by line ----
