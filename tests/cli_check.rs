@@ -424,3 +424,70 @@ fn check_says_when_it_prints_fewer_attack_paths_than_there_are() {
     // The provider's notification path runs against two flows.
     assert!(text.contains(" <- "), "{text}");
 }
+
+/// A model whose report is far larger than a pipe's buffer: 500 services in two boundaries,
+/// each calling the next across the boundary without authentication.
+fn large_session(dir: &Path) -> std::path::PathBuf {
+    let mut text = String::from(
+        "schema = 1\ntitle = \"Large\"\n\n[[boundaries]]\nid = \"a\"\nname = \"A\"\n\n\
+         [[boundaries]]\nid = \"b\"\nname = \"B\"\n",
+    );
+    for i in 0..500 {
+        let boundary = if i % 2 == 0 { "a" } else { "b" };
+        text += &format!(
+            "\n[[components]]\nid = \"s{i}\"\nname = \"Service {i}\"\nkind = \"process\"\nboundary = \"{boundary}\"\n"
+        );
+    }
+    for i in 0..499 {
+        text += &format!(
+            "\n[[flows]]\nid = \"f{i}\"\nfrom = \"s{i}\"\nto = \"s{}\"\nlabel = \"call {i}\"\nauthenticated = false\nencrypted = false\n",
+            i + 1
+        );
+    }
+    let path = dir.join("large.toml");
+    std::fs::write(&path, text).expect("write the model");
+    path
+}
+
+/// `check ... | head -1` in a CI script: the reader goes away after one line. The check must
+/// still end with its verdict's exit code, not a panic about a broken pipe.
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let session = large_session(dir.path());
+    let full = check(&[session.to_str().expect("utf-8 path")]);
+    assert_eq!(
+        full.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&full.stderr)
+    );
+    // Larger than any pipe buffer, so the writer is still writing when the reader leaves.
+    assert!(
+        full.stdout.len() > 256 * 1024,
+        "{} bytes",
+        full.stdout.len()
+    );
+    for format in ["text", "json", "sarif"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_threatboard"))
+            .args(["check", "--today", TODAY, "--format", format])
+            .arg(&session)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        let mut first = String::new();
+        let stdout = child.stdout.take().expect("piped");
+        BufReader::new(stdout)
+            .read_line(&mut first)
+            .expect("one line");
+        // The read end is closed here, long before the report is written out.
+        let out = child.wait_with_output().expect("it ends");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!first.is_empty(), "{format}: no first line");
+        assert!(!stderr.contains("panicked"), "{format}: {stderr}");
+        assert_eq!(out.status.code(), Some(1), "{format}: {stderr}");
+    }
+}

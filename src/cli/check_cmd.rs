@@ -5,7 +5,7 @@ use crate::analysis::{FindingOptions, Severity, analyze};
 use crate::config::{self, ProjectConfig};
 use crate::library::{self, LibrarySet};
 use crate::model::{RiskLevel, text::escape_control, validate};
-use crate::report::check::{CheckedFile, json, sarif, text};
+use crate::report::check::{CheckedFile, sarif, write_json, write_text};
 use crate::rules::RuleSet;
 use crate::store;
 use chrono::NaiveDate;
@@ -189,15 +189,20 @@ pub fn run(args: CheckArgs, library_dirs: &[PathBuf]) -> ExitCode {
         file.config = Some(config.describe());
         checked.push(file);
     }
-    let output = match args.format {
-        CheckFormat::Text => text(&checked),
-        CheckFormat::Json => json(&checked),
-        CheckFormat::Sarif => sarif(&checked),
-    };
-    print!("{output}");
-    if unreadable {
+    let written = super::write_stdout(|out| match args.format {
+        CheckFormat::Text => write_text(&checked, out),
+        CheckFormat::Json => write_json(&checked, out),
+        CheckFormat::Sarif => out.write_all(sarif(&checked).as_bytes()),
+    });
+    let passed = checked.iter().all(CheckedFile::passes);
+    // The process ends here: freeing tens of thousands of small allocations one by one took
+    // longer than writing the report (3 ms of 55 at 1,000 components), for nothing.
+    std::mem::forget(checked);
+    if let Err(code) = written {
+        code
+    } else if unreadable {
         ExitCode::from(EXIT_UNREADABLE)
-    } else if checked.iter().all(CheckedFile::passes) {
+    } else if passed {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_PROBLEMS)

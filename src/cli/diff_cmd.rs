@@ -61,24 +61,24 @@ pub fn run(args: DiffArgs) -> ExitCode {
     };
 
     let changes = diff(&old.session, &new.session);
-    match args.format {
-        DiffFormat::Text => {
-            println!(
-                "{}",
-                escape_control(&format!("diff {} -> {}", old.label, new.label))
-            );
-            print!("{}", changes.to_text());
-        }
+    let output = match args.format {
+        DiffFormat::Text => format!(
+            "{}\n{}",
+            escape_control(&format!("diff {} -> {}", old.label, new.label)),
+            changes.to_text()
+        ),
         DiffFormat::Json => {
             let mut doc = changes.to_json();
             if let Some(map) = doc.as_object_mut() {
                 map.insert("old".into(), old.label.into());
                 map.insert("new".into(), new.label.into());
             }
-            println!("{}", crate::report::to_json_pretty(&doc));
+            format!("{}\n", crate::report::to_json_pretty(&doc))
         }
-    }
-    if changes.is_empty() {
+    };
+    if let Err(code) = super::print_stdout(&output) {
+        code
+    } else if changes.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_PROBLEMS)

@@ -511,8 +511,9 @@ fn validate(dir: Option<&Path>, library_dirs: &[PathBuf]) -> ExitCode {
     problems.extend(rule_problems);
     problems.extend(rules.unresolved_refs(&set));
 
-    for s in &summaries {
-        println!("{s}");
+    let listed: String = summaries.iter().map(|s| format!("{s}\n")).collect();
+    if let Err(code) = super::print_stdout(&listed) {
+        return code;
     }
     if problems.is_empty() {
         return ExitCode::SUCCESS;

@@ -22,6 +22,29 @@ pub const EXIT_PROBLEMS: u8 = 1;
 /// Exit code: bad usage or input that cannot be read.
 pub const EXIT_UNREADABLE: u8 = 2;
 
+/// Writes a command's output to standard output through one buffer. A reader that stops early
+/// (`| head`) ends the output quietly; any other failure (a full disk behind a redirect) is said
+/// on standard error and is an error: a CI job must not pass on a truncated report.
+fn write_stdout(
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), ExitCode> {
+    use std::io::Write as _;
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    match write(&mut out).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => {
+            eprintln!("standard output: {e}");
+            Err(ExitCode::from(EXIT_UNREADABLE))
+        }
+    }
+}
+
+/// [`write_stdout`] for text already in hand.
+fn print_stdout(text: &str) -> Result<(), ExitCode> {
+    write_stdout(|out| out.write_all(text.as_bytes()))
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "threatboard",

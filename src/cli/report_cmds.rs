@@ -15,7 +15,6 @@ use crate::report::context::ReportContext;
 use crate::report::{csv, dot, html, json, markdown, mermaid};
 use crate::store::{self, LineCol};
 use chrono::NaiveDate;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -165,20 +164,7 @@ fn emit(path: Option<&Path>, output: &str) -> Result<(), ExitCode> {
             eprintln!("{}", escape_control(&e.to_string()));
             ExitCode::from(EXIT_UNREADABLE)
         }),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(output.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
-                Ok(()) => Ok(()),
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                Err(e) => {
-                    eprintln!("standard output: {e}");
-                    Err(ExitCode::from(EXIT_UNREADABLE))
-                }
-            }
-        }
+        None => super::print_stdout(output),
     }
 }
 

@@ -262,15 +262,16 @@ pub fn validate(files: &[PathBuf], library_dirs: &[PathBuf]) -> ExitCode {
         }
         if problems.is_empty() {
             let s = &loaded.session;
-            println!(
-                "{}: ok ({} boundaries, {} components, {} flows, {} threats, {} mitigations)",
+            // A closed pipe is already quiet, a failed write already said on standard error.
+            let _ = super::print_stdout(&format!(
+                "{}: ok ({} boundaries, {} components, {} flows, {} threats, {} mitigations)\n",
                 store::display_path(path),
                 s.boundaries.len(),
                 s.components.len(),
                 s.flows.len(),
                 s.threats.len(),
                 s.mitigations.len()
-            );
+            ));
         } else {
             problems_found = true;
             // In file order, as a person reads and fixes them.

@@ -143,8 +143,10 @@ pub fn run(args: SuggestArgs, library_dirs: &[PathBuf]) -> ExitCode {
         SuggestFormat::Text => text(&graph, &open, answered),
         SuggestFormat::Json => json(session, &open),
     };
-    print!("{output}");
-    ExitCode::SUCCESS
+    match super::print_stdout(&output) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
 }
 
 /// Crossing flows, other flows, then components; file order within each group, and the

@@ -70,8 +70,18 @@ const PATHS_SHOWN: usize = 3;
 
 /// Grouped per file, one finding per line with its position, then the fix; readable in a CI log.
 pub fn text(files: &[CheckedFile]) -> String {
+    let mut out = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = write_text(files, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`text`] written to `writer` a file at a time.
+pub fn write_text(files: &[CheckedFile], mut writer: impl std::io::Write) -> std::io::Result<()> {
     let mut out = String::new();
     for file in files {
+        writer.write_all(out.as_bytes())?;
+        out.clear();
         let threshold = file.fail_on;
         let path = crate::store::display_path(&file.path);
         let _ = writeln!(out, "{path}");
@@ -152,7 +162,7 @@ pub fn text(files: &[CheckedFile]) -> String {
         plural(files.len(), "file"),
         failed,
     );
-    out
+    writer.write_all(out.as_bytes())
 }
 
 // The JSON document as borrowed, typed records: building it as `serde_json::Value` trees cost
@@ -178,25 +188,46 @@ struct ToolJson {
 #[derive(Serialize)]
 struct FileJson<'a> {
     attack_paths: Value,
-    coverage: CoverageJson,
+    coverage: CoverageJson<'a>,
     fail_on: &'static str,
-    findings: Vec<FindingJson<'a>>,
+    findings: FindingsJson<'a>,
     passed: bool,
     path: String,
     problems: Vec<ProblemJson<'a>>,
 }
 
 #[derive(Serialize)]
-struct CoverageJson {
+struct CoverageJson<'a> {
     applicable: usize,
     covered: usize,
-    gaps: Vec<GapJson>,
+    gaps: GapsJson<'a>,
     percent: f64,
 }
 
+/// One entry per element with its uncovered letters: compact on large models. Written as it
+/// is serialized, like the findings, so the document is never held twice.
+struct GapsJson<'a>(&'a Analysis);
+
+impl Serialize for GapsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.0
+                .coverage
+                .elements
+                .iter()
+                .filter(|e| !e.gaps().is_empty())
+                .map(|e| GapJson {
+                    element: e.id.as_str(),
+                    kind: e.kind.as_str(),
+                    missing: e.gaps().to_string(),
+                }),
+        )
+    }
+}
+
 #[derive(Serialize)]
-struct GapJson {
-    element: String,
+struct GapJson<'a> {
+    element: &'a str,
     kind: &'static str,
     missing: String,
 }
@@ -206,6 +237,15 @@ struct ProblemJson<'a> {
     column: usize,
     line: usize,
     message: &'a str,
+}
+
+struct FindingsJson<'a>(&'a CheckedFile);
+
+impl Serialize for FindingsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let file = self.0;
+        serializer.collect_seq(file.analysis.findings.iter().map(|f| finding_json(file, f)))
+    }
 }
 
 #[derive(Serialize)]
@@ -244,32 +284,29 @@ fn finding_json<'a>(file: &CheckedFile, f: &'a Finding) -> FindingJson<'a> {
 
 /// A stable JSON document: keys in a fixed order, arrays in the analysis's deterministic order.
 pub fn json(files: &[CheckedFile]) -> String {
+    let mut out = Vec::new();
+    // Writing to memory fails only if serializing does, which these types never do.
+    let _ = write_json(files, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`json`] written to `out` as it is produced: on large models the document runs to
+/// megabytes that need never be held at once.
+pub fn write_json(files: &[CheckedFile], mut out: impl std::io::Write) -> std::io::Result<()> {
     let files_json: Vec<FileJson> = files
         .iter()
         .map(|file| {
             let a = &file.analysis;
-            // One entry per element with its uncovered letters: compact on large models.
-            let gaps = a
-                .coverage
-                .elements
-                .iter()
-                .filter(|e| !e.gaps().is_empty())
-                .map(|e| GapJson {
-                    element: e.id.to_string(),
-                    kind: e.kind.as_str(),
-                    missing: e.gaps().to_string(),
-                })
-                .collect();
             FileJson {
                 attack_paths: serde_json::to_value(&a.attack_paths).unwrap_or_default(),
                 coverage: CoverageJson {
                     applicable: a.coverage.applicable_pairs(),
                     covered: a.coverage.covered_pairs(),
-                    gaps,
+                    gaps: GapsJson(a),
                     percent: (a.coverage.percent() * 10.0).round() / 10.0,
                 },
                 fail_on: file.fail_on.as_str(),
-                findings: a.findings.iter().map(|f| finding_json(file, f)).collect(),
+                findings: FindingsJson(file),
                 passed: file.passes(),
                 path: file.path.display().to_string(),
                 problems: file
@@ -294,9 +331,8 @@ pub fn json(files: &[CheckedFile]) -> String {
         },
         version: CHECK_JSON_VERSION,
     };
-    let mut text = super::to_json_pretty(&doc);
-    text.push('\n');
-    text
+    super::write_json_pretty(&mut out, &doc)?;
+    out.write_all(b"\n")
 }
 
 fn sarif_level(severity: Severity) -> &'static str {
