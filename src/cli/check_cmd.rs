@@ -159,7 +159,19 @@ pub fn run(args: CheckArgs, library_dirs: &[PathBuf]) -> ExitCode {
     let mut checked = Vec::new();
     let mut unreadable = false;
     for path in &args.files {
-        let loaded = match store::load_for_reading(path) {
+        // The session is read and parsed on a second thread while this one loads the rules
+        // and the project config, which do not depend on it: the fixed cost of every run
+        // hides behind the parse of a large file.
+        let (loaded, (set, libraries_ok), config) = std::thread::scope(|scope| {
+            let loading = scope.spawn(|| store::load_for_reading(path));
+            let set = libraries.for_session(path);
+            let config = config::for_session(path);
+            let loaded = loading
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (loaded, set, config)
+        });
+        let loaded = match loaded {
             Ok(loaded) => loaded,
             Err(e) => {
                 eprintln!("{}", escape_control(&e.to_string()));
@@ -169,11 +181,10 @@ pub fn run(args: CheckArgs, library_dirs: &[PathBuf]) -> ExitCode {
         };
         // A broken rules or library file is unreadable input: the findings would silently
         // miss what it says.
-        let (set, ok) = libraries.for_session(path);
-        unreadable |= !ok;
+        unreadable |= !libraries_ok;
         // A broken project config is unreadable input too: the gate would judge by defaults
         // the team did not choose.
-        let config = match config::for_session(path) {
+        let config = match config {
             Ok(config) => config,
             Err(e) => {
                 eprintln!("{e}");
