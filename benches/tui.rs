@@ -22,11 +22,14 @@ fn app(components: usize) -> App {
     let (session, _) = threatboard::store::parse(&text).expect("parses");
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("date");
     // The generated session has a run on that day, so no run form opens.
-    App::open(
+    let mut app = App::open(
         threatboard::store::LoadedSession::unsaved(session, support::session_path()),
         Theme::from_env(),
         today,
-    )
+    );
+    // As the event loop does: the terminal's size (the benches draw at 120x40).
+    app.set_viewport((120, 40));
+    app
 }
 
 fn key(code: KeyCode) -> KeyEvent {

@@ -31,11 +31,18 @@ fn play_the_app_and_panic(session: &Path) {
     let mut app = App::open(loaded, Theme::plain(), today);
     let (mut terminal, _guard) = threatboard::tui::init_terminal().expect("terminal");
     press(&mut app, KeyCode::Esc);
-    press(&mut app, KeyCode::Char('a'));
-    for c in "Payments API".chars() {
-        press(&mut app, KeyCode::Char(c));
+    // Edits kept as edits since the crash copy (not copies of the session): three added,
+    // the last undone, then redone, then undone again; the crash replays them.
+    for name in ["Payments API", "Ledger", "Webhooks"] {
+        press(&mut app, KeyCode::Char('a'));
+        for c in name.chars() {
+            press(&mut app, KeyCode::Char(c));
+        }
+        press(&mut app, KeyCode::Enter);
     }
-    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('u'));
+    app.handle_key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
+    press(&mut app, KeyCode::Char('u'));
     terminal
         .draw(|frame| threatboard::tui::view::draw(&app, frame))
         .expect("draws");
@@ -89,6 +96,8 @@ fn a_panic_restores_the_terminal_and_keeps_the_unsaved_work() {
     assert_eq!(std::fs::read_to_string(&session).expect("read"), SESSION);
     let kept = std::fs::read_to_string(&autosave).expect("autosave written");
     assert!(kept.contains("name = \"Payments API\""), "{kept}");
+    assert!(kept.contains("name = \"Ledger\""), "{kept}");
+    assert!(!kept.contains("Webhooks"), "undone: {kept}");
 
     // Reopening in the real program offers the recovery, and taking it brings the edit back.
     let mut tui = Tui::spawn(

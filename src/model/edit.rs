@@ -423,6 +423,16 @@ impl History {
         }
     }
 
+    /// The edit that undo would apply next.
+    pub fn next_undo(&self) -> Option<&Edit> {
+        self.undo.last()
+    }
+
+    /// The edit that redo would apply next.
+    pub fn next_redo(&self) -> Option<&Edit> {
+        self.redo.last()
+    }
+
     /// How many edits undo can take back: the same depth means the same state of the session.
     pub fn undo_depth(&self) -> usize {
         self.undo.len()

@@ -182,7 +182,7 @@ fn event_loop(
             dirty = true;
         }
         if let Ok(size) = terminal.size() {
-            app.viewport = (size.width, size.height);
+            app.set_viewport((size.width, size.height));
         }
         let second = app.clock().map_or(0, |(elapsed, _, _)| elapsed.as_secs());
         if dirty || second != last_second {

@@ -8,7 +8,7 @@ use super::screens::review::ReviewState;
 use super::screens::threats::{self, ElementRow, ThreatsState};
 use crate::analysis::{Analysis, FindingOptions, ModelGraph, Verdict, analyze_graph};
 use crate::config::ProjectConfig;
-use crate::model::edit::History;
+use crate::model::edit::{Edit, History};
 use crate::model::{Problem, Session, validate};
 use crate::rules::RuleSet;
 use crate::store::LoadedSession;
@@ -55,6 +55,10 @@ pub struct Keeping {
     pub autosave_due: Option<Instant>,
     /// The revision whose state the crash handlers hold (see `crash::remember_session`).
     pub crash_copy_revision: Option<u64>,
+    /// The edits made since then, from the revision the first one applied to: handed to the
+    /// crash handlers instead of a copy of the session (see `crash::remember_edits`). `None`
+    /// when a change was not noted here (the next refresh copies the session).
+    pub edits: Option<(u64, Vec<Edit>)>,
     /// The open form's unsubmitted values (`None` when no form is open or it is untouched),
     /// the values it opened with, and the drafts last handed to the autosave and crash copy.
     pub draft: Option<FormDraft>,
@@ -70,6 +74,9 @@ pub struct Keeping {
 #[derive(Debug)]
 pub struct Derived {
     pub revision: u64,
+    /// Changes whenever anything here is made (a new revision, the rules changed, a part made
+    /// on demand): what screens cache from it is current while the stamp is the same.
+    pub stamp: u64,
     pub problems: Vec<Problem>,
     /// The diagram's layout: made while the diagram is on view.
     pub diagram: Option<DiagramLayout>,
@@ -112,6 +119,34 @@ impl Wanted {
     };
 }
 
+impl Keeping {
+    /// Notes the edit that took the session from revision `from` to the next, for the crash
+    /// handlers; `None` for a change too large to keep as an edit (the session replaced
+    /// whole), which the next refresh copies instead.
+    pub fn note_edit(&mut self, from: u64, edit: Option<Edit>) {
+        match (&mut self.edits, edit) {
+            (Some((start, edits)), Some(edit)) if *start + edits.len() as u64 == from => {
+                edits.push(edit);
+            }
+            (_, Some(edit)) => self.edits = Some((from, vec![edit])),
+            (_, None) => self.edits = None,
+        }
+    }
+}
+
+/// The edit as the crash handlers keep it: `None` when it carries a whole session, which is
+/// as costly to copy as the session it replaces.
+pub fn kept_edit(edit: &Edit) -> Option<Edit> {
+    fn whole(edit: &Edit) -> bool {
+        match edit {
+            Edit::Whole(_) => true,
+            Edit::Batch(edits) => edits.iter().any(whole),
+            _ => false,
+        }
+    }
+    (!whole(edit)).then(|| edit.clone())
+}
+
 impl Derived {
     /// Everything, the parts made on demand included.
     pub fn compute(
@@ -139,6 +174,7 @@ impl Derived {
         let problems = validate(session);
         let mut derived = Derived {
             revision,
+            stamp: next_stamp(),
             problems,
             diagram: None,
             checked: None,
@@ -181,6 +217,9 @@ impl Derived {
         config: &ProjectConfig,
         wanted: Wanted,
     ) {
+        if !self.has(wanted) {
+            self.stamp = next_stamp();
+        }
         if wanted.suggestions && self.open_suggestions.is_none() {
             // Counting open suggestions writes no text, but it runs every rule on every
             // element: milliseconds for a thousand components (benches/tui.rs,
@@ -210,6 +249,12 @@ impl Derived {
             self.checked = Some(Checked { analysis, verdict });
         }
     }
+}
+
+/// A stamp no `Derived` had before: the same revision is derived again when the rules change.
+fn next_stamp() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 fn crossing_of(graph: &ModelGraph<'_>, session: &Session) -> Vec<bool> {
@@ -330,6 +375,7 @@ mod tests {
     use crate::tui::app::{App, keys};
     use crate::tui::screens::threats::suggestions_for;
     use crate::tui::theme::Theme;
+    use crate::tui::view;
     use proptest::prelude::*;
 
     /// Two zones, a crossing flow, threats to reorder and rate: every part of `Derived` has
@@ -589,6 +635,15 @@ response = "undecided"
                     keys(&mut app, "<esc>");
                 }
                 assert_as_from_scratch(&app);
+                // Question 4's page as prepared in update is the page drawn from scratch (the
+                // page prepared for another width is not used).
+                if state(&app).question == 3 {
+                    app.set_viewport((80, 24));
+                    let prepared = crate::tui::tests::screen_of(80, 24, |f| view::draw(&app, f));
+                    app.set_viewport((81, 24));
+                    let fresh = crate::tui::tests::screen_of(80, 24, |f| view::draw(&app, f));
+                    prop_assert_eq!(prepared, fresh);
+                }
             }
         }
     }

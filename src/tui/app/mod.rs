@@ -350,6 +350,35 @@ impl App {
         self.status = Some((message.into(), Level::Error));
     }
 
+    /// The terminal's size, from the event loop. Question 4's page is made again for a new
+    /// width here, not while drawing.
+    pub fn set_viewport(&mut self, size: (u16, u16)) {
+        if self.viewport != size {
+            self.viewport = size;
+            self.prepare_review();
+        }
+    }
+
+    /// Question 4's page, made for what is on view when question 4 is (after what is derived
+    /// is brought up to date).
+    fn prepare_review(&mut self) {
+        let today = self.today;
+        let Screen::Session(s) = &mut self.screen else {
+            return;
+        };
+        s.refresh_derived(today, self.libraries.rules());
+        if s.question == 3 {
+            let cx = Cx {
+                session: &s.loaded.session,
+                derived: &s.derived,
+                today,
+                libraries: &self.libraries,
+                viewport: self.viewport,
+            };
+            s.review.prepare(&cx, &self.theme);
+        }
+    }
+
     /// Runs `f` on the screens' states with what every screen may read; `None` on the start
     /// screen.
     fn with_screens<R>(&mut self, f: impl FnOnce(&mut ScreenStates, &Cx) -> R) -> Option<R> {
@@ -759,8 +788,11 @@ impl App {
         let Screen::Session(s) = &mut self.screen else {
             return;
         };
+        let from = s.history.revision();
+        let kept = crate::tui::session::kept_edit(&edit);
         match s.history.apply(&mut s.loaded.session, edit) {
             Ok(()) => {
+                s.keep.note_edit(from, kept);
                 s.refresh_derived(today, self.libraries.rules());
                 // A new edit clears redo: decisions undone before it stay undone.
                 if let Some(sharing) = &mut self.share {
@@ -810,11 +842,21 @@ impl App {
             }
             Action::SaveAs => self.open_save_as(None),
             Action::Undo | Action::Redo => {
+                let from = s.history.revision();
+                let next = if action == Action::Undo {
+                    s.history.next_undo()
+                } else {
+                    s.history.next_redo()
+                };
+                let kept = next.and_then(crate::tui::session::kept_edit);
                 let done = if action == Action::Undo {
                     s.history.undo(&mut s.loaded.session)
                 } else {
                     s.history.redo(&mut s.loaded.session)
                 };
+                if s.history.revision() != from {
+                    s.keep.note_edit(from, kept);
+                }
                 s.refresh_derived(today, self.libraries.rules());
                 let (verb, what) = if action == Action::Undo {
                     ("undone (Ctrl-R redoes)", "undo")

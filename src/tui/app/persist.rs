@@ -55,6 +55,7 @@ impl App {
     }
 
     pub(super) fn refresh(&mut self) {
+        self.prepare_review();
         let today = self.today;
         let Screen::Session(s) = &mut self.screen else {
             return;
@@ -108,14 +109,34 @@ impl App {
         }
         // The crash handlers (a panic, a signal, a hung-up terminal) need the very latest
         // state: they run when the next autosave may never come.
-        if s.keep.crash_copy_revision != Some(s.history.revision()) {
-            s.keep.crash_copy_revision = Some(s.history.revision());
-            crate::tui::crash::remember_session(
-                &s.loaded.path,
-                s.session(),
-                s.history.is_dirty(),
-                s.loaded.shared_base(),
-            );
+        let revision = s.history.revision();
+        let edits = s.keep.edits.take();
+        if s.keep.crash_copy_revision != Some(revision) {
+            // The edits since the copy they hold when every one was noted, else a new copy.
+            let noted = match (s.keep.crash_copy_revision, edits) {
+                (Some(at), Some((from, edits)))
+                    if from == at && from + edits.len() as u64 == revision =>
+                {
+                    crate::tui::crash::remember_edits(
+                        &s.loaded.path,
+                        from,
+                        edits,
+                        s.history.is_dirty(),
+                        s.loaded.shared_base(),
+                    )
+                }
+                _ => false,
+            };
+            if !noted {
+                crate::tui::crash::remember_session(
+                    &s.loaded.path,
+                    s.session(),
+                    revision,
+                    s.history.is_dirty(),
+                    s.loaded.shared_base(),
+                );
+            }
+            s.keep.crash_copy_revision = Some(revision);
         }
         if s.keep.crash_draft != s.keep.draft {
             s.keep.crash_draft = s.keep.draft.clone();
@@ -139,6 +160,7 @@ impl App {
                 crate::tui::crash::remember_session(
                     &s.loaded.path,
                     s.session(),
+                    s.history.revision(),
                     false,
                     s.loaded.shared_base(),
                 );

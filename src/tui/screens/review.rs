@@ -26,6 +26,50 @@ pub struct ReviewState {
     pub scroll: u16,
     /// The selected blocking item.
     pub selected: usize,
+    /// The page as last prepared in update (see `prepare`): building and wrapping it takes
+    /// tens of milliseconds on a large model, too slow for every frame.
+    prepared: Option<Prepared>,
+}
+
+/// The prepared page when it is what `cx` and the selection show at `width`.
+fn prepared_for<'a>(
+    prepared: &'a Option<Prepared>,
+    selected: usize,
+    cx: &Cx,
+    width: u16,
+) -> Option<&'a Prepared> {
+    prepared.as_ref().filter(|p| {
+        p.key.stamp == cx.derived.stamp
+            && p.key.today == cx.today
+            && p.key.selected == selected
+            && p.key.width == width
+    })
+}
+
+/// What the prepared page was made from: it is shown only while all of it is the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PageKey {
+    stamp: u64,
+    today: NaiveDate,
+    selected: usize,
+    width: u16,
+    theme: Theme,
+}
+
+#[derive(Debug)]
+struct Prepared {
+    key: PageKey,
+    page: Page,
+    /// Rows before each line when wrapped at `key.width`, and last the page's total: lines
+    /// wrap one by one, so a row range maps to a range of lines.
+    rows_before: Vec<u32>,
+}
+
+impl Prepared {
+    fn rows(&self, lines: usize) -> u16 {
+        let rows = self.rows_before.get(lines).or(self.rows_before.last());
+        u16::try_from(rows.copied().unwrap_or(0)).unwrap_or(u16::MAX)
+    }
 }
 
 /// One item that fails the gate, as question 4 lists it.
@@ -42,21 +86,84 @@ pub struct GateItem {
 const CHROME_ROWS: u16 = 5;
 
 impl ReviewState {
+    /// Makes the page for what is on view now (the session, the selection, the terminal's
+    /// width), unless the one made last is still it. Called in update, so drawing only reads.
+    pub fn prepare(&mut self, cx: &Cx, theme: &Theme) {
+        let key = PageKey {
+            stamp: cx.derived.stamp,
+            today: cx.today,
+            selected: self.selected,
+            width: cx.viewport.0,
+            theme: *theme,
+        };
+        if self.prepared.as_ref().is_some_and(|p| p.key == key) {
+            return;
+        }
+        let page = page(cx.session, cx.derived, cx.today, self.selected, theme);
+        // Another selection moves a marker that does not change any line's width: the rows
+        // stay as they were.
+        let rows_before = match self.prepared.take() {
+            Some(p)
+                if (p.key
+                    == PageKey {
+                        selected: p.key.selected,
+                        ..key
+                    })
+                    && p.page.lines.len() == page.lines.len() =>
+            {
+                p.rows_before
+            }
+            _ => rows_before(&page.lines, key.width),
+        };
+        self.prepared = Some(Prepared {
+            key,
+            page,
+            rows_before,
+        });
+    }
+
     pub fn update(&mut self, action: Action, cx: &Cx) -> Vec<Command> {
-        let items = gate_items(cx.session, cx.derived);
         let (width, height) = cx.viewport;
         let page_height = height.saturating_sub(CHROME_ROWS).max(1);
-        let page = page(
-            cx.session,
-            cx.derived,
-            cx.today,
-            self.selected,
-            &Theme::plain(),
-        );
-        let rows = |lines: &[Line<'static>]| wrapped_rows(lines, width);
-        let max_scroll = rows(&page.lines).saturating_sub(page_height);
-        let last = items.len().saturating_sub(1);
-        let mut follow = !items.is_empty();
+        // The page as prepared, or (the terminal resized since) made again: only its widths
+        // count here, so plain will do.
+        let made;
+        let prepared = match prepared_for(&self.prepared, self.selected, cx, width) {
+            Some(p) => p,
+            None => {
+                let page = page(
+                    cx.session,
+                    cx.derived,
+                    cx.today,
+                    self.selected,
+                    &Theme::plain(),
+                );
+                let rows_before = rows_before(&page.lines, width);
+                made = Prepared {
+                    key: PageKey {
+                        stamp: cx.derived.stamp,
+                        today: cx.today,
+                        selected: self.selected,
+                        width,
+                        theme: Theme::plain(),
+                    },
+                    page,
+                    rows_before,
+                };
+                &made
+            }
+        };
+        let item_lines = &prepared.page.item_lines;
+        let max_scroll = prepared
+            .rows(prepared.page.lines.len())
+            .saturating_sub(page_height);
+        let top_and_bottom = |selected: usize| {
+            item_lines
+                .get(selected)
+                .map(|&line| (prepared.rows(line), prepared.rows(line + 2)))
+        };
+        let last = item_lines.len().saturating_sub(1);
+        let mut follow = !item_lines.is_empty();
         match action {
             Action::Edit => {
                 return vec![Command::Open(Modal::Form {
@@ -65,7 +172,7 @@ impl ReviewState {
                 })];
             }
             Action::Open => {
-                return match items.get(self.selected.min(last)) {
+                return match gate_items(cx.session, cx.derived).get(self.selected.min(last)) {
                     Some(GateItem {
                         goto: Some(goto), ..
                     }) => vec![Command::Goto(goto.clone())],
@@ -94,8 +201,7 @@ impl ReviewState {
         if follow {
             // Keep the selected item (and, for the first, the verdict above it) in view. The
             // marker does not change a line's width, so the page above wraps the same.
-            let top = rows(&page.lines[..page.item_lines[self.selected]]);
-            let bottom = rows(&page.lines[..page.item_lines[self.selected] + 2]);
+            let (top, bottom) = top_and_bottom(self.selected).unwrap_or_default();
             if self.selected == 0 {
                 self.scroll = 0;
             } else if top < self.scroll {
@@ -118,19 +224,41 @@ impl ReviewState {
     }
 
     pub fn draw(&self, cx: &Cx, theme: &Theme, frame: &mut Frame, area: Rect) {
-        let page = page(cx.session, cx.derived, cx.today, self.selected, theme);
         let inner_height = area.height.saturating_sub(1);
-        // The terminal may have been resized since the last key: clamp here too.
-        let max = wrapped_rows(&page.lines, area.width).saturating_sub(inner_height);
+        let block = Block::default()
+            .borders(Borders::TOP)
+            .border_style(theme.border());
+        let Some(prepared) = prepared_for(&self.prepared, self.selected, cx, area.width)
+            .filter(|p| p.key.theme == *theme)
+        else {
+            // Not prepared for this (a test drawing without an update): made here, the slow way.
+            let page = page(cx.session, cx.derived, cx.today, self.selected, theme);
+            // The terminal may have been resized since the last key: clamp here too.
+            let max = wrapped_rows(&page.lines, area.width).saturating_sub(inner_height);
+            frame.render_widget(
+                Paragraph::new(page.lines)
+                    .wrap(Wrap { trim: false })
+                    .scroll((self.scroll.min(max), 0))
+                    .block(block),
+                area,
+            );
+            return;
+        };
+        let lines = &prepared.page.lines;
+        let max = prepared.rows(lines.len()).saturating_sub(inner_height);
+        let scroll = u32::from(self.scroll.min(max));
+        let bottom = scroll + u32::from(inner_height);
+        // Only the lines on screen: from the one holding the first row shown to the last one
+        // starting above the bottom.
+        let before = &prepared.rows_before[..lines.len()];
+        let first = before.partition_point(|&r| r <= scroll).saturating_sub(1);
+        let end = before.partition_point(|&r| r < bottom).max(first);
+        let skip = scroll - before.get(first).copied().unwrap_or(0);
         frame.render_widget(
-            Paragraph::new(page.lines)
+            Paragraph::new(lines[first..end].to_vec())
                 .wrap(Wrap { trim: false })
-                .scroll((self.scroll.min(max), 0))
-                .block(
-                    Block::default()
-                        .borders(Borders::TOP)
-                        .border_style(theme.border()),
-                ),
+                .scroll((u16::try_from(skip).unwrap_or(u16::MAX), 0))
+                .block(block),
             area,
         );
     }
@@ -142,6 +270,21 @@ fn wrapped_rows(lines: &[Line<'static>], width: u16) -> u16 {
         .wrap(Wrap { trim: false })
         .line_count(width.max(1));
     u16::try_from(rows).unwrap_or(u16::MAX)
+}
+
+/// Rows before each line when wrapped at `width`, then the total.
+fn rows_before(lines: &[Line<'static>], width: u16) -> Vec<u32> {
+    let mut out = Vec::with_capacity(lines.len() + 1);
+    let mut total = 0u32;
+    out.push(0);
+    for line in lines {
+        let rows = Paragraph::new(line.clone())
+            .wrap(Wrap { trim: false })
+            .line_count(width.max(1));
+        total = total.saturating_add(u32::try_from(rows).unwrap_or(u32::MAX));
+        out.push(total);
+    }
+    out
 }
 
 /// The verdict line as question 4 shows it: exactly what `check` prints for the session.
@@ -328,6 +471,7 @@ fn clearing(s: &Session, f: &Finding) -> (String, Option<Goto>) {
 }
 
 /// The page and where each blocking item's first line is in it.
+#[derive(Debug)]
 struct Page {
     lines: Vec<Line<'static>>,
     item_lines: Vec<usize>,
@@ -657,4 +801,18 @@ pub fn review_from_form(form: &Form) -> crate::model::Review {
         went_well: form.text("went_well"),
         to_change: form.text("to_change"),
     }
+}
+
+/// The page's lines, and its rows at `width` counted line by line and as a whole: for the
+/// tests, which check that the two agree (drawing relies on it).
+#[cfg(test)]
+pub(crate) fn rows_for_test(
+    s: &crate::tui::session::SessionState,
+    today: NaiveDate,
+    width: u16,
+) -> (usize, u32, u32) {
+    let page = page(s.session(), &s.derived, today, 0, &Theme::plain());
+    let by_line = rows_before(&page.lines, width).last().copied().unwrap_or(0);
+    let whole = u32::from(wrapped_rows(&page.lines, width));
+    (page.lines.len(), by_line, whole)
 }

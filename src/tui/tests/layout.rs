@@ -127,3 +127,81 @@ fn long_names_stay_on_screen_at_both_sizes() {
     keys(&mut app, "3");
     insta::assert_snapshot!("question3_long_names_120x40", screen(&app, 120, 40));
 }
+
+/// The component ids listed on the screen, top to bottom, and the one on the selected row.
+fn listed_components(text: &str) -> (Vec<usize>, Option<usize>) {
+    let mut ids = Vec::new();
+    let mut selected = None;
+    for line in text.lines() {
+        // A list row starts with the kind mark; the details name the selected one too.
+        let Some(at) = line
+            .find("[P]")
+            .and_then(|mark| line[mark..].find("cmp").map(|at| mark + at))
+        else {
+            continue;
+        };
+        let digits: String = line[at + 3..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        if let Ok(n) = digits.parse::<usize>() {
+            if line.contains('▸') {
+                selected = Some(n);
+            }
+            ids.push(n);
+        }
+    }
+    (ids, selected)
+}
+
+#[test]
+fn a_long_list_shows_the_rows_up_to_the_selected_one_wherever_it_is() {
+    let mut text = String::from("schema = 1\ntitle = \"Long\"\n\n[[runs]]\ndate = 2026-11-23\n");
+    for i in 0..120 {
+        text.push_str(&format!(
+            "\n[[components]]\nid = \"cmp{i:03}\"\nname = \"Component {i}\"\nkind = \"process\"\n"
+        ));
+    }
+    let (session, _) = store::parse(&text).expect("parses");
+    let mut app = App::open(
+        store::LoadedSession::unsaved(session, "sessions/long.toml"),
+        Theme::plain(),
+        today(),
+    );
+    while app
+        .session()
+        .is_some_and(|s| s.build.section != crate::tui::screens::build::Section::Components)
+    {
+        keys(&mut app, "l");
+    }
+    for (width, height) in [(80, 24), (120, 40)] {
+        let top = screen(&app, width, height);
+        let (ids, selected) = listed_components(&top);
+        assert_eq!(selected, Some(0), "{top}");
+        let shown = ids.len();
+        assert!(shown > 5 && shown < 120, "{top}");
+        assert_eq!(ids, (0..shown).collect::<Vec<_>>(), "{top}");
+    }
+    // Down to the middle, to the last, and back up a little: the rows end at the selected
+    // one once it is below the first screenful, as the table scrolls over the whole list.
+    let mut at = 0;
+    for target in [3, 60, 119, 110, 0] {
+        while at < target {
+            keys(&mut app, "j");
+            at += 1;
+        }
+        while at > target {
+            keys(&mut app, "k");
+            at -= 1;
+        }
+        for (width, height) in [(80, 24), (120, 40)] {
+            let text = screen(&app, width, height);
+            let (ids, selected) = listed_components(&text);
+            assert_eq!(selected, Some(target), "{text}");
+            let first = ids.first().copied().unwrap_or(usize::MAX);
+            let shown = ids.len();
+            assert_eq!(ids, (first..first + shown).collect::<Vec<_>>(), "{text}");
+            assert_eq!(first, (target + 1).saturating_sub(shown), "{text}");
+        }
+    }
+}

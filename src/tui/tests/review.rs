@@ -295,3 +295,68 @@ fn unknown_protection_and_out_of_scope_threats_say_where_to_fix_them() {
     // TH-002's own high risk is not a blocking TB007 while its element is out of scope.
     assert!(!items.iter().any(|i| i.text.contains("TB007")));
 }
+
+/// The screen at 80x24 from the page prepared in update, and the same drawn from scratch (the
+/// page prepared for another width is not used).
+fn prepared_and_from_scratch(app: &mut App) -> (String, String) {
+    app.set_viewport((80, 24));
+    let prepared = screen(app, 80, 24);
+    app.set_viewport((81, 24));
+    let fresh = screen(app, 80, 24);
+    app.set_viewport((80, 24));
+    (prepared, fresh)
+}
+
+#[test]
+fn question4_drawn_from_its_prepared_page_is_as_drawn_from_scratch_after_any_change() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let (_dir, mut app) = webhooks(None);
+    fn press(app: &mut App, code: KeyCode) {
+        app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+    }
+    let mut seen = Vec::new();
+    // Each step: a selection moved, a page scrolled, an edit elsewhere and its undo, the
+    // rules changed (the same revision derived again), the terminal resized.
+    let steps: [fn(&mut App); 9] = [
+        |_| {},
+        |a| keys(a, "j"),
+        |a| press(a, KeyCode::PageDown),
+        |a| press(a, KeyCode::PageDown),
+        |a| keys(a, "1J4"),
+        |a| keys(a, "u"),
+        |a| keys(a, "1llldy4"),
+        |a| {
+            let libraries = a.libraries.clone().with_rules(Default::default());
+            a.use_libraries(libraries);
+        },
+        |a| {
+            a.set_viewport((120, 40));
+            keys(a, "k");
+        },
+    ];
+    for (i, step) in steps.iter().enumerate() {
+        step(&mut app);
+        if app.modal.is_some() {
+            keys(&mut app, "<esc>");
+        }
+        let (prepared, fresh) = prepared_and_from_scratch(&mut app);
+        assert_eq!(prepared, fresh, "after step {i}");
+        seen.push(prepared);
+    }
+    seen.dedup();
+    assert!(
+        seen.len() >= 4,
+        "the steps changed what is shown: {seen:#?}"
+    );
+}
+
+#[test]
+fn the_rows_of_a_page_wrapped_line_by_line_add_up_to_the_whole_pages() {
+    let (_dir, app) = webhooks(None);
+    let s = state(&app);
+    for width in [1, 20, 57, 80, 200] {
+        let (lines, by_line, whole) = review::rows_for_test(s, app.today, width);
+        assert!(lines > 10, "a page of some length: {lines}");
+        assert_eq!(by_line, whole, "at width {width}");
+    }
+}

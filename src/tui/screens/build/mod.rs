@@ -373,13 +373,20 @@ impl BuildState {
             None => widths,
         };
         let empty = rows.is_empty();
-        let table = table(header, rows, widths, list_area.width, t).block(
+        let selected = self.selected_row(session);
+        // Only the rows that can be on screen become table rows (fitting every cell of
+        // thousands of rows took most of a frame). The table scrolls just far enough to show
+        // the selected row; starting from at most the area's height above it, it scrolls to
+        // the same row as it would over all of them.
+        let most = usize::from(list_area.height);
+        let first = selected.map_or(0, |i| (i + 1).saturating_sub(most.max(1)));
+        let shown: Vec<Vec<String>> = rows.into_iter().skip(first).take(most).collect();
+        let table = table(header, shown, widths, list_area.width, t).block(
             Block::default()
                 .borders(Borders::TOP)
                 .border_style(t.border()),
         );
-        let selected = self.selected_row(session);
-        let mut state = TableState::default().with_selected(selected);
+        let mut state = TableState::default().with_selected(selected.map(|i| i - first));
         frame.render_stateful_widget(table, list_area, &mut state);
         if empty {
             let hint = Rect {
