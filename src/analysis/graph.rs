@@ -75,9 +75,12 @@ impl<'s> ModelGraph<'s> {
                 let range = |(a, b): (usize, usize)| &chains[a..b];
                 let from = range(enclosing[graph[from]]);
                 let to = range(enclosing[graph[to]]);
-                // Boundaries containing exactly one of the two ends.
-                crossed.extend(from.iter().filter(|b| !to.contains(b)));
-                crossed.extend(to.iter().filter(|b| !from.contains(b)));
+                // Boundaries containing exactly one of the two ends. Every chain holds the one
+                // reference `known` has per id, so comparing addresses compares ids.
+                let within =
+                    |list: &[&BoundaryId], b: &BoundaryId| list.iter().any(|x| std::ptr::eq(*x, b));
+                crossed.extend(from.iter().filter(|b| !within(to, b)));
+                crossed.extend(to.iter().filter(|b| !within(from, b)));
             }
             crossed_at.push(crossed.len());
         }
