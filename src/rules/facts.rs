@@ -68,6 +68,9 @@ pub struct Zones<'s> {
     per_component: Vec<(&'s str, usize)>,
     /// Per flow, when precomputed: its protocol family.
     families: Option<Vec<Option<ProtocolFamily>>>,
+    /// Per flow, when precomputed with the families: the most sensitive data it carries (each
+    /// flow is read from both its ends too).
+    flow_data: Option<Vec<Option<(Classification, &'s str)>>>,
     /// Per asset id (the first of a duplicated one, as `Session::asset`): its classification
     /// and name.
     assets: HashMap<&'s str, (Classification, &'s str)>,
@@ -121,22 +124,30 @@ impl<'s> Zones<'s> {
         Zones {
             per_component,
             families: None,
+            flow_data: None,
             assets,
         }
     }
 
-    /// Recognises every flow's protocol family now, for a pass over the whole model (each flow
-    /// is seen from both its ends and as itself).
+    /// Recognises every flow's protocol family and most sensitive data now, for a pass over
+    /// the whole model (each flow is seen from both its ends and as itself).
     pub fn with_protocol_families(mut self, graph: &ModelGraph<'s>) -> Self {
-        self.families = Some(
-            graph
-                .session
-                .flows
-                .iter()
-                .map(Flow::protocol_family)
-                .collect(),
-        );
+        let flows = &graph.session.flows;
+        self.families = Some(flows.iter().map(Flow::protocol_family).collect());
+        let data = flows
+            .iter()
+            .map(|f| most_sensitive(&self, None, &f.assets))
+            .collect();
+        self.flow_data = Some(data);
         self
+    }
+
+    /// The most sensitive data flow `index` carries.
+    fn flow_data(&self, index: usize, f: &'s Flow) -> Option<(Classification, &'s str)> {
+        match &self.flow_data {
+            Some(list) => list.get(index).copied().flatten(),
+            None => most_sensitive(self, None, &f.assets),
+        }
     }
 
     fn of(&self, index: usize) -> (&'s str, usize) {
@@ -172,10 +183,18 @@ fn most_sensitive<'s>(
     assets
         .iter()
         .filter_map(|a| zones.assets.get(a.as_str()).copied())
-        .fold(best, |best, a| match best {
-            Some(b) if b.0 > a.0 => Some(b),
-            _ => Some(a),
-        })
+        .fold(best, more_sensitive)
+}
+
+/// `a` unless `best` is strictly more sensitive: the later of equals wins.
+fn more_sensitive<'s>(
+    best: Option<(Classification, &'s str)>,
+    a: (Classification, &'s str),
+) -> Option<(Classification, &'s str)> {
+    match best {
+        Some(b) if b.0 > a.0 => Some(b),
+        _ => Some(a),
+    }
 }
 
 fn end<'s>(graph: &ModelGraph<'s>, zones: &Zones<'s>, id: &str) -> Option<End<'s>> {
@@ -215,7 +234,7 @@ pub fn flow_facts<'s>(graph: &ModelGraph<'s>, zones: &Zones<'s>, index: usize) -
         technology: None,
         tags: &f.tags,
         out_of_scope: f.is_out_of_scope(),
-        data: most_sensitive(zones, None, &f.assets),
+        data: zones.flow_data(index, f),
         zone: to.map_or(OUTSIDE, |e| e.zone),
         internet_facing: from_internet,
         from_internet,
@@ -264,7 +283,11 @@ pub fn component_facts<'s>(graph: &ModelGraph<'s>, zones: &Zones<'s>, index: usi
     let mut data = most_sensitive(zones, None, &c.assets);
     let mut from_internet = false;
     for (flow, f) in graph.flows_at(c.id.as_str()) {
-        data = most_sensitive(zones, data, &f.assets);
+        // The flow's most sensitive asset stands for all of its assets: the last of equals
+        // overall is the last of equals in the last flow that has one.
+        if let Some(carried) = zones.flow_data(flow, f) {
+            data = more_sensitive(data, carried);
+        }
         let family = zones.family(graph, flow);
         let outgoing = f.from == c.id;
         let other = if outgoing { &f.to } else { &f.from };
