@@ -9,7 +9,9 @@ use crate::model::{
 use crate::rules::{RuleSet, SuggestionState};
 use chrono::NaiveDate;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 /// Severity uses the same four levels as risk, so one `--fail-on` threshold covers both.
 pub type Severity = RiskLevel;
@@ -170,7 +172,8 @@ pub struct Finding {
     #[serde(skip)]
     pub location: Location,
     pub message: String,
-    pub fix: String,
+    /// The rule's advice: fixed text per rule, so it is not copied into every finding.
+    pub fix: Cow<'static, str>,
     /// A threat whose valid acceptance covers this finding: shown, but never fails the gate.
     pub accepted_by_threat: Option<String>,
     /// A threat covering the finding's letters with a mitigation that has an owner and a due
@@ -272,11 +275,9 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
             .filter_map(|a| classification.get(a.as_str()).copied())
             .max()
     };
-    // Lookups by id, built once: models in CI can have thousands of elements.
-    let mut components: HashMap<&str, &crate::model::Component> = HashMap::new();
-    for c in &s.components {
-        components.entry(c.id.as_str()).or_insert(c);
-    }
+    // Lookups by id, built once: models in CI can have thousands of elements. Components are
+    // found through the graph (the first of a duplicated id, as here).
+    let component = |id: &str| graph.node(id).map(|n| graph.component(n));
     let mut threats: HashMap<&str, &crate::model::Threat> = HashMap::new();
     for t in &s.threats {
         threats.entry(t.id.as_str()).or_insert(t);
@@ -321,11 +322,20 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
     }
     // The first threat on the element covering the letters (file order) with a mitigation that
     // has an owner and is done, or due today or later.
+    // Threats per target in file order, so each finding looks at its element's threats only.
+    let mut threats_on: HashMap<&str, Vec<&crate::model::Threat>> = HashMap::new();
+    for t in s
+        .threats
+        .iter()
+        .filter(|t| t.status != ThreatStatus::NotApplicable)
+    {
+        threats_on.entry(t.target.as_str()).or_default().push(t);
+    }
     let tracked_for = |element: &str, letters: &str| -> Option<Tracking> {
         let wanted = StrideSet::parse(letters);
-        s.threats
+        threats_on
+            .get(element)?
             .iter()
-            .filter(|t| t.target.as_str() == element && t.status != ThreatStatus::NotApplicable)
             .filter(|t| !t.stride.intersection(&wanted).is_empty())
             .find_map(|t| {
                 let m = mitigations_of.get(t.id.as_str())?.iter().find(|m| {
@@ -438,10 +448,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                 suggestion: None,
             });
         }
-        if let (Some(from), Some(to)) = (
-            components.get(f.from.as_str()),
-            components.get(f.to.as_str()),
-        ) {
+        if let (Some(from), Some(to)) = (component(f.from.as_str()), component(f.to.as_str())) {
             let kinds = (from.kind, to.kind);
             if matches!(
                 kinds,
@@ -476,11 +483,17 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
         }
     }
 
-    let flow_degree: HashMap<&str, usize> = s.flows.iter().fold(HashMap::new(), |mut m, f| {
-        *m.entry(f.from.as_str()).or_default() += 1;
-        *m.entry(f.to.as_str()).or_default() += 1;
-        m
-    });
+    // Per component (the first of a duplicated id): whether any flow names it, at either end
+    // and whatever is at the other.
+    let mut has_flows = vec![false; s.components.len()];
+    for f in &s.flows {
+        for end in [&f.from, &f.to] {
+            if let Some(n) = graph.node(end.as_str()) {
+                has_flows[graph.graph[n]] = true;
+            }
+        }
+    }
+    let named_by_a_flow = |id: &str| graph.node(id).is_some_and(|n| has_flows[graph.graph[n]]);
     for (i, c) in s.components.iter().enumerate() {
         if c.is_out_of_scope() {
             continue;
@@ -499,7 +512,7 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
                 suggestion: None,
             });
         }
-        if !flow_degree.contains_key(id) {
+        if !named_by_a_flow(id) {
             out.push(Finding {
                 rule: Rule::OrphanComponent,
                 severity: Severity::Low,
@@ -781,39 +794,37 @@ fn unanswered_suggestions(graph: &ModelGraph<'_>, rules: &RuleSet, out: &mut Vec
     if rules.is_empty() {
         return;
     }
-    let mut components: HashMap<&str, usize> = HashMap::new();
-    for (i, c) in s.components.iter().enumerate() {
-        components.entry(c.id.as_str()).or_insert(i);
-    }
-    let mut flows: HashMap<&str, usize> = HashMap::new();
+    let mut flows: HashMap<&str, usize> = HashMap::with_capacity(s.flows.len());
     for (i, f) in s.flows.iter().enumerate() {
         flows.entry(f.id.as_str()).or_insert(i);
     }
-    for suggestion in rules.suggest(graph, None) {
-        if !suggestion.state.is_open() {
-            continue;
-        }
-        let id = suggestion.element.as_str();
-        let (table, index) = if suggestion.kind == ElementKind::Flow {
-            (Table::Flows, flows.get(id))
+    crate::rules::engine::for_each_open(graph, rules.rules(), |open| {
+        let id = open.facts.id;
+        let kind = open.facts.kind;
+        // The first element with the id, as `Session` lookups find it.
+        let (table, index) = if kind == ElementKind::Flow {
+            (Table::Flows, flows.get(id).copied())
         } else {
-            (Table::Components, components.get(id))
+            (Table::Components, graph.node(id).map(|n| graph.graph[n]))
         };
-        let Some(&index) = index else {
-            continue;
+        let Some(index) = index else {
+            return;
         };
-        let rule = suggestion.rule;
-        let mut message = format!(
-            "{} {id:?}: rule {:?} ({}) applies: {}",
-            suggestion.kind.as_str(),
+        let rule = open.rule;
+        let mut message = String::with_capacity(128);
+        let _ = write!(
+            message,
+            "{} {id:?}: rule {:?} ({}) applies: ",
+            kind.as_str(),
             rule.id,
-            rule.name,
-            suggestion.reason
+            rule.name
         );
-        if let SuggestionState::Returned { was, reason } = &suggestion.state {
-            message.push_str(&format!(
+        open.write_reason(&mut message);
+        if let SuggestionState::Returned { was, reason } = &open.state {
+            let _ = write!(
+                message,
                 "; it was dismissed ({reason:?}) but since then {was}"
-            ));
+            );
         }
         out.push(Finding {
             rule: Rule::UnansweredSuggestion,
@@ -826,7 +837,7 @@ fn unanswered_suggestions(graph: &ModelGraph<'_>, rules: &RuleSet, out: &mut Vec
             tracked_by: None,
             suggestion: Some(rule.id.clone()),
         });
-    }
+    });
 }
 
 #[cfg(test)]

@@ -12,10 +12,14 @@ pub struct ModelGraph<'s> {
     /// Flows whose ends are unknown (an invalid session) are left out.
     pub graph: DiGraph<usize, usize>,
     node_of: HashMap<&'s str, NodeIndex>,
-    /// Per component: its boundary and the boundaries enclosing it, innermost first.
-    enclosing: Vec<Vec<&'s BoundaryId>>,
-    /// Per flow: the boundaries it crosses, in the order of the `from` side then the `to` side.
-    crossings: Vec<Vec<&'s BoundaryId>>,
+    /// Per component: its boundary and the boundaries enclosing it, innermost first; a range
+    /// of `chains`, which holds each boundary's chain once (components share them).
+    enclosing: Vec<(usize, usize)>,
+    chains: Vec<&'s BoundaryId>,
+    /// Per flow: the boundaries it crosses, in the order of the `from` side then the `to` side;
+    /// flow `i`'s are `crossed[crossed_at[i]..crossed_at[i + 1]]`. Flat, as there are many.
+    crossed_at: Vec<usize>,
+    crossed: Vec<&'s BoundaryId>,
 }
 
 impl<'s> ModelGraph<'s> {
@@ -30,10 +34,27 @@ impl<'s> ModelGraph<'s> {
             .iter()
             .map(|b| (b.id.as_str(), &b.id))
             .collect();
-        let enclosing: Vec<Vec<&BoundaryId>> = session
+        // The chain from each boundary outwards, once per boundary id: a component's chain is
+        // its boundary's.
+        let mut chains: Vec<&BoundaryId> = Vec::new();
+        let mut chain_of: HashMap<&str, (usize, usize)> = HashMap::with_capacity(known.len());
+        for b in &session.boundaries {
+            let id = b.id.as_str();
+            if let (Some(&first), false) = (known.get(id), chain_of.contains_key(id)) {
+                let at = chains.len();
+                chain(first, &known, &parent_of, &mut chains);
+                chain_of.insert(id, (at, chains.len()));
+            }
+        }
+        let enclosing: Vec<(usize, usize)> = session
             .components
             .iter()
-            .map(|c| chain(c, &known, &parent_of))
+            .map(|c| {
+                c.boundary
+                    .as_ref()
+                    .and_then(|b| chain_of.get(b.as_str()).copied())
+                    .unwrap_or((0, 0))
+            })
             .collect();
 
         let mut graph = DiGraph::with_capacity(session.components.len(), session.flows.len());
@@ -44,24 +65,33 @@ impl<'s> ModelGraph<'s> {
                 .entry(c.id.as_str())
                 .or_insert_with(|| graph.add_node(i));
         }
-        let mut crossings = Vec::with_capacity(session.flows.len());
+        let mut crossed_at = Vec::with_capacity(session.flows.len() + 1);
+        let mut crossed = Vec::new();
+        crossed_at.push(0);
         for (i, f) in session.flows.iter().enumerate() {
             let ends = (node_of.get(f.from.as_str()), node_of.get(f.to.as_str()));
-            let crossed = match ends {
-                (Some(&from), Some(&to)) => {
-                    graph.add_edge(from, to, i);
-                    crossed(&enclosing[graph[from]], &enclosing[graph[to]])
-                }
-                _ => Vec::new(),
-            };
-            crossings.push(crossed);
+            if let (Some(&from), Some(&to)) = ends {
+                graph.add_edge(from, to, i);
+                let range = |(a, b): (usize, usize)| &chains[a..b];
+                let from = range(enclosing[graph[from]]);
+                let to = range(enclosing[graph[to]]);
+                // Boundaries containing exactly one of the two ends. Every chain holds the one
+                // reference `known` has per id, so comparing addresses compares ids.
+                let within =
+                    |list: &[&BoundaryId], b: &BoundaryId| list.iter().any(|x| std::ptr::eq(*x, b));
+                crossed.extend(from.iter().filter(|b| !within(to, b)));
+                crossed.extend(to.iter().filter(|b| !within(from, b)));
+            }
+            crossed_at.push(crossed.len());
         }
         ModelGraph {
             session,
             graph,
             node_of,
             enclosing,
-            crossings,
+            chains,
+            crossed_at,
+            crossed,
         }
     }
 
@@ -76,7 +106,13 @@ impl<'s> ModelGraph<'s> {
     /// The boundaries a flow crosses: those that contain exactly one of its two ends. Nested
     /// boundaries count; a flow inside one boundary crosses none.
     pub fn crossings(&self, flow_index: usize) -> &[&'s BoundaryId] {
-        self.crossings.get(flow_index).map_or(&[], Vec::as_slice)
+        match (
+            self.crossed_at.get(flow_index),
+            self.crossed_at.get(flow_index + 1),
+        ) {
+            (Some(&a), Some(&b)) => &self.crossed[a..b],
+            _ => &[],
+        }
     }
 
     pub fn crosses_boundary(&self, flow_index: usize) -> bool {
@@ -87,7 +123,7 @@ impl<'s> ModelGraph<'s> {
     pub fn enclosing(&self, component_index: usize) -> &[&'s BoundaryId] {
         self.enclosing
             .get(component_index)
-            .map_or(&[], Vec::as_slice)
+            .map_or(&[], |&(a, b)| &self.chains[a..b])
     }
 
     /// Flows that start or end at a component.
@@ -105,19 +141,18 @@ impl<'s> ModelGraph<'s> {
     }
 }
 
-/// The boundary chain of a component, innermost first; stops at unknown ids and at cycles.
+/// The chain from boundary `first` outwards, appended to `out`; stops at unknown ids and at
+/// cycles.
 fn chain<'s>(
-    component: &'s Component,
+    first: &'s BoundaryId,
     known: &HashMap<&str, &'s BoundaryId>,
     parent_of: &HashMap<&str, &'s BoundaryId>,
-) -> Vec<&'s BoundaryId> {
-    let mut out: Vec<&BoundaryId> = Vec::new();
-    let mut next = component
-        .boundary
-        .as_ref()
-        .and_then(|b| known.get(b.as_str()).copied());
+    out: &mut Vec<&'s BoundaryId>,
+) {
+    let start = out.len();
+    let mut next = Some(first);
     while let Some(b) = next {
-        if out.contains(&b) {
+        if out[start..].contains(&b) {
             break;
         }
         out.push(b);
@@ -125,14 +160,6 @@ fn chain<'s>(
             .get(b.as_str())
             .and_then(|p| known.get(p.as_str()).copied());
     }
-    out
-}
-
-/// Boundaries containing exactly one of the two ends.
-fn crossed<'s>(from: &[&'s BoundaryId], to: &[&'s BoundaryId]) -> Vec<&'s BoundaryId> {
-    let only_from = from.iter().filter(|b| !to.contains(b));
-    let only_to = to.iter().filter(|b| !from.contains(b));
-    only_from.chain(only_to).copied().collect()
 }
 
 /// A small nested-boundary session shared by the analysis tests.
@@ -224,5 +251,90 @@ mod tests {
         assert!(g.crossings(2).is_empty());
         assert_eq!(ids(g.enclosing(2)), ["vpc", "account"]);
         assert_eq!(g.flows_at("lb").count(), 2);
+    }
+
+    /// Boundary chains the slow way, by id, the last of a duplicated id as the maps keep it.
+    fn naive_enclosing(s: &Session, component: usize) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut next = s.components[component]
+            .boundary
+            .as_ref()
+            .map(|b| b.to_string());
+        while let Some(id) = next.take() {
+            if !s.boundaries.iter().any(|b| b.id.as_str() == id) || out.contains(&id) {
+                break;
+            }
+            out.push(id.clone());
+            next = s
+                .boundaries
+                .iter()
+                .rev()
+                .find(|x| x.id.as_str() == id && x.parent.is_some())
+                .and_then(|x| x.parent.as_ref())
+                .map(|p| p.to_string());
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+        #[test]
+        fn flat_chains_and_crossings_match_a_walk_by_id(
+            parents in proptest::collection::vec(0usize..8, 1..7),
+            homes in proptest::collection::vec(0usize..8, 1..10),
+            flows in proptest::collection::vec((0usize..12, 0usize..12), 0..20),
+        ) {
+            let mut s = sample();
+            s.boundaries.clear();
+            s.components.truncate(1);
+            s.flows.truncate(1);
+            // Ids repeat (b0..b4) and parents may be unknown or form cycles.
+            for (i, &p) in parents.iter().enumerate() {
+                s.boundaries.push(crate::model::Boundary {
+                    id: format!("b{}", i % 5).into(),
+                    name: "B".into(),
+                    parent: (p < 6).then(|| format!("b{p}").into()),
+                    notes: String::new(),
+                });
+            }
+            let template = s.components[0].clone();
+            let flow = s.flows[0].clone();
+            s.components.clear();
+            for (i, &home) in homes.iter().enumerate() {
+                let mut c = template.clone();
+                c.id = format!("c{i}").into();
+                c.boundary = (home < 7).then(|| format!("b{home}").into());
+                s.components.push(c);
+            }
+            let n = homes.len();
+            s.flows.clear();
+            for (j, &(a, b)) in flows.iter().enumerate() {
+                let mut f = flow.clone();
+                f.id = format!("f{j}").into();
+                // Some ends name no component.
+                f.from = format!("c{}", if a < 11 { a % n } else { 99 }).into();
+                f.to = format!("c{}", b % n).into();
+                s.flows.push(f);
+            }
+            let g = ModelGraph::new(&s);
+            for i in 0..n {
+                proptest::prop_assert_eq!(ids(g.enclosing(i)), naive_enclosing(&s, i));
+            }
+            for (j, f) in s.flows.iter().enumerate() {
+                let end = |id: &str| s.components.iter().position(|c| c.id.as_str() == id);
+                let want: Vec<String> = match (end(f.from.as_str()), end(f.to.as_str())) {
+                    (Some(a), Some(b)) => {
+                        let (from, to) = (naive_enclosing(&s, a), naive_enclosing(&s, b));
+                        from.iter()
+                            .filter(|x| !to.contains(x))
+                            .chain(to.iter().filter(|x| !from.contains(x)))
+                            .cloned()
+                            .collect()
+                    }
+                    _ => Vec::new(),
+                };
+                proptest::prop_assert_eq!(ids(g.crossings(j)), want);
+            }
+        }
     }
 }

@@ -81,7 +81,7 @@ mod tests {
             element: "f".into(),
             location: Location::top("title"),
             message: String::new(),
-            fix: String::new(),
+            fix: "".into(),
             accepted_by_threat: accepted.then(|| "TH-1".to_string()),
             tracked_by: tracked.then(|| Tracking {
                 threat: "TH-2".into(),

@@ -108,6 +108,7 @@ pub fn suggest<'r>(
     let ctx = Context {
         rules,
         seen: &seen,
+        by_kind: ByKind::new(rules),
         threats: &threats,
     };
     let mut out = Vec::new();
@@ -126,12 +127,104 @@ pub fn suggest<'r>(
     out
 }
 
+/// One suggestion still open on an element (see [`for_each_open`]): what `check` reports,
+/// without the statement and mitigations [`suggest`] writes for the app.
+pub struct Open<'a, 'r, 's> {
+    pub rule: &'r Rule,
+    pub facts: &'a Facts<'s>,
+    pub state: SuggestionState,
+    seen: &'a Seen,
+}
+
+impl Open<'_, '_, '_> {
+    /// Why the rule fires here: [`Suggestion::reason`], appended to `out`.
+    pub fn write_reason(&self, out: &mut String) {
+        if self.rule.reason.is_empty() {
+            out.push_str("matches ");
+            self.seen.render_into(out, self.facts);
+        } else {
+            render_into(out, &self.rule.reason, self.facts);
+        }
+    }
+}
+
+/// Every suggestion on the whole model that is still open, in the order of [`suggest`]. Only
+/// what decides the state is computed; the text is left to `visit`.
+pub fn for_each_open<'r>(
+    graph: &ModelGraph<'_>,
+    rules: &'r [Rule],
+    mut visit: impl FnMut(Open<'_, 'r, '_>),
+) {
+    let s = graph.session;
+    if rules.is_empty() {
+        return;
+    }
+    let zones = Zones::new(graph).with_protocol_families(graph);
+    let threats = threats_by_target(s, None);
+    let seen: Vec<Seen> = rules.iter().map(Seen::of).collect();
+    let by_kind = ByKind::new(rules);
+    let mut each = |facts: &Facts<'_>, dismissed: &[Dismissal]| {
+        if facts.out_of_scope {
+            return;
+        }
+        let on = threats_on(&threats, facts.id);
+        for &r in by_kind.of(facts.kind) {
+            let (rule, plan) = (&rules[r], &seen[r]);
+            if !fires(rule, facts) {
+                continue;
+            }
+            let state = state_of(rule, on, dismissed, || plan.render(facts));
+            if state.is_open() {
+                visit(Open {
+                    rule,
+                    facts,
+                    state,
+                    seen: plan,
+                });
+            }
+        }
+    };
+    for (i, c) in s.components.iter().enumerate() {
+        each(&component_facts(graph, &zones, i), &c.dismissed);
+    }
+    for (i, f) in s.flows.iter().enumerate() {
+        each(&flow_facts(graph, &zones, i), &f.dismissed);
+    }
+}
+
 /// What every element's suggestions are made from, prepared once per call.
 struct Context<'a, 'r, 's> {
     rules: &'r [Rule],
     /// Per rule: what it reads, for the `facts` of its suggestions.
     seen: &'a [Seen],
+    by_kind: ByKind,
     threats: &'a HashMap<&'s str, Vec<&'s Threat>>,
+}
+
+/// The rules that can fire on each kind of element: those whose `when` names the kind or no
+/// kind, by position and in rule order. Most rules are for one kind, so an element is only
+/// tested against its own kind's.
+struct ByKind([(ElementKind, Vec<usize>); 4]);
+
+impl ByKind {
+    fn new(rules: &[Rule]) -> Self {
+        ByKind(ElementKind::ALL.map(|kind| {
+            let fits = rules
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.when.kind.as_ref().is_none_or(|w| w.0.contains(&kind)))
+                .map(|(i, _)| i)
+                .collect();
+            (kind, fits)
+        }))
+    }
+
+    fn of(&self, kind: ElementKind) -> &[usize] {
+        self.0
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(&[], |(_, fits)| fits.as_slice())
+    }
 }
 
 /// How many suggestions are still open (neither added nor dismissed, or back since their
@@ -262,7 +355,8 @@ fn element_suggestions<'r>(
         return;
     }
     let threats = ctx.threats.get(facts.id).map_or(&[][..], Vec::as_slice);
-    for (rule, plan) in ctx.rules.iter().zip(ctx.seen) {
+    for &r in ctx.by_kind.of(facts.kind) {
+        let (rule, plan) = (&ctx.rules[r], &ctx.seen[r]);
         if !fires(rule, facts) {
             continue;
         }
@@ -325,15 +419,19 @@ impl Seen {
 
     fn render(&self, f: &Facts<'_>) -> String {
         let mut out = String::with_capacity(16 * self.keys.len());
+        self.render_into(&mut out, f);
+        out
+    }
+
+    fn render_into(&self, out: &mut String, f: &Facts<'_>) {
         for (i, (key, wanted)) in self.keys.iter().enumerate() {
             if i > 0 {
                 out.push_str("; ");
             }
             out.push_str(key);
             out.push('=');
-            push_fact(&mut out, key, wanted, f);
+            push_fact(out, key, wanted, f);
         }
-        out
     }
 }
 
@@ -413,37 +511,50 @@ fn changed_facts(old: &str, new: &str) -> String {
 /// Fills a template's placeholders from the facts.
 pub fn render(template: &str, f: &Facts<'_>) -> String {
     let mut out = String::with_capacity(template.len() + 32);
+    render_into(&mut out, template, f);
+    out
+}
+
+/// The same, appended to `out` (no text of its own per placeholder).
+pub fn render_into(out: &mut String, template: &str, f: &Facts<'_>) {
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
         let Some(close) = after.find('}') else {
             out.push_str(&rest[open..]);
-            return out;
+            return;
         };
-        let value: String = match &after[..close] {
-            "element" => f.name.to_string(),
-            "from" => f.from.map_or(f.name, |e| e.name).to_string(),
-            "to" => f.to.map_or(f.name, |e| e.name).to_string(),
-            "zone" => f.zone.to_string(),
-            "from_zone" => f.from.map_or(f.zone, |e| e.zone).to_string(),
-            "to_zone" => f.to.map_or(f.zone, |e| e.zone).to_string(),
+        match &after[..close] {
+            "element" => out.push_str(f.name),
+            "from" => out.push_str(f.from.map_or(f.name, |e| e.name)),
+            "to" => out.push_str(f.to.map_or(f.name, |e| e.name)),
+            "zone" => out.push_str(f.zone),
+            "from_zone" => out.push_str(f.from.map_or(f.zone, |e| e.zone)),
+            "to_zone" => out.push_str(f.to.map_or(f.zone, |e| e.zone)),
             "protocol" => match (f.protocol_text.trim(), f.protocol) {
-                ("", Some(p)) => p.to_string(),
-                ("", None) => "unspecified".to_string(),
-                (text, _) => text.to_string(),
+                ("", Some(p)) => {
+                    let _ = write!(out, "{p}");
+                }
+                ("", None) => out.push_str("unspecified"),
+                (text, _) => out.push_str(text),
             },
-            "technology" => f
-                .technology
-                .map_or_else(|| f.kind.to_string(), |t| t.to_string()),
-            "data" => f.data.map_or("its data", |(_, name)| name).to_string(),
-            other => format!("{{{other}}}"),
-        };
-        out.push_str(&value);
+            "technology" => {
+                let _ = match f.technology {
+                    Some(t) => write!(out, "{t}"),
+                    None => write!(out, "{}", f.kind),
+                };
+            }
+            "data" => out.push_str(f.data.map_or("its data", |(_, name)| name)),
+            other => {
+                out.push('{');
+                out.push_str(other);
+                out.push('}');
+            }
+        }
         rest = &after[close + 1..];
     }
     out.push_str(rest);
-    out
 }
 
 /// `true` / `false`, as a rule writes them.

@@ -68,6 +68,12 @@ pub struct Zones<'s> {
     per_component: Vec<(&'s str, usize)>,
     /// Per flow, when precomputed: its protocol family.
     families: Option<Vec<Option<ProtocolFamily>>>,
+    /// Per flow, when precomputed with the families: the most sensitive data it carries (each
+    /// flow is read from both its ends too).
+    flow_data: Option<Vec<Option<(Classification, &'s str)>>>,
+    /// Per asset id (the first of a duplicated one, as `Session::asset`): its classification
+    /// and name.
+    assets: HashMap<&'s str, (Classification, &'s str)>,
 }
 
 impl<'s> Zones<'s> {
@@ -109,24 +115,39 @@ impl<'s> Zones<'s> {
                 (zone, if untrusted { 0 } else { chain.len().max(1) })
             })
             .collect();
+        let mut assets = HashMap::with_capacity(s.assets.len());
+        for a in &s.assets {
+            assets
+                .entry(a.id.as_str())
+                .or_insert((a.classification, a.name.as_str()));
+        }
         Zones {
             per_component,
             families: None,
+            flow_data: None,
+            assets,
         }
     }
 
-    /// Recognises every flow's protocol family now, for a pass over the whole model (each flow
-    /// is seen from both its ends and as itself).
+    /// Recognises every flow's protocol family and most sensitive data now, for a pass over
+    /// the whole model (each flow is seen from both its ends and as itself).
     pub fn with_protocol_families(mut self, graph: &ModelGraph<'s>) -> Self {
-        self.families = Some(
-            graph
-                .session
-                .flows
-                .iter()
-                .map(Flow::protocol_family)
-                .collect(),
-        );
+        let flows = &graph.session.flows;
+        self.families = Some(flows.iter().map(Flow::protocol_family).collect());
+        let data = flows
+            .iter()
+            .map(|f| most_sensitive(&self, None, &f.assets))
+            .collect();
+        self.flow_data = Some(data);
         self
+    }
+
+    /// The most sensitive data flow `index` carries.
+    fn flow_data(&self, index: usize, f: &'s Flow) -> Option<(Classification, &'s str)> {
+        match &self.flow_data {
+            Some(list) => list.get(index).copied().flatten(),
+            None => most_sensitive(self, None, &f.assets),
+        }
     }
 
     fn of(&self, index: usize) -> (&'s str, usize) {
@@ -152,14 +173,28 @@ fn component_index(graph: &ModelGraph<'_>, id: &str) -> Option<usize> {
     graph.node(id).map(|n| graph.graph[n])
 }
 
+/// The most sensitive of the assets seen so far and `assets`; of equally sensitive ones, the
+/// last (as `max_by_key` picks).
 fn most_sensitive<'s>(
-    graph: &ModelGraph<'s>,
-    assets: impl Iterator<Item = &'s crate::model::AssetId>,
+    zones: &Zones<'s>,
+    best: Option<(Classification, &'s str)>,
+    assets: &'s [crate::model::AssetId],
 ) -> Option<(Classification, &'s str)> {
     assets
-        .filter_map(|a| graph.session.asset(a.as_str()))
-        .map(|a| (a.classification, a.name.as_str()))
-        .max_by_key(|(c, _)| *c)
+        .iter()
+        .filter_map(|a| zones.assets.get(a.as_str()).copied())
+        .fold(best, more_sensitive)
+}
+
+/// `a` unless `best` is strictly more sensitive: the later of equals wins.
+fn more_sensitive<'s>(
+    best: Option<(Classification, &'s str)>,
+    a: (Classification, &'s str),
+) -> Option<(Classification, &'s str)> {
+    match best {
+        Some(b) if b.0 > a.0 => Some(b),
+        _ => Some(a),
+    }
 }
 
 fn end<'s>(graph: &ModelGraph<'s>, zones: &Zones<'s>, id: &str) -> Option<End<'s>> {
@@ -199,7 +234,7 @@ pub fn flow_facts<'s>(graph: &ModelGraph<'s>, zones: &Zones<'s>, index: usize) -
         technology: None,
         tags: &f.tags,
         out_of_scope: f.is_out_of_scope(),
-        data: most_sensitive(graph, f.assets.iter()),
+        data: zones.flow_data(index, f),
         zone: to.map_or(OUTSIDE, |e| e.zone),
         internet_facing: from_internet,
         from_internet,
@@ -244,10 +279,15 @@ pub fn component_facts<'s>(graph: &ModelGraph<'s>, zones: &Zones<'s>, index: usi
         sends_to: Vec::new(),
         receives_from: Vec::new(),
     };
-    let mut assets: Vec<&'s crate::model::AssetId> = c.assets.iter().collect();
+    // Its own assets, then those of its flows.
+    let mut data = most_sensitive(zones, None, &c.assets);
     let mut from_internet = false;
     for (flow, f) in graph.flows_at(c.id.as_str()) {
-        assets.extend(f.assets.iter());
+        // The flow's most sensitive asset stands for all of its assets: the last of equals
+        // overall is the last of equals in the last flow that has one.
+        if let Some(carried) = zones.flow_data(flow, f) {
+            data = more_sensitive(data, carried);
+        }
         let family = zones.family(graph, flow);
         let outgoing = f.from == c.id;
         let other = if outgoing { &f.to } else { &f.from };
@@ -270,7 +310,7 @@ pub fn component_facts<'s>(graph: &ModelGraph<'s>, zones: &Zones<'s>, index: usi
         list.sort();
         list.dedup();
     }
-    facts.data = most_sensitive(graph, assets.into_iter());
+    facts.data = data;
     facts.from_internet = from_internet;
     facts.internet_facing = trust > 0 && (from_internet || c.has_tag("internet-facing"));
     facts
