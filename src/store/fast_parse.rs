@@ -322,9 +322,7 @@ impl<'a> Parser<'a> {
                     let value = self.value()?;
                     self.end_of_line()?;
                     if let Some(open) = open {
-                        if fields.iter().any(|(k, _)| *k == key) {
-                            return None;
-                        }
+                        // A repeated field is left to serde, which rejects it (and so declines).
                         let value_pos = self.cursor.at(value_at);
                         self.positions.add_field(open.table, key, value_pos);
                         fields.push((key, value));
@@ -477,6 +475,16 @@ impl<'a> Parser<'a> {
         let start = self.at;
         let mut owned: Option<String> = None;
         loop {
+            // Skip plain text in one scan: only a quote, a backslash or a control byte needs a
+            // look (bytes of multi-byte characters are all 0x80 or above, so the stop is
+            // always on a character boundary).
+            let plain = self.bytes[self.at..]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || (b < 0x20 && b != b'\t') || b == 0x7f)?;
+            if let Some(o) = &mut owned {
+                o.push_str(&self.text[self.at..self.at + plain]);
+            }
+            self.at += plain;
             match self.peek()? {
                 b'"' => {
                     let s = &self.text[start..self.at];
@@ -492,9 +500,7 @@ impl<'a> Parser<'a> {
                     o.push(c);
                     self.at += 1 + len;
                 }
-                b'\t' => self.advance_char(&mut owned),
-                b if b < 0x20 || b == 0x7f => return None,
-                _ => self.advance_char(&mut owned),
+                _ => return None,
             }
         }
     }

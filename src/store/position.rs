@@ -108,10 +108,13 @@ impl<'t> LineCursor<'t> {
                 line_start: 0,
             };
         }
-        for (i, b) in self.bytes[self.scanned..offset].iter().enumerate() {
-            if *b == b'\n' {
-                self.line += 1;
-                self.line_start = self.scanned + i + 1;
+        // Counting and finding the last newline separately lets both loops vectorize.
+        let chunk = &self.bytes[self.scanned..offset];
+        let newlines = chunk.iter().filter(|b| **b == b'\n').count();
+        if newlines > 0 {
+            self.line += newlines;
+            if let Some(last) = chunk.iter().rposition(|b| *b == b'\n') {
+                self.line_start = self.scanned + last + 1;
             }
         }
         self.scanned = offset;
