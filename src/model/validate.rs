@@ -198,8 +198,16 @@ impl<'a> Validator<'a> {
         if let Some(problem) = id_syntax_problem(id) {
             self.push(Self::at(table, index, id, "id"), problem);
         }
-        match seen.get(id) {
-            Some(first) if *first == table => {
+        // One lookup: most ids are new.
+        let first = match seen.entry(id) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(table);
+                return;
+            }
+            std::collections::hash_map::Entry::Occupied(slot) => *slot.get(),
+        };
+        match first {
+            first if first == table => {
                 self.push(
                     Self::at(table, index, id, "id"),
                     format!(
@@ -208,7 +216,7 @@ impl<'a> Validator<'a> {
                     ),
                 );
             }
-            Some(first) => {
+            first => {
                 self.push(
                     Self::at(table, index, id, "id"),
                     format!(
@@ -217,15 +225,17 @@ impl<'a> Validator<'a> {
                     ),
                 );
             }
-            None => {
-                seen.insert(id, table);
-            }
         }
     }
 
-    fn required_text(&mut self, location: Location, value: &str, what: &str) {
+    /// `field` of the entry must not be blank. The location (a copy of the id) is only built
+    /// for a problem, not for every entry of a valid model.
+    fn required_text(&mut self, table: Table, index: usize, id: &str, field: Field, value: &str) {
         if value.trim().is_empty() {
-            self.push(location, format!("{what} is empty"));
+            self.push(
+                Self::at(table, index, id, field),
+                format!("{field} is empty"),
+            );
         }
     }
 
@@ -301,11 +311,11 @@ impl<'a> Validator<'a> {
     }
 
     fn boundaries(&mut self, s: &Session) {
-        let mut seen = HashMap::new();
+        let mut seen = HashMap::with_capacity(s.boundaries.len());
         for (i, b) in s.boundaries.iter().enumerate() {
             let id = b.id.as_str();
             self.id(Table::Boundaries, i, id, &mut seen);
-            self.required_text(Self::at(Table::Boundaries, i, id, "name"), &b.name, "name");
+            self.required_text(Table::Boundaries, i, id, "name", &b.name);
             if let Some(parent) = &b.parent {
                 if parent == &b.id {
                     self.push(
@@ -360,11 +370,11 @@ impl<'a> Validator<'a> {
     }
 
     fn assets(&mut self, s: &Session) {
-        let mut seen = HashMap::new();
+        let mut seen = HashMap::with_capacity(s.assets.len());
         for (i, a) in s.assets.iter().enumerate() {
             let id = a.id.as_str();
             self.id(Table::Assets, i, id, &mut seen);
-            self.required_text(Self::at(Table::Assets, i, id, "name"), &a.name, "name");
+            self.required_text(Table::Assets, i, id, "name", &a.name);
         }
     }
 
@@ -417,21 +427,21 @@ impl<'a> Validator<'a> {
 
     /// Present but blank says "out of scope" without the reason: likely a slip, never silently
     /// read as in scope.
-    fn out_of_scope(&mut self, location: Location, reason: &str) {
+    fn out_of_scope(&mut self, table: Table, index: usize, id: &str, reason: &str) {
         if !reason.is_empty() && reason.trim().is_empty() {
             self.push(
-                location,
+                Self::at(table, index, id, "out_of_scope"),
                 "out_of_scope is blank; give the reason it is out of scope, or remove the line",
             );
         }
     }
 
     fn components_and_flows(&mut self, s: &Session) {
-        let mut seen = HashMap::new();
+        let mut seen = HashMap::with_capacity(s.components.len() + s.flows.len());
         for (i, c) in s.components.iter().enumerate() {
             let id = c.id.as_str();
             self.id(Table::Components, i, id, &mut seen);
-            self.required_text(Self::at(Table::Components, i, id, "name"), &c.name, "name");
+            self.required_text(Table::Components, i, id, "name", &c.name);
             if let Some(boundary) = &c.boundary
                 && !self.ids.boundaries.contains(boundary.as_str())
             {
@@ -440,10 +450,7 @@ impl<'a> Validator<'a> {
                     format!("unknown boundary {:?}", boundary.as_str()),
                 );
             }
-            self.out_of_scope(
-                Self::at(Table::Components, i, id, "out_of_scope"),
-                &c.out_of_scope,
-            );
+            self.out_of_scope(Table::Components, i, id, &c.out_of_scope);
             self.asset_refs(Table::Components, i, id, &c.assets);
             self.not_applicable(Table::Components, i, id, &c.not_applicable);
             self.dismissals(Table::Components, i, id, &c.dismissed);
@@ -451,7 +458,7 @@ impl<'a> Validator<'a> {
         for (i, f) in s.flows.iter().enumerate() {
             let id = f.id.as_str();
             self.id(Table::Flows, i, id, &mut seen);
-            self.required_text(Self::at(Table::Flows, i, id, "label"), &f.label, "label");
+            self.required_text(Table::Flows, i, id, "label", &f.label);
             for (field, end) in [("from", &f.from), ("to", &f.to)] {
                 if !self.ids.components.contains(end.as_str()) {
                     let hint = if self.ids.flows.contains(end.as_str()) {
@@ -465,10 +472,7 @@ impl<'a> Validator<'a> {
                     );
                 }
             }
-            self.out_of_scope(
-                Self::at(Table::Flows, i, id, "out_of_scope"),
-                &f.out_of_scope,
-            );
+            self.out_of_scope(Table::Flows, i, id, &f.out_of_scope);
             self.asset_refs(Table::Flows, i, id, &f.assets);
             self.not_applicable(Table::Flows, i, id, &f.not_applicable);
             self.dismissals(Table::Flows, i, id, &f.dismissed);
@@ -476,11 +480,11 @@ impl<'a> Validator<'a> {
     }
 
     fn threats(&mut self, s: &Session) {
-        let mut seen = HashMap::new();
+        let mut seen = HashMap::with_capacity(s.threats.len());
         for (i, t) in s.threats.iter().enumerate() {
             let id = t.id.as_str();
             self.id(Table::Threats, i, id, &mut seen);
-            self.required_text(Self::at(Table::Threats, i, id, "title"), &t.title, "title");
+            self.required_text(Table::Threats, i, id, "title", &t.title);
             let target = t.target.as_str();
             if !self.ids.components.contains(target) && !self.ids.flows.contains(target) {
                 self.push(
@@ -556,15 +560,11 @@ impl<'a> Validator<'a> {
     }
 
     fn mitigations(&mut self, s: &Session) {
-        let mut seen = HashMap::new();
+        let mut seen = HashMap::with_capacity(s.mitigations.len());
         for (i, m) in s.mitigations.iter().enumerate() {
             let id = m.id.as_str();
             self.id(Table::Mitigations, i, id, &mut seen);
-            self.required_text(
-                Self::at(Table::Mitigations, i, id, "action"),
-                &m.action,
-                "action",
-            );
+            self.required_text(Table::Mitigations, i, id, "action", &m.action);
             if m.threats.is_empty() {
                 self.push(
                     Self::at(Table::Mitigations, i, id, "threats"),
@@ -612,11 +612,11 @@ impl<'a> Validator<'a> {
     }
 
     fn assumptions(&mut self, s: &Session) {
-        let mut seen = HashMap::new();
+        let mut seen = HashMap::with_capacity(s.assumptions.len());
         for (i, a) in s.assumptions.iter().enumerate() {
             let id = a.id.as_str();
             self.id(Table::Assumptions, i, id, &mut seen);
-            self.required_text(Self::at(Table::Assumptions, i, id, "text"), &a.text, "text");
+            self.required_text(Table::Assumptions, i, id, "text", &a.text);
         }
     }
 }

@@ -1,29 +1,40 @@
 //! A fast path for reading session files: one pass over the subset of TOML that session files
-//! hold (the canonical writer's output and plausible hand edits), into a light borrowed tree that
-//! `Session` deserializes from directly.
+//! hold (the canonical writer's output and plausible hand edits). Each table entry is
+//! deserialized from its borrowed fields as soon as it ends, and positions are recorded on the
+//! way, so no tree of the whole file is built.
 //!
 //! It never reports an error: anything it does not handle, and any error at all, makes it
 //! decline (`None`), and the full `toml` path reads the file instead, so every message and
 //! `file:line:col` stays exactly what the full path gives.
 
-use super::position::{EntryPosition, LineCol, LineIndex, Positions};
-use crate::model::Session;
+use super::position::{LineCursor, Positions, table_named};
+use crate::model::{
+    Acceptance, Asset, Assumption, Boundary, Component, Flow, Mitigation, Review, Run, Session,
+    Table, Threat,
+};
+use serde::Deserialize;
 use serde::de::value::{MapDeserializer, SeqDeserializer, StrDeserializer, StringDeserializer};
 use serde::de::{self, IntoDeserializer, Visitor};
 use std::borrow::Cow;
 
 /// The session and its positions, or `None` when the full parser must decide.
 pub(super) fn parse(text: &str) -> Option<(Session, Positions)> {
-    let doc = Parser {
+    let mut parser = Parser {
         text,
         bytes: text.as_bytes(),
         at: 0,
-    }
-    .document()?;
-    let positions = positions(text, &doc);
-    let root = Val::Table(doc.into_iter().map(|item| (item.key, item.value)).collect());
-    let session = serde::Deserialize::deserialize(root).ok()?;
-    Some((session, positions))
+        cursor: LineCursor::new(text),
+        positions: Positions::default(),
+        parts: Parts::default(),
+    };
+    parser.document()?;
+    let Parser {
+        mut positions,
+        parts,
+        ..
+    } = parser;
+    positions.shrink();
+    Some((parts.session()?, positions))
 }
 
 #[derive(Debug)]
@@ -35,33 +46,142 @@ enum Val<'a> {
     Date(&'a str),
     /// A value array: each item with the offset where it starts.
     Arr(Vec<(usize, Val<'a>)>),
-    Table(Vec<(&'a str, Val<'a>)>),
 }
 
 /// How a top-level key got its value.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum TopKind {
     /// `key = value`.
-    Value { value_at: usize },
+    Value,
     /// `[key]`.
-    Table { fields: Vec<(usize, usize)> },
-    /// `[[key]]`: per entry, the header offset and each field's (key offset, value offset).
-    Entries {
-        starts: Vec<usize>,
-        fields: Vec<Vec<(usize, usize)>>,
-    },
+    Table,
+    /// `[[key]]`.
+    Entries,
 }
 
-struct TopItem<'a> {
-    key: &'a str,
-    key_at: usize,
+/// The session's fields as they are read. Each entry is deserialized as soon as the next header
+/// (or the end) closes it, so no tree of the whole file is ever built: only the open entry's
+/// fields are held, in one buffer reused for every entry.
+#[derive(Default)]
+struct Parts {
+    schema: Option<u32>,
+    title: Option<String>,
+    description: String,
+    agenda: Option<[u32; 4]>,
+    runs: Vec<Run>,
+    boundaries: Vec<Boundary>,
+    assets: Vec<Asset>,
+    components: Vec<Component>,
+    flows: Vec<Flow>,
+    threats: Vec<Threat>,
+    mitigations: Vec<Mitigation>,
+    acceptances: Vec<Acceptance>,
+    assumptions: Vec<Assumption>,
+    review: Review,
+}
+
+/// Deserializes `T` from a value; any error declines.
+fn from<'a, T: Deserialize<'a>>(value: Val<'a>) -> Option<T> {
+    T::deserialize(value).ok()
+}
+
+impl Parts {
+    /// A top-level `key = value`, as the session's derived `Deserialize` would take it.
+    fn set<'a>(&mut self, key: &str, value: Val<'a>) -> Option<()> {
+        match key {
+            "schema" => self.schema = Some(from(value)?),
+            "title" => self.title = Some(from(value)?),
+            "description" => self.description = from(value)?,
+            "agenda" => self.agenda = from(value)?,
+            "runs" => self.runs = from(value)?,
+            "boundaries" => self.boundaries = from(value)?,
+            "assets" => self.assets = from(value)?,
+            "components" => self.components = from(value)?,
+            "flows" => self.flows = from(value)?,
+            "threats" => self.threats = from(value)?,
+            "mitigations" => self.mitigations = from(value)?,
+            "acceptances" => self.acceptances = from(value)?,
+            "assumptions" => self.assumptions = from(value)?,
+            // `review` written as a value is an inline table, which the fast path leaves alone.
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// A closed entry of `table` (its fields are taken out of `fields`); `[review]` is the one
+    /// table that is not an array.
+    fn push<'a>(
+        &mut self,
+        table: Table,
+        kind: TopKind,
+        fields: &mut Vec<(&'a str, Val<'a>)>,
+    ) -> Option<()> {
+        let entry = Entry(fields);
+        match (table, kind) {
+            (Table::Review, TopKind::Table) => self.review = Review::deserialize(entry).ok()?,
+            (_, TopKind::Entries) => match table {
+                Table::Runs => self.runs.push(Run::deserialize(entry).ok()?),
+                Table::Boundaries => self.boundaries.push(Boundary::deserialize(entry).ok()?),
+                Table::Assets => self.assets.push(Asset::deserialize(entry).ok()?),
+                Table::Components => self.components.push(Component::deserialize(entry).ok()?),
+                Table::Flows => self.flows.push(Flow::deserialize(entry).ok()?),
+                Table::Threats => self.threats.push(Threat::deserialize(entry).ok()?),
+                Table::Mitigations => self.mitigations.push(Mitigation::deserialize(entry).ok()?),
+                Table::Acceptances => self.acceptances.push(Acceptance::deserialize(entry).ok()?),
+                Table::Assumptions => self.assumptions.push(Assumption::deserialize(entry).ok()?),
+                Table::Session | Table::Review => return None,
+            },
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// The session, if it has the fields it cannot do without. Tables grow by doubling while
+    /// they are read; the slack is given back, as a large model stays loaded.
+    fn session(mut self) -> Option<Session> {
+        self.runs.shrink_to_fit();
+        self.boundaries.shrink_to_fit();
+        self.assets.shrink_to_fit();
+        self.components.shrink_to_fit();
+        self.flows.shrink_to_fit();
+        self.threats.shrink_to_fit();
+        self.mitigations.shrink_to_fit();
+        self.acceptances.shrink_to_fit();
+        self.assumptions.shrink_to_fit();
+        Some(Session {
+            schema: self.schema?,
+            title: self.title?,
+            description: self.description,
+            agenda: self.agenda,
+            runs: self.runs,
+            boundaries: self.boundaries,
+            assets: self.assets,
+            components: self.components,
+            flows: self.flows,
+            threats: self.threats,
+            mitigations: self.mitigations,
+            acceptances: self.acceptances,
+            assumptions: self.assumptions,
+            review: self.review,
+        })
+    }
+}
+
+/// The table whose entry is open: where its fields go.
+#[derive(Clone, Copy)]
+struct Open {
+    table: Table,
     kind: TopKind,
-    value: Val<'a>,
 }
 
 struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     at: usize,
+    /// Positions are recorded as the parser goes: offsets only ever increase.
+    cursor: LineCursor<'a>,
+    positions: Positions,
+    parts: Parts,
 }
 
 fn is_bare_key_byte(b: u8) -> bool {
@@ -126,10 +246,12 @@ impl<'a> Parser<'a> {
         (self.at > start).then(|| &self.text[start..self.at])
     }
 
-    fn document(mut self) -> Option<Vec<TopItem<'a>>> {
-        let mut top: Vec<TopItem<'a>> = Vec::new();
-        // Where `key = value` lines go: the top level, or the table of the last header.
-        let mut open: Option<usize> = None;
+    fn document(&mut self) -> Option<()> {
+        // Top-level keys seen, and how: duplicates and mixed forms are the full parser's.
+        let mut top: Vec<(&'a str, TopKind)> = Vec::new();
+        // Where `key = value` lines go: the top level, or the entry of the last header.
+        let mut open: Option<Open> = None;
+        let mut fields: Vec<(&'a str, Val<'a>)> = Vec::with_capacity(16);
         loop {
             self.skip_ws();
             match self.peek() {
@@ -153,39 +275,39 @@ impl<'a> Parser<'a> {
                     }
                     self.at += close.len();
                     self.end_of_line()?;
-                    let existing = top.iter().position(|item| item.key == key);
-                    match (array, existing) {
-                        (false, None) => top.push(TopItem {
-                            key,
-                            key_at,
-                            kind: TopKind::Table { fields: Vec::new() },
-                            value: Val::Table(Vec::new()),
-                        }),
-                        (true, None) => top.push(TopItem {
-                            key,
-                            key_at,
-                            kind: TopKind::Entries {
-                                starts: vec![header_at],
-                                fields: vec![Vec::new()],
-                            },
-                            value: Val::Arr(vec![(header_at, Val::Table(Vec::new()))]),
-                        }),
-                        (true, Some(i)) => {
-                            let item = &mut top[i];
-                            match (&mut item.kind, &mut item.value) {
-                                (TopKind::Entries { starts, fields }, Val::Arr(items)) => {
-                                    starts.push(header_at);
-                                    fields.push(Vec::new());
-                                    items.push((header_at, Val::Table(Vec::new())));
-                                }
-                                _ => return None,
-                            }
-                            open = Some(i);
-                            continue;
-                        }
-                        (false, Some(_)) => return None,
+                    if let Some(done) = open.take() {
+                        self.parts.push(done.table, done.kind, &mut fields)?;
                     }
-                    open = Some(top.len() - 1);
+                    // Unknown keys are errors the full parser words.
+                    let table = table_named(key)?;
+                    let kind = if array {
+                        TopKind::Entries
+                    } else {
+                        TopKind::Table
+                    };
+                    match top.iter().find(|(k, _)| *k == key) {
+                        None => {
+                            top.push((key, kind));
+                            let first = if array {
+                                let header_pos = self.cursor.at(header_at);
+                                // An array of tables is a value of the session too, starting
+                                // at its first header.
+                                self.positions.add_top(key, header_pos);
+                                Some(header_pos)
+                            } else {
+                                None
+                            };
+                            let key_pos = self.cursor.at(key_at);
+                            self.positions.open_table(table, key_pos);
+                            self.positions.add_entry(table, first.unwrap_or(key_pos));
+                        }
+                        Some((_, TopKind::Entries)) if array => {
+                            let header_pos = self.cursor.at(header_at);
+                            self.positions.add_entry(table, header_pos);
+                        }
+                        Some(_) => return None,
+                    }
+                    open = Some(Open { table, kind });
                 }
                 Some(_) => {
                     let key_at = self.at;
@@ -199,38 +321,36 @@ impl<'a> Parser<'a> {
                     let value_at = self.at;
                     let value = self.value()?;
                     self.end_of_line()?;
-                    if let Some(i) = open {
-                        let item = &mut top[i];
-                        let (fields, table) = match (&mut item.kind, &mut item.value) {
-                            (TopKind::Table { fields }, Val::Table(table)) => (fields, table),
-                            (TopKind::Entries { fields, .. }, Val::Arr(items)) => {
-                                match (fields.last_mut(), items.last_mut()) {
-                                    (Some(f), Some((_, Val::Table(table)))) => (f, table),
-                                    _ => return None,
-                                }
-                            }
-                            _ => return None,
-                        };
-                        if table.iter().any(|(k, _)| *k == key) {
-                            return None;
-                        }
-                        fields.push((key_at, value_at));
-                        table.push((key, value));
+                    if let Some(open) = open {
+                        // A repeated field is left to serde, which rejects it (and so declines).
+                        let value_pos = self.cursor.at(value_at);
+                        self.positions.add_field(open.table, key, value_pos);
+                        fields.push((key, value));
                     } else {
-                        if top.iter().any(|item| item.key == key) {
+                        if top.iter().any(|(k, _)| *k == key) {
                             return None;
                         }
-                        top.push(TopItem {
-                            key,
-                            key_at,
-                            kind: TopKind::Value { value_at },
-                            value,
-                        });
+                        top.push((key, TopKind::Value));
+                        let key_pos = self.cursor.at(key_at);
+                        let value_pos = self.cursor.at(value_at);
+                        self.positions.add_top(key, value_pos);
+                        // `runs = [...]`: an array written as a value still has entries.
+                        if let (Some(table), Val::Arr(items)) = (table_named(key), &value) {
+                            self.positions.open_table(table, key_pos);
+                            for (item_at, _) in items {
+                                let item_pos = self.cursor.at(*item_at);
+                                self.positions.add_entry(table, item_pos);
+                            }
+                        }
+                        self.parts.set(key, value)?;
                     }
                 }
             }
         }
-        Some(top)
+        if let Some(done) = open {
+            self.parts.push(done.table, done.kind, &mut fields)?;
+        }
+        Some(())
     }
 
     fn value(&mut self) -> Option<Val<'a>> {
@@ -355,6 +475,16 @@ impl<'a> Parser<'a> {
         let start = self.at;
         let mut owned: Option<String> = None;
         loop {
+            // Skip plain text in one scan: only a quote, a backslash or a control byte needs a
+            // look (bytes of multi-byte characters are all 0x80 or above, so the stop is
+            // always on a character boundary).
+            let plain = self.bytes[self.at..]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || (b < 0x20 && b != b'\t') || b == 0x7f)?;
+            if let Some(o) = &mut owned {
+                o.push_str(&self.text[self.at..self.at + plain]);
+            }
+            self.at += plain;
             match self.peek()? {
                 b'"' => {
                     let s = &self.text[start..self.at];
@@ -370,9 +500,7 @@ impl<'a> Parser<'a> {
                     o.push(c);
                     self.at += 1 + len;
                 }
-                b'\t' => self.advance_char(&mut owned),
-                b if b < 0x20 || b == 0x7f => return None,
-                _ => self.advance_char(&mut owned),
+                _ => return None,
             }
         }
     }
@@ -485,73 +613,27 @@ fn escape(after: &str) -> Option<(char, usize)> {
     })
 }
 
-fn positions(text: &str, doc: &[TopItem<'_>]) -> Positions {
-    let index = LineIndex::new(text);
-    let at = |offset: usize| index.line_col(text, offset);
-    let mut top_fields = Vec::new();
-    let mut tables = std::collections::HashMap::new();
-    // The full parser's tables iterate in key order: keep that order, for equal positions.
-    let fields_of = |table: &Val<'_>, offsets: &[(usize, usize)]| {
-        let mut fields: Vec<(Box<str>, LineCol)> = match table {
-            Val::Table(entries) => entries
-                .iter()
-                .zip(offsets)
-                .map(|((key, _), (_, value_at))| (Box::from(*key), at(*value_at)))
-                .collect(),
-            _ => Vec::new(),
-        };
-        fields.sort_by(|a, b| a.0.cmp(&b.0));
-        fields
-    };
-    for item in doc {
-        let name: Box<str> = Box::from(item.key);
-        let key_pos = at(item.key_at);
-        match &item.kind {
-            TopKind::Value { value_at } => {
-                top_fields.push((name.clone(), at(*value_at)));
-                if let Val::Arr(items) = &item.value {
-                    let entries = items
-                        .iter()
-                        .map(|(start, _)| EntryPosition {
-                            start: at(*start),
-                            fields: Vec::new(),
-                        })
-                        .collect();
-                    tables.insert(name, (key_pos, entries));
-                }
-            }
-            TopKind::Table { fields } => {
-                let entry = EntryPosition {
-                    start: key_pos,
-                    fields: fields_of(&item.value, fields),
-                };
-                tables.insert(name, (key_pos, vec![entry]));
-            }
-            TopKind::Entries { starts, fields } => {
-                let Val::Arr(items) = &item.value else {
-                    continue;
-                };
-                // An array of tables is a value of the session too, starting at its first header.
-                if let Some(first) = starts.first() {
-                    top_fields.push((name.clone(), at(*first)));
-                }
-                let entries = items
-                    .iter()
-                    .zip(starts.iter().zip(fields))
-                    .map(|((_, table), (start, offsets))| EntryPosition {
-                        start: at(*start),
-                        fields: fields_of(table, offsets),
-                    })
-                    .collect();
-                tables.insert(name, (key_pos, entries));
-            }
-        }
-    }
-    top_fields.sort_by(|a, b| a.0.cmp(&b.0));
-    Positions::from_parts(top_fields, tables)
-}
-
 type Error = de::value::Error;
+
+/// The fields of one table entry, taken out of the parser's reused buffer as they are read.
+struct Entry<'v, 'a>(&'v mut Vec<(&'a str, Val<'a>)>);
+
+impl<'de> de::Deserializer<'de> for Entry<'_, 'de> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let mut map = MapDeserializer::new(self.0.drain(..));
+        let value = visitor.visit_map(&mut map)?;
+        map.end()?;
+        Ok(value)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+        ignored_any
+    }
+}
 
 impl<'de> IntoDeserializer<'de, Error> for Val<'de> {
     type Deserializer = Self;
@@ -588,12 +670,6 @@ impl<'de> de::Deserializer<'de> for Val<'de> {
                 let mut seq = SeqDeserializer::new(items.into_iter().map(Item));
                 let value = visitor.visit_seq(&mut seq)?;
                 seq.end()?;
-                Ok(value)
-            }
-            Val::Table(entries) => {
-                let mut map = MapDeserializer::new(entries.into_iter());
-                let value = visitor.visit_map(&mut map)?;
-                map.end()?;
                 Ok(value)
             }
         }

@@ -1,7 +1,6 @@
 //! Byte offsets to `line:col`, and where each table entry and field of a session file starts.
 
 use crate::model::{Location, Table};
-use std::collections::HashMap;
 use toml::de::{DeTable, DeValue};
 
 /// A 1-based line and column (columns count characters, as editors do).
@@ -51,81 +50,341 @@ impl LineIndex {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct EntryPosition {
-    pub(super) start: LineCol,
-    /// Field name and the position of its value; a handful per entry, so a list beats a map.
-    pub(super) fields: Vec<(Box<str>, LineCol)>,
+/// A position as kept for every entry and field: half the size of a [`LineCol`]. Session files
+/// are limited to 64 MB, so lines and columns fit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Pos {
+    line: u32,
+    col: u32,
 }
 
-impl EntryPosition {
-    fn field(&self, name: &str) -> Option<LineCol> {
-        self.fields
-            .iter()
-            .find(|(field, _)| &**field == name)
-            .map(|(_, at)| *at)
+impl Pos {
+    fn new(at: LineCol) -> Self {
+        let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Pos {
+            line: narrow(at.line),
+            col: narrow(at.col),
+        }
+    }
+
+    fn line_col(self) -> LineCol {
+        LineCol {
+            line: self.line as usize,
+            col: self.col as usize,
+        }
     }
 }
 
-/// Where the entries and fields of a loaded session file are, for messages and SARIF.
+/// Turns byte offsets into positions while a parser moves forward through the text: each call
+/// scans only the bytes since the previous one, so a whole file costs one pass instead of a
+/// binary search and a column count per field.
+pub(super) struct LineCursor<'t> {
+    bytes: &'t [u8],
+    /// Bytes before this offset are counted.
+    scanned: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl<'t> LineCursor<'t> {
+    pub(super) fn new(text: &'t str) -> Self {
+        LineCursor {
+            bytes: text.as_bytes(),
+            scanned: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    /// The position of `offset`, which must not be before the previous call's (an earlier
+    /// offset is answered from the start of the text: correct, only slower).
+    pub(super) fn at(&mut self, offset: usize) -> Pos {
+        let offset = offset.min(self.bytes.len());
+        if offset < self.scanned {
+            *self = LineCursor {
+                bytes: self.bytes,
+                scanned: 0,
+                line: 1,
+                line_start: 0,
+            };
+        }
+        // Counting and finding the last newline separately lets both loops vectorize.
+        let chunk = &self.bytes[self.scanned..offset];
+        let newlines = chunk.iter().filter(|b| **b == b'\n').count();
+        if newlines > 0 {
+            self.line += newlines;
+            if let Some(last) = chunk.iter().rposition(|b| *b == b'\n') {
+                self.line_start = self.scanned + last + 1;
+            }
+        }
+        self.scanned = offset;
+        // Columns count characters: every byte that does not continue a UTF-8 sequence starts
+        // one (an offset inside a character counts that character, as `LineIndex` does).
+        let col = self.bytes[self.line_start..offset]
+            .iter()
+            .filter(|b| (**b & 0xC0) != 0x80)
+            .count();
+        Pos::new(LineCol {
+            line: self.line,
+            col: col + 1,
+        })
+    }
+}
+
+/// The field names serde reads for each table's entries (and, for [`Table::Session`], at the top
+/// level), so that positions name a field by a small index instead of a copy of its name.
+pub(super) fn table_fields(table: Table) -> &'static [&'static str] {
+    use crate::model as m;
+    static FIELDS: std::sync::OnceLock<[&'static [&'static str]; TABLES.len()]> =
+        std::sync::OnceLock::new();
+    let all = FIELDS.get_or_init(|| {
+        TABLES.map(|t| match t {
+            Table::Session => struct_fields::<m::Session>(),
+            Table::Runs => struct_fields::<m::Run>(),
+            Table::Boundaries => struct_fields::<m::Boundary>(),
+            Table::Assets => struct_fields::<m::Asset>(),
+            Table::Components => struct_fields::<m::Component>(),
+            Table::Flows => struct_fields::<m::Flow>(),
+            Table::Threats => struct_fields::<m::Threat>(),
+            Table::Mitigations => struct_fields::<m::Mitigation>(),
+            Table::Acceptances => struct_fields::<m::Acceptance>(),
+            Table::Assumptions => struct_fields::<m::Assumption>(),
+            Table::Review => struct_fields::<m::Review>(),
+        })
+    });
+    all[table_index(table)]
+}
+
+/// Every table, in the order positions keep them.
+pub(super) const TABLES: [Table; 11] = [
+    Table::Session,
+    Table::Runs,
+    Table::Boundaries,
+    Table::Assets,
+    Table::Components,
+    Table::Flows,
+    Table::Threats,
+    Table::Mitigations,
+    Table::Acceptances,
+    Table::Assumptions,
+    Table::Review,
+];
+
+fn table_index(table: Table) -> usize {
+    TABLES.iter().position(|t| *t == table).unwrap_or(0)
+}
+
+/// The table a top-level key of the file names (never [`Table::Session`]).
+pub(super) fn table_named(key: &str) -> Option<Table> {
+    TABLES[1..].iter().copied().find(|t| t.key() == key)
+}
+
+/// The index of `name` among `table`'s fields, if it is one.
+pub(super) fn field_index(table: Table, name: &str) -> Option<u8> {
+    let i = table_fields(table).iter().position(|f| *f == name)?;
+    u8::try_from(i).ok()
+}
+
+/// The field list a derived `Deserialize` passes to `deserialize_struct`, caught by a
+/// deserializer that reads nothing: the names stay exactly those serde accepts.
+fn struct_fields<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+    use serde::de::{self, Visitor};
+
+    #[derive(Debug)]
+    struct Caught(Option<&'static [&'static str]>);
+
+    impl std::fmt::Display for Caught {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("field names caught")
+        }
+    }
+
+    impl std::error::Error for Caught {}
+
+    impl de::Error for Caught {
+        fn custom<M: std::fmt::Display>(_: M) -> Self {
+            Caught(None)
+        }
+    }
+
+    struct Catch;
+
+    impl<'de> de::Deserializer<'de> for Catch {
+        type Error = Caught;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Caught> {
+            Err(Caught(None))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Caught> {
+            Err(Caught(Some(fields)))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+            ignored_any
+        }
+    }
+
+    match T::deserialize(Catch) {
+        Err(Caught(Some(fields))) => fields,
+        _ => &[],
+    }
+}
+
+/// Where one table's entries and their fields are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct TablePositions {
+    /// The table's first header (or key).
+    start: Pos,
+    /// Where each entry starts, in file order.
+    entries: Vec<Pos>,
+    /// Entry `i`'s fields are `fields[ends[i - 1]..ends[i]]`: one flat list for the whole table
+    /// rather than a list per entry.
+    ends: Vec<u32>,
+    /// Field (index into the table's field names) and where its value starts, per entry in
+    /// file order.
+    fields: Vec<(u8, Pos)>,
+}
+
+impl TablePositions {
+    fn entry_fields(&self, index: usize) -> &[(u8, Pos)] {
+        let end = self.ends.get(index).map_or(0, |e| *e as usize);
+        let start = match index {
+            0 => 0,
+            i => self.ends.get(i - 1).map_or(0, |e| *e as usize),
+        };
+        self.fields.get(start..end).unwrap_or(&[])
+    }
+}
+
+/// Where the entries and fields of a loaded session file are, for messages and SARIF. Kept
+/// compact (a few bytes per field): a large model holds one entry per field of the file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Positions {
-    top_fields: Vec<(Box<str>, LineCol)>,
-    /// Per table key: where the table starts and each of its entries, in file order.
-    tables: HashMap<Box<str>, (LineCol, Vec<EntryPosition>)>,
+    /// Top-level fields (including each array of tables, at its first header), in file order.
+    top: Vec<(u8, Pos)>,
+    /// Per table in [`TABLES`] order; the session's own slot stays unused.
+    tables: Vec<Option<TablePositions>>,
 }
 
 impl Positions {
-    /// Positions gathered by another reader of the same text (the fast path).
-    pub(super) fn from_parts(
-        top_fields: Vec<(Box<str>, LineCol)>,
-        tables: HashMap<Box<str>, (LineCol, Vec<EntryPosition>)>,
-    ) -> Self {
-        Positions { top_fields, tables }
+    fn table_mut(&mut self, table: Table) -> &mut Option<TablePositions> {
+        if self.tables.is_empty() {
+            self.tables = vec![None; TABLES.len()];
+        }
+        &mut self.tables[table_index(table)]
+    }
+
+    fn table(&self, table: Table) -> Option<&TablePositions> {
+        self.tables.get(table_index(table))?.as_ref()
+    }
+
+    /// A top-level field (a value, or an array of tables at its first header).
+    pub(super) fn add_top(&mut self, name: &str, at: Pos) {
+        if let Some(field) = field_index(Table::Session, name) {
+            self.top.push((field, at));
+        }
+    }
+
+    /// The table `key` starts at `at`, if it is not already known.
+    pub(super) fn open_table(&mut self, table: Table, at: Pos) {
+        self.table_mut(table).get_or_insert_with(|| TablePositions {
+            start: at,
+            ..TablePositions::default()
+        });
+    }
+
+    /// A new entry of `table`, which must be open.
+    pub(super) fn add_entry(&mut self, table: Table, at: Pos) {
+        if let Some(t) = self.table_mut(table) {
+            t.entries.push(at);
+            let end = t.fields.len() as u32;
+            t.ends.push(end);
+        }
+    }
+
+    /// A field of the last entry of `table`; names that are not fields of the table are left
+    /// out (serde rejects them, so no message asks for them).
+    pub(super) fn add_field(&mut self, table: Table, name: &str, at: Pos) {
+        let Some(field) = field_index(table, name) else {
+            return;
+        };
+        if let Some(t) = self.table_mut(table)
+            && let Some(end) = t.ends.last_mut()
+        {
+            t.fields.push((field, at));
+            *end = t.fields.len() as u32;
+        }
+    }
+
+    /// Puts what a reader recorded out of file order (the full parser's tables iterate in key
+    /// order) into file order, so that both readers give equal positions.
+    fn sort(&mut self) {
+        self.top.sort_by_key(|(_, at)| *at);
+        for t in self.tables.iter_mut().flatten() {
+            let mut start = 0;
+            for end in &t.ends {
+                let end = *end as usize;
+                t.fields[start..end].sort_by_key(|(_, at)| *at);
+                start = end;
+            }
+        }
+    }
+
+    /// Gives back unused capacity: a loaded model keeps its positions for as long as it is open.
+    pub(super) fn shrink(&mut self) {
+        self.top.shrink_to_fit();
+        for t in self.tables.iter_mut().flatten() {
+            t.entries.shrink_to_fit();
+            t.ends.shrink_to_fit();
+            t.fields.shrink_to_fit();
+        }
     }
 
     /// Records positions from a parsed document. Cheap: one pass over the top two levels.
     pub fn from_document(text: &str, doc: &DeTable<'_>) -> Self {
         let index = LineIndex::new(text);
-        let at = |offset: usize| index.line_col(text, offset);
-        let fields_of = |table: &DeTable<'_>| -> Vec<(Box<str>, LineCol)> {
-            table
-                .iter()
-                .map(|(field, value)| (Box::from(&**field.get_ref()), at(value.span().start)))
-                .collect()
-        };
+        let at = |offset: usize| Pos::new(index.line_col(text, offset));
         let mut positions = Positions::default();
+        let fields_of = |positions: &mut Positions, table: Table, fields: &DeTable<'_>| {
+            for (field, value) in fields {
+                positions.add_field(table, field.get_ref(), at(value.span().start));
+            }
+        };
         for (key, value) in doc {
             let key_pos = at(key.span().start);
-            let name: Box<str> = Box::from(&**key.get_ref());
+            let name: &str = key.get_ref();
+            let table = table_named(name);
             match value.get_ref() {
                 DeValue::Array(items) => {
                     // A top-level array of values (`agenda = [...]`) is a field of the session too.
-                    positions
-                        .top_fields
-                        .push((name.clone(), at(value.span().start)));
-                    let entries = items
-                        .iter()
-                        .map(|item| EntryPosition {
-                            start: at(item.span().start),
-                            fields: match item.get_ref() {
-                                DeValue::Table(table) => fields_of(table),
-                                _ => Vec::new(),
-                            },
-                        })
-                        .collect();
-                    positions.tables.insert(name, (key_pos, entries));
+                    positions.add_top(name, at(value.span().start));
+                    let Some(table) = table else { continue };
+                    positions.open_table(table, key_pos);
+                    for item in items {
+                        positions.add_entry(table, at(item.span().start));
+                        if let DeValue::Table(fields) = item.get_ref() {
+                            fields_of(&mut positions, table, fields);
+                        }
+                    }
                 }
-                DeValue::Table(table) => {
-                    let entry = EntryPosition {
-                        start: key_pos,
-                        fields: fields_of(table),
-                    };
-                    positions.tables.insert(name, (key_pos, vec![entry]));
+                DeValue::Table(fields) => {
+                    let Some(table) = table else { continue };
+                    positions.open_table(table, key_pos);
+                    positions.add_entry(table, key_pos);
+                    fields_of(&mut positions, table, fields);
                 }
-                _ => positions.top_fields.push((name, at(value.span().start))),
+                _ => positions.add_top(name, at(value.span().start)),
             }
         }
+        positions.sort();
         positions
     }
 
@@ -133,33 +392,34 @@ impl Positions {
     /// entry, else the table, else the top of the file.
     pub fn locate(&self, location: &Location) -> LineCol {
         let first = LineCol { line: 1, col: 1 };
+        let fields = table_fields(location.table);
+        let find = |list: &[(u8, Pos)], name: &str| {
+            list.iter()
+                .find(|(field, _)| fields.get(usize::from(*field)) == Some(&name))
+                .map(|(_, at)| at.line_col())
+        };
         if location.table == Table::Session {
             return location
                 .field
-                .and_then(|f| {
-                    self.top_fields
-                        .iter()
-                        .find(|(name, _)| &**name == f)
-                        .map(|(_, at)| *at)
-                })
+                .and_then(|f| find(&self.top, f))
                 .unwrap_or(first);
         }
-        let Some((table_start, entries)) = self.tables.get(location.table.key()) else {
+        let Some(table) = self.table(location.table) else {
             return first;
         };
-        match entries.get(location.index.unwrap_or(0)) {
-            Some(entry) => location
+        let index = location.index.unwrap_or(0);
+        match table.entries.get(index) {
+            Some(start) => location
                 .field
-                .and_then(|f| entry.field(f))
-                .unwrap_or(entry.start),
-            None => *table_start,
+                .and_then(|f| find(table.entry_fields(index), f))
+                .unwrap_or(start.line_col()),
+            None => table.start.line_col(),
         }
     }
 
     /// The line of a table entry, e.g. the `[[components]]` entry with index 2.
     pub fn entry_start(&self, table: Table, index: usize) -> Option<LineCol> {
-        let (_, entries) = self.tables.get(table.key())?;
-        entries.get(index).map(|e| e.start)
+        self.table(table)?.entries.get(index).map(|p| p.line_col())
     }
 }
 
@@ -177,5 +437,89 @@ mod tests {
         assert_eq!(index.line_col(text, 5), LineCol { line: 2, col: 2 });
         assert_eq!(index.line_col(text, 12), LineCol { line: 4, col: 1 });
         assert_eq!(index.line_col(text, 999), LineCol { line: 4, col: 2 });
+    }
+
+    /// The one-pass cursor answers what the binary-searching index answers, at every offset
+    /// (inside multi-byte characters too), with LF and CRLF line ends.
+    #[test]
+    fn cursor_agrees_with_the_line_index_everywhere() {
+        for text in [
+            "",
+            "a",
+            "\n\n",
+            "ab\nçd = 1\n\nx",
+            "title = \"日本\"\r\nnotes = \"\"\"é\r\nü\"\"\"\r\n\r\n[[flows]]\r\nid = \"f\"",
+            "\u{1F600}x\n \u{feff}\t[[c]]\n",
+        ] {
+            let index = LineIndex::new(text);
+            let mut cursor = LineCursor::new(text);
+            for offset in 0..=text.len() + 1 {
+                assert_eq!(
+                    cursor.at(offset).line_col(),
+                    index.line_col(text, offset),
+                    "offset {offset} of {text:?}"
+                );
+            }
+            // Going back is answered correctly too.
+            assert_eq!(cursor.at(0).line_col(), LineCol { line: 1, col: 1 });
+        }
+    }
+
+    #[test]
+    fn field_names_are_the_ones_serde_reads() {
+        assert_eq!(field_index(Table::Flows, "id"), Some(0));
+        assert!(field_index(Table::Flows, "encrypted").is_some());
+        assert!(field_index(Table::Threats, "transferred_to").is_some());
+        assert_eq!(field_index(Table::Flows, "kind"), None);
+        assert!(field_index(Table::Session, "components").is_some());
+        assert!(field_index(Table::Session, "review").is_some());
+        for table in TABLES {
+            assert!(!table_fields(table).is_empty(), "{table:?} has no fields");
+        }
+    }
+
+    #[test]
+    fn locate_falls_back_from_field_to_entry_to_table() {
+        let mut p = Positions::default();
+        let pos = |line, col| Pos::new(LineCol { line, col });
+        p.add_top("title", pos(2, 9));
+        p.add_top("components", pos(4, 1));
+        p.open_table(Table::Components, pos(4, 3));
+        p.add_entry(Table::Components, pos(4, 1));
+        p.add_field(Table::Components, "name", pos(6, 8));
+        p.add_field(Table::Components, "no_such_field", pos(7, 8));
+        p.add_entry(Table::Components, pos(9, 1));
+        p.add_field(Table::Components, "kind", pos(11, 8));
+        let at = |index, field| {
+            p.locate(&Location {
+                table: Table::Components,
+                index: Some(index),
+                id: None,
+                field,
+            })
+        };
+        assert_eq!(at(0, Some("name")), LineCol { line: 6, col: 8 });
+        assert_eq!(at(0, Some("kind")), LineCol { line: 4, col: 1 });
+        assert_eq!(at(1, Some("kind")), LineCol { line: 11, col: 8 });
+        assert_eq!(at(1, Some("name")), LineCol { line: 9, col: 1 });
+        assert_eq!(at(1, None), LineCol { line: 9, col: 1 });
+        assert_eq!(at(2, Some("name")), LineCol { line: 4, col: 3 });
+        assert_eq!(
+            p.locate(&Location::top("title")),
+            LineCol { line: 2, col: 9 }
+        );
+        assert_eq!(
+            p.locate(&Location::top("agenda")),
+            LineCol { line: 1, col: 1 }
+        );
+        assert_eq!(
+            p.locate(&Location::entry(Table::Flows, 0, "f", Some("to"))),
+            LineCol { line: 1, col: 1 }
+        );
+        assert_eq!(
+            p.entry_start(Table::Components, 1),
+            Some(LineCol { line: 9, col: 1 })
+        );
+        assert_eq!(p.entry_start(Table::Components, 2), None);
     }
 }

@@ -478,6 +478,40 @@ proptest! {
         }
     }
 
+    /// Positions recorded in one pass by the fast path locate every entry and field of a
+    /// generated session exactly where the full parser's (computed per offset) do, with LF or
+    /// CRLF line ends and indented headers and fields.
+    #[test]
+    fn fast_positions_locate_what_full_positions_locate(
+        s in session(),
+        crlf in any::<bool>(),
+        indent in any::<bool>(),
+    ) {
+        let mut text = to_toml(&s).expect("serializes");
+        if indent {
+            text = text.replace("\n[[", "\n \t[[").replace("\nid = ", "\n  id = ");
+        }
+        if crlf {
+            text = text.replace('\n', "\r\n");
+        }
+        // CRLF inside a multi-line string is the full parser's; nothing to compare then.
+        let Some((_, fast)) = super::fast_parse::parse(&text) else {
+            return Ok(());
+        };
+        let (_, full) = super::parse_full(&text)
+            .map_err(|e| TestCaseError::fail(format!("{}: {}", e.at, e.message)))?;
+        for table in super::position::TABLES {
+            let fields = super::position::table_fields(table);
+            for index in 0..12 {
+                for field in fields.iter().copied().map(Some).chain([None]) {
+                    let at = Location { table, index: Some(index), id: None, field };
+                    prop_assert_eq!(fast.locate(&at), full.locate(&at), "{:?}", at);
+                }
+            }
+        }
+        prop_assert_eq!(fast, full);
+    }
+
 }
 
 // ---- structure-aware fuzzing: valid files, damaged line by line ----
