@@ -33,10 +33,25 @@ pub fn analyze(session: &Session, options: &FindingOptions) -> Analysis {
 
 /// The same, from a graph of the session already built (the app builds one per change and
 /// shares it with the diagram and question 2).
+///
+/// Findings take most of the time; coverage and attack paths do not depend on them, so they
+/// are worked out on a second thread meanwhile (or here after them if no thread can be had).
 pub fn analyze_graph(graph: &ModelGraph<'_>, options: &FindingOptions) -> Analysis {
-    Analysis {
-        coverage: coverage(graph),
-        findings: findings(graph, options),
-        attack_paths: attack_paths(graph),
-    }
+    std::thread::scope(|scope| {
+        let beside = std::thread::Builder::new()
+            .name("analysis".into())
+            .spawn_scoped(scope, || (coverage(graph), attack_paths(graph)));
+        let findings = findings(graph, options);
+        let (coverage, attack_paths) = match beside {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => (coverage(graph), attack_paths(graph)),
+        };
+        Analysis {
+            coverage,
+            findings,
+            attack_paths,
+        }
+    })
 }

@@ -293,6 +293,7 @@ pub fn json(files: &[CheckedFile]) -> String {
 /// [`json`] written to `out` as it is produced: on large models the document runs to
 /// megabytes that need never be held at once.
 pub fn write_json(files: &[CheckedFile], mut out: impl std::io::Write) -> std::io::Result<()> {
+    use std::io::Write as _;
     let files_json: Vec<FileJson> = files
         .iter()
         .map(|file| {
@@ -331,8 +332,12 @@ pub fn write_json(files: &[CheckedFile], mut out: impl std::io::Write) -> std::i
         },
         version: CHECK_JSON_VERSION,
     };
-    super::write_json_pretty(&mut out, &doc)?;
-    out.write_all(b"\n")
+    // serde_json writes a document as thousands of small pieces; a buffer of a concrete type
+    // takes them without a call through `out` for each (a third of the output time).
+    let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, &mut out);
+    super::write_json_pretty(&mut buffered, &doc)?;
+    buffered.write_all(b"\n")?;
+    buffered.flush()
 }
 
 fn sarif_level(severity: Severity) -> &'static str {
