@@ -1,5 +1,9 @@
 //! Typed identifiers, so a threat id cannot be passed where a component id is expected.
+//!
+//! Ids are short (`c12`, `TH-004`, `card-data`), so they are kept inline (up to 24 bytes) rather
+//! than in an allocation each: a flow names three, and large models have tens of thousands.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -8,11 +12,11 @@ macro_rules! typed_id {
         $(#[$doc])*
         #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
-        pub struct $name(String);
+        pub struct $name(CompactString);
 
         impl $name {
-            pub fn new(id: impl Into<String>) -> Self {
-                $name(id.into())
+            pub fn new(id: impl AsRef<str>) -> Self {
+                $name(CompactString::new(id))
             }
 
             pub fn as_str(&self) -> &str {
@@ -28,13 +32,13 @@ macro_rules! typed_id {
 
         impl From<&str> for $name {
             fn from(id: &str) -> Self {
-                $name(id.to_string())
+                $name(CompactString::new(id))
             }
         }
 
         impl From<String> for $name {
             fn from(id: String) -> Self {
-                $name(id)
+                $name(CompactString::new(id))
             }
         }
 

@@ -19,22 +19,103 @@ use std::borrow::Cow;
 
 /// The session and its positions, or `None` when the full parser must decide.
 pub(super) fn parse(text: &str) -> Option<(Session, Positions)> {
-    let mut parser = Parser {
-        text,
-        bytes: text.as_bytes(),
-        at: 0,
-        cursor: LineCursor::new(text),
-        positions: Positions::default(),
-        parts: Parts::default(),
-    };
-    parser.document()?;
-    let Parser {
+    // A large file is read in two halves at once when a header splits it; if the halves do not
+    // read cleanly (the split fell inside a multi-line string, say), it is read in one pass.
+    let read = split_point(text)
+        .and_then(|split| read_halves(text, split))
+        .or_else(|| read(text, 0, text.len()))?;
+    let Read {
         mut positions,
         parts,
         ..
-    } = parser;
+    } = read;
     positions.shrink();
     Some((parts.session()?, positions))
+}
+
+/// Files smaller than this are read in one pass: a second thread costs more than it saves.
+const SPLIT_FROM_BYTES: usize = 192 * 1024;
+
+/// Where a large file can be cut in two: the first line from the middle on that starts an array
+/// of tables (`[[flows]]`), so that each half reads on its own.
+fn split_point(text: &str) -> Option<usize> {
+    if text.len() < SPLIT_FROM_BYTES {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let mut from = text.len() / 2;
+    loop {
+        let line = from + bytes[from..].iter().position(|b| *b == b'\n')? + 1;
+        if bytes[line..].starts_with(b"[[") {
+            return Some(line);
+        }
+        from = line;
+    }
+}
+
+/// What one pass over (part of) a file read.
+struct Read<'a> {
+    /// Top-level keys seen, and how: duplicates and mixed forms are the full parser's.
+    top: Vec<(&'a str, TopKind)>,
+    positions: Positions,
+    parts: Parts,
+}
+
+/// Reads `text[from..to]`, where `from` is the start of a line outside any value (the start of
+/// the file, or a header) and `to` the end of the file or of a line.
+fn read(text: &str, from: usize, to: usize) -> Option<Read<'_>> {
+    let mut parser = Parser {
+        text: text.get(..to)?,
+        bytes: text.as_bytes().get(..to)?,
+        at: from,
+        cursor: LineCursor::starting_at(text, from),
+        read: Read {
+            top: Vec::new(),
+            positions: Positions::default(),
+            parts: Parts::default(),
+        },
+    };
+    parser.document()?;
+    Some(parser.read)
+}
+
+/// Reads the two halves of `text`, split at a header line, on two threads, and puts them
+/// together as one pass would have read them; `None` if either half does not read cleanly or
+/// they disagree (a table given in both), which leaves it to a single pass.
+///
+/// This is exact: the first half ends cleanly at the split only if the split is outside every
+/// value (a string or array open across it leaves the half unterminated), and a pass that
+/// reaches a header line holds nothing but what the halves put together: the top-level keys,
+/// the tables read so far and their positions.
+fn read_halves(text: &str, split: usize) -> Option<Read<'_>> {
+    let (first, second) = std::thread::scope(|scope| {
+        let second = std::thread::Builder::new()
+            .name("read".into())
+            .spawn_scoped(scope, || read(text, split, text.len()))
+            .ok()?;
+        let first = read(text, 0, split);
+        let second = second.join().ok()?;
+        Some((first?, second?))
+    })?;
+    first.append(second)
+}
+
+impl<'a> Read<'a> {
+    /// This read followed by `later`, a read of the rest of the file from a header on.
+    fn append(mut self, later: Read<'a>) -> Option<Read<'a>> {
+        for &(key, kind) in &later.top {
+            match self.top.iter().find(|(k, _)| *k == key) {
+                None => self.top.push((key, kind)),
+                // More entries of an array of tables, as one pass appends them.
+                Some((_, TopKind::Entries)) if kind == TopKind::Entries => {}
+                Some(_) => return None,
+            }
+        }
+        let review_later = later.top.iter().any(|(k, _)| *k == "review");
+        self.parts.append(later.parts, review_later);
+        self.positions.append(later.positions);
+        Some(self)
+    }
 }
 
 #[derive(Debug)]
@@ -49,7 +130,7 @@ enum Val<'a> {
 }
 
 /// How a top-level key got its value.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TopKind {
     /// `key = value`.
     Value,
@@ -136,6 +217,23 @@ impl Parts {
         Some(())
     }
 
+    /// Adds what a read of a later part of the file found (which holds no top-level values: it
+    /// starts at a header); `review` when that part held the `[review]` table.
+    fn append(&mut self, mut later: Parts, review: bool) {
+        self.runs.append(&mut later.runs);
+        self.boundaries.append(&mut later.boundaries);
+        self.assets.append(&mut later.assets);
+        self.components.append(&mut later.components);
+        self.flows.append(&mut later.flows);
+        self.threats.append(&mut later.threats);
+        self.mitigations.append(&mut later.mitigations);
+        self.acceptances.append(&mut later.acceptances);
+        self.assumptions.append(&mut later.assumptions);
+        if review {
+            self.review = later.review;
+        }
+    }
+
     /// The session, if it has the fields it cannot do without. Tables grow by doubling while
     /// they are read; the slack is given back, as a large model stays loaded.
     fn session(mut self) -> Option<Session> {
@@ -180,8 +278,7 @@ struct Parser<'a> {
     at: usize,
     /// Positions are recorded as the parser goes: offsets only ever increase.
     cursor: LineCursor<'a>,
-    positions: Positions,
-    parts: Parts,
+    read: Read<'a>,
 }
 
 fn is_bare_key_byte(b: u8) -> bool {
@@ -247,8 +344,6 @@ impl<'a> Parser<'a> {
     }
 
     fn document(&mut self) -> Option<()> {
-        // Top-level keys seen, and how: duplicates and mixed forms are the full parser's.
-        let mut top: Vec<(&'a str, TopKind)> = Vec::new();
         // Where `key = value` lines go: the top level, or the entry of the last header.
         let mut open: Option<Open> = None;
         let mut fields: Vec<(&'a str, Val<'a>)> = Vec::with_capacity(16);
@@ -276,7 +371,7 @@ impl<'a> Parser<'a> {
                     self.at += close.len();
                     self.end_of_line()?;
                     if let Some(done) = open.take() {
-                        self.parts.push(done.table, done.kind, &mut fields)?;
+                        self.read.parts.push(done.table, done.kind, &mut fields)?;
                     }
                     // Unknown keys are errors the full parser words.
                     let table = table_named(key)?;
@@ -285,25 +380,27 @@ impl<'a> Parser<'a> {
                     } else {
                         TopKind::Table
                     };
-                    match top.iter().find(|(k, _)| *k == key) {
+                    match self.read.top.iter().find(|(k, _)| *k == key) {
                         None => {
-                            top.push((key, kind));
+                            self.read.top.push((key, kind));
                             let first = if array {
                                 let header_pos = self.cursor.at(header_at);
                                 // An array of tables is a value of the session too, starting
                                 // at its first header.
-                                self.positions.add_top(key, header_pos);
+                                self.read.positions.add_top(key, header_pos);
                                 Some(header_pos)
                             } else {
                                 None
                             };
                             let key_pos = self.cursor.at(key_at);
-                            self.positions.open_table(table, key_pos);
-                            self.positions.add_entry(table, first.unwrap_or(key_pos));
+                            self.read.positions.open_table(table, key_pos);
+                            self.read
+                                .positions
+                                .add_entry(table, first.unwrap_or(key_pos));
                         }
                         Some((_, TopKind::Entries)) if array => {
                             let header_pos = self.cursor.at(header_at);
-                            self.positions.add_entry(table, header_pos);
+                            self.read.positions.add_entry(table, header_pos);
                         }
                         Some(_) => return None,
                     }
@@ -324,31 +421,31 @@ impl<'a> Parser<'a> {
                     if let Some(open) = open {
                         // A repeated field is left to serde, which rejects it (and so declines).
                         let value_pos = self.cursor.at(value_at);
-                        self.positions.add_field(open.table, key, value_pos);
+                        self.read.positions.add_field(open.table, key, value_pos);
                         fields.push((key, value));
                     } else {
-                        if top.iter().any(|(k, _)| *k == key) {
+                        if self.read.top.iter().any(|(k, _)| *k == key) {
                             return None;
                         }
-                        top.push((key, TopKind::Value));
+                        self.read.top.push((key, TopKind::Value));
                         let key_pos = self.cursor.at(key_at);
                         let value_pos = self.cursor.at(value_at);
-                        self.positions.add_top(key, value_pos);
+                        self.read.positions.add_top(key, value_pos);
                         // `runs = [...]`: an array written as a value still has entries.
                         if let (Some(table), Val::Arr(items)) = (table_named(key), &value) {
-                            self.positions.open_table(table, key_pos);
+                            self.read.positions.open_table(table, key_pos);
                             for (item_at, _) in items {
                                 let item_pos = self.cursor.at(*item_at);
-                                self.positions.add_entry(table, item_pos);
+                                self.read.positions.add_entry(table, item_pos);
                             }
                         }
-                        self.parts.set(key, value)?;
+                        self.read.parts.set(key, value)?;
                     }
                 }
             }
         }
         if let Some(done) = open {
-            self.parts.push(done.table, done.kind, &mut fields)?;
+            self.read.parts.push(done.table, done.kind, &mut fields)?;
         }
         Some(())
     }
@@ -764,6 +861,119 @@ mod tests {
             taken += usize::from(answered);
         }
         assert!(taken >= 3, "fast path answered only {taken} files");
+    }
+
+    /// Every line of `text` that starts an array of tables: where a split may fall.
+    fn header_lines(text: &str) -> Vec<usize> {
+        (1..text.len())
+            .filter(|&at| text.as_bytes()[at - 1] == b'\n' && text[at..].starts_with("[["))
+            .collect()
+    }
+
+    /// Reading in halves split at `split` gives what one pass gives, or declines.
+    fn halves_agree(text: &str, split: usize) -> bool {
+        let Some(halves) = read_halves(text, split) else {
+            return false;
+        };
+        let whole = read(text, 0, text.len()).expect("one pass reads it");
+        assert_eq!(halves.top, whole.top, "top-level keys, split at {split}");
+        assert_eq!(
+            halves.positions, whole.positions,
+            "positions, split at {split}"
+        );
+        assert_eq!(
+            halves.parts.session(),
+            whole.parts.session(),
+            "session, split at {split}"
+        );
+        true
+    }
+
+    #[test]
+    fn halves_split_at_any_header_read_as_one_pass() {
+        let mut split_files = 0;
+        for dir in ["sessions", "tests/fixtures/sessions"] {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            for entry in entries {
+                let path = entry.expect("dir entry").path();
+                if path.extension().is_none_or(|e| e != "toml") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("readable");
+                if read(&text, 0, text.len()).is_none() {
+                    continue;
+                }
+                for split in header_lines(&text) {
+                    assert!(
+                        halves_agree(&text, split),
+                        "{} split at {split} declined",
+                        path.display()
+                    );
+                }
+                split_files += 1;
+            }
+        }
+        assert!(split_files >= 3, "only {split_files} files were split");
+    }
+
+    #[test]
+    fn tables_continued_after_the_split_and_review_in_the_second_half() {
+        let text = with_head(concat!(
+            "[[components]]\nid = \"a\"\nname = \"A\"\nkind = \"process\"\n\n",
+            "[[flows]]\nid = \"f1\"\nfrom = \"a\"\nto = \"b\"\nlabel = \"x\"\n\n",
+            "[[components]]\nid = \"b\"\nname = \"B\"\nkind = \"data-store\"\n\n",
+            "[[flows]]\nid = \"f2\"\nfrom = \"b\"\nto = \"a\"\nlabel = \"y\"\n\n",
+            "[review]\nwent_well = \"n\"\n",
+        ));
+        let splits = header_lines(&text);
+        assert_eq!(splits.len(), 4);
+        for split in splits {
+            assert!(halves_agree(&text, split), "split at {split} declined");
+        }
+    }
+
+    #[test]
+    fn a_split_inside_a_value_or_a_table_given_twice_declines() {
+        // The second header is inside a multi-line string: the first half is unterminated.
+        let text = with_head(concat!(
+            "[[components]]\nid = \"a\"\nname = \"A\"\nkind = \"process\"\n",
+            "notes = \"\"\"\n[[flows]]\nid = \"x\"\n\"\"\"\n",
+        ));
+        let inside = header_lines(&text)[1];
+        assert!(read(&text, 0, text.len()).is_some());
+        assert!(read_halves(&text, inside).is_none());
+        // `[review]` in both halves is a duplicate table, for the full parser to word.
+        let twice = with_head(
+            "[review]\nwent_well = \"a\"\n[[runs]]\ndate = 2026-01-02\n[review]\nwent_well = \"b\"\n",
+        );
+        let split = header_lines(&twice)[0];
+        assert!(read_halves(&twice, split).is_none());
+        assert!(parse(&twice).is_none());
+    }
+
+    #[test]
+    fn a_large_file_is_split_and_reads_as_the_full_parser_reads_it() {
+        use std::fmt::Write as _;
+        let mut text = with_head("");
+        for i in 0..1500 {
+            let _ = write!(
+                text,
+                "\n[[components]]\nid = \"c{i}\"\nname = \"Component {i}, named at some length\"\nkind = \"process\"\n"
+            );
+        }
+        for i in 0..1500 {
+            let _ = write!(
+                text,
+                "\n[[flows]]\nid = \"f{i}\"\nfrom = \"c{i}\"\nto = \"c{}\"\nlabel = \"Flow {i}\"\nprotocol = \"https\"\n",
+                (i * 7 + 1) % 1500
+            );
+        }
+        let split = split_point(&text).expect("large enough to split");
+        assert!(split > text.len() / 2 && text[split..].starts_with("[["));
+        assert!(halves_agree(&text, split));
+        assert!(agrees(&text));
     }
 
     #[test]

@@ -87,12 +87,15 @@ pub(super) struct LineCursor<'t> {
 }
 
 impl<'t> LineCursor<'t> {
-    pub(super) fn new(text: &'t str) -> Self {
+    /// A cursor for a reader that starts at `line_start`, the start of a line of `text`.
+    pub(super) fn starting_at(text: &'t str, line_start: usize) -> Self {
+        let bytes = text.as_bytes();
+        let line_start = line_start.min(bytes.len());
         LineCursor {
-            bytes: text.as_bytes(),
-            scanned: 0,
-            line: 1,
-            line_start: 0,
+            bytes,
+            scanned: line_start,
+            line: 1 + bytes[..line_start].iter().filter(|b| **b == b'\n').count(),
+            line_start,
         }
     }
 
@@ -324,6 +327,37 @@ impl Positions {
         }
     }
 
+    /// Adds what a reader recorded of a later part of the same file, read on its own from a
+    /// header on: its tables continue these (entries of an array of tables go on where the
+    /// first part left off), and top-level fields already seen keep their first position.
+    pub(super) fn append(&mut self, later: Positions) {
+        for (field, at) in later.top {
+            if !self.top.iter().any(|(f, _)| *f == field) {
+                self.top.push((field, at));
+            }
+        }
+        if later.tables.is_empty() {
+            return;
+        }
+        if self.tables.is_empty() {
+            self.tables = vec![None; TABLES.len()];
+        }
+        for (mine, theirs) in self.tables.iter_mut().zip(later.tables) {
+            let Some(theirs) = theirs else {
+                continue;
+            };
+            match mine {
+                None => *mine = Some(theirs),
+                Some(mine) => {
+                    let before = mine.fields.len() as u32;
+                    mine.entries.extend(theirs.entries);
+                    mine.ends.extend(theirs.ends.iter().map(|end| end + before));
+                    mine.fields.extend(theirs.fields);
+                }
+            }
+        }
+    }
+
     /// Puts what a reader recorded out of file order (the full parser's tables iterate in key
     /// order) into file order, so that both readers give equal positions.
     fn sort(&mut self) {
@@ -452,7 +486,7 @@ mod tests {
             "\u{1F600}x\n \u{feff}\t[[c]]\n",
         ] {
             let index = LineIndex::new(text);
-            let mut cursor = LineCursor::new(text);
+            let mut cursor = LineCursor::starting_at(text, 0);
             for offset in 0..=text.len() + 1 {
                 assert_eq!(
                     cursor.at(offset).line_col(),
@@ -462,6 +496,19 @@ mod tests {
             }
             // Going back is answered correctly too.
             assert_eq!(cursor.at(0).line_col(), LineCol { line: 1, col: 1 });
+            // A cursor for a reader that starts at a later line (the second half of a file
+            // read in two) answers the same from there on.
+            let line_starts = (1..text.len()).filter(|&i| text.as_bytes()[i - 1] == b'\n');
+            for start in line_starts {
+                let mut later = LineCursor::starting_at(text, start);
+                for offset in start..=text.len() {
+                    assert_eq!(
+                        later.at(offset).line_col(),
+                        index.line_col(text, offset),
+                        "offset {offset} of {text:?} from {start}"
+                    );
+                }
+            }
         }
     }
 
