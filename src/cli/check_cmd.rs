@@ -126,17 +126,30 @@ pub fn judge(
     gate: Gate,
     today: NaiveDate,
 ) -> CheckedFile {
-    let mut problems: Vec<_> = validate(&loaded.session)
-        .iter()
-        .map(|p| (loaded.positions.locate(&p.location), p.to_string()))
-        .collect();
-    problems.sort_by_key(|(at, _)| *at);
     let options = FindingOptions {
         today,
         max_age_days: gate.max_age_days,
         rules: Some(rules),
     };
-    let analysis = analyze(&loaded.session, &options);
+    // Validation does not depend on the analysis: it runs beside it.
+    let (problems, analysis) = std::thread::scope(|scope| {
+        let validating = std::thread::Builder::new()
+            .name("validate".into())
+            .spawn_scoped(scope, || validate(&loaded.session));
+        let analysis = analyze(&loaded.session, &options);
+        let problems = match validating {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => validate(&loaded.session),
+        };
+        (problems, analysis)
+    });
+    let mut problems: Vec<_> = problems
+        .iter()
+        .map(|p| (loaded.positions.locate(&p.location), p.to_string()))
+        .collect();
+    problems.sort_by_key(|(at, _)| *at);
     CheckedFile {
         path: path.to_path_buf(),
         positions: loaded.positions,
