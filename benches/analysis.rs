@@ -29,6 +29,19 @@ fn analyze_model(bencher: divan::Bencher, components: usize) {
     bencher.bench_local(|| divan::black_box(analyze(&session, &options())));
 }
 
+/// The analysis exactly as `check` runs it: with the shipped threat rules, whose open
+/// suggestions are most of the findings (TB015). Target (issue 17): 4 ms at 1,000 components.
+#[divan::bench(args = [1000], sample_count = 40)]
+fn analyze_model_with_shipped_rules(bencher: divan::Bencher, components: usize) {
+    let libraries = threatboard::library::LibrarySet::shipped().expect("shipped rules load");
+    let (session, _) = store::parse(&support::generated_session_toml(components)).expect("parses");
+    let options = FindingOptions {
+        rules: Some(libraries.rules()),
+        ..options()
+    };
+    bencher.bench_local(|| divan::black_box(analyze(&session, &options)));
+}
+
 /// What `threatboard check --format json` does after reading the file: parse, validate,
 /// analyse, render.
 #[divan::bench(args = [100, 1000, 5000], sample_count = 20)]

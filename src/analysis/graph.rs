@@ -3,6 +3,7 @@
 
 use crate::model::{BoundaryId, Component, Flow, Session};
 use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef as _;
 use std::collections::HashMap;
 
 /// A session with its flow graph and boundary nesting resolved.
@@ -20,6 +21,10 @@ pub struct ModelGraph<'s> {
     /// flow `i`'s are `crossed[crossed_at[i]..crossed_at[i + 1]]`. Flat, as there are many.
     crossed_at: Vec<usize>,
     crossed: Vec<&'s BoundaryId>,
+    /// Per component: its node (the first component's with its id). Per flow: the nodes of
+    /// its ends, where known. Resolved once, as the rules ask for them per element.
+    node_at: Vec<NodeIndex>,
+    flow_ends: Vec<(Option<NodeIndex>, Option<NodeIndex>)>,
 }
 
 impl<'s> ModelGraph<'s> {
@@ -59,17 +64,21 @@ impl<'s> ModelGraph<'s> {
 
         let mut graph = DiGraph::with_capacity(session.components.len(), session.flows.len());
         let mut node_of = HashMap::with_capacity(session.components.len());
+        let mut node_at = Vec::with_capacity(session.components.len());
         for (i, c) in session.components.iter().enumerate() {
             // With duplicate ids (an invalid session) the first one wins, as in `Session` lookups.
-            node_of
+            let node = *node_of
                 .entry(c.id.as_str())
                 .or_insert_with(|| graph.add_node(i));
+            node_at.push(node);
         }
+        let mut flow_ends = Vec::with_capacity(session.flows.len());
         let mut crossed_at = Vec::with_capacity(session.flows.len() + 1);
         let mut crossed = Vec::new();
         crossed_at.push(0);
         for (i, f) in session.flows.iter().enumerate() {
             let ends = (node_of.get(f.from.as_str()), node_of.get(f.to.as_str()));
+            flow_ends.push((ends.0.copied(), ends.1.copied()));
             if let (Some(&from), Some(&to)) = ends {
                 graph.add_edge(from, to, i);
                 let range = |(a, b): (usize, usize)| &chains[a..b];
@@ -92,6 +101,8 @@ impl<'s> ModelGraph<'s> {
             chains,
             crossed_at,
             crossed,
+            node_at,
+            flow_ends,
         }
     }
 
@@ -124,6 +135,43 @@ impl<'s> ModelGraph<'s> {
         self.enclosing
             .get(component_index)
             .map_or(&[], |&(a, b)| &self.chains[a..b])
+    }
+
+    /// The index of the component (the first with its id) at each end of flow `flow_index`,
+    /// where the id is known.
+    pub fn flow_ends(&self, flow_index: usize) -> (Option<usize>, Option<usize>) {
+        self.flow_ends
+            .get(flow_index)
+            .map_or((None, None), |&(from, to)| {
+                (from.map(|n| self.graph[n]), to.map(|n| self.graph[n]))
+            })
+    }
+
+    /// Flows that start or end at component `component_index` (or at the first component with
+    /// its id), each with the index of the component (the first with its id) at its other
+    /// end as seen from `component_id`: `to` if the flow starts there, else `from`.
+    pub fn flows_at_index(
+        &self,
+        component_index: usize,
+    ) -> impl Iterator<Item = (usize, &'s Flow, bool, usize)> + '_ {
+        let node = self.node_at.get(component_index).copied();
+        let id = self
+            .session
+            .components
+            .get(component_index)
+            .map_or("", |c| c.id.as_str());
+        node.into_iter().flat_map(move |n| {
+            self.graph
+                .edges_directed(n, petgraph::Direction::Outgoing)
+                .chain(self.graph.edges_directed(n, petgraph::Direction::Incoming))
+                .map(move |e| {
+                    let i = *e.weight();
+                    let f = &self.session.flows[i];
+                    let outgoing = f.from.as_str() == id;
+                    let other = if outgoing { e.target() } else { e.source() };
+                    (i, f, outgoing, self.graph[other])
+                })
+        })
     }
 
     /// Flows that start or end at a component.

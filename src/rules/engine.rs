@@ -2,7 +2,9 @@
 //! suggests in words that name the real elements, why, and what the team already did about it
 //! (added it as a threat, dismissed it, or dismissed it before the element changed).
 
-use super::facts::{Facts, Zones, component_facts, flow_facts};
+use super::facts::{
+    Facts, Zones, component_facts, fill_component_facts, fill_flow_facts, flow_facts,
+};
 use super::format::Rule;
 use crate::analysis::ModelGraph;
 use crate::model::{Dismissal, ElementKind, Session, Threat};
@@ -131,6 +133,10 @@ pub fn suggest<'r>(
 /// without the statement and mitigations [`suggest`] writes for the app.
 pub struct Open<'a, 'r, 's> {
     pub rule: &'r Rule,
+    /// The rule's position in the rules walked.
+    pub rule_index: usize,
+    /// The element's number in the walk: components first, then flows, each in file order.
+    pub element: usize,
     pub facts: &'a Facts<'s>,
     pub state: SuggestionState,
     seen: &'a Seen,
@@ -153,42 +159,94 @@ impl Open<'_, '_, '_> {
 pub fn for_each_open<'r>(
     graph: &ModelGraph<'_>,
     rules: &'r [Rule],
-    mut visit: impl FnMut(Open<'_, 'r, '_>),
+    visit: impl FnMut(Open<'_, 'r, '_>),
 ) {
-    let s = graph.session;
     if rules.is_empty() {
         return;
     }
-    let zones = Zones::new(graph).with_protocol_families(graph);
-    let threats = threats_by_target(s, None);
-    let seen: Vec<Seen> = rules.iter().map(Seen::of).collect();
-    let by_kind = ByKind::new(rules);
-    let mut each = |facts: &Facts<'_>, dismissed: &[Dismissal]| {
-        if facts.out_of_scope {
-            return;
+    let walk = OpenWalk::new(graph, rules);
+    walk.visit(0..walk.elements(), visit);
+}
+
+/// What a walk over the model's elements for open suggestions needs, prepared once: zones,
+/// threats per element, what each rule reads, the rules per kind. `check` shares one between
+/// two threads (each walks part of the elements); the app counts with one after every edit.
+pub struct OpenWalk<'g, 's, 'r> {
+    graph: &'g ModelGraph<'s>,
+    rules: &'r [Rule],
+    zones: Zones<'s>,
+    threats: HashMap<&'s str, Vec<&'s Threat>>,
+    seen: Vec<Seen>,
+    by_kind: ByKind,
+}
+
+impl<'g, 's, 'r> OpenWalk<'g, 's, 'r> {
+    pub fn new(graph: &'g ModelGraph<'s>, rules: &'r [Rule]) -> Self {
+        OpenWalk {
+            graph,
+            rules,
+            zones: Zones::new(graph).with_protocol_families(graph),
+            threats: threats_by_target(graph.session, None),
+            seen: rules.iter().map(Seen::of).collect(),
+            by_kind: ByKind::new(rules),
         }
-        let on = threats_on(&threats, facts.id);
-        for &r in by_kind.of(facts.kind) {
-            let (rule, plan) = (&rules[r], &seen[r]);
-            if !fires(rule, facts) {
+    }
+
+    /// How many elements there are to walk: components, then flows.
+    pub fn elements(&self) -> usize {
+        self.graph.session.components.len() + self.graph.session.flows.len()
+    }
+
+    /// The id of element number `element`.
+    pub fn id(&self, element: usize) -> &'s str {
+        let s = self.graph.session;
+        match s.components.get(element) {
+            Some(c) => c.id.as_str(),
+            None => s.flows[element - s.components.len()].id.as_str(),
+        }
+    }
+
+    /// The open suggestions on the given elements (numbers as [`Open::element`]), element by
+    /// element in the order given, each element's in rule order.
+    pub fn visit(
+        &self,
+        elements: impl IntoIterator<Item = usize>,
+        mut visit: impl FnMut(Open<'_, 'r, 's>),
+    ) {
+        let s = self.graph.session;
+        let components = s.components.len();
+        // One set of facts, its lists reused from component to component.
+        let mut facts = Facts::blank();
+        for element in elements {
+            let dismissed = if element < components {
+                fill_component_facts(self.graph, &self.zones, element, &mut facts);
+                &s.components[element].dismissed
+            } else {
+                fill_flow_facts(self.graph, &self.zones, element - components, &mut facts);
+                &s.flows[element - components].dismissed
+            };
+            if facts.out_of_scope {
                 continue;
             }
-            let state = state_of(rule, on, dismissed, || plan.render(facts));
-            if state.is_open() {
-                visit(Open {
-                    rule,
-                    facts,
-                    state,
-                    seen: plan,
-                });
+            let on = threats_on(&self.threats, facts.id);
+            for &r in self.by_kind.of(facts.kind) {
+                let (rule, plan) = (&self.rules[r], &self.seen[r]);
+                if !fires(rule, &facts) {
+                    continue;
+                }
+                let state = state_of(rule, on, dismissed, || plan.render(&facts));
+                if state.is_open() {
+                    visit(Open {
+                        rule,
+                        rule_index: r,
+                        element,
+                        facts: &facts,
+                        state,
+                        seen: plan,
+                    });
+                }
             }
         }
-    };
-    for (i, c) in s.components.iter().enumerate() {
-        each(&component_facts(graph, &zones, i), &c.dismissed);
-    }
-    for (i, f) in s.flows.iter().enumerate() {
-        each(&flow_facts(graph, &zones, i), &f.dismissed);
     }
 }
 
@@ -232,31 +290,23 @@ impl ByKind {
 /// than [`suggest`]: no text is written, and what a rule read is only compared where a
 /// dismissal recorded it.
 pub fn open_counts<'s>(graph: &ModelGraph<'s>, rules: &[Rule]) -> HashMap<&'s str, usize> {
-    let s = graph.session;
-    let zones = Zones::new(graph);
-    let by_target = threats_by_target(s, None);
     let mut out = HashMap::new();
-    let mut count = |facts: Facts<'s>, dismissed: &[Dismissal]| {
-        if facts.out_of_scope {
-            return;
-        }
-        let threats = threats_on(&by_target, facts.id);
-        let open = rules
-            .iter()
-            .filter(|rule| {
-                fires(rule, &facts)
-                    && state_of(rule, threats, dismissed, || facts_seen(rule, &facts)).is_open()
-            })
-            .count();
-        if open > 0 {
-            out.insert(facts.id, open);
-        }
-    };
-    for (i, c) in s.components.iter().enumerate() {
-        count(component_facts(graph, &zones, i), &c.dismissed);
+    if rules.is_empty() {
+        return out;
     }
-    for (i, f) in s.flows.iter().enumerate() {
-        count(flow_facts(graph, &zones, i), &f.dismissed);
+    let walk = OpenWalk::new(graph, rules);
+    // Visits come element by element: count a run, then record it once.
+    let mut run: Option<(usize, &'s str, usize)> = None;
+    walk.visit(0..walk.elements(), |open| match &mut run {
+        Some((element, _, n)) if *element == open.element => *n += 1,
+        _ => {
+            if let Some((_, id, n)) = run.replace((open.element, open.facts.id, 1)) {
+                out.insert(id, n);
+            }
+        }
+    });
+    if let Some((_, id, n)) = run {
+        out.insert(id, n);
     }
     out
 }

@@ -169,10 +169,6 @@ impl<'s> Zones<'s> {
     }
 }
 
-fn component_index(graph: &ModelGraph<'_>, id: &str) -> Option<usize> {
-    graph.node(id).map(|n| graph.graph[n])
-}
-
 /// The most sensitive of the assets seen so far and `assets`; of equally sensitive ones, the
 /// last (as `max_by_key` picks).
 fn most_sensitive<'s>(
@@ -197,24 +193,63 @@ fn more_sensitive<'s>(
     }
 }
 
-fn end<'s>(graph: &ModelGraph<'s>, zones: &Zones<'s>, id: &str) -> Option<End<'s>> {
-    let i = component_index(graph, id)?;
+fn end<'s>(graph: &ModelGraph<'s>, zones: &Zones<'s>, i: usize) -> End<'s> {
     let c = &graph.session.components[i];
     let (zone, trust) = zones.of(i);
-    Some(End {
+    End {
         kind: c.kind.into(),
         technology: c.technology,
         name: &c.name,
         zone,
         untrusted: trust == 0,
-    })
+    }
+}
+
+impl Facts<'_> {
+    /// Facts of nothing, to be filled by [`fill_component_facts`] or [`fill_flow_facts`].
+    pub fn blank() -> Self {
+        Facts {
+            id: "",
+            name: "",
+            kind: ElementKind::Flow,
+            technology: None,
+            tags: &[],
+            out_of_scope: false,
+            data: None,
+            zone: OUTSIDE,
+            internet_facing: false,
+            from_internet: false,
+            protocol: None,
+            protocol_text: "",
+            authenticated: None,
+            encrypted: None,
+            crossing: None,
+            from: None,
+            to: None,
+            sends: Vec::new(),
+            receives: Vec::new(),
+            sends_to: Vec::new(),
+            receives_from: Vec::new(),
+        }
+    }
 }
 
 /// The facts of flow `index`.
 pub fn flow_facts<'s>(graph: &ModelGraph<'s>, zones: &Zones<'s>, index: usize) -> Facts<'s> {
+    let mut facts = Facts::blank();
+    fill_flow_facts(graph, zones, index, &mut facts);
+    facts
+}
+
+/// The same, written over `facts` (whose lists are emptied, their room kept).
+pub fn fill_flow_facts<'s>(
+    graph: &ModelGraph<'s>,
+    zones: &Zones<'s>,
+    index: usize,
+    facts: &mut Facts<'s>,
+) {
     let f: &'s Flow = &graph.session.flows[index];
-    let from_i = component_index(graph, f.from.as_str());
-    let to_i = component_index(graph, f.to.as_str());
+    let (from_i, to_i) = graph.flow_ends(index);
     let trust = |i: Option<usize>| i.map(|i| zones.of(i).1);
     let crossing = if !graph.crosses_boundary(index) {
         Crossing::None
@@ -226,94 +261,95 @@ pub fn flow_facts<'s>(graph: &ModelGraph<'s>, zones: &Zones<'s>, index: usize) -
         }
     };
     let from_internet = trust(from_i) == Some(0) && trust(to_i).is_some_and(|t| t > 0);
-    let to = end(graph, zones, f.to.as_str());
-    Facts {
-        id: f.id.as_str(),
-        name: &f.label,
-        kind: ElementKind::Flow,
-        technology: None,
-        tags: &f.tags,
-        out_of_scope: f.is_out_of_scope(),
-        data: zones.flow_data(index, f),
-        zone: to.map_or(OUTSIDE, |e| e.zone),
-        internet_facing: from_internet,
-        from_internet,
-        protocol: zones.family(graph, index),
-        protocol_text: &f.protocol,
-        authenticated: f.authenticated,
-        encrypted: f.encrypted,
-        crossing: Some(crossing),
-        from: end(graph, zones, f.from.as_str()),
-        to,
-        sends: Vec::new(),
-        receives: Vec::new(),
-        sends_to: Vec::new(),
-        receives_from: Vec::new(),
-    }
+    let to = to_i.map(|i| end(graph, zones, i));
+    facts.id = f.id.as_str();
+    facts.name = &f.label;
+    facts.kind = ElementKind::Flow;
+    facts.technology = None;
+    facts.tags = &f.tags;
+    facts.out_of_scope = f.is_out_of_scope();
+    facts.data = zones.flow_data(index, f);
+    facts.zone = to.map_or(OUTSIDE, |e| e.zone);
+    facts.internet_facing = from_internet;
+    facts.from_internet = from_internet;
+    facts.protocol = zones.family(graph, index);
+    facts.protocol_text = &f.protocol;
+    facts.authenticated = f.authenticated;
+    facts.encrypted = f.encrypted;
+    facts.crossing = Some(crossing);
+    facts.from = from_i.map(|i| end(graph, zones, i));
+    facts.to = to;
+    facts.sends.clear();
+    facts.receives.clear();
+    facts.sends_to.clear();
+    facts.receives_from.clear();
 }
 
 /// The facts of component `index`.
 pub fn component_facts<'s>(graph: &ModelGraph<'s>, zones: &Zones<'s>, index: usize) -> Facts<'s> {
+    let mut facts = Facts::blank();
+    fill_component_facts(graph, zones, index, &mut facts);
+    facts
+}
+
+/// The same, written over `facts` (its lists reused).
+pub fn fill_component_facts<'s>(
+    graph: &ModelGraph<'s>,
+    zones: &Zones<'s>,
+    index: usize,
+    facts: &mut Facts<'s>,
+) {
     let c: &'s Component = &graph.session.components[index];
     let (zone, trust) = zones.of(index);
-    let mut facts = Facts {
-        id: c.id.as_str(),
-        name: &c.name,
-        kind: c.kind.into(),
-        technology: c.technology,
-        tags: &c.tags,
-        out_of_scope: c.is_out_of_scope(),
-        data: None,
-        zone,
-        internet_facing: false,
-        from_internet: false,
-        protocol: None,
-        protocol_text: "",
-        authenticated: None,
-        encrypted: None,
-        crossing: None,
-        from: None,
-        to: None,
-        sends: Vec::new(),
-        receives: Vec::new(),
-        sends_to: Vec::new(),
-        receives_from: Vec::new(),
-    };
+    facts.id = c.id.as_str();
+    facts.name = &c.name;
+    facts.kind = c.kind.into();
+    facts.technology = c.technology;
+    facts.tags = &c.tags;
+    facts.out_of_scope = c.is_out_of_scope();
+    facts.zone = zone;
+    facts.protocol = None;
+    facts.protocol_text = "";
+    facts.authenticated = None;
+    facts.encrypted = None;
+    facts.crossing = None;
+    facts.from = None;
+    facts.to = None;
+    facts.sends.clear();
+    facts.receives.clear();
+    facts.sends_to.clear();
+    facts.receives_from.clear();
     // Its own assets, then those of its flows.
     let mut data = most_sensitive(zones, None, &c.assets);
     let mut from_internet = false;
-    for (flow, f) in graph.flows_at(c.id.as_str()) {
+    for (flow, f, outgoing, other_i) in graph.flows_at_index(index) {
         // The flow's most sensitive asset stands for all of its assets: the last of equals
         // overall is the last of equals in the last flow that has one.
         if let Some(carried) = zones.flow_data(flow, f) {
             data = more_sensitive(data, carried);
         }
         let family = zones.family(graph, flow);
-        let outgoing = f.from == c.id;
-        let other = if outgoing { &f.to } else { &f.from };
-        let other_i = component_index(graph, other.as_str());
-        let other_tech = other_i.and_then(|i| graph.session.components[i].technology);
+        let other_tech = graph.session.components[other_i].technology;
         if outgoing {
             facts.sends.extend(family);
             facts.sends_to.extend(other_tech);
         } else {
             facts.receives.extend(family);
             facts.receives_from.extend(other_tech);
-            from_internet |= trust > 0 && other_i.is_some_and(|i| zones.of(i).1 == 0);
+            from_internet |= trust > 0 && zones.of(other_i).1 == 0;
         }
     }
     for list in [&mut facts.sends, &mut facts.receives] {
-        list.sort();
+        list.sort_unstable();
         list.dedup();
     }
     for list in [&mut facts.sends_to, &mut facts.receives_from] {
-        list.sort();
+        list.sort_unstable();
         list.dedup();
     }
     facts.data = data;
     facts.from_internet = from_internet;
     facts.internet_facing = trust > 0 && (from_internet || c.has_tag("internet-facing"));
-    facts
 }
 
 #[cfg(test)]
