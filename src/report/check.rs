@@ -1,12 +1,12 @@
 //! Rendering `check` results: text for CI logs, stable JSON, and SARIF 2.1.0 for code-scanning
 //! tools. All three come from the same [`CheckedFile`] values.
 
+use super::pretty_json::{CHUNK, PrettyJson, push_decimal};
 use crate::analysis::{Analysis, Finding, Rule, Severity, Tracking, Verdict};
+use crate::model::Stride;
 use crate::model::text::escape_control;
 use crate::store::{LineCol, Positions};
-use serde::Serialize;
 use serde_json::{Value, json};
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// Version of the JSON shape below; bumped on any incompatible change.
@@ -76,12 +76,13 @@ pub fn text(files: &[CheckedFile]) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// [`text`] written to `writer` a file at a time.
+/// [`text`] written to `writer` in chunks of about 64 KB. The finding lines, nearly all of
+/// the output, are put together by hand: through `writeln!` they cost a formatting call per
+/// piece.
 pub fn write_text(files: &[CheckedFile], mut writer: impl std::io::Write) -> std::io::Result<()> {
-    let mut out = String::new();
+    use std::io::Write as _;
+    let mut out: Vec<u8> = Vec::with_capacity(CHUNK + CHUNK / 4);
     for file in files {
-        writer.write_all(out.as_bytes())?;
-        out.clear();
         let threshold = file.fail_on;
         let path = crate::store::display_path(&file.path);
         let _ = writeln!(out, "{path}");
@@ -90,6 +91,7 @@ pub fn write_text(files: &[CheckedFile], mut writer: impl std::io::Write) -> std
         }
         for (at, problem) in &file.problems {
             let _ = writeln!(out, "  {path}:{at}: invalid: {}", escape_control(problem));
+            flush_text_chunk(&mut out, &mut writer)?;
         }
         for f in &file.analysis.findings {
             let mark = if f.is_accepted() {
@@ -101,27 +103,41 @@ pub fn write_text(files: &[CheckedFile], mut writer: impl std::io::Write) -> std
             } else {
                 "note"
             };
-            let _ = writeln!(
-                out,
-                "  {path}:{}: {:<8} {:<8} {} {}: {}",
-                file.position(f),
-                f.severity.as_str(),
-                mark,
-                f.rule.id(),
-                f.rule.name(),
-                escape_control(&f.message)
-            );
+            // "  {path}:{line}:{col}: {severity:<8} {mark:<8} {id} {name}: {message}"
+            let at = file.position(f);
+            out.extend_from_slice(b"  ");
+            out.extend_from_slice(path.as_bytes());
+            out.push(b':');
+            push_decimal(&mut out, at.line as u64);
+            out.push(b':');
+            push_decimal(&mut out, at.col as u64);
+            out.extend_from_slice(b": ");
+            push_padded(&mut out, f.severity.as_str(), 8);
+            out.push(b' ');
+            push_padded(&mut out, mark, 8);
+            out.push(b' ');
+            out.extend_from_slice(f.rule.id().as_bytes());
+            out.push(b' ');
+            out.extend_from_slice(f.rule.name().as_bytes());
+            out.extend_from_slice(b": ");
+            push_visible(&mut out, &f.message);
+            out.push(b'\n');
             match (&f.accepted_by_threat, &f.tracked_by) {
                 (Some(threat), _) => {
                     let _ = writeln!(out, "      accepted risk: see threat {threat}");
                 }
                 (None, Some(tracking)) => {
-                    let _ = writeln!(out, "      {}", escape_control(&tracking.to_string()));
+                    out.extend_from_slice(b"      ");
+                    push_tracking(&mut out, tracking);
+                    out.push(b'\n');
                 }
                 (None, None) => {
-                    let _ = writeln!(out, "      fix: {}", f.fix);
+                    out.extend_from_slice(b"      fix: ");
+                    out.extend_from_slice(f.fix.as_bytes());
+                    out.push(b'\n');
                 }
             }
+            flush_text_chunk(&mut out, &mut writer)?;
         }
         let a = &file.analysis;
         let _ = writeln!(
@@ -162,182 +178,245 @@ pub fn write_text(files: &[CheckedFile], mut writer: impl std::io::Write) -> std
         plural(files.len(), "file"),
         failed,
     );
-    writer.write_all(out.as_bytes())
+    writer.write_all(&out)
 }
 
-// The JSON document as borrowed, typed records: building it as `serde_json::Value` trees cost
-// about 20 ms on a 1,000-component model. Fields are in alphabetical order, the order the
-// document has always had (serde_json's default map sorts its keys).
-
-#[derive(Serialize)]
-struct CheckJson<'a> {
-    /// The threshold of every file, or "per-file" when their project configs differ.
-    fail_on: &'static str,
-    files: Vec<FileJson<'a>>,
-    passed: bool,
-    tool: ToolJson,
-    version: u32,
+/// Sends the text gathered so far to `writer` once it has grown to a chunk.
+fn flush_text_chunk(out: &mut Vec<u8>, writer: &mut impl std::io::Write) -> std::io::Result<()> {
+    if out.len() >= CHUNK {
+        writer.write_all(out)?;
+        out.clear();
+    }
+    Ok(())
 }
 
-#[derive(Serialize)]
-struct ToolJson {
-    name: &'static str,
-    version: &'static str,
+/// `{text:<width}` for ASCII text.
+fn push_padded(out: &mut Vec<u8>, text: &str, width: usize) {
+    out.extend_from_slice(text.as_bytes());
+    out.resize(out.len() + width.saturating_sub(text.chars().count()), b' ');
 }
 
-#[derive(Serialize)]
-struct FileJson<'a> {
-    attack_paths: Value,
-    coverage: CoverageJson<'a>,
-    fail_on: &'static str,
-    findings: FindingsJson<'a>,
-    passed: bool,
-    path: String,
-    problems: Vec<ProblemJson<'a>>,
-}
-
-#[derive(Serialize)]
-struct CoverageJson<'a> {
-    applicable: usize,
-    covered: usize,
-    gaps: GapsJson<'a>,
-    percent: f64,
-}
-
-/// One entry per element with its uncovered letters: compact on large models. Written as it
-/// is serialized, like the findings, so the document is never held twice.
-struct GapsJson<'a>(&'a Analysis);
-
-impl Serialize for GapsJson<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(
-            self.0
-                .coverage
-                .elements
-                .iter()
-                .filter(|e| !e.gaps().is_empty())
-                .map(|e| GapJson {
-                    element: e.id.as_str(),
-                    kind: e.kind.as_str(),
-                    missing: e.gaps().to_string(),
-                }),
-        )
+/// [`escape_control`] without looking at each character of plain ASCII text.
+fn push_visible(out: &mut Vec<u8>, text: &str) {
+    if text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        out.extend_from_slice(text.as_bytes());
+    } else {
+        out.extend_from_slice(escape_control(text).as_bytes());
     }
 }
 
-#[derive(Serialize)]
-struct GapJson<'a> {
-    element: &'a str,
-    kind: &'static str,
-    missing: String,
-}
-
-#[derive(Serialize)]
-struct ProblemJson<'a> {
-    column: usize,
-    line: usize,
-    message: &'a str,
-}
-
-struct FindingsJson<'a>(&'a CheckedFile);
-
-impl Serialize for FindingsJson<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let file = self.0;
-        serializer.collect_seq(file.analysis.findings.iter().map(|f| finding_json(file, f)))
-    }
-}
-
-#[derive(Serialize)]
-struct FindingJson<'a> {
-    accepted_by_threat: &'a Option<String>,
-    blocking: bool,
-    column: usize,
-    element: &'a str,
-    fix: &'a str,
-    key: String,
-    line: usize,
-    message: &'a str,
-    name: &'static str,
-    rule: &'static str,
-    severity: &'static str,
-    tracked: &'a Option<Tracking>,
-}
-
-fn finding_json<'a>(file: &CheckedFile, f: &'a Finding) -> FindingJson<'a> {
-    let at = file.position(f);
-    FindingJson {
-        accepted_by_threat: &f.accepted_by_threat,
-        blocking: f.blocks(file.fail_on),
-        column: at.col,
-        element: &f.element,
-        fix: &f.fix,
-        key: f.key(),
-        line: at.line,
-        message: &f.message,
-        name: f.rule.name(),
-        rule: f.rule.id(),
-        severity: f.severity.as_str(),
-        tracked: &f.tracked_by,
+/// The tracking's `Display` with control characters made visible, without building it first
+/// (escaping works character by character, so escaping the parts is escaping the whole).
+fn push_tracking(out: &mut Vec<u8>, tracking: &Tracking) {
+    use std::io::Write as _;
+    out.extend_from_slice(b"tracked by ");
+    push_visible(out, &tracking.threat);
+    out.extend_from_slice(b" via ");
+    push_visible(out, &tracking.mitigation);
+    out.extend_from_slice(b" (");
+    push_visible(out, &tracking.owner);
+    match (tracking.finished, tracking.due) {
+        (true, _) => out.extend_from_slice(b", done)"),
+        (false, Some(due)) => {
+            let _ = write!(out, ", due {due})");
+        }
+        (false, None) => out.push(b')'),
     }
 }
 
 /// A stable JSON document: keys in a fixed order, arrays in the analysis's deterministic order.
 pub fn json(files: &[CheckedFile]) -> String {
     let mut out = Vec::new();
-    // Writing to memory fails only if serializing does, which these types never do.
+    // Writing to memory cannot fail.
     let _ = write_json(files, &mut out);
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// [`json`] written to `out` as it is produced: on large models the document runs to
-/// megabytes that need never be held at once.
-pub fn write_json(files: &[CheckedFile], mut out: impl std::io::Write) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let files_json: Vec<FileJson> = files
-        .iter()
-        .map(|file| {
-            let a = &file.analysis;
-            FileJson {
-                attack_paths: serde_json::to_value(&a.attack_paths).unwrap_or_default(),
-                coverage: CoverageJson {
-                    applicable: a.coverage.applicable_pairs(),
-                    covered: a.coverage.covered_pairs(),
-                    gaps: GapsJson(a),
-                    percent: (a.coverage.percent() * 10.0).round() / 10.0,
-                },
-                fail_on: file.fail_on.as_str(),
-                findings: FindingsJson(file),
-                passed: file.passes(),
-                path: file.path.display().to_string(),
-                problems: file
-                    .problems
-                    .iter()
-                    .map(|(at, p)| ProblemJson {
-                        column: at.col,
-                        line: at.line,
-                        message: p,
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
-    let doc = CheckJson {
-        fail_on: common_threshold(files).map_or("per-file", |t| t.as_str()),
-        files: files_json,
-        passed: files.iter().all(|f| f.passes()),
-        tool: ToolJson {
-            name: "threatboard",
-            version: env!("CARGO_PKG_VERSION"),
-        },
-        version: CHECK_JSON_VERSION,
-    };
-    // serde_json writes a document as thousands of small pieces; a buffer of a concrete type
-    // takes them without a call through `out` for each (a third of the output time).
-    let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, &mut out);
-    super::write_json_pretty(&mut buffered, &doc)?;
-    buffered.write_all(b"\n")?;
-    buffered.flush()
+/// [`json`] written to `out` as it is produced, in chunks of about 64 KB: on large models the
+/// document runs to megabytes that need never be held at once.
+///
+/// Written by hand in serde_json's pretty layout (see [`PrettyJson`]), keys in alphabetical
+/// order, the order the document has always had: through serde_json it took 12 ms on a
+/// 1,000-component model, a call per token.
+pub fn write_json(files: &[CheckedFile], out: impl std::io::Write) -> std::io::Result<()> {
+    let mut json = PrettyJson::new(out);
+    // Reused for each finding's key, built piece by piece and escaped whole, as one string.
+    let mut scratch = String::new();
+    json.begin_object();
+    json.key("fail_on");
+    json.str(common_threshold(files).map_or("per-file", |t| t.as_str()));
+    json.key("files");
+    json.begin_array();
+    for file in files {
+        json.item();
+        write_file_json(&mut json, file, &mut scratch)?;
+    }
+    json.end_array();
+    json.key("passed");
+    json.bool(files.iter().all(|f| f.passes()));
+    json.key("tool");
+    json.begin_object();
+    json.key("name");
+    json.str("threatboard");
+    json.key("version");
+    json.str(env!("CARGO_PKG_VERSION"));
+    json.end_object();
+    json.key("version");
+    json.uint(u64::from(CHECK_JSON_VERSION));
+    json.end_object();
+    json.raw(b"\n");
+    json.finish()
+}
+
+fn write_file_json<W: std::io::Write>(
+    json: &mut PrettyJson<W>,
+    file: &CheckedFile,
+    scratch: &mut String,
+) -> std::io::Result<()> {
+    let a = &file.analysis;
+    json.begin_object();
+    json.key("attack_paths");
+    // A handful of paths: serde_json's own layout, through a `Value` whose maps sort the keys.
+    json.serialized(&serde_json::to_value(&a.attack_paths).unwrap_or_default())?;
+    json.key("coverage");
+    json.begin_object();
+    json.key("applicable");
+    json.uint(a.coverage.applicable_pairs() as u64);
+    json.key("covered");
+    json.uint(a.coverage.covered_pairs() as u64);
+    json.key("gaps");
+    // One entry per element with its uncovered letters: compact on large models.
+    json.begin_array();
+    for e in &a.coverage.elements {
+        // `e.gaps()` as its `Display` writes it (a difference has no unknown letters), without
+        // building the sets in between.
+        scratch.clear();
+        scratch.extend(
+            Stride::ALL
+                .into_iter()
+                .filter(|s| {
+                    e.applicable.contains(*s)
+                        && !e.by_threats.contains(*s)
+                        && !e.marked_not_applicable.contains(*s)
+                })
+                .map(Stride::letter),
+        );
+        if scratch.is_empty() {
+            continue;
+        }
+        json.item();
+        json.begin_object();
+        json.key("element");
+        json.str(e.id.as_str());
+        json.key("kind");
+        json.str(e.kind.as_str());
+        json.key("missing");
+        json.str(scratch);
+        json.end_object();
+        json.flush_chunk()?;
+    }
+    json.end_array();
+    json.key("percent");
+    json.serialized(&((a.coverage.percent() * 10.0).round() / 10.0))?;
+    json.end_object();
+    json.key("fail_on");
+    json.str(file.fail_on.as_str());
+    json.key("findings");
+    json.begin_array();
+    for f in &a.findings {
+        json.item();
+        write_finding_json(json, file, f, scratch)?;
+        json.flush_chunk()?;
+    }
+    json.end_array();
+    json.key("passed");
+    json.bool(file.passes());
+    json.key("path");
+    json.str(&file.path.display().to_string());
+    json.key("problems");
+    json.begin_array();
+    for (at, message) in &file.problems {
+        json.item();
+        json.begin_object();
+        json.key("column");
+        json.uint(at.col as u64);
+        json.key("line");
+        json.uint(at.line as u64);
+        json.key("message");
+        json.str(message);
+        json.end_object();
+        json.flush_chunk()?;
+    }
+    json.end_array();
+    json.end_object();
+    Ok(())
+}
+
+fn write_finding_json<W: std::io::Write>(
+    json: &mut PrettyJson<W>,
+    file: &CheckedFile,
+    f: &Finding,
+    scratch: &mut String,
+) -> std::io::Result<()> {
+    let at = file.position(f);
+    json.begin_object();
+    json.key("accepted_by_threat");
+    match &f.accepted_by_threat {
+        Some(threat) => json.str(threat),
+        None => json.null(),
+    }
+    json.key("blocking");
+    json.bool(f.blocks(file.fail_on));
+    json.key("column");
+    json.uint(at.col as u64);
+    json.key("element");
+    json.str(&f.element);
+    json.key("fix");
+    json.str(&f.fix);
+    json.key("key");
+    // `Finding::key` without a `String` per finding. Escaped whole: the escapes of a run of
+    // text depend on all of it (see `pretty_json::push_escaped`).
+    scratch.clear();
+    scratch.push_str(f.rule.id());
+    scratch.push(':');
+    scratch.push_str(&f.element);
+    if let Some(rule) = &f.suggestion {
+        scratch.push(':');
+        scratch.push_str(rule);
+    }
+    json.str(scratch);
+    json.key("line");
+    json.uint(at.line as u64);
+    json.key("message");
+    json.str(&f.message);
+    json.key("name");
+    json.str(f.rule.name());
+    json.key("rule");
+    json.str(f.rule.id());
+    json.key("severity");
+    json.str(f.severity.as_str());
+    json.key("tracked");
+    match &f.tracked_by {
+        // Fields in the order `Tracking` declares them, as serde writes a struct.
+        Some(tracking) => {
+            json.begin_object();
+            json.key("threat");
+            json.str(&tracking.threat);
+            json.key("mitigation");
+            json.str(&tracking.mitigation);
+            json.key("owner");
+            json.str(&tracking.owner);
+            json.key("due");
+            // chrono's own serialization of the date: rare enough not to repeat it here.
+            json.serialized(&tracking.due)?;
+            json.key("finished");
+            json.bool(tracking.finished);
+            json.end_object();
+        }
+        None => json.null(),
+    }
+    json.end_object();
+    Ok(())
 }
 
 fn sarif_level(severity: Severity) -> &'static str {
@@ -433,4 +512,356 @@ pub fn sarif(files: &[CheckedFile]) -> String {
     let mut text = super::to_json_pretty(&doc);
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{AttackPath, Coverage, ElementCoverage};
+    use crate::model::{Classification, ElementId, ElementKind, StrideSet};
+    use proptest::prelude::*;
+
+    /// The document as serde_json wrote it before [`write_json`] was written by hand: the
+    /// straightforward version the hand-written one must match byte for byte.
+    mod through_serde {
+        use super::super::{CHECK_JSON_VERSION, CheckedFile, common_threshold};
+        use crate::analysis::Tracking;
+        use serde::Serialize;
+        use serde_json::Value;
+
+        #[derive(Serialize)]
+        struct CheckJson<'a> {
+            fail_on: &'static str,
+            files: Vec<FileJson<'a>>,
+            passed: bool,
+            tool: ToolJson,
+            version: u32,
+        }
+
+        #[derive(Serialize)]
+        struct ToolJson {
+            name: &'static str,
+            version: &'static str,
+        }
+
+        #[derive(Serialize)]
+        struct FileJson<'a> {
+            attack_paths: Value,
+            coverage: CoverageJson,
+            fail_on: &'static str,
+            findings: Vec<FindingJson<'a>>,
+            passed: bool,
+            path: String,
+            problems: Vec<ProblemJson<'a>>,
+        }
+
+        #[derive(Serialize)]
+        struct CoverageJson {
+            applicable: usize,
+            covered: usize,
+            gaps: Vec<GapJson>,
+            percent: f64,
+        }
+
+        #[derive(Serialize)]
+        struct GapJson {
+            element: String,
+            kind: &'static str,
+            missing: String,
+        }
+
+        #[derive(Serialize)]
+        struct ProblemJson<'a> {
+            column: usize,
+            line: usize,
+            message: &'a str,
+        }
+
+        #[derive(Serialize)]
+        struct FindingJson<'a> {
+            accepted_by_threat: &'a Option<String>,
+            blocking: bool,
+            column: usize,
+            element: &'a str,
+            fix: &'a str,
+            key: String,
+            line: usize,
+            message: &'a str,
+            name: &'static str,
+            rule: &'static str,
+            severity: &'static str,
+            tracked: &'a Option<Tracking>,
+        }
+
+        pub fn json(files: &[CheckedFile]) -> String {
+            let files_json = files
+                .iter()
+                .map(|file| {
+                    let a = &file.analysis;
+                    FileJson {
+                        attack_paths: serde_json::to_value(&a.attack_paths).unwrap_or_default(),
+                        coverage: CoverageJson {
+                            applicable: a.coverage.applicable_pairs(),
+                            covered: a.coverage.covered_pairs(),
+                            gaps: a
+                                .coverage
+                                .elements
+                                .iter()
+                                .filter(|e| !e.gaps().is_empty())
+                                .map(|e| GapJson {
+                                    element: e.id.to_string(),
+                                    kind: e.kind.as_str(),
+                                    missing: e.gaps().to_string(),
+                                })
+                                .collect(),
+                            percent: (a.coverage.percent() * 10.0).round() / 10.0,
+                        },
+                        fail_on: file.fail_on.as_str(),
+                        findings: a
+                            .findings
+                            .iter()
+                            .map(|f| {
+                                let at = file.position(f);
+                                FindingJson {
+                                    accepted_by_threat: &f.accepted_by_threat,
+                                    blocking: f.blocks(file.fail_on),
+                                    column: at.col,
+                                    element: &f.element,
+                                    fix: &f.fix,
+                                    key: f.key(),
+                                    line: at.line,
+                                    message: &f.message,
+                                    name: f.rule.name(),
+                                    rule: f.rule.id(),
+                                    severity: f.severity.as_str(),
+                                    tracked: &f.tracked_by,
+                                }
+                            })
+                            .collect(),
+                        passed: file.passes(),
+                        path: file.path.display().to_string(),
+                        problems: file
+                            .problems
+                            .iter()
+                            .map(|(at, p)| ProblemJson {
+                                column: at.col,
+                                line: at.line,
+                                message: p,
+                            })
+                            .collect(),
+                    }
+                })
+                .collect();
+            let doc = CheckJson {
+                fail_on: common_threshold(files).map_or("per-file", |t| t.as_str()),
+                files: files_json,
+                passed: files.iter().all(|f| f.passes()),
+                tool: ToolJson {
+                    name: "threatboard",
+                    version: env!("CARGO_PKG_VERSION"),
+                },
+                version: CHECK_JSON_VERSION,
+            };
+            format!("{}\n", super::super::super::to_json_pretty(&doc))
+        }
+    }
+
+    fn finding(rule: Rule, element: &str, message: &str) -> Finding {
+        Finding {
+            rule,
+            severity: Severity::High,
+            element: element.to_string(),
+            location: crate::model::Location::top("title"),
+            message: message.to_string(),
+            fix: std::borrow::Cow::Borrowed(rule.description()),
+            accepted_by_threat: None,
+            tracked_by: None,
+            suggestion: None,
+        }
+    }
+
+    /// A file whose every string is `text` where the document has room for it, with tracked,
+    /// accepted and suggested findings, a problem, gaps and an attack path.
+    fn file_with(text: &str) -> CheckedFile {
+        let mut accepted = finding(Rule::ALL[0], text, text);
+        accepted.accepted_by_threat = Some(format!("TH-{text}"));
+        let mut tracked = finding(Rule::ALL[1], "api", text);
+        tracked.severity = Severity::Low;
+        tracked.tracked_by = Some(Tracking {
+            threat: text.to_string(),
+            mitigation: "MI-1".into(),
+            owner: format!("{text} owner"),
+            due: chrono::NaiveDate::from_ymd_opt(2026, 12, 19),
+            finished: false,
+        });
+        let mut done = tracked.clone();
+        if let Some(t) = &mut done.tracked_by {
+            t.due = None;
+            t.finished = true;
+        }
+        let mut suggested = finding(Rule::UnansweredSuggestion, text, "suggested");
+        suggested.suggestion = Some(format!("rule-{text}"));
+        let element = |id: &str, kind, applicable: &str, by_threats: &str| ElementCoverage {
+            id: ElementId::new(id),
+            kind,
+            applicable: StrideSet::parse(applicable),
+            by_threats: StrideSet::parse(by_threats),
+            marked_not_applicable: StrideSet::empty(),
+        };
+        CheckedFile {
+            path: PathBuf::from(format!("sessions/{text}.toml")),
+            positions: Positions::default(),
+            problems: vec![(LineCol { line: 12, col: 3 }, format!("bad {text}"))],
+            analysis: Analysis {
+                coverage: Coverage {
+                    elements: vec![
+                        element(text, ElementKind::Process, "STRIDE", "ST"),
+                        element("db", ElementKind::DataStore, "TRID", "TRID"),
+                        element("f-1", ElementKind::Flow, "TID", ""),
+                        ElementCoverage {
+                            marked_not_applicable: StrideSet::parse("R?"),
+                            ..element("store", ElementKind::DataStore, "STRIDE", "S!E")
+                        },
+                        ElementCoverage {
+                            marked_not_applicable: StrideSet::parse("D"),
+                            ..element("done", ElementKind::Process, "D", "")
+                        },
+                    ],
+                },
+                findings: vec![
+                    accepted,
+                    tracked,
+                    done,
+                    suggested,
+                    finding(Rule::ALL[2], "", text),
+                ],
+                attack_paths: vec![AttackPath {
+                    components: vec![ElementId::new(text), ElementId::new("db")],
+                    flows: vec![ElementId::new("f-1")],
+                    boundaries_crossed: vec![text.to_string()],
+                    weakest_link: 1,
+                    weak_flows: vec![],
+                    target_classification: Classification::Restricted,
+                    forward: vec![true],
+                }],
+            },
+            fail_on: Severity::Medium,
+            config: None,
+        }
+    }
+
+    const TRICKY: &[&str] = &[
+        "plain",
+        "quote \" backslash \\",
+        "\u{0}\u{1}\u{2}\u{3}\u{4}\u{5}\u{6}\u{7}\u{8}\t\n\u{b}\u{c}\r\u{e}\u{f}\u{10}\u{11}\u{12}\u{13}\u{14}\u{15}\u{16}\u{17}\u{18}\u{19}\u{1a}\u{1b}\u{1c}\u{1d}\u{1e}\u{1f}",
+        "del \u{7f}",
+        "del \u{7f} caf\u{e9}",
+        "c1 \u{85}\u{9b}31m",
+        "bidi \u{202e}\u{2066}\u{61c} invisible \u{200b}\u{feff}",
+        "emoji \u{1f600} \u{1f469}\u{200d}\u{1f4bb}",
+        "\u{4e2d}\u{6587} \u{3b1}",
+    ];
+
+    #[test]
+    fn json_matches_serde_json_on_tricky_strings() {
+        for text in TRICKY {
+            let files = [file_with(text)];
+            assert_eq!(json(&files), through_serde::json(&files), "{text:?}");
+        }
+        let all: Vec<CheckedFile> = TRICKY.iter().map(|t| file_with(t)).collect();
+        assert_eq!(json(&all), through_serde::json(&all));
+    }
+
+    #[test]
+    fn json_matches_serde_json_on_empty_lists() {
+        assert_eq!(json(&[]), through_serde::json(&[]));
+        assert!(json(&[]).contains("\"files\": [],"));
+        let mut empty = file_with("x");
+        empty.problems.clear();
+        empty.analysis = Analysis {
+            coverage: Coverage { elements: vec![] },
+            findings: vec![],
+            attack_paths: vec![],
+        };
+        let text = json(std::slice::from_ref(&empty));
+        assert_eq!(text, through_serde::json(&[empty]));
+        for list in ["attack_paths", "gaps", "findings", "problems"] {
+            assert!(text.contains(&format!("\"{list}\": []")), "{list}: {text}");
+        }
+    }
+
+    #[test]
+    fn json_matches_serde_json_on_a_real_session() {
+        let text = include_str!("../../sessions/microservices-api-platform.toml");
+        let (session, positions) = crate::store::parse(text).expect("parses");
+        let options = crate::analysis::FindingOptions {
+            today: chrono::NaiveDate::from_ymd_opt(2026, 12, 6).expect("a date"),
+            max_age_days: Some(30),
+            rules: None,
+        };
+        let file = CheckedFile {
+            path: PathBuf::from("sessions/microservices-api-platform.toml"),
+            positions,
+            problems: vec![],
+            analysis: crate::analysis::analyze(&session, &options),
+            fail_on: Severity::High,
+            config: None,
+        };
+        assert!(!file.analysis.findings.is_empty());
+        assert!(!file.analysis.attack_paths.is_empty());
+        let files = [file];
+        assert_eq!(json(&files), through_serde::json(&files));
+    }
+
+    #[test]
+    fn text_pieces_match_their_formatted_versions() {
+        for text in TRICKY.iter().copied().chain(["", "tab\there"]) {
+            let mut visible = Vec::new();
+            push_visible(&mut visible, text);
+            assert_eq!(visible, escape_control(text).as_bytes(), "{text:?}");
+            for (due, finished) in [
+                (chrono::NaiveDate::from_ymd_opt(2026, 1, 2), false),
+                (None, false),
+                (None, true),
+            ] {
+                let tracking = Tracking {
+                    threat: text.to_string(),
+                    mitigation: format!("MI-{text}"),
+                    owner: format!("{text}\u{1b}"),
+                    due,
+                    finished,
+                };
+                let mut line = Vec::new();
+                push_tracking(&mut line, &tracking);
+                assert_eq!(line, escape_control(&tracking.to_string()).as_bytes());
+            }
+        }
+        let mut padded = Vec::new();
+        push_padded(&mut padded, "low", 8);
+        push_padded(&mut padded, "critical", 8);
+        assert_eq!(padded, format!("{:<8}{:<8}", "low", "critical").as_bytes());
+    }
+
+    #[test]
+    fn text_matches_across_chunks() {
+        let files: Vec<CheckedFile> = (0..3_000)
+            .map(|i| file_with(&format!("e{i}\u{202e}")))
+            .collect();
+        let text = text(&files);
+        assert!(text.len() > 2 * CHUNK);
+        assert_eq!(text.matches("tracked by ").count(), 6_000);
+        assert!(
+            text.ends_with("3000 files checked, 3000 failed (fail on medium)\n"),
+            "{}",
+            &text[text.len() - 200..]
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn json_matches_serde_json_on_any_string(text in any::<String>()) {
+            let files = [file_with(&text)];
+            prop_assert_eq!(json(&files), through_serde::json(&files));
+        }
+    }
 }

@@ -11,6 +11,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod mermaid;
+pub mod pretty_json;
 pub mod svg;
 
 /// Pretty-printed JSON in which C1 controls and bidi or invisible formatting characters are

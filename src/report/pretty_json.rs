@@ -1,0 +1,448 @@
+//! Pretty JSON written by hand for documents too large to build first (`check` on a large model
+//! writes megabytes): serde_json's `PrettyFormatter` layout and [`super::write_json_pretty`]'s
+//! escapes, byte for byte, gathered in one reused buffer that goes to the writer in chunks of
+//! about [`CHUNK`] bytes. serde_json spent most of that time in a call per token.
+
+use std::io::{self, Write};
+
+/// Bytes gathered before they go to the writer: large enough that writes are few, small enough
+/// that the document is never held whole.
+pub const CHUNK: usize = 64 * 1024;
+
+/// Spaces for indentation, copied a slice at a time.
+const SPACES: &[u8; 64] = b"                                                                ";
+
+/// How serde_json escapes each byte of a string: 0 not at all, `u` as `\u00XX`, any other as a
+/// backslash and that letter. Only ASCII bytes are escaped; UTF-8 sequences pass as they are.
+const ESCAPE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = b'u';
+        byte += 1;
+    }
+    table[0x08] = b'b';
+    table[0x09] = b't';
+    table[0x0a] = b'n';
+    table[0x0c] = b'f';
+    table[0x0d] = b'r';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table
+};
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// A pretty JSON document being written: containers are opened and closed, keys and array items
+/// announced, values written, in document order. Writing goes to memory and cannot fail; the
+/// writer is reached only by [`PrettyJson::flush_chunk`] and [`PrettyJson::finish`].
+pub struct PrettyJson<W: Write> {
+    out: W,
+    buf: Vec<u8>,
+    /// Containers open around the next key or item.
+    depth: usize,
+    /// Whether the innermost open container has an entry already. One flag is enough, as in
+    /// serde_json: every value, a closed container included, ends by setting it.
+    has_value: bool,
+}
+
+impl<W: Write> PrettyJson<W> {
+    pub fn new(out: W) -> Self {
+        PrettyJson {
+            out,
+            buf: Vec::with_capacity(CHUNK + CHUNK / 4),
+            depth: 0,
+            has_value: false,
+        }
+    }
+
+    pub fn begin_object(&mut self) {
+        self.open(b'{');
+    }
+
+    pub fn end_object(&mut self) {
+        self.close(b'}');
+    }
+
+    pub fn begin_array(&mut self) {
+        self.open(b'[');
+    }
+
+    pub fn end_array(&mut self) {
+        self.close(b']');
+    }
+
+    fn open(&mut self, bracket: u8) {
+        self.depth += 1;
+        self.has_value = false;
+        self.buf.push(bracket);
+    }
+
+    fn close(&mut self, bracket: u8) {
+        self.depth = self.depth.saturating_sub(1);
+        if self.has_value {
+            self.newline();
+        }
+        self.buf.push(bracket);
+        self.has_value = true;
+    }
+
+    /// A new line indented to the current depth.
+    fn newline(&mut self) {
+        self.buf.push(b'\n');
+        let mut spaces = self.depth * 2;
+        while spaces > 0 {
+            let n = spaces.min(SPACES.len());
+            self.buf.extend_from_slice(&SPACES[..n]);
+            spaces -= n;
+        }
+    }
+
+    /// The next entry of the innermost object, up to its value.
+    pub fn key(&mut self, key: &str) {
+        self.item();
+        push_escaped(&mut self.buf, key);
+        self.buf.extend_from_slice(b": ");
+    }
+
+    /// The next entry of the innermost array, before its value.
+    pub fn item(&mut self) {
+        if self.has_value {
+            self.buf.push(b',');
+        }
+        self.newline();
+    }
+
+    pub fn str(&mut self, value: &str) {
+        push_escaped(&mut self.buf, value);
+        self.has_value = true;
+    }
+
+    pub fn bool(&mut self, value: bool) {
+        self.buf
+            .extend_from_slice(if value { b"true" } else { b"false" });
+        self.has_value = true;
+    }
+
+    pub fn null(&mut self) {
+        self.buf.extend_from_slice(b"null");
+        self.has_value = true;
+    }
+
+    /// An unsigned integer in decimal.
+    pub fn uint(&mut self, value: u64) {
+        push_decimal(&mut self.buf, value);
+        self.has_value = true;
+    }
+
+    /// A value as serde_json writes it, at this depth: for the few small values (a float, the
+    /// attack paths) whose layout is not worth repeating here.
+    pub fn serialized<T: serde::Serialize + ?Sized>(&mut self, value: &T) -> io::Result<()> {
+        let mut alone = Vec::new();
+        super::write_json_pretty(&mut alone, value)?;
+        // Strings never hold a raw newline (it is escaped), so every newline is layout: indent
+        // the lines after it by the depth the value sits at.
+        let mut lines = alone.split(|b| *b == b'\n');
+        if let Some(first) = lines.next() {
+            self.buf.extend_from_slice(first);
+        }
+        for line in lines {
+            self.newline();
+            self.buf.extend_from_slice(line);
+        }
+        self.has_value = true;
+        Ok(())
+    }
+
+    /// Bytes written straight into the document: for the caller's own escaped text.
+    pub fn raw(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// Sends what is gathered to the writer once it has grown to a chunk.
+    pub fn flush_chunk(&mut self) -> io::Result<()> {
+        if self.buf.len() >= CHUNK {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Sends the rest and flushes the writer.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        self.out.flush()
+    }
+}
+
+/// `value` in decimal, without `fmt`.
+pub fn push_decimal(buf: &mut Vec<u8>, value: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = value;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&digits[at..]);
+}
+
+/// `text` as a JSON string, quotes included, escaped as serde_json with
+/// [`super::write_json_pretty`]'s formatter escapes it: serde_json's escapes for quotes,
+/// backslashes and C0 controls, and within the runs of text between those, when a run is not
+/// all ASCII, [`crate::model::text::keep_escaped`] characters as `\uXXXX` UTF-16 units.
+pub fn push_escaped(buf: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    if is_plain(bytes) {
+        buf.reserve(bytes.len() + 2);
+        buf.push(b'"');
+        buf.extend_from_slice(bytes);
+        buf.push(b'"');
+        return;
+    }
+    buf.push(b'"');
+    let mut run_from = 0;
+    for (at, &byte) in bytes.iter().enumerate() {
+        let escape = ESCAPE[usize::from(byte)];
+        if escape == 0 {
+            continue;
+        }
+        // The escaped bytes are ASCII, so `at` is a character boundary.
+        push_run(buf, text.get(run_from..at).unwrap_or_default());
+        buf.push(b'\\');
+        buf.push(escape);
+        if escape == b'u' {
+            buf.extend_from_slice(b"00");
+            buf.push(HEX[usize::from(byte >> 4)]);
+            buf.push(HEX[usize::from(byte & 0xf)]);
+        }
+        run_from = at + 1;
+    }
+    push_run(buf, text.get(run_from..).unwrap_or_default());
+    buf.push(b'"');
+}
+
+/// Whether `bytes` go out as they are: printable ASCII (DEL included, see [`push_run`]) other
+/// than quote and backslash, the usual case. No branch per byte, so many are checked at once.
+fn is_plain(bytes: &[u8]) -> bool {
+    bytes.iter().fold(true, |plain, &b| {
+        plain & (b.wrapping_sub(0x20) < 0x60) & (b != b'"') & (b != b'\\')
+    })
+}
+
+/// A run of text between serde_json's escapes, as the formatter passes it: all ASCII as it is
+/// (DEL included: that is how the formatter has always treated such a run), otherwise with
+/// every character to keep escaped as `\uXXXX`.
+fn push_run(buf: &mut Vec<u8>, run: &str) {
+    if run.is_ascii() {
+        buf.extend_from_slice(run.as_bytes());
+        return;
+    }
+    let mut plain_from = 0;
+    for (at, c) in run.char_indices() {
+        if crate::model::text::keep_escaped(c) {
+            buf.extend_from_slice(run.get(plain_from..at).unwrap_or_default().as_bytes());
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                buf.extend_from_slice(b"\\u");
+                for shift in [12, 8, 4, 0] {
+                    buf.push(HEX[usize::from((*unit >> shift) & 0xf)]);
+                }
+            }
+            plain_from = at + c.len_utf8();
+        }
+    }
+    buf.extend_from_slice(run.get(plain_from..).unwrap_or_default().as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn escaped(text: &str) -> String {
+        let mut buf = Vec::new();
+        push_escaped(&mut buf, text);
+        String::from_utf8(buf).expect("UTF-8")
+    }
+
+    /// What serde_json with the report's formatter writes for a string.
+    fn serde_escaped(text: &str) -> String {
+        super::super::to_json_pretty(text)
+    }
+
+    const TRICKY: &[&str] = &[
+        "",
+        "plain",
+        "quote \" and backslash \\ and slash /",
+        "\u{0}\u{1}\u{2}\u{3}\u{4}\u{5}\u{6}\u{7}\u{8}\t\n\u{b}\u{c}\r\u{e}\u{f}",
+        "\u{10}\u{11}\u{12}\u{13}\u{14}\u{15}\u{16}\u{17}\u{18}\u{19}\u{1a}\u{1b}\u{1c}\u{1d}\u{1e}\u{1f}",
+        "del \u{7f} alone in ASCII",
+        "del \u{7f} beside caf\u{e9}",
+        "del \u{7f}\n then caf\u{e9} after a newline",
+        "c1 \u{80}\u{85}\u{9b}31m\u{9f}",
+        "bidi \u{202a}\u{202b}\u{202c}\u{202d}\u{202e} \u{2066}\u{2067}\u{2068}\u{2069} \u{61c}",
+        "invisible \u{200b}\u{200c}\u{200d}\u{200e}\u{200f} \u{feff}",
+        "emoji \u{1f600} and \u{1f469}\u{200d}\u{1f4bb}",
+        "non-ASCII caf\u{e9} \u{4e2d}\u{6587} \u{3b1}\u{3b2}",
+        "\"\u{202e}\\\u{1b}\u{e9}\u{7f}\"",
+    ];
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_with_the_formatter_escapes_them() {
+        for text in TRICKY {
+            assert_eq!(escaped(text), serde_escaped(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn escapes_include_controls_c1_and_bidi() {
+        assert_eq!(escaped("a\"\\\n\u{1}"), r#""a\"\\\n\u0001""#);
+        assert_eq!(
+            escaped("\u{e9}\u{9b}\u{202e}\u{1f600}"),
+            "\"\u{e9}\\u009b\\u202e\u{1f600}\""
+        );
+    }
+
+    fn first_few(texts: &[String]) -> &[String] {
+        texts.get(..3).unwrap_or(texts)
+    }
+
+    /// A document with every kind of token, nested and empty containers among them.
+    fn write_sample<W: Write>(json: &mut PrettyJson<W>, texts: &[String]) -> io::Result<()> {
+        json.begin_object();
+        json.key("empty list");
+        json.begin_array();
+        json.end_array();
+        json.key("empty object");
+        json.begin_object();
+        json.end_object();
+        json.key("max");
+        json.uint(u64::MAX);
+        json.key("serialized");
+        json.serialized(&serde_json::json!({"a": [1, {"b": first_few(texts)}], "c": 0.5}))?;
+        json.key("texts");
+        json.begin_array();
+        for text in texts {
+            json.item();
+            json.begin_object();
+            json.key("n");
+            json.uint(u64::try_from(text.len()).unwrap_or(0));
+            json.key("nested");
+            json.begin_array();
+            json.item();
+            json.begin_array();
+            json.end_array();
+            json.item();
+            json.null();
+            json.item();
+            json.bool(text.is_empty());
+            json.end_array();
+            json.key(text);
+            json.str(text);
+            json.end_object();
+            json.flush_chunk()?;
+        }
+        json.end_array();
+        json.key("zero");
+        json.uint(0);
+        json.end_object();
+        Ok(())
+    }
+
+    fn sample_value(texts: &[String]) -> serde_json::Value {
+        let mut map = serde_json::Map::new();
+        map.insert("empty list".into(), serde_json::json!([]));
+        map.insert("empty object".into(), serde_json::json!({}));
+        let entries: Vec<serde_json::Value> = texts
+            .iter()
+            .map(|text| {
+                let mut entry = serde_json::Map::new();
+                entry.insert(text.clone(), serde_json::json!(text));
+                entry.insert("n".into(), serde_json::json!(text.len()));
+                entry.insert(
+                    "nested".into(),
+                    serde_json::json!([[], null, text.is_empty()]),
+                );
+                serde_json::Value::Object(entry)
+            })
+            .collect();
+        map.insert("texts".into(), serde_json::Value::Array(entries));
+        map.insert(
+            "serialized".into(),
+            serde_json::json!({"a": [1, {"b": first_few(texts)}], "c": 0.5}),
+        );
+        map.insert("max".into(), serde_json::json!(u64::MAX));
+        map.insert("zero".into(), serde_json::json!(0));
+        serde_json::Value::Object(map)
+    }
+
+    /// serde_json's maps sort their keys: the sample writes them in that order, each text
+    /// last in its object (they start with `~`).
+    fn written(texts: &[String]) -> String {
+        let mut out = Vec::new();
+        let mut json = PrettyJson::new(&mut out);
+        write_sample(&mut json, texts).expect("memory");
+        json.finish().expect("memory");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn layout_matches_serde_json_pretty_with_empty_and_nested_containers() {
+        let texts: Vec<String> = TRICKY.iter().map(|t| format!("~{t}")).collect();
+        assert_eq!(
+            written(&texts),
+            super::super::to_json_pretty(&sample_value(&texts))
+        );
+        assert_eq!(
+            written(&[]),
+            super::super::to_json_pretty(&sample_value(&[]))
+        );
+        assert!(written(&[]).contains("\"empty list\": [],\n  \"empty object\": {},"));
+    }
+
+    #[test]
+    fn a_large_document_goes_out_in_chunks_and_whole() {
+        struct Writes(Vec<usize>, Vec<u8>);
+        impl Write for Writes {
+            fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+                self.0.push(bytes.len());
+                self.1.extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let texts: Vec<String> = (0..5_000).map(|i| format!("~text {i}")).collect();
+        let mut writes = Writes(Vec::new(), Vec::new());
+        let mut json = PrettyJson::new(&mut writes);
+        write_sample(&mut json, &texts).expect("memory");
+        json.finish().expect("memory");
+        assert!(writes.0.len() > 3, "{:?}", writes.0);
+        assert!(writes.0.iter().all(|n| *n < 2 * CHUNK), "{:?}", writes.0);
+        assert_eq!(
+            String::from_utf8(writes.1).expect("UTF-8"),
+            super::super::to_json_pretty(&sample_value(&texts))
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn any_string_is_escaped_as_serde_json_does(text in any::<String>()) {
+            prop_assert_eq!(escaped(&text), serde_escaped(&text));
+        }
+
+        #[test]
+        fn strings_of_tricky_characters_are_escaped_as_serde_json_does(
+            text in "[\\x00-\\x7f\\u{80}-\\u{a0}\\u{200b}-\\u{200f}\\u{202a}-\\u{202e}\\u{feff}\\u{e9}\\u{1f600}\"\\\\]{0,24}"
+        ) {
+            prop_assert_eq!(escaped(&text), serde_escaped(&text));
+        }
+    }
+}
