@@ -9,6 +9,7 @@ use crate::model::{
 use crate::rules::engine::OpenWalk;
 use crate::rules::{RuleSet, SuggestionState};
 use chrono::NaiveDate;
+use compact_str::{CompactString, ToCompactString};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -169,7 +170,7 @@ pub struct Finding {
     pub rule: Rule,
     pub severity: Severity,
     /// The id of the element, threat or mitigation the finding is on ("" for the session).
-    pub element: String,
+    pub element: CompactString,
     #[serde(skip)]
     pub location: Location,
     pub message: String,
@@ -179,9 +180,9 @@ pub struct Finding {
     pub accepted_by_threat: Option<String>,
     /// A threat covering the finding's letters with a mitigation that has an owner and a due
     /// date not yet passed: shown, but never fails the gate either (TB009 catches slippage).
-    pub tracked_by: Option<Tracking>,
+    pub tracked_by: Option<Box<Tracking>>,
     /// For an unanswered suggestion (TB015), the id of the threat rule that made it.
-    pub suggestion: Option<String>,
+    pub suggestion: Option<CompactString>,
 }
 
 impl Finding {
@@ -346,7 +347,8 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
     {
         threats_on.entry(t.target.as_str()).or_default().push(t);
     }
-    let tracked_for = |element: &str, letters: &str| -> Option<Tracking> {
+    // Boxed: few findings are tracked, and a finding is kept per element and rule.
+    let tracked_for = |element: &str, letters: &str| -> Option<Box<Tracking>> {
         let wanted = StrideSet::parse(letters);
         threats_on
             .get(element)?
@@ -357,13 +359,13 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
                     !m.owner.trim().is_empty()
                         && (m.status.is_finished() || m.due.is_some_and(|d| d >= today))
                 })?;
-                Some(Tracking {
+                Some(Box::new(Tracking {
                     threat: t.id.to_string(),
                     mitigation: m.id.to_string(),
                     owner: m.owner.trim().to_string(),
                     due: m.due,
                     finished: m.status.is_finished(),
-                })
+                }))
             })
     };
     let threat_counts: HashMap<&str, usize> = s.threats.iter().fold(HashMap::new(), |mut m, t| {
@@ -408,7 +410,7 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
             out.push(Finding {
                 rule: Rule::UnknownProtection,
                 severity: Severity::Low,
-                element: id.to_string(),
+                element: id.to_compact_string(),
                 location: Location::entry(Table::Flows, i, id, Some(field)),
                 message: format!(
                     "flow {id:?} ({} -> {}) {}",
@@ -427,7 +429,7 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
             out.push(Finding {
                 rule: Rule::UnauthenticatedCrossing,
                 severity: Severity::High,
-                element: id.to_string(),
+                element: id.to_compact_string(),
                 location: Location::entry(Table::Flows, i, id, Some("authenticated")),
                 message: format!(
                     "flow {id:?} ({} -> {}) crosses {} without authentication",
@@ -452,7 +454,7 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
             out.push(Finding {
                 rule: Rule::UnencryptedSensitiveFlow,
                 severity,
-                element: id.to_string(),
+                element: id.to_compact_string(),
                 location: Location::entry(Table::Flows, i, id, Some("encrypted")),
                 message: format!("flow {id:?} carries {} data unencrypted", class.as_str()),
                 fix:
@@ -478,7 +480,7 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
                 out.push(Finding {
                     rule: Rule::StoreReachableFromExternal,
                     severity: Severity::High,
-                    element: id.to_string(),
+                    element: id.to_compact_string(),
                     location: Location::entry(Table::Flows, i, id, None),
                     message: format!(
                         "data store {:?} is reached directly by external entity {:?}",
@@ -518,7 +520,7 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
             out.push(Finding {
                 rule: Rule::ComponentOutsideBoundaries,
                 severity: Severity::Medium,
-                element: id.to_string(),
+                element: id.to_compact_string(),
                 location: Location::entry(Table::Components, i, id, None),
                 message: format!("component {id:?} is in no trust boundary"),
                 fix: "set its boundary, so crossings to and from it are analysed".into(),
@@ -531,7 +533,7 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
             out.push(Finding {
                 rule: Rule::OrphanComponent,
                 severity: Severity::Low,
-                element: id.to_string(),
+                element: id.to_compact_string(),
                 location: Location::entry(Table::Components, i, id, None),
                 message: format!("component {id:?} has no data flows"),
                 fix: "add the flows it takes part in, or remove it".into(),
@@ -549,7 +551,7 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
                 out.push(Finding {
                     rule: Rule::RestrictedProcessWithoutThreats,
                     severity: Severity::Medium,
-                    element: id.to_string(),
+                    element: id.to_compact_string(),
                     location: Location::entry(Table::Components, i, id, None),
                     message: format!("process {id:?} handles restricted data but has no threats"),
                     fix: "walk STRIDE for it in question 2".into(),
@@ -583,7 +585,7 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
             out.push(Finding {
                 rule: Rule::ThreatOnOutOfScopeElement,
                 severity: Severity::Low,
-                element: id.to_string(),
+                element: id.to_compact_string(),
                 location: Location::entry(Table::Threats, i, id, Some("target")),
                 message: format!(
                     "threat {id:?} ({}) is on {:?}, which is out of scope: {reason}",
@@ -604,7 +606,7 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
             out.push(Finding {
                 rule: Rule::HighRiskWithoutResponse,
                 severity: risk,
-                element: id.to_string(),
+                element: id.to_compact_string(),
                 location: Location::entry(Table::Threats, i, id, Some("response")),
                 message: format!("{risk} threat {id:?} ({}) has no response", t.title),
                 fix: "decide: mitigate, accept (with justification), transfer or avoid".into(),
@@ -617,7 +619,7 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
             out.push(Finding {
                 rule: Rule::MitigateWithoutMitigation,
                 severity: t.risk().unwrap_or(Severity::Medium),
-                element: id.to_string(),
+                element: id.to_compact_string(),
                 location: Location::entry(Table::Threats, i, id, Some("response")),
                 message: format!(
                     "threat {id:?} ({}) is to be mitigated but has no mitigation",
@@ -633,7 +635,7 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
             out.push(Finding {
                 rule: Rule::ThreatNeedsReview,
                 severity: t.risk().unwrap_or(Severity::Medium).max(Severity::Medium),
-                element: id.to_string(),
+                element: id.to_compact_string(),
                 location: Location::entry(Table::Threats, i, id, Some("status")),
                 message: format!(
                     "threat {id:?} ({}) needs review after a model change",
@@ -668,7 +670,7 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
             out.push(Finding {
                 rule: Rule::MitigationWithoutOwnerOrDue,
                 severity: Severity::Medium,
-                element: id.to_string(),
+                element: id.to_compact_string(),
                 location: Location::entry(
                     Table::Mitigations,
                     i,
@@ -699,7 +701,7 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
             out.push(Finding {
                 rule: Rule::OverdueMitigation,
                 severity,
-                element: id.to_string(),
+                element: id.to_compact_string(),
                 location: Location::entry(Table::Mitigations, i, id, Some("due")),
                 message: format!(
                     "mitigation {id:?} ({}) was due {due}, {}",
@@ -721,7 +723,7 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
             Some(review) if review < today => out.push(Finding {
                 rule: Rule::AcceptanceReviewOverdue,
                 severity: risk.unwrap_or(Severity::Medium).max(Severity::Medium),
-                element: threat.to_string(),
+                element: threat.to_compact_string(),
                 location: Location::entry(Table::Acceptances, i, threat, Some("review_by")),
                 message: format!(
                     "the acceptance of threat {threat:?} was due for review on {review}"
@@ -734,7 +736,7 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
             None => out.push(Finding {
                 rule: Rule::AcceptanceWithoutReviewDate,
                 severity: Severity::Low,
-                element: threat.to_string(),
+                element: threat.to_compact_string(),
                 location: Location::entry(Table::Acceptances, i, threat, None),
                 message: format!("the acceptance of threat {threat:?} has no review date"),
                 fix: "set review_by, so the accepted risk is looked at again".into(),
@@ -764,7 +766,7 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
             out.push(Finding {
                 rule: Rule::StaleSession,
                 severity: Severity::Medium,
-                element: String::new(),
+                element: CompactString::default(),
                 location: Location::top("title"),
                 message,
                 fix: "re-run the session (threatboard rerun) to review the model".into(),
@@ -824,11 +826,13 @@ impl Structural {
         if unanswered.is_empty() {
             return self.sorted;
         }
-        let mut out = Vec::with_capacity(self.sorted.len() + unanswered.len());
-        out.extend(self.sorted.drain(..self.before));
-        out.append(&mut unanswered);
-        out.append(&mut self.sorted);
-        out
+        // The unanswered suggestions are most of the findings on a large model: the others go
+        // around them in their own buffer (grown in place) rather than all into a third one.
+        let after = self.sorted.split_off(self.before);
+        unanswered.reserve_exact(self.sorted.len() + after.len());
+        unanswered.splice(0..0, self.sorted);
+        unanswered.extend(after);
+        unanswered
     }
 }
 
@@ -942,13 +946,13 @@ impl<'g, 's, 'r> Unanswered<'g, 's, 'r> {
                 out.push(Finding {
                     rule: Rule::UnansweredSuggestion,
                     severity: Severity::Low,
-                    element: id.to_string(),
+                    element: id.into(),
                     location: Location::entry(table, index, id, None),
                     message,
                     fix: "add it as a threat in question 2 or dismiss it with a reason".into(),
                     accepted_by_threat: None,
                     tracked_by: None,
-                    suggestion: Some(rule.id.clone()),
+                    suggestion: Some(rule.id.as_str().into()),
                 });
             });
         out
@@ -1433,13 +1437,13 @@ mod reference {
             out.push(Finding {
                 rule: Rule::UnansweredSuggestion,
                 severity: Severity::Low,
-                element: id.to_string(),
+                element: id.to_compact_string(),
                 location: Location::entry(table, index, id, None),
                 message,
                 fix: "add it as a threat in question 2 or dismiss it with a reason".into(),
                 accepted_by_threat: None,
                 tracked_by: None,
-                suggestion: Some(rule.id.clone()),
+                suggestion: Some(rule.id.as_str().into()),
             });
         });
     }
@@ -1539,7 +1543,7 @@ mod reference {
                 Severity::High,
                 Severity::Critical,
             ][usize::from(severity % 4)],
-            element: format!("e{}", element % 7),
+            element: format!("e{}", element % 7).into(),
             location: Location::top("title"),
             message: String::new(),
             fix: "".into(),

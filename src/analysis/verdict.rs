@@ -83,12 +83,14 @@ mod tests {
             message: String::new(),
             fix: "".into(),
             accepted_by_threat: accepted.then(|| "TH-1".to_string()),
-            tracked_by: tracked.then(|| Tracking {
-                threat: "TH-2".into(),
-                mitigation: "MI-1".into(),
-                owner: "ana".into(),
-                due: None,
-                finished: true,
+            tracked_by: tracked.then(|| {
+                Box::new(Tracking {
+                    threat: "TH-2".into(),
+                    mitigation: "MI-1".into(),
+                    owner: "ana".into(),
+                    due: None,
+                    finished: true,
+                })
             }),
             suggestion: None,
         }

@@ -5,6 +5,7 @@
 
 use super::ids::id_syntax_problem;
 use super::session::{Response, SCHEMA_VERSION, Session};
+use compact_str::CompactString;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
@@ -53,7 +54,7 @@ pub struct Location {
     /// Index in the table's array, in file order.
     pub index: Option<usize>,
     /// The entry's id (for acceptances, the threat id), as written.
-    pub id: Option<String>,
+    pub id: Option<CompactString>,
     pub field: Option<Field>,
 }
 
@@ -71,7 +72,7 @@ impl Location {
         Location {
             table,
             index: Some(index),
-            id: Some(id.to_string()),
+            id: Some(id.into()),
             field,
         }
     }

@@ -590,7 +590,7 @@ mod tests {
             name: &'static str,
             rule: &'static str,
             severity: &'static str,
-            tracked: &'a Option<Tracking>,
+            tracked: &'a Option<Box<Tracking>>,
         }
 
         pub fn json(files: &[CheckedFile]) -> String {
@@ -670,7 +670,7 @@ mod tests {
         Finding {
             rule,
             severity: Severity::High,
-            element: element.to_string(),
+            element: element.into(),
             location: crate::model::Location::top("title"),
             message: message.to_string(),
             fix: std::borrow::Cow::Borrowed(rule.description()),
@@ -687,20 +687,20 @@ mod tests {
         accepted.accepted_by_threat = Some(format!("TH-{text}"));
         let mut tracked = finding(Rule::ALL[1], "api", text);
         tracked.severity = Severity::Low;
-        tracked.tracked_by = Some(Tracking {
+        tracked.tracked_by = Some(Box::new(Tracking {
             threat: text.to_string(),
             mitigation: "MI-1".into(),
             owner: format!("{text} owner"),
             due: chrono::NaiveDate::from_ymd_opt(2026, 12, 19),
             finished: false,
-        });
+        }));
         let mut done = tracked.clone();
         if let Some(t) = &mut done.tracked_by {
             t.due = None;
             t.finished = true;
         }
         let mut suggested = finding(Rule::UnansweredSuggestion, text, "suggested");
-        suggested.suggestion = Some(format!("rule-{text}"));
+        suggested.suggestion = Some(format!("rule-{text}").into());
         let element = |id: &str, kind, applicable: &str, by_threats: &str| ElementCoverage {
             id: ElementId::new(id),
             kind,

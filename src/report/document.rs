@@ -808,7 +808,7 @@ fn findings(ctx: &ReportContext<'_>, doc: &mut Vec<Block>) {
                     cell(if f.element.is_empty() {
                         "session".to_string()
                     } else {
-                        f.element.clone()
+                        f.element.to_string()
                     }),
                     cell(f.message.clone()),
                     fix,

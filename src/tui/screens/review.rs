@@ -311,9 +311,9 @@ pub fn gate_items(s: &Session, derived: &Derived) -> Vec<GateItem> {
             how: "correct the entry (question 1, or the file; threatboard validate shows where)"
                 .into(),
             goto: match (p.location.table, &p.location.id) {
-                (Table::Components | Table::Flows, Some(id)) => Some(Goto::Build(id.clone())),
+                (Table::Components | Table::Flows, Some(id)) => Some(Goto::Build(id.to_string())),
                 (Table::Threats, Some(id)) => Some(Goto::Respond {
-                    threat: id.clone(),
+                    threat: id.to_string(),
                     mitigation: None,
                 }),
                 _ => None,
@@ -406,21 +406,21 @@ fn clearing(s: &Session, f: &Finding) -> (String, Option<Goto>) {
                 "{model_fix} (question 1) or add a threat covering {} (question 2)",
                 letters.join(" or ")
             ),
-            Some(Goto::Threats(f.element.clone())),
+            Some(Goto::Threats(f.element.to_string())),
         );
     }
     match f.rule {
         Rule::ComponentOutsideBoundaries => (
             "set its boundary (question 1)".into(),
-            Some(Goto::Build(f.element.clone())),
+            Some(Goto::Build(f.element.to_string())),
         ),
         Rule::OrphanComponent => (
             "add the flows it takes part in, or remove it (question 1)".into(),
-            Some(Goto::Build(f.element.clone())),
+            Some(Goto::Build(f.element.to_string())),
         ),
         Rule::RestrictedProcessWithoutThreats => (
             format!("walk STRIDE for {id} and add its threats (question 2)"),
-            Some(Goto::Threats(f.element.clone())),
+            Some(Goto::Threats(f.element.to_string())),
         ),
         Rule::HighRiskWithoutResponse => (
             format!(
@@ -453,11 +453,11 @@ fn clearing(s: &Session, f: &Finding) -> (String, Option<Goto>) {
         Rule::UnansweredSuggestion => (
             "add the suggestion as a threat (s) or dismiss it with a reason (x) (question 2)"
                 .into(),
-            Some(Goto::Threats(f.element.clone())),
+            Some(Goto::Threats(f.element.to_string())),
         ),
         Rule::UnknownProtection => (
             format!("say whether {id} is authenticated and encrypted: yes or no (question 1, e)"),
-            Some(Goto::Build(f.element.clone())),
+            Some(Goto::Build(f.element.to_string())),
         ),
         Rule::ThreatOnOutOfScopeElement => (
             format!(
