@@ -50,9 +50,9 @@ impl serde_json::ser::Formatter for EscapingFormatter<'_> {
         writer: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
-        // Every character to escape is outside ASCII: plain text (the usual case, megabytes
-        // on large models) goes out as it is.
-        if fragment.is_ascii() {
+        // Every character to escape is DEL or outside ASCII: plain text (the usual case,
+        // megabytes on large models) goes out as it is.
+        if fragment.bytes().all(|b| b < 0x7f) {
             return writer.write_all(fragment.as_bytes());
         }
         let mut plain_from = 0;
@@ -110,11 +110,12 @@ impl serde_json::ser::Formatter for EscapingFormatter<'_> {
 mod tests {
     #[test]
     fn json_keeps_c1_and_bidi_characters_escaped() {
-        let value = serde_json::json!({"t": "a\u{9b}31m\u{202e}b\u{1b}\u{feff}\"\n"});
+        let value =
+            serde_json::json!({"t": "a\u{9b}31m\u{202e}b\u{1b}\u{feff}\"\n", "d": "x\u{7f}y"});
         let text = super::to_json_pretty(&value);
         assert_eq!(
             text,
-            "{\n  \"t\": \"a\\u009b31m\\u202eb\\u001b\\ufeff\\\"\\n\"\n}"
+            "{\n  \"d\": \"x\\u007fy\",\n  \"t\": \"a\\u009b31m\\u202eb\\u001b\\ufeff\\\"\\n\"\n}"
         );
         let back: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
         assert_eq!(back, value);

@@ -227,19 +227,18 @@ pub fn push_escaped(buf: &mut Vec<u8>, text: &str) {
     buf.push(b'"');
 }
 
-/// Whether `bytes` go out as they are: printable ASCII (DEL included, see [`push_run`]) other
-/// than quote and backslash, the usual case. No branch per byte, so many are checked at once.
+/// Whether `bytes` go out as they are: printable ASCII other than quote and backslash, the
+/// usual case. No branch per byte, so many are checked at once.
 fn is_plain(bytes: &[u8]) -> bool {
     bytes.iter().fold(true, |plain, &b| {
-        plain & (b.wrapping_sub(0x20) < 0x60) & (b != b'"') & (b != b'\\')
+        plain & (b.wrapping_sub(0x20) < 0x5f) & (b != b'"') & (b != b'\\')
     })
 }
 
-/// A run of text between serde_json's escapes, as the formatter passes it: all ASCII as it is
-/// (DEL included: that is how the formatter has always treated such a run), otherwise with
-/// every character to keep escaped as `\uXXXX`.
+/// A run of text between serde_json's escapes, as the formatter passes it: printable ASCII as
+/// it is, otherwise with every character to keep escaped (DEL among them) as `\uXXXX`.
 fn push_run(buf: &mut Vec<u8>, run: &str) {
-    if run.is_ascii() {
+    if run.bytes().all(|b| b < 0x7f) {
         buf.extend_from_slice(run.as_bytes());
         return;
     }
@@ -298,6 +297,13 @@ mod tests {
         for text in TRICKY {
             assert_eq!(escaped(text), serde_escaped(text), "{text:?}");
         }
+    }
+
+    #[test]
+    fn del_is_escaped_whatever_text_is_around_it() {
+        assert_eq!(escaped("a\u{7f}b"), "\"a\\u007fb\"");
+        assert_eq!(escaped("\"\u{7f}\""), "\"\\\"\\u007f\\\"\"");
+        assert_eq!(escaped("caf\u{e9}\u{7f}"), "\"caf\u{e9}\\u007f\"");
     }
 
     #[test]
