@@ -13,7 +13,7 @@ use super::modal::{FormPurpose, Modal};
 use super::recovery::find_recovery;
 use super::screens::start::StartState;
 use super::screens::{Command, Cx, Goto};
-use super::session::SessionState;
+use super::session::{SessionState, Touched};
 use super::theme::Theme;
 use crate::library::LibrarySet;
 use crate::model::edit::{Edit, Item};
@@ -790,9 +790,12 @@ impl App {
         };
         let from = s.history.revision();
         let kept = crate::tui::session::kept_edit(&edit);
+        let targets = crate::tui::session::threat_targets(&s.loaded.session, &edit);
         match s.history.apply(&mut s.loaded.session, edit) {
             Ok(()) => {
                 s.keep.note_edit(from, kept);
+                let to = s.history.revision();
+                Touched::note(&mut s.touched, from, to, targets);
                 s.refresh_derived(today, self.libraries.rules());
                 // A new edit clears redo: decisions undone before it stay undone.
                 if let Some(sharing) = &mut self.share {
@@ -849,6 +852,8 @@ impl App {
                     s.history.next_redo()
                 };
                 let kept = next.and_then(crate::tui::session::kept_edit);
+                let targets =
+                    next.and_then(|e| crate::tui::session::threat_targets(s.session(), e));
                 let done = if action == Action::Undo {
                     s.history.undo(&mut s.loaded.session)
                 } else {
@@ -856,6 +861,8 @@ impl App {
                 };
                 if s.history.revision() != from {
                     s.keep.note_edit(from, kept);
+                    let to = s.history.revision();
+                    Touched::note(&mut s.touched, from, to, targets);
                 }
                 s.refresh_derived(today, self.libraries.rules());
                 let (verb, what) = if action == Action::Undo {
