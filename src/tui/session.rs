@@ -194,14 +194,20 @@ pub struct Derived {
     pub checked: Option<Checked>,
     /// Per flow: whether it crosses a trust boundary.
     pub crossing: Vec<bool>,
-    /// Question 2's element list; each element's count of open rule suggestions is set only
-    /// once the counts are made (see `open_suggestions`).
+    /// Question 2's element list: made (`elements_made`) while question 2 is on view or its
+    /// walk is on, empty until then. Each element's count of open rule suggestions is set
+    /// only once the counts are made (see `open_suggestions`).
     pub elements: Vec<ElementRow>,
+    pub elements_made: bool,
     /// Open rule suggestions over the whole model: counted (with each element's count) while
     /// question 2 is on view or its walk is on.
     pub open_suggestions: Option<usize>,
     /// Question 3's threat order: to review first, then by risk (indices into the threats).
     pub respond_order: Vec<usize>,
+    /// Question 1's lists (by section, as `Section::ALL`): each column's natural width
+    /// (`build::natural_widths`), made while that list is on view. They depend on neither the
+    /// screen's size nor the threats.
+    pub list_widths: [Option<Vec<u16>>; 4],
 }
 
 /// The analysis of the model and what `check` would say, with the project config's threshold
@@ -217,7 +223,11 @@ pub struct Checked {
 pub struct Wanted {
     pub diagram: bool,
     pub checked: bool,
-    /// The open rule suggestions counted per element.
+    /// Question 2's element list.
+    pub elements: bool,
+    /// Question 1's lists' column widths, by section.
+    pub list_widths: [bool; 4],
+    /// The open rule suggestions counted per element (on the element list, so with it).
     pub suggestions: bool,
 }
 
@@ -225,6 +235,8 @@ impl Wanted {
     pub const ALL: Wanted = Wanted {
         diagram: true,
         checked: true,
+        elements: true,
+        list_widths: [true; 4],
         suggestions: true,
     };
 }
@@ -280,7 +292,6 @@ impl Derived {
     ) -> Self {
         let graph = ModelGraph::new(session);
         let crossing = crossing_of(&graph, session);
-        let elements = threats::elements(&graph, &crossing);
         let problems = validate(session);
         let mut derived = Derived {
             revision,
@@ -288,10 +299,12 @@ impl Derived {
             problems,
             diagram: None,
             checked: None,
-            elements,
+            elements: Vec::new(),
+            elements_made: false,
             open_suggestions: None,
             respond_order: super::screens::respond::ordered(session),
             crossing,
+            list_widths: Default::default(),
         };
         derived.complete_with(&graph, today, rules, config, wanted);
         derived
@@ -319,12 +332,14 @@ impl Derived {
     /// made again. `false`, changing nothing, where that would not be what a from-scratch
     /// derivation makes (an element's review flag changed, which moves it in the list, or an
     /// id is on two elements): then derive everything.
-    pub fn after_threat_edits(
+    /// A graph of `session` made to count is left in `graph` for the caller's use.
+    pub fn after_threat_edits<'s>(
         &mut self,
-        session: &Session,
+        session: &'s Session,
         revision: u64,
         targets: &BTreeSet<String>,
         rules: &RuleSet,
+        graph: &mut Option<ModelGraph<'s>>,
     ) -> bool {
         // Each touched element's threats as `threats::elements` reads them.
         let mut state: HashMap<&str, (StrideSet, bool)> = targets
@@ -342,6 +357,7 @@ impl Derived {
         }
         let mut rows: Vec<(usize, StrideSet)> = Vec::new();
         let mut seen: HashSet<&str> = HashSet::new();
+        // An element list not made has no rows to keep (and no counts).
         for (i, row) in self.elements.iter().enumerate() {
             if let Some((covered, needs_review)) = state.get(row.id.as_str()) {
                 if !seen.insert(row.id.as_str()) || *needs_review != row.needs_review {
@@ -351,14 +367,14 @@ impl Derived {
             }
         }
         let counting = self.open_suggestions.is_some();
-        let graph =
-            (counting && !rows.is_empty() && !rules.is_empty()).then(|| ModelGraph::new(session));
+        let graph = (counting && !rows.is_empty() && !rules.is_empty())
+            .then(|| &*graph.get_or_insert_with(|| ModelGraph::new(session)));
         for (i, covered) in rows {
             let Some(row) = self.elements.get_mut(i) else {
                 continue;
             };
             row.covered = covered;
-            if let Some(graph) = &graph {
+            if let Some(graph) = graph {
                 row.open_suggestions = open_on(graph, rules, &row.id);
             }
         }
@@ -377,6 +393,12 @@ impl Derived {
     pub fn has(&self, wanted: Wanted) -> bool {
         (!wanted.diagram || self.diagram.is_some())
             && (!wanted.checked || self.checked.is_some())
+            && (!wanted.elements || self.elements_made)
+            && wanted
+                .list_widths
+                .iter()
+                .zip(&self.list_widths)
+                .all(|(wanted, made)| !wanted || made.is_some())
             && (!wanted.suggestions || self.open_suggestions.is_some())
     }
 
@@ -391,6 +413,11 @@ impl Derived {
         if !self.has(wanted) {
             self.stamp = next_stamp();
         }
+        if (wanted.elements || wanted.suggestions) && !self.elements_made {
+            // About 2 ms at a thousand components, and only question 2 shows it.
+            self.elements = threats::elements(graph, &self.crossing);
+            self.elements_made = true;
+        }
         if wanted.suggestions && self.open_suggestions.is_none() {
             // Counting open suggestions writes no text, but it runs every rule on every
             // element: milliseconds for a thousand components (benches/tui.rs,
@@ -401,6 +428,19 @@ impl Derived {
                 row.open_suggestions = counts.get(row.id.as_str()).copied().unwrap_or(0);
             }
             self.open_suggestions = Some(counts.values().sum());
+        }
+        for (section, (wanted, made)) in Section::ALL
+            .iter()
+            .zip(wanted.list_widths.iter().zip(&mut self.list_widths))
+        {
+            if *wanted && made.is_none() {
+                let crossing = |i: usize| self.crossing.get(i).copied().unwrap_or(false);
+                *made = Some(super::screens::build::natural_widths(
+                    graph.session,
+                    *section,
+                    &crossing,
+                ));
+            }
         }
         if wanted.diagram && self.diagram.is_none() {
             self.diagram = Some(DiagramLayout::from_graph(graph));
@@ -512,6 +552,10 @@ impl SessionState {
         Wanted {
             diagram: self.question == 0 && self.build.section == Section::Diagram,
             checked: self.question == 3,
+            elements: self.question == 1 || self.threats.walk.is_some(),
+            list_widths: std::array::from_fn(|i| {
+                self.question == 0 && self.build.section_index() == Some(i)
+            }),
             suggestions: self.question == 1 || self.threats.walk.is_some(),
         }
     }
@@ -522,22 +566,34 @@ impl SessionState {
         let revision = self.history.revision();
         if self.derived.revision != revision {
             let touched = self.touched.take();
+            // Made at most once for the counts and the selected element's suggestions.
+            let mut graph = None;
             let kept = match touched {
                 Some(Touched {
                     from,
                     to,
                     targets: Some(targets),
-                }) if from == self.derived.revision && to == revision => self
-                    .derived
-                    .after_threat_edits(&self.loaded.session, revision, &targets, rules),
+                }) if from == self.derived.revision && to == revision => {
+                    self.derived.after_threat_edits(
+                        &self.loaded.session,
+                        revision,
+                        &targets,
+                        rules,
+                        &mut graph,
+                    )
+                }
                 _ => false,
             };
             if kept {
                 let wanted = self.wanted();
                 self.derived
                     .complete(&self.loaded.session, today, rules, &self.config, wanted);
-                self.threats
-                    .after_change(&self.loaded.session, &self.derived, rules);
+                self.threats.after_change_with(
+                    &self.loaded.session,
+                    &self.derived,
+                    rules,
+                    graph.as_ref(),
+                );
                 self.respond
                     .follow_walk(&self.loaded.session, &self.derived);
             } else {
@@ -706,7 +762,14 @@ response = "undecided"
         assert_eq!(s.derived.problems, fresh.problems);
         assert_eq!(s.derived.crossing, fresh.crossing);
         assert_eq!(s.derived.respond_order, fresh.respond_order);
+        assert!(fresh.elements_made);
+        if !s.derived.elements_made {
+            // Not made off question 2: nothing kept that could be stale.
+            assert!(s.derived.elements.is_empty());
+            assert!(s.derived.open_suggestions.is_none());
+        }
         match s.derived.open_suggestions {
+            _ if !s.derived.elements_made => {}
             Some(open) => {
                 assert_eq!(Some(open), fresh.open_suggestions);
                 assert_eq!(s.derived.elements, fresh.elements);
@@ -722,6 +785,11 @@ response = "undecided"
                     })
                     .collect();
                 assert_eq!(s.derived.elements, uncounted);
+            }
+        }
+        for (made, expected) in s.derived.list_widths.iter().zip(&fresh.list_widths) {
+            if made.is_some() {
+                assert_eq!(made, expected);
             }
         }
         if let Some(diagram) = &s.derived.diagram {
@@ -813,6 +881,78 @@ response = "undecided"
         assert!(open.is_some_and(|n| n > 0), "{open:?}");
         assert!(!state(&app).threats.suggestions().is_empty());
         assert_as_from_scratch(&app);
+    }
+
+    #[test]
+    fn the_element_list_is_made_when_question_2_comes_on_view_and_dropped_by_a_model_edit() {
+        let mut app = app();
+        assert!(!state(&app).derived.elements_made, "not made on question 1");
+        assert!(state(&app).derived.elements.is_empty());
+        keys(&mut app, "2");
+        assert!(state(&app).derived.elements_made);
+        assert_as_from_scratch(&app);
+        // Back on question 1 a component moved down: the list goes with the change, and comes
+        // back (as from scratch) with question 2, after the undo and the redo too.
+        keys(&mut app, "1lJ");
+        assert!(
+            !state(&app).derived.elements_made,
+            "dropped with the change"
+        );
+        assert_as_from_scratch(&app);
+        for step in ["2", "1u", "2", "1<C-r>", "2"] {
+            keys(&mut app, step);
+            assert_eq!(state(&app).derived.elements_made, step.ends_with('2'));
+            assert_as_from_scratch(&app);
+        }
+    }
+
+    #[test]
+    fn a_jump_from_question_4_to_an_element_makes_question_2_list_and_selects_it() {
+        let mut app = app();
+        keys(&mut app, "4");
+        assert!(!state(&app).derived.elements_made);
+        app.goto(&crate::tui::screens::Goto::Threats("worker".into()));
+        let s = state(&app);
+        assert_eq!(s.question, 1);
+        assert_eq!(
+            s.threats.row(&s.derived).map(|r| r.id.as_str()),
+            Some("worker")
+        );
+        assert_as_from_scratch(&app);
+    }
+
+    /// Question 1's list drawn with the column widths measured in update is the list drawn
+    /// with them measured while drawing, at every size, after edits, undos and redos.
+    #[test]
+    fn question_1_lists_with_cached_widths_draw_as_measured_ones_at_any_size() {
+        use crate::tui::app::Screen;
+        use crate::tui::tests::screen_of;
+        let mut app = app();
+        let mut seen = BTreeSet::new();
+        for step in [
+            "", "J", "u", "<left>", "J", "<left>", "J", "<C-r>", "l", "l", "l", "J", "u", "<C-r>",
+        ] {
+            keys(&mut app, step);
+            assert_as_from_scratch(&app);
+            let section = state(&app).build.section_index();
+            let widths = section.and_then(|i| state(&app).derived.list_widths[i].clone());
+            assert!(widths.is_some(), "made for the list on view ({section:?})");
+            seen.insert(section);
+            for (width, height) in [(120, 40), (80, 24), (50, 12), (200, 60)] {
+                let cached = screen_of(width, height, |f| view::draw(&app, f));
+                let Screen::Session(s) = &mut app.screen else {
+                    panic!("a session is open");
+                };
+                let kept = std::mem::take(&mut s.derived.list_widths);
+                let measured = screen_of(width, height, |f| view::draw(&app, f));
+                let Screen::Session(s) = &mut app.screen else {
+                    panic!("a session is open");
+                };
+                s.derived.list_widths = kept;
+                assert_eq!(cached, measured, "{width}x{height} after {step:?}");
+            }
+        }
+        assert_eq!(seen.len(), 4, "every list on view: {seen:?}");
     }
 
     /// The session's threat `index`, changed by `change`.

@@ -736,12 +736,19 @@ impl App {
     }
 
     /// Switches to the question where `target` is and selects it there.
-    fn goto(&mut self, target: &Goto) {
+    pub(super) fn goto(&mut self, target: &Goto) {
         let rules = self.libraries.rules();
+        let today = self.today;
         let Screen::Session(s) = &mut self.screen else {
             return;
         };
         let s = &mut **s;
+        if let Goto::Threats(_) = target {
+            // Question 2's element list is made only while it is on view: made here so the
+            // element can be found in it.
+            s.question = 1;
+            s.refresh_derived(today, rules);
+        }
         let session = &s.loaded.session;
         let (question, found, what) = match target {
             Goto::Build(id) => (0, s.build.select(session, id), id),

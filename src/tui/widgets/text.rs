@@ -81,6 +81,11 @@ pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 pub(crate) fn width(text: &str) -> usize {
+    // Printable ASCII is one cell a character (no control characters, which may count as
+    // combining): most text is, and question 1 measures every cell of its lists.
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return text.len();
+    }
     cells(text).map(|(_, w)| w).sum()
 }
 
@@ -298,6 +303,15 @@ mod tests {
         let cut = fit_line(line, 7);
         assert_eq!(text(&cut), "名前が…");
         assert_eq!(width(&text(&cut)), 7);
+    }
+
+    proptest::proptest! {
+        /// The fast path for printable ASCII counts what the cells of sanitized text count.
+        #[test]
+        fn width_is_the_sum_of_the_cells_widths(text in "[ -~é\u{301}界]{0,24}") {
+            let by_cells: usize = cells(&text).map(|(_, w)| w).sum();
+            proptest::prop_assert_eq!(width(&text), by_cells);
+        }
     }
 
     #[test]
