@@ -33,7 +33,7 @@ use crate::tui::modal::{FormPurpose, Modal};
 use crate::tui::session::Derived;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::form::Form;
-use crate::tui::widgets::text::{fit, sanitize, width};
+use crate::tui::widgets::text::{fit, sanitized_width};
 use crate::tui::widgets::{details_block, list_fitted_and_details};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -416,7 +416,7 @@ impl ThreatsState {
             .map(|row| {
                 // Room for "*n " while sharing.
                 let ideas = if self.pending_ideas.is_some() { 4 } else { 0 };
-                2 + 18 + 4 + 2 + ideas + width(&sanitize(&row.title))
+                2 + 18 + 4 + 2 + ideas + sanitized_width(&row.title)
             })
             .max()
             .unwrap_or(0);
