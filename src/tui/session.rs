@@ -8,12 +8,13 @@ use super::screens::review::ReviewState;
 use super::screens::threats::{self, ElementRow, ThreatsState};
 use crate::analysis::{Analysis, FindingOptions, ModelGraph, Verdict, analyze_graph};
 use crate::config::ProjectConfig;
-use crate::model::edit::{Edit, History};
-use crate::model::{Problem, Session, validate};
+use crate::model::edit::{Edit, History, Item, ItemTable};
+use crate::model::{Problem, Session, StrideSet, ThreatStatus, validate};
 use crate::rules::RuleSet;
 use crate::store::LoadedSession;
 use crate::store::autosave::{FormDraft, SessionLock};
 use chrono::NaiveDate;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Instant;
 
 #[derive(Debug)]
@@ -38,6 +39,9 @@ pub struct SessionState {
     pub question_since: Option<(usize, Instant)>,
     /// Derived from the session, refreshed in update when the revision changes.
     pub derived: Derived,
+    /// What the edits since the last refresh touched, noted as they were applied: lets the
+    /// refresh after a threat edit keep what only the rest of the model decides.
+    pub touched: Option<Touched>,
     pub keep: Keeping,
     /// The lock that tells other instances this file is open here.
     pub lock: Option<SessionLock>,
@@ -45,6 +49,112 @@ pub struct SessionState {
     pub config: ProjectConfig,
     /// Why the project config could not be read, for the status line (then defaults apply).
     pub config_error: Option<String>,
+}
+
+/// The edits that took the session from revision `from` to `to`, noted before each was
+/// applied: the elements whose threats they may have changed, or `None` when one changed
+/// more than threats and what hangs on them (see [`threat_targets`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Touched {
+    pub from: u64,
+    pub to: u64,
+    pub targets: Option<BTreeSet<String>>,
+}
+
+impl Touched {
+    /// Adds the edit from revision `from` to `to` that touched `targets` (see
+    /// [`threat_targets`]) to what `slot` noted; a gap since the last noted edit starts over.
+    pub fn note(slot: &mut Option<Touched>, from: u64, to: u64, targets: Option<BTreeSet<String>>) {
+        match slot {
+            Some(t) if t.to == from => {
+                t.to = to;
+                match (&mut t.targets, targets) {
+                    (Some(noted), Some(more)) => noted.extend(more),
+                    (noted, _) => *noted = None,
+                }
+            }
+            _ => *slot = Some(Touched { from, to, targets }),
+        }
+    }
+}
+
+/// The elements (by id) whose threats `edit` changes when applied to `s`; `None` when it
+/// changes what the graph, the element list, the diagram and the rules' facts are made of
+/// (boundaries, assets, components, flows, or the whole session). Runs, mitigations,
+/// acceptances, assumptions and the session's own fields change none of those.
+pub fn threat_targets(s: &Session, edit: &Edit) -> Option<BTreeSet<String>> {
+    /// Follows `edit` on the threats' targets as `model::edit::apply` changes the threats,
+    /// so that an index later in a batch finds the threat it will find then.
+    fn follow<'a>(
+        edit: &'a Edit,
+        targets: &mut Vec<&'a str>,
+        touched: &mut BTreeSet<String>,
+    ) -> bool {
+        let structural = |table: ItemTable| {
+            matches!(
+                table,
+                ItemTable::Boundaries
+                    | ItemTable::Assets
+                    | ItemTable::Components
+                    | ItemTable::Flows
+            )
+        };
+        match edit {
+            Edit::Insert { index, item } => match item {
+                Item::Threat(t) => {
+                    touched.insert(t.target.to_string());
+                    targets.insert((*index).min(targets.len()), t.target.as_str());
+                    true
+                }
+                other => !structural(other.table()),
+            },
+            Edit::Replace { index, item } => match item {
+                Item::Threat(t) => {
+                    let Some(old) = targets.get_mut(*index) else {
+                        return false;
+                    };
+                    touched.insert((*old).to_string());
+                    touched.insert(t.target.to_string());
+                    *old = t.target.as_str();
+                    true
+                }
+                other => !structural(other.table()),
+            },
+            Edit::Remove {
+                table: ItemTable::Threats,
+                index,
+            } => {
+                if *index >= targets.len() {
+                    return false;
+                }
+                touched.insert(targets.remove(*index).to_string());
+                true
+            }
+            Edit::Move {
+                table: ItemTable::Threats,
+                from,
+                to,
+            } => {
+                if *from >= targets.len() || *to >= targets.len() {
+                    return false;
+                }
+                let moved = targets.remove(*from);
+                touched.insert(moved.to_string());
+                targets.insert(*to, moved);
+                true
+            }
+            Edit::Remove { table, .. } | Edit::Move { table, .. } => !structural(*table),
+            Edit::SetTitle(_)
+            | Edit::SetDescription(_)
+            | Edit::SetAgenda(_)
+            | Edit::SetReview(_) => true,
+            Edit::Batch(edits) => edits.iter().all(|e| follow(e, targets, touched)),
+            Edit::Whole(_) => false,
+        }
+    }
+    let mut targets: Vec<&str> = s.threats.iter().map(|t| t.target.as_str()).collect();
+    let mut touched = BTreeSet::new();
+    follow(edit, &mut targets, &mut touched).then_some(touched)
 }
 
 /// What has been kept of the unsaved work so far: in the autosave file and in the crash copy.
@@ -84,14 +194,20 @@ pub struct Derived {
     pub checked: Option<Checked>,
     /// Per flow: whether it crosses a trust boundary.
     pub crossing: Vec<bool>,
-    /// Question 2's element list; each element's count of open rule suggestions is set only
-    /// once the counts are made (see `open_suggestions`).
+    /// Question 2's element list: made (`elements_made`) while question 2 is on view or its
+    /// walk is on, empty until then. Each element's count of open rule suggestions is set
+    /// only once the counts are made (see `open_suggestions`).
     pub elements: Vec<ElementRow>,
+    pub elements_made: bool,
     /// Open rule suggestions over the whole model: counted (with each element's count) while
     /// question 2 is on view or its walk is on.
     pub open_suggestions: Option<usize>,
     /// Question 3's threat order: to review first, then by risk (indices into the threats).
     pub respond_order: Vec<usize>,
+    /// Question 1's lists (by section, as `Section::ALL`): each column's natural width
+    /// (`build::natural_widths`), made while that list is on view. They depend on neither the
+    /// screen's size nor the threats.
+    pub list_widths: [Option<Vec<u16>>; 4],
 }
 
 /// The analysis of the model and what `check` would say, with the project config's threshold
@@ -107,7 +223,11 @@ pub struct Checked {
 pub struct Wanted {
     pub diagram: bool,
     pub checked: bool,
-    /// The open rule suggestions counted per element.
+    /// Question 2's element list.
+    pub elements: bool,
+    /// Question 1's lists' column widths, by section.
+    pub list_widths: [bool; 4],
+    /// The open rule suggestions counted per element (on the element list, so with it).
     pub suggestions: bool,
 }
 
@@ -115,6 +235,8 @@ impl Wanted {
     pub const ALL: Wanted = Wanted {
         diagram: true,
         checked: true,
+        elements: true,
+        list_widths: [true; 4],
         suggestions: true,
     };
 }
@@ -170,7 +292,6 @@ impl Derived {
     ) -> Self {
         let graph = ModelGraph::new(session);
         let crossing = crossing_of(&graph, session);
-        let elements = threats::elements(&graph, &crossing);
         let problems = validate(session);
         let mut derived = Derived {
             revision,
@@ -178,10 +299,12 @@ impl Derived {
             problems,
             diagram: None,
             checked: None,
-            elements,
+            elements: Vec::new(),
+            elements_made: false,
             open_suggestions: None,
             respond_order: super::screens::respond::ordered(session),
             crossing,
+            list_widths: Default::default(),
         };
         derived.complete_with(&graph, today, rules, config, wanted);
         derived
@@ -202,10 +325,80 @@ impl Derived {
         }
     }
 
+    /// Brings what is derived to `revision` after edits that changed only threats (on the
+    /// elements `targets`) and what hangs on them (see [`threat_targets`]): the graph-made
+    /// parts (crossings, the diagram, each element's applicable letters and title) are kept,
+    /// the touched elements' covered letters and open suggestions counted again, the rest
+    /// made again. `false`, changing nothing, where that would not be what a from-scratch
+    /// derivation makes (an element's review flag changed, which moves it in the list, or an
+    /// id is on two elements): then derive everything.
+    /// A graph of `session` made to count is left in `graph` for the caller's use.
+    pub fn after_threat_edits<'s>(
+        &mut self,
+        session: &'s Session,
+        revision: u64,
+        targets: &BTreeSet<String>,
+        rules: &RuleSet,
+        graph: &mut Option<ModelGraph<'s>>,
+    ) -> bool {
+        // Each touched element's threats as `threats::elements` reads them.
+        let mut state: HashMap<&str, (StrideSet, bool)> = targets
+            .iter()
+            .map(|id| (id.as_str(), (StrideSet::empty(), false)))
+            .collect();
+        for t in &session.threats {
+            if let Some(entry) = state.get_mut(t.target.as_str()) {
+                if t.status == ThreatStatus::NeedsReview {
+                    entry.1 = true;
+                } else {
+                    entry.0 = entry.0.union(&t.stride);
+                }
+            }
+        }
+        let mut rows: Vec<(usize, StrideSet)> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
+        // An element list not made has no rows to keep (and no counts).
+        for (i, row) in self.elements.iter().enumerate() {
+            if let Some((covered, needs_review)) = state.get(row.id.as_str()) {
+                if !seen.insert(row.id.as_str()) || *needs_review != row.needs_review {
+                    return false;
+                }
+                rows.push((i, covered.clone()));
+            }
+        }
+        let counting = self.open_suggestions.is_some();
+        let graph = (counting && !rows.is_empty() && !rules.is_empty())
+            .then(|| &*graph.get_or_insert_with(|| ModelGraph::new(session)));
+        for (i, covered) in rows {
+            let Some(row) = self.elements.get_mut(i) else {
+                continue;
+            };
+            row.covered = covered;
+            if let Some(graph) = graph {
+                row.open_suggestions = open_on(graph, rules, &row.id);
+            }
+        }
+        if counting {
+            self.open_suggestions = Some(self.elements.iter().map(|r| r.open_suggestions).sum());
+        }
+        self.revision = revision;
+        self.stamp = next_stamp();
+        self.problems = validate(session);
+        self.checked = None;
+        self.respond_order = super::screens::respond::ordered(session);
+        true
+    }
+
     /// Whether the parts `wanted` are made.
     pub fn has(&self, wanted: Wanted) -> bool {
         (!wanted.diagram || self.diagram.is_some())
             && (!wanted.checked || self.checked.is_some())
+            && (!wanted.elements || self.elements_made)
+            && wanted
+                .list_widths
+                .iter()
+                .zip(&self.list_widths)
+                .all(|(wanted, made)| !wanted || made.is_some())
             && (!wanted.suggestions || self.open_suggestions.is_some())
     }
 
@@ -220,6 +413,11 @@ impl Derived {
         if !self.has(wanted) {
             self.stamp = next_stamp();
         }
+        if (wanted.elements || wanted.suggestions) && !self.elements_made {
+            // About 2 ms at a thousand components, and only question 2 shows it.
+            self.elements = threats::elements(graph, &self.crossing);
+            self.elements_made = true;
+        }
         if wanted.suggestions && self.open_suggestions.is_none() {
             // Counting open suggestions writes no text, but it runs every rule on every
             // element: milliseconds for a thousand components (benches/tui.rs,
@@ -230,6 +428,19 @@ impl Derived {
                 row.open_suggestions = counts.get(row.id.as_str()).copied().unwrap_or(0);
             }
             self.open_suggestions = Some(counts.values().sum());
+        }
+        for (section, (wanted, made)) in Section::ALL
+            .iter()
+            .zip(wanted.list_widths.iter().zip(&mut self.list_widths))
+        {
+            if *wanted && made.is_none() {
+                let crossing = |i: usize| self.crossing.get(i).copied().unwrap_or(false);
+                *made = Some(super::screens::build::natural_widths(
+                    graph.session,
+                    *section,
+                    &crossing,
+                ));
+            }
         }
         if wanted.diagram && self.diagram.is_none() {
             self.diagram = Some(DiagramLayout::from_graph(graph));
@@ -249,6 +460,16 @@ impl Derived {
             self.checked = Some(Checked { analysis, verdict });
         }
     }
+}
+
+/// How many of the rules' suggestions for element `id` are open: what `RuleSet::open_counts`
+/// counts for it.
+fn open_on(graph: &ModelGraph<'_>, rules: &RuleSet, id: &str) -> usize {
+    rules
+        .suggest(graph, Some(id))
+        .iter()
+        .filter(|s| s.state.is_open())
+        .count()
 }
 
 /// A stamp no `Derived` had before: the same revision is derived again when the rules change.
@@ -288,6 +509,7 @@ impl SessionState {
             question_time: Default::default(),
             question_since: None,
             derived,
+            touched: None,
             keep: Keeping::default(),
             lock: None,
             config,
@@ -330,6 +552,10 @@ impl SessionState {
         Wanted {
             diagram: self.question == 0 && self.build.section == Section::Diagram,
             checked: self.question == 3,
+            elements: self.question == 1 || self.threats.walk.is_some(),
+            list_widths: std::array::from_fn(|i| {
+                self.question == 0 && self.build.section_index() == Some(i)
+            }),
             suggestions: self.question == 1 || self.threats.walk.is_some(),
         }
     }
@@ -337,8 +563,42 @@ impl SessionState {
     /// Brings what is derived up to date after a change (a no-op when nothing changed), and
     /// makes what the screen on view shows if it is not made yet.
     pub fn refresh_derived(&mut self, today: NaiveDate, rules: &RuleSet) {
-        if self.derived.revision != self.history.revision() {
-            self.recompute(today, rules);
+        let revision = self.history.revision();
+        if self.derived.revision != revision {
+            let touched = self.touched.take();
+            // Made at most once for the counts and the selected element's suggestions.
+            let mut graph = None;
+            let kept = match touched {
+                Some(Touched {
+                    from,
+                    to,
+                    targets: Some(targets),
+                }) if from == self.derived.revision && to == revision => {
+                    self.derived.after_threat_edits(
+                        &self.loaded.session,
+                        revision,
+                        &targets,
+                        rules,
+                        &mut graph,
+                    )
+                }
+                _ => false,
+            };
+            if kept {
+                let wanted = self.wanted();
+                self.derived
+                    .complete(&self.loaded.session, today, rules, &self.config, wanted);
+                self.threats.after_change_with(
+                    &self.loaded.session,
+                    &self.derived,
+                    rules,
+                    graph.as_ref(),
+                );
+                self.respond
+                    .follow_walk(&self.loaded.session, &self.derived);
+            } else {
+                self.recompute(today, rules);
+            }
         } else {
             let wanted = self.wanted();
             self.derived
@@ -502,7 +762,14 @@ response = "undecided"
         assert_eq!(s.derived.problems, fresh.problems);
         assert_eq!(s.derived.crossing, fresh.crossing);
         assert_eq!(s.derived.respond_order, fresh.respond_order);
+        assert!(fresh.elements_made);
+        if !s.derived.elements_made {
+            // Not made off question 2: nothing kept that could be stale.
+            assert!(s.derived.elements.is_empty());
+            assert!(s.derived.open_suggestions.is_none());
+        }
         match s.derived.open_suggestions {
+            _ if !s.derived.elements_made => {}
             Some(open) => {
                 assert_eq!(Some(open), fresh.open_suggestions);
                 assert_eq!(s.derived.elements, fresh.elements);
@@ -518,6 +785,11 @@ response = "undecided"
                     })
                     .collect();
                 assert_eq!(s.derived.elements, uncounted);
+            }
+        }
+        for (made, expected) in s.derived.list_widths.iter().zip(&fresh.list_widths) {
+            if made.is_some() {
+                assert_eq!(made, expected);
             }
         }
         if let Some(diagram) = &s.derived.diagram {
@@ -611,11 +883,287 @@ response = "undecided"
         assert_as_from_scratch(&app);
     }
 
+    #[test]
+    fn the_element_list_is_made_when_question_2_comes_on_view_and_dropped_by_a_model_edit() {
+        let mut app = app();
+        assert!(!state(&app).derived.elements_made, "not made on question 1");
+        assert!(state(&app).derived.elements.is_empty());
+        keys(&mut app, "2");
+        assert!(state(&app).derived.elements_made);
+        assert_as_from_scratch(&app);
+        // Back on question 1 a component moved down: the list goes with the change, and comes
+        // back (as from scratch) with question 2, after the undo and the redo too.
+        keys(&mut app, "1lJ");
+        assert!(
+            !state(&app).derived.elements_made,
+            "dropped with the change"
+        );
+        assert_as_from_scratch(&app);
+        for step in ["2", "1u", "2", "1<C-r>", "2"] {
+            keys(&mut app, step);
+            assert_eq!(state(&app).derived.elements_made, step.ends_with('2'));
+            assert_as_from_scratch(&app);
+        }
+    }
+
+    #[test]
+    fn a_jump_from_question_4_to_an_element_makes_question_2_list_and_selects_it() {
+        let mut app = app();
+        keys(&mut app, "4");
+        assert!(!state(&app).derived.elements_made);
+        app.goto(&crate::tui::screens::Goto::Threats("worker".into()));
+        let s = state(&app);
+        assert_eq!(s.question, 1);
+        assert_eq!(
+            s.threats.row(&s.derived).map(|r| r.id.as_str()),
+            Some("worker")
+        );
+        assert_as_from_scratch(&app);
+    }
+
+    /// Question 1's list drawn with the column widths measured in update is the list drawn
+    /// with them measured while drawing, at every size, after edits, undos and redos.
+    #[test]
+    fn question_1_lists_with_cached_widths_draw_as_measured_ones_at_any_size() {
+        use crate::tui::app::Screen;
+        use crate::tui::tests::screen_of;
+        let mut app = app();
+        let mut seen = BTreeSet::new();
+        for step in [
+            "", "J", "u", "<left>", "J", "<left>", "J", "<C-r>", "l", "l", "l", "J", "u", "<C-r>",
+        ] {
+            keys(&mut app, step);
+            assert_as_from_scratch(&app);
+            let section = state(&app).build.section_index();
+            let widths = section.and_then(|i| state(&app).derived.list_widths[i].clone());
+            assert!(widths.is_some(), "made for the list on view ({section:?})");
+            seen.insert(section);
+            for (width, height) in [(120, 40), (80, 24), (50, 12), (200, 60)] {
+                let cached = screen_of(width, height, |f| view::draw(&app, f));
+                let Screen::Session(s) = &mut app.screen else {
+                    panic!("a session is open");
+                };
+                let kept = std::mem::take(&mut s.derived.list_widths);
+                let measured = screen_of(width, height, |f| view::draw(&app, f));
+                let Screen::Session(s) = &mut app.screen else {
+                    panic!("a session is open");
+                };
+                s.derived.list_widths = kept;
+                assert_eq!(cached, measured, "{width}x{height} after {step:?}");
+            }
+        }
+        assert_eq!(seen.len(), 4, "every list on view: {seen:?}");
+    }
+
+    /// The session's threat `index`, changed by `change`.
+    fn threat_with(
+        app: &App,
+        index: usize,
+        change: impl FnOnce(&mut crate::model::Threat),
+    ) -> Item {
+        let mut threat = state(app).session().threats[index].clone();
+        change(&mut threat);
+        Item::Threat(threat)
+    }
+
+    /// Applies `edit` as the app does, then undoes and redoes it: after each step what the app
+    /// holds is what a from-scratch derivation says.
+    fn apply_undo_redo(app: &mut App, edit: Edit) {
+        let before = state(app).history.revision();
+        app.apply_unguarded(edit, "changed");
+        assert_ne!(state(app).history.revision(), before, "the edit applied");
+        assert_as_from_scratch(app);
+        keys(app, "u");
+        assert_as_from_scratch(app);
+        keys(app, "<C-r>");
+        assert_as_from_scratch(app);
+    }
+
+    /// Every kind of edit, on question 2 (its open suggestions counted) and on question 1,
+    /// each undone and redone: threat edits take the short way, the others derive everything.
+    #[test]
+    fn what_is_derived_after_each_kind_of_edit_is_as_from_scratch() {
+        for question in ["2", "1"] {
+            let mut app = app();
+            keys(&mut app, question);
+            let rules = app.libraries.rules().clone();
+            let session = state(&app).session().clone();
+            let graph = ModelGraph::new(&session);
+            let (target, open) = session
+                .components
+                .iter()
+                .map(|c| c.id.to_string())
+                .chain(session.flows.iter().map(|f| f.id.to_string()))
+                .find_map(|id| {
+                    let open = suggestions_for(&graph, &rules, &id)
+                        .into_iter()
+                        .find(|v| v.state.is_open())?;
+                    Some((id, open))
+                })
+                .expect("an element with an open suggestion");
+            // A threat from a suggestion: the element's open count falls by one.
+            let from_rule = super::threats::suggested_threat(&session, &target, &open);
+            let edits = vec![
+                // Likelihood, as L does.
+                Edit::Replace {
+                    index: 0,
+                    item: threat_with(&app, 0, |t| {
+                        t.likelihood = Some(crate::model::Rating::HIGH);
+                    }),
+                },
+                // Moved to another element: both elements change.
+                Edit::Replace {
+                    index: 0,
+                    item: threat_with(&app, 0, |t| t.target = "worker".into()),
+                },
+                Edit::Insert {
+                    index: usize::MAX,
+                    item: Item::Threat(from_rule.clone()),
+                },
+                Edit::Remove {
+                    table: ItemTable::Threats,
+                    index: 1,
+                },
+                Edit::Move {
+                    table: ItemTable::Threats,
+                    from: 0,
+                    to: 1,
+                },
+                // Flagged for review: the element moves up the list.
+                Edit::Replace {
+                    index: 1,
+                    item: threat_with(&app, 1, |t| t.status = ThreatStatus::NeedsReview),
+                },
+                // A batch whose second index finds what the first edit moved there.
+                Edit::Batch(vec![
+                    Edit::Insert {
+                        index: 0,
+                        item: Item::Threat(crate::model::Threat {
+                            id: "TH-900".into(),
+                            ..from_rule.clone()
+                        }),
+                    },
+                    Edit::Replace {
+                        index: 1,
+                        item: threat_with(&app, 0, |t| t.target = "browser-api".into()),
+                    },
+                ]),
+                Edit::SetTitle("Shop, again".into()),
+                // The model itself: a component renamed, a flow added, a boundary removed.
+                Edit::Replace {
+                    index: 1,
+                    item: {
+                        let mut api = session.components[1].clone();
+                        api.name = "Gateway".into();
+                        Item::Component(api)
+                    },
+                },
+                Edit::Insert {
+                    index: usize::MAX,
+                    item: {
+                        let mut flow = session.flows[0].clone();
+                        flow.id = "browser-worker".into();
+                        flow.to = "worker".into();
+                        Item::Flow(flow)
+                    },
+                },
+                Edit::Remove {
+                    table: ItemTable::Boundaries,
+                    index: 0,
+                },
+                // Replaced whole, as a merge or recovered work does.
+                Edit::Whole(Box::new({
+                    let mut other = session.clone();
+                    other.components.retain(|c| c.id.as_str() != "worker");
+                    other.flows.retain(|f| f.id.as_str() != "worker-db");
+                    other
+                })),
+            ];
+            for edit in edits {
+                apply_undo_redo(&mut app, edit);
+            }
+        }
+    }
+
+    /// A threat edit keeps what only the rest of the model decides: the diagram laid out
+    /// before it stays, and is the layout a from-scratch derivation makes.
+    #[test]
+    fn a_threat_edit_keeps_the_diagram_and_a_component_edit_drops_it() {
+        let mut app = app();
+        keys(&mut app, "llll");
+        assert!(state(&app).derived.diagram.is_some(), "made on view");
+        keys(&mut app, "2");
+        let likelier = threat_with(&app, 0, |t| t.likelihood = Some(crate::model::Rating::LOW));
+        app.apply_unguarded(
+            Edit::Replace {
+                index: 0,
+                item: likelier,
+            },
+            "rated",
+        );
+        assert!(state(&app).derived.diagram.is_some(), "kept");
+        assert_as_from_scratch(&app);
+        let mut db = state(&app).session().components[3].clone();
+        db.name = "Orders".into();
+        app.apply_unguarded(
+            Edit::Replace {
+                index: 3,
+                item: Item::Component(db),
+            },
+            "renamed",
+        );
+        assert!(state(&app).derived.diagram.is_none(), "made again on view");
+        assert_as_from_scratch(&app);
+    }
+
+    #[test]
+    fn threat_targets_follow_a_batch_and_refuse_model_edits() {
+        let (session, _) = crate::store::parse(SESSION).expect("parses");
+        let mut on_worker = session.threats[0].clone();
+        on_worker.target = "worker".into();
+        // The insert at 0 moves the API's threat to index 1, which the removal then finds.
+        let batch = Edit::Batch(vec![
+            Edit::Insert {
+                index: 0,
+                item: Item::Threat(on_worker),
+            },
+            Edit::Remove {
+                table: ItemTable::Threats,
+                index: 1,
+            },
+        ]);
+        let touched: Vec<String> = threat_targets(&session, &batch)
+            .expect("threats only")
+            .into_iter()
+            .collect();
+        assert_eq!(touched, ["api", "worker"]);
+        assert_eq!(
+            threat_targets(
+                &session,
+                &Edit::Remove {
+                    table: ItemTable::Threats,
+                    index: 5
+                }
+            ),
+            None,
+            "no such threat: derive everything"
+        );
+        let rename = Edit::Replace {
+            index: 0,
+            item: Item::Component(session.components[0].clone()),
+        };
+        assert_eq!(threat_targets(&session, &rename), None);
+        assert_eq!(
+            threat_targets(&session, &Edit::SetTitle("x".into())),
+            Some(BTreeSet::new())
+        );
+    }
+
     /// Keys that move between screens, edit, undo and redo: after each, every part the app
     /// holds is as a from-scratch derivation says.
     const KEYS: &[&str] = &[
         "1", "2", "3", "4", "l", "h", "j", "k", "J", "K", "u", "<C-r>", "<tab>", "L", "I", "<esc>",
-        "w", "<space>",
+        "w", "<space>", "s<ret>", "d", "e<ret>", "x",
     ];
 
     proptest! {

@@ -13,7 +13,7 @@ use super::modal::{FormPurpose, Modal};
 use super::recovery::find_recovery;
 use super::screens::start::StartState;
 use super::screens::{Command, Cx, Goto};
-use super::session::SessionState;
+use super::session::{SessionState, Touched};
 use super::theme::Theme;
 use crate::library::LibrarySet;
 use crate::model::edit::{Edit, Item};
@@ -736,12 +736,19 @@ impl App {
     }
 
     /// Switches to the question where `target` is and selects it there.
-    fn goto(&mut self, target: &Goto) {
+    pub(super) fn goto(&mut self, target: &Goto) {
         let rules = self.libraries.rules();
+        let today = self.today;
         let Screen::Session(s) = &mut self.screen else {
             return;
         };
         let s = &mut **s;
+        if let Goto::Threats(_) = target {
+            // Question 2's element list is made only while it is on view: made here so the
+            // element can be found in it.
+            s.question = 1;
+            s.refresh_derived(today, rules);
+        }
         let session = &s.loaded.session;
         let (question, found, what) = match target {
             Goto::Build(id) => (0, s.build.select(session, id), id),
@@ -790,9 +797,12 @@ impl App {
         };
         let from = s.history.revision();
         let kept = crate::tui::session::kept_edit(&edit);
+        let targets = crate::tui::session::threat_targets(&s.loaded.session, &edit);
         match s.history.apply(&mut s.loaded.session, edit) {
             Ok(()) => {
                 s.keep.note_edit(from, kept);
+                let to = s.history.revision();
+                Touched::note(&mut s.touched, from, to, targets);
                 s.refresh_derived(today, self.libraries.rules());
                 // A new edit clears redo: decisions undone before it stay undone.
                 if let Some(sharing) = &mut self.share {
@@ -849,6 +859,8 @@ impl App {
                     s.history.next_redo()
                 };
                 let kept = next.and_then(crate::tui::session::kept_edit);
+                let targets =
+                    next.and_then(|e| crate::tui::session::threat_targets(s.session(), e));
                 let done = if action == Action::Undo {
                     s.history.undo(&mut s.loaded.session)
                 } else {
@@ -856,6 +868,8 @@ impl App {
                 };
                 if s.history.revision() != from {
                     s.keep.note_edit(from, kept);
+                    let to = s.history.revision();
+                    Touched::note(&mut s.touched, from, to, targets);
                 }
                 s.refresh_derived(today, self.libraries.rules());
                 let (verb, what) = if action == Action::Undo {

@@ -81,7 +81,26 @@ pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 pub(crate) fn width(text: &str) -> usize {
+    // Printable ASCII is one cell a character (no control characters, which may count as
+    // combining): most text is, and question 1 measures every cell of its lists.
+    if is_printable_ascii(text) {
+        return text.len();
+    }
     cells(text).map(|(_, w)| w).sum()
+}
+
+/// Width of session text once sanitized (`width(&sanitize(text))`), without making the
+/// sanitized copy for printable ASCII, which sanitizing leaves as it is: question 2 measures
+/// every element's title each frame.
+pub(crate) fn sanitized_width(text: &str) -> usize {
+    if is_printable_ascii(text) {
+        return text.len();
+    }
+    width(&sanitize(text))
+}
+
+fn is_printable_ascii(text: &str) -> bool {
+    text.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
 /// Sanitized text cut to at most `max` cells, ending in `…` when something was cut.
@@ -298,6 +317,23 @@ mod tests {
         let cut = fit_line(line, 7);
         assert_eq!(text(&cut), "名前が…");
         assert_eq!(width(&text(&cut)), 7);
+    }
+
+    proptest::proptest! {
+        /// The fast path for printable ASCII counts what the cells of sanitized text count.
+        #[test]
+        fn width_is_the_sum_of_the_cells_widths(text in "[ -~é\u{301}界]{0,24}") {
+            let by_cells: usize = cells(&text).map(|(_, w)| w).sum();
+            proptest::prop_assert_eq!(width(&text), by_cells);
+        }
+
+        /// Measuring session text as sanitized measures the sanitized text.
+        #[test]
+        fn sanitized_width_is_the_width_of_the_sanitized_text(
+            text in "[ -~\\x00-\\x1f\\x7f é\u{301}\u{202e}\u{200d}界]{0,24}"
+        ) {
+            proptest::prop_assert_eq!(sanitized_width(&text), width(&sanitize(&text)));
+        }
     }
 
     #[test]

@@ -45,12 +45,14 @@ fn yes_no(
     }
 }
 
-/// The rows of a section's list, with its header and column widths.
+/// The rows `shown` (by index) of a section's list, with its header and column widths.
 pub fn rows(
     s: &Session,
     section: Section,
     crossing: &dyn Fn(usize) -> bool,
+    shown: std::ops::Range<usize>,
 ) -> (Row<'static>, Vec<Vec<String>>, Vec<Constraint>) {
+    let (skip, take) = (shown.start, shown.len());
     let e = |t: &str| escape_control(t).into_owned();
     let name_of_boundary = |id: Option<&BoundaryId>| {
         id.map(|b| {
@@ -64,6 +66,8 @@ pub fn rows(
             Row::new(["Id", "Name", "Inside", "Components"]),
             s.boundaries
                 .iter()
+                .skip(skip)
+                .take(take)
                 .map(|b| {
                     let n = s
                         .components
@@ -89,6 +93,8 @@ pub fn rows(
             Row::new(["Id", "Name", "Classification"]),
             s.assets
                 .iter()
+                .skip(skip)
+                .take(take)
                 .map(|a| {
                     vec![
                         e(a.id.as_str()),
@@ -107,6 +113,8 @@ pub fn rows(
             Row::new(["Kind", "Id", "Name", "Boundary"]),
             s.components
                 .iter()
+                .skip(skip)
+                .take(take)
                 .map(|c| {
                     vec![
                         kind_mark(c.kind).to_string(),
@@ -128,6 +136,8 @@ pub fn rows(
             s.flows
                 .iter()
                 .enumerate()
+                .skip(skip)
+                .take(take)
                 .map(|(i, f)| {
                     vec![
                         id_cell(e(f.id.as_str()), f.is_out_of_scope()),
@@ -152,6 +162,36 @@ pub fn rows(
         ),
         Section::Diagram => (Row::new([""; 0]), Vec::new(), Vec::new()),
     }
+}
+
+/// The headings of a section's table, as [`rows`] writes them: the narrowest each column
+/// can be.
+pub fn headings(section: Section) -> &'static [&'static str] {
+    match section {
+        Section::Boundaries => &["Id", "Name", "Inside", "Components"],
+        Section::Assets => &["Id", "Name", "Classification"],
+        Section::Components => &["Kind", "Id", "Name", "Boundary"],
+        Section::Flows => &["Id", "From → To", "Label", "Auth Enc", "Crosses"],
+        Section::Diagram => &[],
+    }
+}
+
+/// Each column's widest cell or heading over the whole of a section's list: what sizes its
+/// columns. Formatting and measuring every row takes milliseconds at thousands of rows, so
+/// it is made once per change (see `Derived::list_widths`), not per frame.
+pub fn natural_widths(s: &Session, section: Section, crossing: &dyn Fn(usize) -> bool) -> Vec<u16> {
+    let (_, rows, _) = rows(s, section, crossing, 0..section.len(s));
+    let mut widths: Vec<u16> = headings(section)
+        .iter()
+        .map(|h| u16::try_from(crate::tui::widgets::text::width(h)).unwrap_or(u16::MAX))
+        .collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            let cell = u16::try_from(crate::tui::widgets::text::width(cell)).unwrap_or(u16::MAX);
+            *w = (*w).max(cell);
+        }
+    }
+    widths
 }
 
 /// Width of the selection marker column (`▸ `), always kept so columns never shift.

@@ -6,7 +6,7 @@ mod list;
 pub mod quick;
 
 pub use form::{open_form, submit, unique_slug};
-pub use list::{details, rows, section_tabs, table};
+pub use list::{details, headings, natural_widths, rows, section_tabs, table};
 pub use quick::QuickLine;
 
 use super::{Command, Cx};
@@ -351,11 +351,17 @@ impl BuildState {
             return;
         }
         let crossing = |i: usize| cx.derived.crossing.get(i).copied().unwrap_or(false);
-        let (header, rows, widths) = rows(session, self.section, &crossing);
         // The list as wide as its longest id, name and label need, the details keeping 36
         // columns; when every cell fits, each column is as wide as its widest cell. Summed
-        // wide: names from a file may be as long as anything.
-        let natural = natural_widths(&rows, headings(self.section));
+        // wide: names from a file may be as long as anything. Measured in update, once per
+        // change (made here only if it was not).
+        let natural = match self
+            .section_index()
+            .and_then(|i| cx.derived.list_widths.get(i)?.clone())
+        {
+            Some(widths) => widths,
+            None => natural_widths(session, self.section, &crossing),
+        };
         let spacing = 2 + natural.len() as u32;
         let want = spacing + natural.iter().map(|&w| u32::from(w)).sum::<u32>();
         let (list_area, detail_area, wide) = list_fitted_and_details(
@@ -368,11 +374,6 @@ impl BuildState {
         // whole while long names and labels are cut evenly.
         let room = u32::from(list_area.width).saturating_sub(spacing);
         let id_column = headings(self.section).iter().position(|h| *h == "Id");
-        let widths = match shrink_widest(natural, room, id_column) {
-            Some(fitted) => fitted.into_iter().map(Constraint::Length).collect(),
-            None => widths,
-        };
-        let empty = rows.is_empty();
         let selected = self.selected_row(session);
         // Only the rows that can be on screen become table rows (fitting every cell of
         // thousands of rows took most of a frame). The table scrolls just far enough to show
@@ -380,7 +381,18 @@ impl BuildState {
         // the same row as it would over all of them.
         let most = usize::from(list_area.height);
         let first = selected.map_or(0, |i| (i + 1).saturating_sub(most.max(1)));
-        let shown: Vec<Vec<String>> = rows.into_iter().skip(first).take(most).collect();
+        let len = self.section.len(session);
+        let (header, shown, widths) = rows(
+            session,
+            self.section,
+            &crossing,
+            first.min(len)..first.saturating_add(most).min(len),
+        );
+        let empty = len == 0;
+        let widths = match shrink_widest(natural, room, id_column) {
+            Some(fitted) => fitted.into_iter().map(Constraint::Length).collect(),
+            None => widths,
+        };
         let table = table(header, shown, widths, list_area.width, t).block(
             Block::default()
                 .borders(Borders::TOP)
@@ -574,33 +586,6 @@ fn shrink_widest(mut widths: Vec<u16>, room: u32, keep: Option<usize>) -> Option
         *widest -= 1;
     }
     Some(widths)
-}
-
-/// The headings of a section's table, as `list::rows` writes them: the narrowest each column
-/// can be.
-fn headings(section: Section) -> &'static [&'static str] {
-    match section {
-        Section::Boundaries => &["Id", "Name", "Inside", "Components"],
-        Section::Assets => &["Id", "Name", "Classification"],
-        Section::Components => &["Kind", "Id", "Name", "Boundary"],
-        Section::Flows => &["Id", "From → To", "Label", "Auth Enc", "Crosses"],
-        Section::Diagram => &[],
-    }
-}
-
-/// Each column's widest cell or heading.
-fn natural_widths(rows: &[Vec<String>], headings: &[&str]) -> Vec<u16> {
-    let mut widths: Vec<u16> = headings
-        .iter()
-        .map(|h| u16::try_from(crate::tui::widgets::text::width(h)).unwrap_or(u16::MAX))
-        .collect();
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            let cell = u16::try_from(crate::tui::widgets::text::width(cell)).unwrap_or(u16::MAX);
-            *w = (*w).max(cell);
-        }
-    }
-    widths
 }
 
 /// The width the list of crossing flows needs beside the diagram, and the most it takes.

@@ -33,7 +33,7 @@ use crate::tui::modal::{FormPurpose, Modal};
 use crate::tui::session::Derived;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::form::Form;
-use crate::tui::widgets::text::{fit, sanitize, width};
+use crate::tui::widgets::text::{fit, sanitized_width};
 use crate::tui::widgets::{details_block, list_fitted_and_details};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -122,6 +122,17 @@ impl ThreatsState {
     }
 
     pub fn after_change(&mut self, s: &Session, derived: &Derived, rules: &RuleSet) {
+        self.after_change_with(s, derived, rules, None);
+    }
+
+    /// [`ThreatsState::after_change`] with the graph of `s` when one is made already.
+    pub fn after_change_with(
+        &mut self,
+        s: &Session,
+        derived: &Derived,
+        rules: &RuleSet,
+        graph: Option<&ModelGraph<'_>>,
+    ) {
         self.suggested_for = None;
         if let Some((id, take_keys)) = self.focus.take()
             && let Some(row) = self.row(derived)
@@ -140,12 +151,24 @@ impl ThreatsState {
         // Off question 2 the suggestions are not counted, nor written out: that waits until it
         // comes on view (`SessionState::refresh_derived`).
         if derived.open_suggestions.is_some() {
-            self.sync(s, derived, rules);
+            self.sync_with(s, derived, rules, graph);
         }
     }
 
     /// Makes the selected element's suggestions when the element or the model changed.
     pub fn sync(&mut self, s: &Session, derived: &Derived, rules: &RuleSet) {
+        self.sync_with(s, derived, rules, None);
+    }
+
+    /// [`ThreatsState::sync`] with the graph of `s` when one is made already (a graph takes
+    /// most of a millisecond at a thousand components).
+    fn sync_with(
+        &mut self,
+        s: &Session,
+        derived: &Derived,
+        rules: &RuleSet,
+        graph: Option<&ModelGraph<'_>>,
+    ) {
         let Some(row) = self.row(derived) else {
             self.suggested.clear();
             self.suggested_for = None;
@@ -155,10 +178,10 @@ impl ThreatsState {
         if self.suggested_for.as_ref() == Some(&key) {
             return;
         }
-        self.suggested = if rules.is_empty() {
-            Vec::new()
-        } else {
-            suggestions_for(&ModelGraph::new(s), rules, &row.id)
+        self.suggested = match graph {
+            _ if rules.is_empty() => Vec::new(),
+            Some(graph) => suggestions_for(graph, rules, &row.id),
+            None => suggestions_for(&ModelGraph::new(s), rules, &row.id),
         };
         self.suggested_for = Some(key);
         self.suggestion = self.suggestion.min(self.suggested.len().saturating_sub(1));
@@ -393,7 +416,7 @@ impl ThreatsState {
             .map(|row| {
                 // Room for "*n " while sharing.
                 let ideas = if self.pending_ideas.is_some() { 4 } else { 0 };
-                2 + 18 + 4 + 2 + ideas + width(&sanitize(&row.title))
+                2 + 18 + 4 + 2 + ideas + sanitized_width(&row.title)
             })
             .max()
             .unwrap_or(0);
