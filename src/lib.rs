@@ -9,6 +9,7 @@ pub mod config;
 pub mod interop;
 pub mod library;
 pub mod model;
+pub mod parallel;
 pub mod report;
 pub mod rules;
 pub mod share;

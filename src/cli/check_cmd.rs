@@ -1,7 +1,7 @@
 //! `threatboard check`: the CI gate.
 
 use super::{EXIT_PROBLEMS, EXIT_UNREADABLE};
-use crate::analysis::{FindingOptions, Severity, analyze};
+use crate::analysis::{FindingOptions, Severity, analyze_and};
 use crate::config::{self, ProjectConfig};
 use crate::library::{self, LibrarySet};
 use crate::model::{RiskLevel, text::escape_control, validate};
@@ -132,19 +132,7 @@ pub fn judge(
         rules: Some(rules),
     };
     // Validation does not depend on the analysis: it runs beside it.
-    let (problems, analysis) = std::thread::scope(|scope| {
-        let validating = std::thread::Builder::new()
-            .name("validate".into())
-            .spawn_scoped(scope, || validate(&loaded.session));
-        let analysis = analyze(&loaded.session, &options);
-        let problems = match validating {
-            Ok(handle) => handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Err(_) => validate(&loaded.session),
-        };
-        (problems, analysis)
-    });
+    let (analysis, problems) = analyze_and(&loaded.session, &options, || validate(&loaded.session));
     let mut problems: Vec<_> = problems
         .iter()
         .map(|p| (loaded.positions.locate(&p.location), p.to_string()))

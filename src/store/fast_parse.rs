@@ -88,15 +88,12 @@ fn read(text: &str, from: usize, to: usize) -> Option<Read<'_>> {
 /// reaches a header line holds nothing but what the halves put together: the top-level keys,
 /// the tables read so far and their positions.
 fn read_halves(text: &str, split: usize) -> Option<Read<'_>> {
-    let (first, second) = std::thread::scope(|scope| {
-        let second = std::thread::Builder::new()
-            .name("read".into())
-            .spawn_scoped(scope, || read(text, split, text.len()))
-            .ok()?;
-        let first = read(text, 0, split);
-        let second = second.join().ok()?;
-        Some((first?, second?))
-    })?;
+    let (first, second) = crate::parallel::join(
+        "read",
+        || read(text, 0, split),
+        || read(text, split, text.len()),
+    );
+    let (first, second) = (first?, second?);
     first.append(second)
 }
 

@@ -1,0 +1,79 @@
+//! Two pieces of work at once, on this thread and one more.
+//!
+//! `check` splits its work in pairs: the two halves of a large session file, the unanswered
+//! suggestions and the rest of the analysis. Each pair goes through [`join`], so that no more
+//! threads are runnable than the two cores of a small CI machine: with a third one, Linux left
+//! a new thread queued behind its parent for up to a scheduler tick (4 ms) while the other
+//! core sat idle, and the work ran one piece after the other.
+
+use std::sync::Mutex;
+use std::thread;
+
+/// Runs `here` on this thread and `beside` on a new scoped thread named `name`, and returns
+/// both results. If no thread can be had, `beside` runs here after `here`. A panic in either
+/// is resumed on this thread.
+pub fn join<A, B>(name: &str, here: impl FnOnce() -> A, beside: impl FnOnce() -> B + Send) -> (A, B)
+where
+    B: Send,
+{
+    // The work moves to the thread through a slot, so that it can still run here when no
+    // thread can be had (a failed spawn drops the closure it was given).
+    let slot = Mutex::new(Some(beside));
+    let take = || slot.lock().ok().and_then(|mut work| work.take());
+    thread::scope(|scope| {
+        let spawned = thread::Builder::new()
+            .name(name.into())
+            .spawn_scoped(scope, || take().map(|work| work()));
+        let a = here();
+        let b = match spawned {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => None,
+        };
+        let b = b.unwrap_or_else(|| take().map(|work| work()).expect("the work is run once"));
+        (a, b)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_results_come_back_in_order() {
+        let (a, b) = join("test", || 1 + 1, || "beside".to_string());
+        assert_eq!(a, 2);
+        assert_eq!(b, "beside");
+    }
+
+    #[test]
+    fn beside_runs_on_its_own_named_thread() {
+        let here = thread::current().id();
+        let (_, (there, name)) = join(
+            "named",
+            || (),
+            || {
+                let t = thread::current();
+                (t.id(), t.name().map(str::to_owned))
+            },
+        );
+        assert_ne!(there, here);
+        assert_eq!(name.as_deref(), Some("named"));
+    }
+
+    #[test]
+    fn both_may_borrow_from_the_caller() {
+        let words = ["a", "b", "c"];
+        let (first, rest) = join("borrow", || words[0], || words[1..].join(""));
+        assert_eq!((first, rest.as_str()), ("a", "bc"));
+    }
+
+    #[test]
+    fn a_panic_beside_reaches_the_caller() {
+        let caught =
+            std::panic::catch_unwind(|| join("panics", || 1, || -> u8 { panic!("beside failed") }));
+        let message = caught.expect_err("the panic is resumed here");
+        assert_eq!(message.downcast_ref::<&str>(), Some(&"beside failed"));
+    }
+}
