@@ -87,7 +87,7 @@ pub fn coverage(graph: &ModelGraph<'_>) -> Coverage {
     let s = graph.session;
     // Threat categories per target; a threat judged not applicable still shows the category was
     // considered, so it counts.
-    let mut named: std::collections::HashMap<&str, StrideSet> = std::collections::HashMap::new();
+    let mut named: foldhash::HashMap<&str, StrideSet> = foldhash::HashMap::default();
     for t in &s.threats {
         let entry = named.entry(t.target.as_str()).or_default();
         if t.status != ThreatStatus::NeedsReview {

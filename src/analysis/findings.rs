@@ -10,9 +10,9 @@ use crate::rules::engine::OpenWalk;
 use crate::rules::{RuleSet, SuggestionState};
 use chrono::NaiveDate;
 use compact_str::{CompactString, ToCompactString};
+use foldhash::{HashMap, HashMapExt};
 use serde::Serialize;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// Severity uses the same four levels as risk, so one `--fail-on` threshold covers both.
@@ -302,7 +302,7 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
     for a in &s.acceptances {
         acceptances.entry(a.threat.as_str()).or_insert(a);
     }
-    let mitigated: std::collections::HashSet<&str> = s
+    let mitigated: foldhash::HashSet<&str> = s
         .mitigations
         .iter()
         .flat_map(|m| m.threats.iter().map(|t| t.as_str()))

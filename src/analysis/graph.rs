@@ -2,9 +2,9 @@
 //! once, so crossings and paths are cheap to ask for.
 
 use crate::model::{BoundaryId, Component, Flow, Session};
+use foldhash::{HashMap, HashMapExt};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef as _;
-use std::collections::HashMap;
 
 /// A session with its flow graph and boundary nesting resolved.
 pub struct ModelGraph<'s> {

@@ -10,10 +10,11 @@
 
 use super::graph::ModelGraph;
 use crate::model::{Classification, ComponentKind, ElementId};
+use foldhash::HashMap;
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// Longest path considered, in flows.
 pub const MAX_PATH_FLOWS: usize = 6;
@@ -600,7 +601,7 @@ mod tests {
             })
             .collect();
         // Undirected adjacency with the weakest flow per neighbour pair, in a stable order.
-        let mut adjacency: HashMap<NodeIndex, Vec<(NodeIndex, usize)>> = HashMap::new();
+        let mut adjacency: HashMap<NodeIndex, Vec<(NodeIndex, usize)>> = HashMap::default();
         for e in graph.graph.edge_references() {
             let flow = *e.weight();
             for (a, b) in [(e.source(), e.target()), (e.target(), e.source())] {

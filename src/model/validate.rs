@@ -6,7 +6,8 @@
 use super::ids::id_syntax_problem;
 use super::session::{Response, SCHEMA_VERSION, Session};
 use compact_str::CompactString;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// The tables of a session file, by their TOML key.

@@ -8,7 +8,7 @@ use super::facts::{
 use super::format::Rule;
 use crate::analysis::ModelGraph;
 use crate::model::{Dismissal, ElementKind, Session, Threat};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::fmt::Write as _;
 
 /// What a template may name.
@@ -289,8 +289,11 @@ impl ByKind {
 /// dismissal) per element with any: what a list of elements shows after every change. Cheaper
 /// than [`suggest`]: no text is written, and what a rule read is only compared where a
 /// dismissal recorded it.
-pub fn open_counts<'s>(graph: &ModelGraph<'s>, rules: &[Rule]) -> HashMap<&'s str, usize> {
-    let mut out = HashMap::new();
+pub fn open_counts<'s>(
+    graph: &ModelGraph<'s>,
+    rules: &[Rule],
+) -> std::collections::HashMap<&'s str, usize> {
+    let mut out = std::collections::HashMap::new();
     if rules.is_empty() {
         return out;
     }

@@ -14,7 +14,7 @@ use crate::analysis::ModelGraph;
 use crate::model::{
     Classification, Component, ComponentKind, ElementKind, Flow, ProtocolFamily, Technology,
 };
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// One end of a flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
