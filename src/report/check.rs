@@ -1,7 +1,7 @@
 //! Rendering `check` results: text for CI logs, stable JSON, and SARIF 2.1.0 for code-scanning
 //! tools. All three come from the same [`CheckedFile`] values.
 
-use super::pretty_json::{CHUNK, PrettyJson, push_decimal};
+use super::pretty_json::{CHUNK, ObjectLayout, PrettyJson, push_decimal, push_escaped};
 use crate::analysis::{Analysis, Finding, Rule, Severity, Tracking, Verdict};
 use crate::model::Stride;
 use crate::model::text::escape_control;
@@ -323,9 +323,14 @@ fn write_file_json<W: std::io::Write>(
     json.str(file.fail_on.as_str());
     json.key("findings");
     json.begin_array();
+    let mut layout = FindingLayout::new(json);
     for f in &a.findings {
         json.item();
-        write_finding_json(json, file, f, scratch)?;
+        if f.accepted_by_threat.is_some() || f.tracked_by.is_some() {
+            write_finding_json(json, file, f, scratch)?;
+        } else {
+            layout.write_open_finding(json, file, f, scratch);
+        }
         json.flush_chunk()?;
     }
     json.end_array();
@@ -350,6 +355,117 @@ fn write_file_json<W: std::io::Write>(
     json.end_array();
     json.end_object();
     Ok(())
+}
+
+/// A finding's keys, in the order serde writes them (its fields sorted, as `Value` sorts them).
+const FINDING_KEYS: [&str; 12] = [
+    "accepted_by_threat",
+    "blocking",
+    "column",
+    "element",
+    "fix",
+    "key",
+    "line",
+    "message",
+    "name",
+    "rule",
+    "severity",
+    "tracked",
+];
+
+/// What [`write_finding_json`] writes for a finding neither accepted nor tracked (nearly all of
+/// them), from layout made once: the keys with their indentation, and per rule and severity
+/// the end of the object from `name` on, which is the same for every such finding. A large
+/// model's report is thousands of these; working each out key by key took most of the writing.
+struct FindingLayout {
+    layout: ObjectLayout<12>,
+    /// By `rule * 4 + severity`: `name`, `rule`, `severity`, `tracked: null` and the close.
+    ends: Vec<Option<Vec<u8>>>,
+}
+
+impl FindingLayout {
+    /// For findings written as items of the array `json` has open.
+    fn new<W: std::io::Write>(json: &PrettyJson<W>) -> Self {
+        FindingLayout {
+            layout: json.object_layout(FINDING_KEYS),
+            ends: vec![None; Rule::ALL.len() * Severity::ALL.len()],
+        }
+    }
+
+    /// `f`, which has no `accepted_by_threat` and no `tracked_by`.
+    fn write_open_finding<W: std::io::Write>(
+        &mut self,
+        json: &mut PrettyJson<W>,
+        file: &CheckedFile,
+        f: &Finding,
+        scratch: &mut String,
+    ) {
+        let [
+            accepted,
+            blocking,
+            column,
+            element,
+            fix,
+            key,
+            line,
+            message,
+            name,
+            rule,
+            severity,
+            tracked,
+        ] = &self.layout.before_keys;
+        let at = file.position(f);
+        let buf = json.buf();
+        buf.extend_from_slice(accepted);
+        buf.extend_from_slice(b"null");
+        buf.extend_from_slice(blocking);
+        buf.extend_from_slice(if f.blocks(file.fail_on) {
+            b"true"
+        } else {
+            b"false"
+        });
+        buf.extend_from_slice(column);
+        push_decimal(buf, at.col as u64);
+        buf.extend_from_slice(element);
+        push_escaped(buf, &f.element);
+        buf.extend_from_slice(fix);
+        push_escaped(buf, &f.fix);
+        buf.extend_from_slice(key);
+        // `Finding::key`, escaped whole as one string.
+        scratch.clear();
+        scratch.push_str(f.rule.id());
+        scratch.push(':');
+        scratch.push_str(&f.element);
+        if let Some(rule) = &f.suggestion {
+            scratch.push(':');
+            scratch.push_str(rule);
+        }
+        push_escaped(buf, scratch);
+        buf.extend_from_slice(line);
+        push_decimal(buf, at.line as u64);
+        buf.extend_from_slice(message);
+        push_escaped(buf, &f.message);
+        let index = f.rule as usize * Severity::ALL.len() + f.severity as usize;
+        if let Some(Some(end)) = self.ends.get(index) {
+            buf.extend_from_slice(end);
+        } else {
+            let mut end = Vec::new();
+            end.extend_from_slice(name);
+            push_escaped(&mut end, f.rule.name());
+            end.extend_from_slice(rule);
+            push_escaped(&mut end, f.rule.id());
+            end.extend_from_slice(severity);
+            push_escaped(&mut end, f.severity.as_str());
+            end.extend_from_slice(tracked);
+            end.extend_from_slice(b"null");
+            end.extend_from_slice(&self.layout.close);
+            buf.extend_from_slice(&end);
+            if let Some(slot) = self.ends.get_mut(index) {
+                *slot = Some(end);
+            }
+        }
+        json.wrote_value();
+    }
 }
 
 fn write_finding_json<W: std::io::Write>(
@@ -793,24 +909,35 @@ mod tests {
     #[test]
     fn json_matches_serde_json_on_a_real_session() {
         let text = include_str!("../../sessions/microservices-api-platform.toml");
-        let (session, positions) = crate::store::parse(text).expect("parses");
-        let options = crate::analysis::FindingOptions {
-            today: chrono::NaiveDate::from_ymd_opt(2026, 12, 6).expect("a date"),
-            max_age_days: Some(30),
-            rules: None,
-        };
-        let file = CheckedFile {
-            path: PathBuf::from("sessions/microservices-api-platform.toml"),
-            positions,
-            problems: vec![],
-            analysis: crate::analysis::analyze(&session, &options),
-            fail_on: Severity::High,
-            config: None,
-        };
-        assert!(!file.analysis.findings.is_empty());
-        assert!(!file.analysis.attack_paths.is_empty());
-        let files = [file];
-        assert_eq!(json(&files), through_serde::json(&files));
+        let shipped = crate::library::load_rules_for_session(None, &[]).expect("shipped rules");
+        // Without rules, and with the shipped rules' unanswered suggestions among the findings.
+        for rules in [None, Some(shipped.rules())] {
+            let (session, positions) = crate::store::parse(text).expect("parses");
+            let options = crate::analysis::FindingOptions {
+                today: chrono::NaiveDate::from_ymd_opt(2026, 12, 6).expect("a date"),
+                max_age_days: Some(30),
+                rules,
+            };
+            let file = CheckedFile {
+                path: PathBuf::from("sessions/microservices-api-platform.toml"),
+                positions,
+                problems: vec![],
+                analysis: crate::analysis::analyze(&session, &options),
+                fail_on: Severity::High,
+                config: None,
+            };
+            assert!(!file.analysis.findings.is_empty());
+            assert!(!file.analysis.attack_paths.is_empty());
+            let unanswered = file
+                .analysis
+                .findings
+                .iter()
+                .filter(|f| f.rule == Rule::UnansweredSuggestion)
+                .count();
+            assert_eq!(unanswered > 0, rules.is_some());
+            let files = [file];
+            assert_eq!(json(&files), through_serde::json(&files));
+        }
     }
 
     #[test]

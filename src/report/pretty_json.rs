@@ -9,8 +9,9 @@ use std::io::{self, Write};
 /// that the document is never held whole.
 pub const CHUNK: usize = 64 * 1024;
 
-/// Spaces for indentation, copied a slice at a time.
-const SPACES: &[u8; 64] = b"                                                                ";
+/// A newline and the spaces of up to 31 levels of indentation, copied as one slice.
+const NEWLINE_AND_SPACES: &[u8; 63] =
+    b"\n                                                              ";
 
 /// How serde_json escapes each byte of a string: 0 not at all, `u` as `\u00XX`, any other as a
 /// backslash and that letter. Only ASCII bytes are escaped; UTF-8 sequences pass as they are.
@@ -89,12 +90,13 @@ impl<W: Write> PrettyJson<W> {
 
     /// A new line indented to the current depth.
     fn newline(&mut self) {
-        self.buf.push(b'\n');
-        let mut spaces = self.depth * 2;
-        while spaces > 0 {
-            let n = spaces.min(SPACES.len());
-            self.buf.extend_from_slice(&SPACES[..n]);
-            spaces -= n;
+        let width = 1 + self.depth * 2;
+        match NEWLINE_AND_SPACES.get(..width) {
+            Some(line) => self.buf.extend_from_slice(line),
+            None => {
+                self.buf.push(b'\n');
+                self.buf.resize(self.buf.len() + self.depth * 2, b' ');
+            }
         }
     }
 
@@ -159,6 +161,39 @@ impl<W: Write> PrettyJson<W> {
         self.buf.extend_from_slice(bytes);
     }
 
+    /// The layout of an object to be written here many times over (the findings of a large
+    /// model): for each of `keys`, the bytes from the end of the value before it up to its own
+    /// value, and last the bytes that close the object. Writing these with [`PrettyJson::raw`]
+    /// between the values, then calling [`PrettyJson::wrote_value`], gives exactly what
+    /// `begin_object`, `key` and `end_object` give, without working the layout out each time.
+    pub fn object_layout<const N: usize>(&self, keys: [&str; N]) -> ObjectLayout<N> {
+        let mut inside = PrettyJson::new(Vec::new());
+        inside.depth = self.depth;
+        inside.begin_object();
+        let before_keys = keys.map(|key| {
+            inside.key(key);
+            let before = std::mem::take(&mut inside.buf);
+            // Stands for the value, which sets the flag as any value does.
+            inside.has_value = true;
+            before
+        });
+        inside.end_object();
+        ObjectLayout {
+            before_keys,
+            close: inside.buf,
+        }
+    }
+
+    /// After a value written with [`PrettyJson::raw`]: the next entry needs its comma.
+    pub fn wrote_value(&mut self) {
+        self.has_value = true;
+    }
+
+    /// Where the buffer stands: for the caller's own escaped text (see [`push_escaped`]).
+    pub fn buf(&mut self) -> &mut Vec<u8> {
+        &mut self.buf
+    }
+
     /// Sends what is gathered to the writer once it has grown to a chunk.
     pub fn flush_chunk(&mut self) -> io::Result<()> {
         if self.buf.len() >= CHUNK {
@@ -174,6 +209,15 @@ impl<W: Write> PrettyJson<W> {
         self.buf.clear();
         self.out.flush()
     }
+}
+
+/// The fixed bytes of an object written many times: see [`PrettyJson::object_layout`].
+#[derive(Debug, Clone)]
+pub struct ObjectLayout<const N: usize> {
+    /// Before each key's value: the opening brace or comma, newline, indentation and key.
+    pub before_keys: [Vec<u8>; N],
+    /// After the last value: newline, indentation and the closing brace.
+    pub close: Vec<u8>,
 }
 
 /// `value` in decimal, without `fmt`.
@@ -194,58 +238,43 @@ pub fn push_decimal(buf: &mut Vec<u8>, value: u64) {
 
 /// `text` as a JSON string, quotes included, escaped as serde_json with
 /// [`super::write_json_pretty`]'s formatter escapes it: serde_json's escapes for quotes,
-/// backslashes and C0 controls, and within the runs of text between those, when a run is not
-/// all ASCII, [`crate::model::text::keep_escaped`] characters as `\uXXXX` UTF-16 units.
+/// backslashes and C0 controls, and every other [`crate::model::text::keep_escaped`] character
+/// (DEL, C1, invisible and bidi formatting) as `\uXXXX` UTF-16 units.
+///
+/// Plain text is copied in runs, found eight bytes at a time: most messages hold a quote or
+/// two, and a byte-by-byte walk over all of them took most of `check`'s writing.
 pub fn push_escaped(buf: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
-    if is_plain(bytes) {
-        buf.reserve(bytes.len() + 2);
-        buf.push(b'"');
-        buf.extend_from_slice(bytes);
-        buf.push(b'"');
-        return;
-    }
+    buf.reserve(bytes.len() + 2);
     buf.push(b'"');
-    let mut run_from = 0;
-    for (at, &byte) in bytes.iter().enumerate() {
+    let mut plain_from = 0;
+    let mut at = 0;
+    loop {
+        at = plain_until(bytes, at);
+        let Some(&byte) = bytes.get(at) else { break };
         let escape = ESCAPE[usize::from(byte)];
-        if escape == 0 {
+        if escape != 0 {
+            buf.extend_from_slice(bytes.get(plain_from..at).unwrap_or_default());
+            buf.push(b'\\');
+            buf.push(escape);
+            if escape == b'u' {
+                buf.extend_from_slice(b"00");
+                buf.push(HEX[usize::from(byte >> 4)]);
+                buf.push(HEX[usize::from(byte & 0xf)]);
+            }
+            at += 1;
+            plain_from = at;
             continue;
         }
-        // The escaped bytes are ASCII, so `at` is a character boundary.
-        push_run(buf, text.get(run_from..at).unwrap_or_default());
-        buf.push(b'\\');
-        buf.push(escape);
-        if escape == b'u' {
-            buf.extend_from_slice(b"00");
-            buf.push(HEX[usize::from(byte >> 4)]);
-            buf.push(HEX[usize::from(byte & 0xf)]);
-        }
-        run_from = at + 1;
-    }
-    push_run(buf, text.get(run_from..).unwrap_or_default());
-    buf.push(b'"');
-}
-
-/// Whether `bytes` go out as they are: printable ASCII other than quote and backslash, the
-/// usual case. No branch per byte, so many are checked at once.
-fn is_plain(bytes: &[u8]) -> bool {
-    bytes.iter().fold(true, |plain, &b| {
-        plain & (b.wrapping_sub(0x20) < 0x5f) & (b != b'"') & (b != b'\\')
-    })
-}
-
-/// A run of text between serde_json's escapes, as the formatter passes it: printable ASCII as
-/// it is, otherwise with every character to keep escaped (DEL among them) as `\uXXXX`.
-fn push_run(buf: &mut Vec<u8>, run: &str) {
-    if run.bytes().all(|b| b < 0x7f) {
-        buf.extend_from_slice(run.as_bytes());
-        return;
-    }
-    let mut plain_from = 0;
-    for (at, c) in run.char_indices() {
+        // DEL or the first byte of a character beyond ASCII: `at` is a character boundary, as
+        // every step so far went over whole ASCII bytes or whole characters.
+        let Some(c) = text.get(at..).and_then(|rest| rest.chars().next()) else {
+            break;
+        };
+        at += c.len_utf8();
         if crate::model::text::keep_escaped(c) {
-            buf.extend_from_slice(run.get(plain_from..at).unwrap_or_default().as_bytes());
+            let before = at - c.len_utf8();
+            buf.extend_from_slice(bytes.get(plain_from..before).unwrap_or_default());
             let mut units = [0u16; 2];
             for unit in c.encode_utf16(&mut units) {
                 buf.extend_from_slice(b"\\u");
@@ -253,10 +282,52 @@ fn push_run(buf: &mut Vec<u8>, run: &str) {
                     buf.push(HEX[usize::from((*unit >> shift) & 0xf)]);
                 }
             }
-            plain_from = at + c.len_utf8();
+            plain_from = at;
         }
     }
-    buf.extend_from_slice(run.get(plain_from..).unwrap_or_default().as_bytes());
+    buf.extend_from_slice(bytes.get(plain_from..).unwrap_or_default());
+    buf.push(b'"');
+}
+
+/// The first index from `at` on whose byte is not plain (see [`is_plain_byte`]), or the length.
+fn plain_until(bytes: &[u8], mut at: usize) -> usize {
+    while let Some(word) = bytes
+        .get(at..at + 8)
+        .and_then(|w| <[u8; 8]>::try_from(w).ok())
+    {
+        if !is_plain_word(u64::from_le_bytes(word)) {
+            break;
+        }
+        at += 8;
+    }
+    while let Some(&byte) = bytes.get(at) {
+        if !is_plain_byte(byte) {
+            return at;
+        }
+        at += 1;
+    }
+    at
+}
+
+/// Whether all eight bytes of `word` are plain, without a branch per byte: a byte is zero in
+/// `v` exactly when `v - 0x01..` borrows into its high bit while the byte's own high bit is
+/// clear, and below 0x20 by the same test against 0x20.
+fn is_plain_word(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    let quote = zero_byte(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero_byte(word ^ (ONES * u64::from(b'\\')));
+    let del = zero_byte(word ^ (ONES * 0x7f));
+    // Any byte from 0x80 up: part of a character beyond ASCII.
+    let beyond_ascii = word & HIGH;
+    control | quote | backslash | del | beyond_ascii == 0
+}
+
+/// Printable ASCII other than quote and backslash: goes out as it is.
+fn is_plain_byte(b: u8) -> bool {
+    (b.wrapping_sub(0x20) < 0x5f) & (b != b'"') & (b != b'\\')
 }
 
 #[cfg(test)]
@@ -438,7 +509,84 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_word_is_plain_exactly_when_each_of_its_bytes_is() {
+        // Every byte value at every place among plain neighbours, and pairs of odd bytes.
+        for place in 0..8 {
+            for byte in 0..=255u8 {
+                let mut word = *b"abcdefgh";
+                word[place] = byte;
+                assert_eq!(
+                    is_plain_word(u64::from_le_bytes(word)),
+                    word.iter().all(|b| is_plain_byte(*b)),
+                    "byte {byte:#x} at {place}"
+                );
+            }
+        }
+        for (a, b) in [
+            (0x1f, 0x20),
+            (0x7f, 0x7e),
+            (0x80, 0x21),
+            (b'"', b'\\'),
+            (0xff, 0),
+        ] {
+            let word = [b'x', a, b'y', b, b'z', b'z', a, b];
+            assert_eq!(
+                is_plain_word(u64::from_le_bytes(word)),
+                word.iter().all(|b| is_plain_byte(*b))
+            );
+        }
+    }
+
+    #[test]
+    fn an_object_from_its_layout_is_the_object_written_key_by_key() {
+        let keys = ["first", "with \"quote\"", "last"];
+        for depth in [0, 1, 3, 40] {
+            let mut by_keys = PrettyJson::new(Vec::new());
+            let mut by_layout = PrettyJson::new(Vec::new());
+            for json in [&mut by_keys, &mut by_layout] {
+                for _ in 0..depth {
+                    json.begin_array();
+                    json.item();
+                }
+            }
+            for item in 0..2 {
+                by_keys.item();
+                by_keys.begin_object();
+                for key in keys {
+                    by_keys.key(key);
+                    by_keys.uint(item);
+                }
+                by_keys.end_object();
+
+                let layout = by_layout.object_layout(keys);
+                by_layout.item();
+                for before in &layout.before_keys {
+                    by_layout.raw(before);
+                    push_decimal(by_layout.buf(), item);
+                }
+                by_layout.raw(&layout.close);
+                by_layout.wrote_value();
+            }
+            for json in [&mut by_keys, &mut by_layout] {
+                for _ in 0..depth {
+                    json.end_array();
+                }
+            }
+            assert_eq!(by_layout.buf, by_keys.buf, "depth {depth}");
+            assert!(String::from_utf8_lossy(&by_keys.buf).contains("\"with \\\"quote\\\"\": 1"));
+        }
+    }
+
     proptest! {
+        #[test]
+        fn a_word_is_plain_exactly_when_its_bytes_are(word in any::<[u8; 8]>()) {
+            prop_assert_eq!(
+                is_plain_word(u64::from_le_bytes(word)),
+                word.iter().all(|b| is_plain_byte(*b))
+            );
+        }
+
         #[test]
         fn any_string_is_escaped_as_serde_json_does(text in any::<String>()) {
             prop_assert_eq!(escaped(&text), serde_escaped(&text));
@@ -447,6 +595,15 @@ mod tests {
         #[test]
         fn strings_of_tricky_characters_are_escaped_as_serde_json_does(
             text in "[\\x00-\\x7f\\u{80}-\\u{a0}\\u{200b}-\\u{200f}\\u{202a}-\\u{202e}\\u{feff}\\u{e9}\\u{1f600}\"\\\\]{0,24}"
+        ) {
+            prop_assert_eq!(escaped(&text), serde_escaped(&text));
+        }
+
+        /// Long plain stretches with the odd escape, so that escapes fall at every place in and
+        /// around the blocks the plain text is passed over in.
+        #[test]
+        fn escapes_anywhere_in_long_plain_text_are_found(
+            text in "([a-z .:]{0,40}[\"\\\\\n\x7f\u{85}\u{e9}\u{200e}\u{1f600}]){0,6}[a-z ]{0,40}"
         ) {
             prop_assert_eq!(escaped(&text), serde_escaped(&text));
         }
