@@ -33,39 +33,21 @@ pub fn analyze(session: &Session, options: &FindingOptions) -> Analysis {
 
 /// The same, from a graph of the session already built (the app builds one per change and
 /// shares it with the diagram and question 2).
-pub fn analyze_graph(graph: &ModelGraph<'_>, options: &FindingOptions) -> Analysis {
-    analyze_graph_and(graph, options, || ()).0
-}
-
-/// [`analyze`], and `also`, which does not depend on it (`check` validates the session).
-pub fn analyze_and<X: Send>(
-    session: &Session,
-    options: &FindingOptions,
-    also: impl FnOnce() -> X + Send,
-) -> (Analysis, X) {
-    analyze_graph_and(&ModelGraph::new(session), options, also)
-}
-
+///
 /// The unanswered suggestions (TB015, most of the findings) are worked out here; coverage,
 /// attack paths and the other findings do not depend on them, so they are worked out on a
-/// second thread meanwhile, followed by `also`. At 1,000 components both sides take about as
-/// long. `also` shares that thread rather than taking a third: see [`crate::parallel`].
-pub fn analyze_graph_and<X: Send>(
-    graph: &ModelGraph<'_>,
-    options: &FindingOptions,
-    also: impl FnOnce() -> X + Send,
-) -> (Analysis, X) {
+/// second thread meanwhile (see [`crate::parallel`]). At 1,000 components both sides take
+/// about as long.
+pub fn analyze_graph(graph: &ModelGraph<'_>, options: &FindingOptions) -> Analysis {
     let beside = || {
         let structural = findings::Structural::sorted(findings::structural(graph, options));
-        let rest = (coverage(graph), attack_paths(graph), structural);
-        (rest, also())
+        (coverage(graph), attack_paths(graph), structural)
     };
-    let (unanswered, ((coverage, attack_paths, structural), also)) =
+    let (unanswered, (coverage, attack_paths, structural)) =
         crate::parallel::join("analysis", || findings::unanswered(graph, options), beside);
-    let analysis = Analysis {
+    Analysis {
         coverage,
         findings: structural.with_unanswered(unanswered),
         attack_paths,
-    };
-    (analysis, also)
+    }
 }

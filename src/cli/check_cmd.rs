@@ -1,7 +1,7 @@
 //! `threatboard check`: the CI gate.
 
 use super::{EXIT_PROBLEMS, EXIT_UNREADABLE};
-use crate::analysis::{FindingOptions, Severity, analyze_and};
+use crate::analysis::{Analysis, FindingOptions, Severity, analyze};
 use crate::config::{self, ProjectConfig};
 use crate::library::{self, LibrarySet};
 use crate::model::{RiskLevel, text::escape_control, validate};
@@ -116,9 +116,9 @@ pub struct Gate {
     pub max_age_days: Option<u32>,
 }
 
-/// One loaded session judged as `check` judges it: its validation problems in file order and
-/// the analysis with the threat rules and the gate in force. Question 4's verdict is tested
-/// against this.
+/// One loaded session judged as `check` judges it: [`judge_validated`] after validating it
+/// here. Question 4's verdict is tested against this.
+#[cfg(test)]
 pub fn judge(
     path: &Path,
     loaded: store::LoadedSession,
@@ -126,13 +126,40 @@ pub fn judge(
     gate: Gate,
     today: NaiveDate,
 ) -> CheckedFile {
-    let options = FindingOptions {
+    let problems = validate(&loaded.session);
+    judge_validated(path, loaded, problems, rules, gate, today)
+}
+
+/// One loaded session with its validation `problems`, judged: the problems in file order and
+/// the analysis with the threat rules and the gate in force.
+fn judge_validated(
+    path: &Path,
+    loaded: store::LoadedSession,
+    problems: Vec<validate::Problem>,
+    rules: &RuleSet,
+    gate: Gate,
+    today: NaiveDate,
+) -> CheckedFile {
+    let analysis = analyze(&loaded.session, &finding_options(rules, gate, today));
+    checked_file(path, loaded, problems, analysis, gate)
+}
+
+fn finding_options(rules: &RuleSet, gate: Gate, today: NaiveDate) -> FindingOptions<'_> {
+    FindingOptions {
         today,
         max_age_days: gate.max_age_days,
         rules: Some(rules),
-    };
-    // Validation does not depend on the analysis: it runs beside it.
-    let (analysis, problems) = analyze_and(&loaded.session, &options, || validate(&loaded.session));
+    }
+}
+
+/// The judged file: `problems` located in the file and put in file order.
+fn checked_file(
+    path: &Path,
+    loaded: store::LoadedSession,
+    problems: Vec<validate::Problem>,
+    analysis: Analysis,
+    gate: Gate,
+) -> CheckedFile {
     let mut problems: Vec<_> = problems
         .iter()
         .map(|p| (loaded.positions.locate(&p.location), p.to_string()))
@@ -160,25 +187,28 @@ pub fn run(args: CheckArgs, library_dirs: &[PathBuf]) -> ExitCode {
     let mut checked = Vec::new();
     let mut unreadable = false;
     for path in &args.files {
-        // The session is read and parsed on a second thread while this one loads the rules
-        // and the project config, which do not depend on it: the fixed cost of every run
-        // hides behind the parse of a large file.
-        let (loaded, (set, libraries_ok), config) = std::thread::scope(|scope| {
-            let loading = scope.spawn(|| store::load_for_reading(path));
-            let set = libraries.for_session(path);
-            let config = config::for_session(path);
-            let loaded = loading
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (loaded, set, config)
-        });
-        let loaded = match loaded {
+        // Work goes in pairs, one per core and never more (see `crate::parallel`): the session
+        // is read first, a large file in two halves at once; then the rules and the project
+        // config, which do not depend on it, load while it is validated; then the analysis
+        // runs in two parts.
+        let loaded = match store::load_for_reading(path) {
             Ok(loaded) => loaded,
             Err(e) => {
+                // The rules' own problems are still worth reporting, first as ever.
+                let _ = libraries.for_session(path);
                 eprintln!("{}", escape_control(&e.to_string()));
                 unreadable = true;
                 continue;
             }
+        };
+        let libraries = &mut libraries;
+        let ((set, libraries_ok), config, problems) = {
+            let ((set, config), problems) = crate::parallel::join(
+                "validate",
+                move || (libraries.for_session(path), config::for_session(path)),
+                || validate(&loaded.session),
+            );
+            (set, config, problems)
         };
         // A broken rules or library file is unreadable input: the findings would silently
         // miss what it says.
@@ -197,7 +227,7 @@ pub fn run(args: CheckArgs, library_dirs: &[PathBuf]) -> ExitCode {
             fail_on: config.fail_on_or(flag_threshold),
             max_age_days: config.max_age_or(args.max_age),
         };
-        let mut file = judge(path, loaded, set.rules(), gate, today);
+        let mut file = judge_validated(path, loaded, problems, set.rules(), gate, today);
         file.config = Some(config.describe());
         checked.push(file);
     }

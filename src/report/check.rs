@@ -323,16 +323,7 @@ fn write_file_json<W: std::io::Write>(
     json.str(file.fail_on.as_str());
     json.key("findings");
     json.begin_array();
-    let mut layout = FindingLayout::new(json);
-    for f in &a.findings {
-        json.item();
-        if f.accepted_by_threat.is_some() || f.tracked_by.is_some() {
-            write_finding_json(json, file, f, scratch)?;
-        } else {
-            layout.write_open_finding(json, file, f, scratch);
-        }
-        json.flush_chunk()?;
-    }
+    write_findings_json(json, file, scratch)?;
     json.end_array();
     json.key("passed");
     json.bool(file.passes());
@@ -354,6 +345,84 @@ fn write_file_json<W: std::io::Write>(
     }
     json.end_array();
     json.end_object();
+    Ok(())
+}
+
+/// Findings written per block: every other block is written on a second thread while this one
+/// writes the block before it. Small enough that the blocks in flight add little to the peak
+/// memory, large enough that handing them over costs nothing to speak of.
+const FINDINGS_PER_BLOCK: usize = 128;
+
+/// The findings of `file`, as items of the array `json` has open. A large list is written on
+/// two threads: the second writes the odd blocks into buffers that come back to it once this
+/// one has sent them on, so the output is the same and at most two blocks are held.
+fn write_findings_json<W: std::io::Write>(
+    json: &mut PrettyJson<W>,
+    file: &CheckedFile,
+    scratch: &mut String,
+) -> std::io::Result<()> {
+    let blocks: Vec<&[Finding]> = file.analysis.findings.chunks(FINDINGS_PER_BLOCK).collect();
+    if blocks.len() < 2 {
+        return write_findings_block(json, file, &file.analysis.findings, scratch);
+    }
+    let odd_blocks: Vec<&[Finding]> = blocks.iter().skip(1).step_by(2).copied().collect();
+    std::thread::scope(|scope| {
+        let (written_tx, written) = std::sync::mpsc::sync_channel::<Vec<u8>>(1);
+        let (spare, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        // Items of the array after the first: each begins with its comma.
+        let mut side = json.continuation();
+        let writing = std::thread::Builder::new()
+            .name("report".into())
+            .spawn_scoped(scope, move || {
+                let mut scratch = String::new();
+                for block in odd_blocks {
+                    let buf = spare_rx.recv().unwrap_or_default();
+                    side.restart(buf);
+                    // Writing to memory cannot fail.
+                    let _ = write_findings_block(&mut side, file, block, &mut scratch);
+                    if written_tx.send(side.take_written()).is_err() {
+                        return;
+                    }
+                }
+            });
+        if writing.is_ok() {
+            let _ = spare.send(Vec::new());
+            let _ = spare.send(Vec::new());
+        }
+        for (index, block) in blocks.iter().enumerate() {
+            if index % 2 == 1 {
+                // From the second thread; written here if it could not be had or stopped.
+                if let Ok(buf) = written.recv() {
+                    json.raw(&buf);
+                    json.wrote_value();
+                    let _ = spare.send(buf);
+                    json.flush_chunk()?;
+                    continue;
+                }
+            }
+            write_findings_block(json, file, block, scratch)?;
+        }
+        Ok(())
+    })
+}
+
+/// `findings` as items of the array `json` has open.
+fn write_findings_block<W: std::io::Write>(
+    json: &mut PrettyJson<W>,
+    file: &CheckedFile,
+    findings: &[Finding],
+    scratch: &mut String,
+) -> std::io::Result<()> {
+    let mut layout = FindingLayout::new(json);
+    for f in findings {
+        json.item();
+        if f.accepted_by_threat.is_some() || f.tracked_by.is_some() {
+            write_finding_json(json, file, f, scratch)?;
+        } else {
+            layout.write_open_finding(json, file, f, scratch);
+        }
+        json.flush_chunk()?;
+    }
     Ok(())
 }
 
@@ -886,6 +955,26 @@ mod tests {
         }
         let all: Vec<CheckedFile> = TRICKY.iter().map(|t| file_with(t)).collect();
         assert_eq!(json(&all), through_serde::json(&all));
+    }
+
+    #[test]
+    fn json_matches_serde_json_with_findings_written_on_two_threads() {
+        // Many blocks of findings, an odd number, with accepted and tracked ones among them.
+        let mut file = file_with("many");
+        let some = file.analysis.findings.clone();
+        let count = FINDINGS_PER_BLOCK * 7 + 5;
+        file.analysis.findings = (0..count)
+            .map(|n| {
+                let mut f = some[n % some.len()].clone();
+                f.element = format!("e{n}").into();
+                f.message = format!("finding {n} says \"{n}\"");
+                f
+            })
+            .collect();
+        let files = [file];
+        let text = json(&files);
+        assert_eq!(text, through_serde::json(&files));
+        assert!(text.contains(&format!("finding {} says", count - 1)));
     }
 
     #[test]

@@ -184,6 +184,17 @@ impl<W: Write> PrettyJson<W> {
         }
     }
 
+    /// A writer to memory that goes on where this one stands, after a value: what it writes
+    /// can be put here with [`PrettyJson::raw`] and [`PrettyJson::wrote_value`].
+    pub fn continuation(&self) -> PrettyJson<Vec<u8>> {
+        PrettyJson {
+            out: Vec::new(),
+            buf: Vec::new(),
+            depth: self.depth,
+            has_value: true,
+        }
+    }
+
     /// After a value written with [`PrettyJson::raw`]: the next entry needs its comma.
     pub fn wrote_value(&mut self) {
         self.has_value = true;
@@ -208,6 +219,25 @@ impl<W: Write> PrettyJson<W> {
         self.out.write_all(&self.buf)?;
         self.buf.clear();
         self.out.flush()
+    }
+}
+
+impl PrettyJson<Vec<u8>> {
+    /// Everything written so far, chunks flushed and the rest, leaving it empty.
+    pub fn take_written(&mut self) -> Vec<u8> {
+        if self.out.is_empty() {
+            return std::mem::take(&mut self.buf);
+        }
+        self.out.extend_from_slice(&self.buf);
+        self.buf.clear();
+        std::mem::take(&mut self.out)
+    }
+
+    /// Writes into `buf` (cleared) from here on, as a continuation again after a value.
+    pub fn restart(&mut self, mut buf: Vec<u8>) {
+        buf.clear();
+        self.buf = buf;
+        self.has_value = true;
     }
 }
 
@@ -576,6 +606,44 @@ mod tests {
             assert_eq!(by_layout.buf, by_keys.buf, "depth {depth}");
             assert!(String::from_utf8_lossy(&by_keys.buf).contains("\"with \\\"quote\\\"\": 1"));
         }
+    }
+
+    #[test]
+    fn a_continuation_writes_what_the_writer_would_have_written_next() {
+        let mut whole = PrettyJson::new(Vec::new());
+        let mut split = PrettyJson::new(Vec::new());
+        for json in [&mut whole, &mut split] {
+            json.begin_object();
+            json.key("items");
+            json.begin_array();
+            json.item();
+            json.str("first");
+        }
+        // Enough that the continuation flushes chunks of its own on the way.
+        let many = CHUNK / 8;
+        for n in 0..many {
+            whole.item();
+            whole.uint(n as u64);
+        }
+        let mut side = split.continuation();
+        for round in 0..2 {
+            side.restart(Vec::with_capacity(16));
+            for n in 0..many / 2 {
+                side.item();
+                side.uint((round * (many / 2) + n) as u64);
+                side.flush_chunk().expect("memory takes every write");
+            }
+            let written = side.take_written();
+            assert!(side.take_written().is_empty());
+            split.raw(&written);
+            split.wrote_value();
+        }
+        for json in [&mut whole, &mut split] {
+            json.end_array();
+            json.end_object();
+        }
+        assert!(whole.buf.len() > CHUNK);
+        assert_eq!(split.buf, whole.buf);
     }
 
     proptest! {
