@@ -393,10 +393,9 @@ fn write_findings_json<W: std::io::Write>(
             if index % 2 == 1 {
                 // From the second thread; written here if it could not be had or stopped.
                 if let Ok(buf) = written.recv() {
-                    json.raw(&buf);
+                    json.write_through(&buf)?;
                     json.wrote_value();
                     let _ = spare.send(buf);
-                    json.flush_chunk()?;
                     continue;
                 }
             }

@@ -7,7 +7,7 @@
 //! decline (`None`), and the full `toml` path reads the file instead, so every message and
 //! `file:line:col` stays exactly what the full path gives.
 
-use super::position::{LineCursor, Positions, table_named};
+use super::position::{FieldFinder, LineCursor, Positions, table_named};
 use crate::model::{
     Acceptance, Asset, Assumption, Boundary, Component, Flow, Mitigation, Review, Run, Session,
     Table, Threat,
@@ -217,15 +217,21 @@ impl Parts {
     /// Adds what a read of a later part of the file found (which holds no top-level values: it
     /// starts at a header); `review` when that part held the `[review]` table.
     fn append(&mut self, mut later: Parts, review: bool) {
-        self.runs.append(&mut later.runs);
-        self.boundaries.append(&mut later.boundaries);
-        self.assets.append(&mut later.assets);
-        self.components.append(&mut later.components);
-        self.flows.append(&mut later.flows);
-        self.threats.append(&mut later.threats);
-        self.mitigations.append(&mut later.mitigations);
-        self.acceptances.append(&mut later.acceptances);
-        self.assumptions.append(&mut later.assumptions);
+        // Exactly the room needed, so that `session` has no slack to give back: each table is
+        // copied once here, not again there.
+        fn append_exact<T>(mine: &mut Vec<T>, later: &mut Vec<T>) {
+            mine.reserve_exact(later.len());
+            mine.append(later);
+        }
+        append_exact(&mut self.runs, &mut later.runs);
+        append_exact(&mut self.boundaries, &mut later.boundaries);
+        append_exact(&mut self.assets, &mut later.assets);
+        append_exact(&mut self.components, &mut later.components);
+        append_exact(&mut self.flows, &mut later.flows);
+        append_exact(&mut self.threats, &mut later.threats);
+        append_exact(&mut self.mitigations, &mut later.mitigations);
+        append_exact(&mut self.acceptances, &mut later.acceptances);
+        append_exact(&mut self.assumptions, &mut later.assumptions);
         if review {
             self.review = later.review;
         }
@@ -267,6 +273,7 @@ impl Parts {
 struct Open {
     table: Table,
     kind: TopKind,
+    fields: FieldFinder,
 }
 
 struct Parser<'a> {
@@ -279,8 +286,20 @@ struct Parser<'a> {
 }
 
 fn is_bare_key_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+    BARE_KEY[usize::from(b)]
 }
+
+/// The bytes of a bare key (`A-Za-z0-9_-`), looked up rather than tested by range.
+const BARE_KEY: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-';
+        b += 1;
+    }
+    table
+};
 
 impl<'a> Parser<'a> {
     fn peek(&self) -> Option<u8> {
@@ -367,7 +386,8 @@ impl<'a> Parser<'a> {
                     }
                     self.at += close.len();
                     self.end_of_line()?;
-                    if let Some(done) = open.take() {
+                    let open_before = open.take();
+                    if let Some(done) = open_before {
                         self.read.parts.push(done.table, done.kind, &mut fields)?;
                     }
                     // Unknown keys are errors the full parser words.
@@ -401,7 +421,20 @@ impl<'a> Parser<'a> {
                         }
                         Some(_) => return None,
                     }
-                    open = Some(Open { table, kind });
+                    // Entries of one table follow each other: its field finder goes on.
+                    let fields = match open_before {
+                        Some(before) if before.table == table => {
+                            let mut fields = before.fields;
+                            fields.restart();
+                            fields
+                        }
+                        _ => FieldFinder::new(table),
+                    };
+                    open = Some(Open {
+                        table,
+                        kind,
+                        fields,
+                    });
                 }
                 Some(_) => {
                     let key_at = self.at;
@@ -415,10 +448,16 @@ impl<'a> Parser<'a> {
                     let value_at = self.at;
                     let value = self.value()?;
                     self.end_of_line()?;
-                    if let Some(open) = open {
+                    if let Some(open) = &mut open {
                         // A repeated field is left to serde, which rejects it (and so declines).
                         let value_pos = self.cursor.at(value_at);
-                        self.read.positions.add_field(open.table, key, value_pos);
+                        // Names that are not fields of the table are left out (serde rejects
+                        // them, so no message asks for them).
+                        if let Some(field) = open.fields.find(key) {
+                            self.read
+                                .positions
+                                .add_field_at(open.table, field, value_pos);
+                        }
                         fields.push((key, value));
                     } else {
                         if self.read.top.iter().any(|(k, _)| *k == key) {

@@ -14,7 +14,6 @@ pub use position::{LineCol, LineIndex, Positions};
 
 use crate::model::{Problem, Session};
 use std::fs;
-use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -89,12 +88,13 @@ pub struct Fingerprint {
 
 impl Fingerprint {
     pub fn of(bytes: &[u8]) -> Self {
-        // SipHash with fixed keys: stable within and across runs, which is all this needs.
-        let mut hasher = std::hash::DefaultHasher::new();
-        bytes.hash(&mut hasher);
+        // A fixed seed: stable within and across runs, which is all this needs. foldhash takes
+        // a large file many times faster than SipHash did (0.5 ms of `check` at 1,000
+        // components went to this).
+        use std::hash::BuildHasher as _;
         Fingerprint {
             len: bytes.len(),
-            hash: hasher.finish(),
+            hash: foldhash::quality::FixedState::with_seed(0).hash_one(bytes),
         }
     }
 }

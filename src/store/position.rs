@@ -188,6 +188,40 @@ pub(super) fn field_index(table: Table, name: &str) -> Option<u8> {
     u8::try_from(i).ok()
 }
 
+/// Looks up the fields of one table's entries as they come, expecting each after the one
+/// before: files keep the canonical field order, so the search rarely compares more than the
+/// names of the optional fields left out. Any order is still found.
+#[derive(Clone, Copy)]
+pub(super) struct FieldFinder {
+    fields: &'static [&'static str],
+    next: usize,
+}
+
+impl FieldFinder {
+    pub(super) fn new(table: Table) -> Self {
+        FieldFinder {
+            fields: table_fields(table),
+            next: 0,
+        }
+    }
+
+    /// The index of `name` among the table's fields (as [`field_index`] gives it), if it is one.
+    pub(super) fn find(&mut self, name: &str) -> Option<u8> {
+        let after = self.fields.get(self.next..).unwrap_or_default();
+        let index = match after.iter().position(|f| *f == name) {
+            Some(i) => self.next + i,
+            None => self.fields.iter().position(|f| *f == name)?,
+        };
+        self.next = index + 1;
+        u8::try_from(index).ok()
+    }
+
+    /// A new entry of the same table: its fields start again from the first.
+    pub(super) fn restart(&mut self) {
+        self.next = 0;
+    }
+}
+
 /// The field list a derived `Deserialize` passes to `deserialize_struct`, caught by a
 /// deserializer that reads nothing: the names stay exactly those serde accepts.
 fn struct_fields<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
@@ -316,9 +350,13 @@ impl Positions {
     /// A field of the last entry of `table`; names that are not fields of the table are left
     /// out (serde rejects them, so no message asks for them).
     pub(super) fn add_field(&mut self, table: Table, name: &str, at: Pos) {
-        let Some(field) = field_index(table, name) else {
-            return;
-        };
+        if let Some(field) = field_index(table, name) {
+            self.add_field_at(table, field, at);
+        }
+    }
+
+    /// [`Positions::add_field`] for a field already looked up (see [`FieldFinder`]).
+    pub(super) fn add_field_at(&mut self, table: Table, field: u8, at: Pos) {
         if let Some(t) = self.table_mut(table)
             && let Some(end) = t.ends.last_mut()
         {
@@ -460,6 +498,40 @@ impl Positions {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever order the names come in, with unknown ones and new entries among them, the
+        /// finder gives what the plain lookup gives.
+        #[test]
+        fn the_field_finder_agrees_with_the_plain_lookup(
+            table in 0..TABLES.len(),
+            picks in proptest::collection::vec((0usize..40, any::<bool>()), 0..60),
+        ) {
+            let table = TABLES[table];
+            let fields = table_fields(table);
+            let mut finder = FieldFinder::new(table);
+            for (pick, new_entry) in picks {
+                if new_entry {
+                    finder.restart();
+                }
+                let name = fields.get(pick).copied().unwrap_or("no_such_field");
+                prop_assert_eq!(finder.find(name), field_index(table, name), "{}", name);
+            }
+        }
+    }
+
+    #[test]
+    fn the_field_finder_follows_the_canonical_order() {
+        let fields = table_fields(Table::Flows);
+        let mut finder = FieldFinder::new(Table::Flows);
+        for (i, name) in fields.iter().enumerate().step_by(2) {
+            assert_eq!(finder.find(name), u8::try_from(i).ok());
+        }
+        finder.restart();
+        assert_eq!(finder.find(fields[0]), Some(0));
+        assert_eq!(finder.find("from_"), None);
+    }
 
     #[test]
     fn line_col_counts_characters() {
