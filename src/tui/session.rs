@@ -13,6 +13,7 @@ use crate::model::{Problem, Session, StrideSet, ThreatStatus, validate};
 use crate::rules::RuleSet;
 use crate::store::LoadedSession;
 use crate::store::autosave::{FormDraft, SessionLock};
+use crate::tui::widgets::text::sanitized_width;
 use chrono::NaiveDate;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Instant;
@@ -288,6 +289,9 @@ pub struct Derived {
     /// only once the counts are made (see `open_suggestions`).
     pub elements: Vec<ElementRow>,
     pub elements_made: bool,
+    /// The widest of the elements' titles as drawn (sanitized): sizes question 2's list each
+    /// frame without measuring thousands of titles. Titles change only with the model.
+    pub elements_title_width: usize,
     /// Open rule suggestions over the whole model: counted (with each element's count) while
     /// question 2 is on view or its walk is on.
     pub open_suggestions: Option<usize>,
@@ -405,6 +409,7 @@ impl Derived {
             checked: None,
             elements: Vec::new(),
             elements_made: false,
+            elements_title_width: 0,
             open_suggestions: None,
             respond_order: super::screens::respond::ordered(session),
             crossing,
@@ -533,6 +538,12 @@ impl Derived {
             // About 2 ms at a thousand components, and only question 2 shows it.
             self.elements = threats::elements(graph, &self.crossing);
             self.elements_made = true;
+            self.elements_title_width = self
+                .elements
+                .iter()
+                .map(|row| sanitized_width(&row.title))
+                .max()
+                .unwrap_or(0);
         }
         if wanted.suggestions && self.open_suggestions.is_none() {
             // Counting open suggestions writes no text, but it runs every rule on every
@@ -895,6 +906,9 @@ response = "undecided"
         assert_eq!(s.derived.crossing, fresh.crossing);
         assert_eq!(s.derived.respond_order, fresh.respond_order);
         assert!(fresh.elements_made);
+        if s.derived.elements_made {
+            assert_eq!(s.derived.elements_title_width, fresh.elements_title_width);
+        }
         if !s.derived.elements_made {
             // Not made off question 2: nothing kept that could be stale.
             assert!(s.derived.elements.is_empty());
