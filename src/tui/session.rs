@@ -297,9 +297,11 @@ pub struct Derived {
     pub open_suggestions: Option<usize>,
     /// Question 3's threat order: to review first, then by risk (indices into the threats).
     pub respond_order: Vec<usize>,
-    /// Question 1's lists (by section, as `Section::ALL`): each column's natural width
-    /// (`build::natural_widths`), made while that list is on view. They depend on neither the
-    /// screen's size nor the threats.
+    /// Question 1's lists (by section, as `Section::ALL`): each row's and each column's
+    /// natural width (`build::natural_widths`), measured when that list comes on view, then
+    /// followed through the edits of its rows (a list that shows another table is measured
+    /// again when that table changes). They depend on neither the screen's size nor the
+    /// threats.
     pub list_widths: [Option<ListWidths>; 4],
 }
 
