@@ -17,56 +17,14 @@ use threatboard::model::{LibraryRef, Session, StrideSet};
 /// Every wait: generous, three programs share two busy cores.
 const WAIT: Duration = Duration::from_secs(20);
 
-const SHOP: &str = r#"schema = 1
-title = "Shop"
-
-[[boundaries]]
-id = "internet"
-name = "Internet"
-
-[[boundaries]]
-id = "dmz"
-name = "DMZ"
-
-[[components]]
-id = "browser"
-name = "Browser"
-kind = "external-entity"
-boundary = "internet"
-
-[[components]]
-id = "api"
-name = "Orders API"
-kind = "process"
-boundary = "dmz"
-
-[[components]]
-id = "db"
-name = "Orders DB"
-kind = "data-store"
-boundary = "dmz"
-
-[[flows]]
-id = "browser-api"
-from = "browser"
-to = "api"
-label = "Orders"
-protocol = "https"
-
-[[flows]]
-id = "api-db"
-from = "api"
-to = "db"
-label = "Queries"
-protocol = "sql"
-
-[[threats]]
-id = "TH-001"
-target = "browser-api"
-title = "Captured orders are tampered with in transit"
-stride = "T"
-refs = ["capec:CAPEC-94"]
-"#;
+const SHOP: &str = concat!(
+    support::shop_zones!(),
+    support::shop_browser_and_api!(""),
+    support::shop_db!(),
+    support::shop_browser_flow!("protocol = \"https\"\n"),
+    "\n[[flows]]\nid = \"api-db\"\nfrom = \"api\"\nto = \"db\"\nlabel = \"Queries\"\nprotocol = \"sql\"\n",
+    "\n[[threats]]\nid = \"TH-001\"\ntarget = \"browser-api\"\ntitle = \"Captured orders are tampered with in transit\"\nstride = \"T\"\nrefs = [\"capec:CAPEC-94\"]\n",
+);
 
 /// Ana's first idea: accepted as a new threat.
 const ACCEPTED: &str = "Attacker forges a session token to place orders as another user";

@@ -9,39 +9,11 @@ mod support;
 
 use support::{DEFAULT_TIMEOUT, Tui, step, step_all, threatboard_bin};
 
-const SHOP: &str = r#"schema = 1
-title = "Shop"
-
-[[boundaries]]
-id = "internet"
-name = "Internet"
-
-[[boundaries]]
-id = "dmz"
-name = "DMZ"
-
-[[components]]
-id = "browser"
-name = "Browser"
-kind = "external-entity"
-boundary = "internet"
-
-[[components]]
-id = "api"
-name = "Orders API"
-kind = "process"
-technology = "api"
-boundary = "dmz"
-
-[[flows]]
-id = "browser-api"
-from = "browser"
-to = "api"
-label = "Orders"
-protocol = "http"
-authenticated = false
-encrypted = false
-"#;
+const SHOP: &str = concat!(
+    support::shop_zones!(),
+    support::shop_browser_and_api!("technology = \"api\"\n"),
+    support::shop_browser_flow!("protocol = \"http\"\nauthenticated = false\nencrypted = false\n"),
+);
 
 const TEAM_RULES: &str = r#"
 [[rule]]

@@ -2,7 +2,7 @@
 //! derived from the model, computed once per change.
 
 use super::diagram::DiagramLayout;
-use super::screens::build::{BuildState, Section};
+use super::screens::build::{BuildState, ListWidths, RowChange, Section};
 use super::screens::respond::RespondState;
 use super::screens::review::ReviewState;
 use super::screens::threats::{self, ElementRow, ThreatsState};
@@ -13,6 +13,7 @@ use crate::model::{Problem, Session, StrideSet, ThreatStatus, validate};
 use crate::rules::RuleSet;
 use crate::store::LoadedSession;
 use crate::store::autosave::{FormDraft, SessionLock};
+use crate::tui::widgets::text::sanitized_width;
 use chrono::NaiveDate;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Instant;
@@ -53,18 +54,30 @@ pub struct SessionState {
 
 /// The edits that took the session from revision `from` to `to`, noted before each was
 /// applied: the elements whose threats they may have changed, or `None` when one changed
-/// more than threats and what hangs on them (see [`threat_targets`]).
+/// more than threats and what hangs on them (see [`threat_targets`]); and how they changed
+/// question 1's lists, or `None` when one replaced the session whole (see [`list_changes`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Touched {
     pub from: u64,
     pub to: u64,
     pub targets: Option<BTreeSet<String>>,
+    pub lists: Option<ListChanges>,
 }
+
+/// Per list of question 1 (by section, as `Section::ALL`), how its rows changed, in order.
+pub type ListChanges = [Vec<RowChange>; 4];
 
 impl Touched {
     /// Adds the edit from revision `from` to `to` that touched `targets` (see
-    /// [`threat_targets`]) to what `slot` noted; a gap since the last noted edit starts over.
-    pub fn note(slot: &mut Option<Touched>, from: u64, to: u64, targets: Option<BTreeSet<String>>) {
+    /// [`threat_targets`]) and changed the lists as `lists` says (see [`list_changes`]) to
+    /// what `slot` noted; a gap since the last noted edit starts over.
+    pub fn note(
+        slot: &mut Option<Touched>,
+        from: u64,
+        to: u64,
+        targets: Option<BTreeSet<String>>,
+        lists: Option<ListChanges>,
+    ) {
         match slot {
             Some(t) if t.to == from => {
                 t.to = to;
@@ -72,10 +85,76 @@ impl Touched {
                     (Some(noted), Some(more)) => noted.extend(more),
                     (noted, _) => *noted = None,
                 }
+                match (&mut t.lists, lists) {
+                    (Some(noted), Some(more)) => {
+                        for (noted, more) in noted.iter_mut().zip(more) {
+                            noted.extend(more);
+                        }
+                    }
+                    (noted, _) => *noted = None,
+                }
             }
-            _ => *slot = Some(Touched { from, to, targets }),
+            _ => {
+                *slot = Some(Touched {
+                    from,
+                    to,
+                    targets,
+                    lists,
+                });
+            }
         }
     }
+}
+
+/// How `edit` changes question 1's lists, row by row; `None` when it replaces the session
+/// whole. A list shows more than its own table: a boundary's row counts its components and
+/// names its parent, a component's row names its boundary, a flow's row says whether it
+/// crosses a boundary (which the components and boundaries decide); those lists are remade
+/// when that other table changes.
+pub fn list_changes(edit: &Edit) -> Option<ListChanges> {
+    fn follow(edit: &Edit, changes: &mut ListChanges) -> bool {
+        let (table, change) = match edit {
+            Edit::Insert { index, item } => (item.table(), RowChange::Inserted(*index)),
+            Edit::Remove { table, index } => (*table, RowChange::Removed(*index)),
+            Edit::Replace { index, item } => (item.table(), RowChange::Replaced(*index)),
+            Edit::Move { table, from, to } => (
+                *table,
+                RowChange::Moved {
+                    from: *from,
+                    to: *to,
+                },
+            ),
+            Edit::SetTitle(_)
+            | Edit::SetDescription(_)
+            | Edit::SetAgenda(_)
+            | Edit::SetReview(_) => return true,
+            Edit::Batch(edits) => return edits.iter().all(|e| follow(e, changes)),
+            Edit::Whole(_) => return false,
+        };
+        let [boundaries, assets, components, flows] = changes;
+        match table {
+            ItemTable::Boundaries => {
+                for list in [boundaries, components, flows] {
+                    list.push(RowChange::Remade);
+                }
+            }
+            ItemTable::Components => {
+                components.push(change);
+                boundaries.push(RowChange::Remade);
+                flows.push(RowChange::Remade);
+            }
+            ItemTable::Assets => assets.push(change),
+            ItemTable::Flows => flows.push(change),
+            ItemTable::Runs
+            | ItemTable::Threats
+            | ItemTable::Mitigations
+            | ItemTable::Acceptances
+            | ItemTable::Assumptions => {}
+        }
+        true
+    }
+    let mut changes = ListChanges::default();
+    follow(edit, &mut changes).then_some(changes)
 }
 
 /// The elements (by id) whose threats `edit` changes when applied to `s`; `None` when it
@@ -157,6 +236,17 @@ pub fn threat_targets(s: &Session, edit: &Edit) -> Option<BTreeSet<String>> {
     follow(edit, &mut targets, &mut touched).then_some(touched)
 }
 
+/// Whether `problems` (what `validate` found) leave room for an id on two entries of a table
+/// (`model::edit::duplicate_id`): validation reports every such id at the entry's `id`, or an
+/// acceptance's at its `threat`. Without such a problem the scan of every id can be skipped.
+pub fn may_have_duplicate_id(problems: &[Problem]) -> bool {
+    problems.iter().any(|p| {
+        p.location.field == Some("id")
+            || (p.location.table == crate::model::Table::Acceptances
+                && p.location.field == Some("threat"))
+    })
+}
+
 /// What has been kept of the unsaved work so far: in the autosave file and in the crash copy.
 #[derive(Debug, Default)]
 pub struct Keeping {
@@ -199,15 +289,20 @@ pub struct Derived {
     /// only once the counts are made (see `open_suggestions`).
     pub elements: Vec<ElementRow>,
     pub elements_made: bool,
+    /// The widest of the elements' titles as drawn (sanitized): sizes question 2's list each
+    /// frame without measuring thousands of titles. Titles change only with the model.
+    pub elements_title_width: usize,
     /// Open rule suggestions over the whole model: counted (with each element's count) while
     /// question 2 is on view or its walk is on.
     pub open_suggestions: Option<usize>,
     /// Question 3's threat order: to review first, then by risk (indices into the threats).
     pub respond_order: Vec<usize>,
-    /// Question 1's lists (by section, as `Section::ALL`): each column's natural width
-    /// (`build::natural_widths`), made while that list is on view. They depend on neither the
-    /// screen's size nor the threats.
-    pub list_widths: [Option<Vec<u16>>; 4],
+    /// Question 1's lists (by section, as `Section::ALL`): each row's and each column's
+    /// natural width (`build::natural_widths`), measured when that list comes on view, then
+    /// followed through the edits of its rows (a list that shows another table is measured
+    /// again when that table changes). They depend on neither the screen's size nor the
+    /// threats.
+    pub list_widths: [Option<ListWidths>; 4],
 }
 
 /// The analysis of the model and what `check` would say, with the project config's threshold
@@ -290,6 +385,21 @@ impl Derived {
         config: &ProjectConfig,
         wanted: Wanted,
     ) -> Self {
+        Self::compute_following(session, revision, today, rules, config, wanted, None)
+    }
+
+    /// As [`Derived::compute_wanted`], with question 1's lists measured before the changes
+    /// `lists` (the old derivation's `list_widths`, and how the edits since changed each
+    /// list) measured again only where a row changed.
+    fn compute_following(
+        session: &Session,
+        revision: u64,
+        today: NaiveDate,
+        rules: &RuleSet,
+        config: &ProjectConfig,
+        wanted: Wanted,
+        lists: Option<([Option<ListWidths>; 4], &ListChanges)>,
+    ) -> Self {
         let graph = ModelGraph::new(session);
         let crossing = crossing_of(&graph, session);
         let problems = validate(session);
@@ -301,11 +411,24 @@ impl Derived {
             checked: None,
             elements: Vec::new(),
             elements_made: false,
+            elements_title_width: 0,
             open_suggestions: None,
             respond_order: super::screens::respond::ordered(session),
             crossing,
             list_widths: Default::default(),
         };
+        if let Some((before, changes)) = lists {
+            let crossing = |i: usize| derived.crossing.get(i).copied().unwrap_or(false);
+            for (((made, before), changes), section) in derived
+                .list_widths
+                .iter_mut()
+                .zip(before)
+                .zip(changes)
+                .zip(Section::ALL)
+            {
+                *made = before.and_then(|b| b.follow(session, section, &crossing, changes));
+            }
+        }
         derived.complete_with(&graph, today, rules, config, wanted);
         derived
     }
@@ -417,6 +540,12 @@ impl Derived {
             // About 2 ms at a thousand components, and only question 2 shows it.
             self.elements = threats::elements(graph, &self.crossing);
             self.elements_made = true;
+            self.elements_title_width = self
+                .elements
+                .iter()
+                .map(|row| sanitized_width(&row.title))
+                .max()
+                .unwrap_or(0);
         }
         if wanted.suggestions && self.open_suggestions.is_none() {
             // Counting open suggestions writes no text, but it runs every rule on every
@@ -435,11 +564,7 @@ impl Derived {
         {
             if *wanted && made.is_none() {
                 let crossing = |i: usize| self.crossing.get(i).copied().unwrap_or(false);
-                *made = Some(super::screens::build::natural_widths(
-                    graph.session,
-                    *section,
-                    &crossing,
-                ));
+                *made = Some(ListWidths::measure(graph.session, *section, &crossing));
             }
         }
         if wanted.diagram && self.diagram.is_none() {
@@ -568,19 +693,25 @@ impl SessionState {
             let touched = self.touched.take();
             // Made at most once for the counts and the selected element's suggestions.
             let mut graph = None;
+            let mut lists = None;
             let kept = match touched {
                 Some(Touched {
                     from,
                     to,
-                    targets: Some(targets),
+                    targets,
+                    lists: changes,
                 }) if from == self.derived.revision && to == revision => {
-                    self.derived.after_threat_edits(
-                        &self.loaded.session,
-                        revision,
-                        &targets,
-                        rules,
-                        &mut graph,
-                    )
+                    lists = changes;
+                    match targets {
+                        Some(targets) => self.derived.after_threat_edits(
+                            &self.loaded.session,
+                            revision,
+                            &targets,
+                            rules,
+                            &mut graph,
+                        ),
+                        None => false,
+                    }
                 }
                 _ => false,
             };
@@ -597,7 +728,7 @@ impl SessionState {
                 self.respond
                     .follow_walk(&self.loaded.session, &self.derived);
             } else {
-                self.recompute(today, rules);
+                self.recompute_following(today, rules, lists.as_ref());
             }
         } else {
             let wanted = self.wanted();
@@ -614,13 +745,27 @@ impl SessionState {
 
     /// Derives everything again, whether or not the session changed (the rules did).
     pub fn recompute(&mut self, today: NaiveDate, rules: &RuleSet) {
-        self.derived = Derived::compute_wanted(
+        self.recompute_following(today, rules, None);
+    }
+
+    /// Derives everything again after edits that changed question 1's lists as `lists` says
+    /// (from the revision derived last): the lists' widths measured then are kept where their
+    /// rows did not change. With `None`, everything from scratch.
+    fn recompute_following(
+        &mut self,
+        today: NaiveDate,
+        rules: &RuleSet,
+        lists: Option<&ListChanges>,
+    ) {
+        let before = lists.map(|changes| (std::mem::take(&mut self.derived.list_widths), changes));
+        self.derived = Derived::compute_following(
             &self.loaded.session,
             self.history.revision(),
             today,
             rules,
             &self.config,
             self.wanted(),
+            before,
         );
         self.threats
             .after_change(&self.loaded.session, &self.derived, rules);
@@ -763,6 +908,9 @@ response = "undecided"
         assert_eq!(s.derived.crossing, fresh.crossing);
         assert_eq!(s.derived.respond_order, fresh.respond_order);
         assert!(fresh.elements_made);
+        if s.derived.elements_made {
+            assert_eq!(s.derived.elements_title_width, fresh.elements_title_width);
+        }
         if !s.derived.elements_made {
             // Not made off question 2: nothing kept that could be stale.
             assert!(s.derived.elements.is_empty());
@@ -1085,6 +1233,122 @@ response = "undecided"
         }
     }
 
+    /// Question 1's lists measured once keep their widths through edits of their rows, each
+    /// undone and redone: a changed row is measured again, the rest are kept, and the widths
+    /// are what measuring the whole list says (a removed widest row narrows its column).
+    #[test]
+    fn list_widths_followed_row_by_row_are_as_measured_whole() {
+        let mut app = app();
+        // Every list on view once (boundaries, assets, components, flows): all measured.
+        keys(&mut app, "hhlll");
+        let all_measured = |app: &App| state(app).derived.list_widths.iter().all(Option::is_some);
+        assert!(all_measured(&app));
+        let session = state(&app).session().clone();
+        let flow = |id: &str, label: &str| {
+            let mut flow = session.flows[0].clone();
+            flow.id = id.into();
+            flow.label = label.into();
+            Item::Flow(flow)
+        };
+        let asset = |id: &str, name: &str| {
+            let mut asset = session.assets[0].clone();
+            asset.id = id.into();
+            asset.name = name.into();
+            Item::Asset(asset)
+        };
+        let threat = || {
+            let mut threat = session.threats[0].clone();
+            threat.id = "TH-777".into();
+            Item::Threat(threat)
+        };
+        let kept_edits = vec![
+            // As the quick-add line adds a flow: appended, here wider than any other.
+            Edit::put(
+                None,
+                flow("a-flow-id-wider-than-any-other", "Wider label than any"),
+            ),
+            Edit::Insert {
+                index: 1,
+                item: flow("x", "y"),
+            },
+            // The widest row replaced by a narrower one, and one widened.
+            Edit::Replace {
+                index: 0,
+                item: flow("b", "c"),
+            },
+            Edit::Replace {
+                index: 2,
+                item: flow("worker-db", "Jobs, and a label far longer than before"),
+            },
+            Edit::Remove {
+                table: ItemTable::Flows,
+                index: 0,
+            },
+            Edit::Move {
+                table: ItemTable::Flows,
+                from: 0,
+                to: 2,
+            },
+            Edit::Batch(vec![
+                Edit::Insert {
+                    index: 0,
+                    item: flow("first-of-a-batch-and-wide", "z"),
+                },
+                Edit::Move {
+                    table: ItemTable::Flows,
+                    from: 0,
+                    to: 3,
+                },
+                Edit::Remove {
+                    table: ItemTable::Flows,
+                    index: 1,
+                },
+                Edit::Insert {
+                    index: usize::MAX,
+                    item: asset("keys", "Signing keys of the payment provider"),
+                },
+            ]),
+            Edit::Remove {
+                table: ItemTable::Assets,
+                index: 0,
+            },
+            Edit::Insert {
+                index: usize::MAX,
+                item: threat(),
+            },
+            Edit::SetTitle("Shop, again".into()),
+        ];
+        for edit in kept_edits {
+            let before = state(&app).history.revision();
+            app.apply_unguarded(edit.clone(), "changed");
+            assert_ne!(state(&app).history.revision(), before, "{edit:?} applied");
+            assert!(all_measured(&app), "kept through {edit:?}");
+            assert_as_from_scratch(&app);
+            for step in ["u", "<C-r>"] {
+                keys(&mut app, step);
+                assert!(all_measured(&app), "kept through {edit:?} and {step}");
+                assert_as_from_scratch(&app);
+            }
+        }
+        // A component renamed: the components' list follows it, the flows' list (on view) is
+        // measured again; the boundaries' list (it counts components) is made again on view.
+        let mut api = state(&app).session().components[1].clone();
+        api.name = "A gateway with a longer name than the rest".into();
+        apply_undo_redo(
+            &mut app,
+            Edit::Replace {
+                index: 1,
+                item: Item::Component(api),
+            },
+        );
+        let widths = &state(&app).derived.list_widths;
+        assert!(widths[2].is_some() && widths[3].is_some());
+        assert!(widths[0].is_none(), "never a stale count");
+        keys(&mut app, "hhh");
+        assert!(all_measured(&app));
+        assert_as_from_scratch(&app);
+    }
+
     /// A threat edit keeps what only the rest of the model decides: the diagram laid out
     /// before it stays, and is the layout a from-scratch derivation makes.
     #[test]
@@ -1159,6 +1423,106 @@ response = "undecided"
         );
     }
 
+    /// One edit of question 1's tables for the property below: `kind` picks insert, remove,
+    /// replace or move, `table` the flows, assets or components, `wide` a long name.
+    fn list_edit(s: &Session, kind: u8, table: u8, a: usize, b: usize, wide: bool) -> Edit {
+        let text = if wide {
+            "a name wider than anything else here"
+        } else {
+            "n"
+        };
+        let (item_table, item) = match table {
+            0 => {
+                let mut flow = s.flows.first().cloned().unwrap_or_else(|| {
+                    let (shop, _) = crate::store::parse(SESSION).expect("parses");
+                    shop.flows[0].clone()
+                });
+                flow.id = format!("f{a}{b}").into();
+                flow.label = text.into();
+                (ItemTable::Flows, Item::Flow(flow))
+            }
+            1 => {
+                let (shop, _) = crate::store::parse(SESSION).expect("parses");
+                let mut asset = shop.assets[0].clone();
+                asset.name = text.into();
+                (ItemTable::Assets, Item::Asset(asset))
+            }
+            _ => {
+                let (shop, _) = crate::store::parse(SESSION).expect("parses");
+                let mut component = shop.components[1].clone();
+                component.name = text.into();
+                (ItemTable::Components, Item::Component(component))
+            }
+        };
+        match kind {
+            0 => Edit::Insert { index: a, item },
+            1 => Edit::Remove {
+                table: item_table,
+                index: a,
+            },
+            2 => Edit::Replace { index: a, item },
+            _ => Edit::Move {
+                table: item_table,
+                from: a,
+                to: b,
+            },
+        }
+    }
+
+    /// Every id on two entries of a table that the edits' guard refuses is one validation
+    /// reports where the guard looks: the guard never skips a duplicate.
+    #[test]
+    fn validation_leaves_room_for_every_duplicate_id() {
+        let (shop, _) = crate::store::parse(SESSION).expect("parses");
+        assert!(!may_have_duplicate_id(&validate(&shop)));
+        assert_eq!(crate::model::edit::duplicate_id(&shop), None);
+        let twice: [fn(&mut Session); 9] = [
+            |s| s.boundaries.push(s.boundaries[0].clone()),
+            |s| s.assets.push(s.assets[0].clone()),
+            |s| s.components.push(s.components[0].clone()),
+            |s| s.flows.push(s.flows[0].clone()),
+            // Components and flows share one set of ids.
+            |s| s.flows[0].id = s.components[0].id.clone(),
+            |s| s.threats.push(s.threats[0].clone()),
+            |s| {
+                s.mitigations.push(crate::model::Mitigation {
+                    id: "M-1".into(),
+                    threats: vec!["TH-001".into()],
+                    action: "Sign orders".into(),
+                    owner: String::new(),
+                    due: None,
+                    status: Default::default(),
+                    ticket: String::new(),
+                });
+                s.mitigations.push(s.mitigations[0].clone());
+            },
+            |s| {
+                s.acceptances.push(crate::model::Acceptance {
+                    threat: "TH-001".into(),
+                    justification: "Low value".into(),
+                    accepted_by: "Ana".into(),
+                    review_by: None,
+                });
+                s.acceptances.push(s.acceptances[0].clone());
+            },
+            |s| {
+                s.assumptions.push(crate::model::Assumption {
+                    id: "A-1".into(),
+                    text: "TLS ends at the load balancer".into(),
+                    owner: String::new(),
+                    validated: false,
+                });
+                s.assumptions.push(s.assumptions[0].clone());
+            },
+        ];
+        for (i, change) in twice.iter().enumerate() {
+            let mut s = shop.clone();
+            change(&mut s);
+            assert!(crate::model::edit::duplicate_id(&s).is_some(), "case {i}");
+            assert!(may_have_duplicate_id(&validate(&s)), "case {i}");
+        }
+    }
+
     /// Keys that move between screens, edit, undo and redo: after each, every part the app
     /// holds is as a from-scratch derivation says.
     const KEYS: &[&str] = &[
@@ -1168,6 +1532,61 @@ response = "undecided"
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Widths followed through any edits (batches of them too) are the widths measured
+        /// whole, which are the straightforward `natural_widths`.
+        #[test]
+        fn list_widths_followed_through_any_edits_are_as_measured_whole(
+            batches in proptest::collection::vec(
+                proptest::collection::vec((0..4u8, 0..3u8, 0..6usize, 0..6usize, any::<bool>()), 1..4),
+                1..12,
+            )
+        ) {
+            let (mut session, _) = crate::store::parse(SESSION).expect("parses");
+            let measure = |s: &Session| {
+                let graph = ModelGraph::new(s);
+                let crossing = crossing_of(&graph, s);
+                let crossing = |i: usize| crossing.get(i).copied().unwrap_or(false);
+                Section::ALL[..4]
+                    .iter()
+                    .map(|&section| {
+                        let whole = ListWidths::measure(s, section, &crossing);
+                        assert_eq!(
+                            whole.widest,
+                            super::super::screens::build::natural_widths(s, section, &crossing)
+                        );
+                        whole
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let mut widths = measure(&session);
+            for batch in batches {
+                let edits: Vec<Edit> = batch
+                    .into_iter()
+                    .map(|(kind, table, a, b, wide)| list_edit(&session, kind, table, a, b, wide))
+                    .collect();
+                let edit = if edits.len() == 1 { edits[0].clone() } else { Edit::Batch(edits) };
+                let changes = list_changes(&edit).expect("no whole session");
+                if crate::model::edit::apply(&mut session, edit).is_err() {
+                    continue;
+                }
+                let graph = ModelGraph::new(&session);
+                let crossing = crossing_of(&graph, &session);
+                let crossing = |i: usize| crossing.get(i).copied().unwrap_or(false);
+                let whole = measure(&session);
+                for (((before, changes), section), whole) in
+                    widths.iter().zip(&changes).zip(Section::ALL).zip(&whole)
+                {
+                    let followed = before.follow(&session, section, &crossing, changes);
+                    let remade = changes.contains(&RowChange::Remade);
+                    prop_assert_eq!(followed.is_none(), remade, "{:?}: {:?}", section, changes);
+                    if let Some(followed) = followed {
+                        prop_assert_eq!(&followed, whole);
+                    }
+                }
+                widths = whole;
+            }
+        }
 
         #[test]
         fn what_is_derived_after_any_keys_is_as_from_scratch(

@@ -111,64 +111,66 @@ pub(crate) fn test_libraries(extra: &str) -> crate::library::LibrarySet {
         .with_rules(rules)
 }
 
+// The shop the app's tests share, in parts that each test puts together as its session needs
+// (`concat!` keeps the result a `&str` constant): a browser on the internet calls the orders
+// API in the DMZ, which queries its database there.
+
+/// The session's head and a run on the tests' day: the app opens no run form.
+macro_rules! shop_head {
+    () => {
+        "schema = 1\ntitle = \"Shop\"\n\n[[runs]]\ndate = 2026-11-23\nfacilitator = \"facilitator\"\ntrigger = \"initial\"\n\n[[boundaries]]\nid = \"internet\"\nname = \"Internet\"\n\n[[boundaries]]\nid = \"dmz\"\nname = \"DMZ\"\n\n"
+    };
+}
+
+/// The browser, the API and the database, with the API's and the database's technologies
+/// (`""` for none, else a `technology = ...` line).
+macro_rules! shop_components {
+    ($api_technology:literal, $db_technology:literal) => {
+        concat!(
+            "[[components]]\nid = \"browser\"\nname = \"Browser\"\nkind = \"external-entity\"\nboundary = \"internet\"\n\n",
+            "[[components]]\nid = \"api\"\nname = \"Orders API\"\nkind = \"process\"\n",
+            $api_technology,
+            "boundary = \"dmz\"\n\n",
+            "[[components]]\nid = \"db\"\nname = \"Orders DB\"\nkind = \"data-store\"\n",
+            $db_technology,
+            "boundary = \"dmz\"\n\n",
+        )
+    };
+}
+
+/// The browser's flow to the API, with its protocol and protection.
+macro_rules! shop_browser_flow {
+    ($protocol:literal, $authenticated:literal, $encrypted:literal) => {
+        concat!(
+            "[[flows]]\nid = \"browser-api\"\nfrom = \"browser\"\nto = \"api\"\nlabel = \"Orders\"\nprotocol = \"",
+            $protocol,
+            "\"\nauthenticated = ",
+            $authenticated,
+            "\nencrypted = ",
+            $encrypted,
+            "\n",
+        )
+    };
+}
+
+/// The API's queries to its database, inside the DMZ: authenticated and encrypted.
+macro_rules! shop_db_flow {
+    () => {
+        "[[flows]]\nid = \"api-db\"\nfrom = \"api\"\nto = \"db\"\nlabel = \"Queries\"\nprotocol = \"postgres\"\nauthenticated = true\nencrypted = true\n"
+    };
+}
+
 /// A browser on the internet calls an API in the DMZ over plain, unauthenticated HTTP; the API
 /// queries its database inside the DMZ. The flow inside the DMZ comes first in the file, so the
 /// walk's order (crossing flows first) is not the file's. Question 2's suggestion tests and the
 /// attendee app's use it.
-pub(crate) const SHOP: &str = r#"schema = 1
-title = "Shop"
-
-[[runs]]
-date = 2026-11-23
-facilitator = "facilitator"
-trigger = "initial"
-
-[[boundaries]]
-id = "internet"
-name = "Internet"
-
-[[boundaries]]
-id = "dmz"
-name = "DMZ"
-
-[[components]]
-id = "browser"
-name = "Browser"
-kind = "external-entity"
-boundary = "internet"
-
-[[components]]
-id = "api"
-name = "Orders API"
-kind = "process"
-technology = "api"
-boundary = "dmz"
-
-[[components]]
-id = "db"
-name = "Orders DB"
-kind = "data-store"
-technology = "database"
-boundary = "dmz"
-
-[[flows]]
-id = "api-db"
-from = "api"
-to = "db"
-label = "Queries"
-protocol = "postgres"
-authenticated = true
-encrypted = true
-
-[[flows]]
-id = "browser-api"
-from = "browser"
-to = "api"
-label = "Orders"
-protocol = "http"
-authenticated = false
-encrypted = false
-"#;
+pub(crate) const SHOP: &str = concat!(
+    shop_head!(),
+    shop_components!("technology = \"api\"\n", "technology = \"database\"\n"),
+    shop_db_flow!(),
+    "\n",
+    shop_browser_flow!("http", "false", "false"),
+);
 
 fn screen(app: &App, width: u16, height: u16) -> String {
     screen_of(width, height, |f| view::draw(app, f))

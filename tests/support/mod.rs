@@ -2,7 +2,7 @@
 //!
 //! Each test file that needs them says `mod support;`, which compiles this module into that
 //! test crate; helpers a given test does not use are therefore allowed to be dead code.
-#![allow(dead_code, unused_imports)]
+#![allow(dead_code, unused_imports, unused_macros)]
 
 #[cfg(unix)]
 pub mod pty;
@@ -80,3 +80,48 @@ pub fn fuzz_cases(default: u32) -> u32 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
 }
+
+// The shop the end-to-end tests share, in parts that each test puts together as its session
+// needs (`concat!` keeps the result a `&str` constant): a browser on the internet calls the
+// orders API in the DMZ, which may query its database there.
+
+/// The session's head and its two zones, the internet and the DMZ.
+macro_rules! shop_zones {
+    () => {
+        "schema = 1\ntitle = \"Shop\"\n\n[[boundaries]]\nid = \"internet\"\nname = \"Internet\"\n\n[[boundaries]]\nid = \"dmz\"\nname = \"DMZ\"\n\n"
+    };
+}
+pub(crate) use shop_zones;
+
+/// The browser on the internet and the orders API in the DMZ, with the API's technology
+/// (`""` for none, else a `technology = ...` line).
+macro_rules! shop_browser_and_api {
+    ($api_technology:literal) => {
+        concat!(
+            "[[components]]\nid = \"browser\"\nname = \"Browser\"\nkind = \"external-entity\"\nboundary = \"internet\"\n\n",
+            "[[components]]\nid = \"api\"\nname = \"Orders API\"\nkind = \"process\"\n",
+            $api_technology,
+            "boundary = \"dmz\"\n\n",
+        )
+    };
+}
+pub(crate) use shop_browser_and_api;
+
+/// The orders database in the DMZ.
+macro_rules! shop_db {
+    () => {
+        "[[components]]\nid = \"db\"\nname = \"Orders DB\"\nkind = \"data-store\"\nboundary = \"dmz\"\n\n"
+    };
+}
+pub(crate) use shop_db;
+
+/// The browser's flow to the API, with its protocol and protection as TOML lines.
+macro_rules! shop_browser_flow {
+    ($protection:literal) => {
+        concat!(
+            "[[flows]]\nid = \"browser-api\"\nfrom = \"browser\"\nto = \"api\"\nlabel = \"Orders\"\n",
+            $protection,
+        )
+    };
+}
+pub(crate) use shop_browser_flow;

@@ -774,11 +774,17 @@ impl App {
 
     /// Applies an edit through the history (so it can be undone) and refreshes what is derived.
     fn apply(&mut self, edit: Edit, message: &str) {
-        // Edits find entries by id: with one id on two entries they would change both.
-        if let Some(dup) = self
-            .session()
-            .and_then(|s| crate::model::edit::duplicate_id(s.session()))
-        {
+        // Edits find entries by id: with one id on two entries they would change both. The
+        // problems validation found for this revision say when there can be none (then the
+        // scan of every id is skipped).
+        if let Some(dup) = self.session().and_then(|s| {
+            let current = s.derived.revision == s.history.revision();
+            if current && !crate::tui::session::may_have_duplicate_id(&s.derived.problems) {
+                None
+            } else {
+                crate::model::edit::duplicate_id(s.session())
+            }
+        }) {
             self.error(format!(
                 "not changed: {dup}; give each entry its own id in the file (threatboard validate shows where), then reopen it"
             ));
@@ -798,11 +804,12 @@ impl App {
         let from = s.history.revision();
         let kept = crate::tui::session::kept_edit(&edit);
         let targets = crate::tui::session::threat_targets(&s.loaded.session, &edit);
+        let lists = crate::tui::session::list_changes(&edit);
         match s.history.apply(&mut s.loaded.session, edit) {
             Ok(()) => {
                 s.keep.note_edit(from, kept);
                 let to = s.history.revision();
-                Touched::note(&mut s.touched, from, to, targets);
+                Touched::note(&mut s.touched, from, to, targets, lists);
                 s.refresh_derived(today, self.libraries.rules());
                 // A new edit clears redo: decisions undone before it stay undone.
                 if let Some(sharing) = &mut self.share {
@@ -861,6 +868,7 @@ impl App {
                 let kept = next.and_then(crate::tui::session::kept_edit);
                 let targets =
                     next.and_then(|e| crate::tui::session::threat_targets(s.session(), e));
+                let lists = next.and_then(crate::tui::session::list_changes);
                 let done = if action == Action::Undo {
                     s.history.undo(&mut s.loaded.session)
                 } else {
@@ -869,7 +877,7 @@ impl App {
                 if s.history.revision() != from {
                     s.keep.note_edit(from, kept);
                     let to = s.history.revision();
-                    Touched::note(&mut s.touched, from, to, targets);
+                    Touched::note(&mut s.touched, from, to, targets, lists);
                 }
                 s.refresh_derived(today, self.libraries.rules());
                 let (verb, what) = if action == Action::Undo {

@@ -11,65 +11,14 @@ use std::time::Instant;
 
 /// A browser calls an API over the internet; the API queries its database. One threat so far,
 /// on the crossing flow (the first element of question 2).
-const SHOP: &str = r#"schema = 1
-title = "Shop"
-
-[[runs]]
-date = 2026-11-23
-facilitator = "facilitator"
-trigger = "initial"
-
-[[boundaries]]
-id = "internet"
-name = "Internet"
-
-[[boundaries]]
-id = "dmz"
-name = "DMZ"
-
-[[components]]
-id = "browser"
-name = "Browser"
-kind = "external-entity"
-boundary = "internet"
-
-[[components]]
-id = "api"
-name = "Orders API"
-kind = "process"
-boundary = "dmz"
-
-[[components]]
-id = "db"
-name = "Orders DB"
-kind = "data-store"
-boundary = "dmz"
-
-[[flows]]
-id = "browser-api"
-from = "browser"
-to = "api"
-label = "Orders"
-protocol = "https"
-authenticated = true
-encrypted = true
-
-[[flows]]
-id = "api-db"
-from = "api"
-to = "db"
-label = "Queries"
-protocol = "postgres"
-authenticated = true
-encrypted = true
-
-[[threats]]
-id = "TH-001"
-target = "browser-api"
-title = "Stolen session cookie reused by an attacker"
-stride = "S"
-refs = ["capec:CAPEC-60"]
-"#;
+const SHOP: &str = concat!(
+    shop_head!(),
+    shop_components!("", ""),
+    shop_browser_flow!("https", "true", "true"),
+    "\n",
+    shop_db_flow!(),
+    "\n[[threats]]\nid = \"TH-001\"\ntarget = \"browser-api\"\ntitle = \"Stolen session cookie reused by an attacker\"\nstride = \"S\"\nrefs = [\"capec:CAPEC-60\"]\n",
+);
 
 /// The shop on question 2, shared without a network, the join dialog closed.
 fn shared_shop() -> App {

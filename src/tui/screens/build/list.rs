@@ -178,20 +178,137 @@ pub fn headings(section: Section) -> &'static [&'static str] {
 
 /// Each column's widest cell or heading over the whole of a section's list: what sizes its
 /// columns. Formatting and measuring every row takes milliseconds at thousands of rows, so
-/// it is made once per change (see `Derived::list_widths`), not per frame.
+/// the app measures once per list and then row by row as edits change rows (see
+/// [`ListWidths`]); this is the straightforward measure it must equal.
 pub fn natural_widths(s: &Session, section: Section, crossing: &dyn Fn(usize) -> bool) -> Vec<u16> {
     let (_, rows, _) = rows(s, section, crossing, 0..section.len(s));
-    let mut widths: Vec<u16> = headings(section)
-        .iter()
-        .map(|h| u16::try_from(crate::tui::widgets::text::width(h)).unwrap_or(u16::MAX))
-        .collect();
+    let mut widths: Vec<u16> = headings(section).iter().map(|h| cell_width(h)).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            let cell = u16::try_from(crate::tui::widgets::text::width(cell)).unwrap_or(u16::MAX);
-            *w = (*w).max(cell);
+            *w = (*w).max(cell_width(cell));
         }
     }
     widths
+}
+
+fn cell_width(cell: &str) -> u16 {
+    u16::try_from(crate::tui::widgets::text::width(cell)).unwrap_or(u16::MAX)
+}
+
+/// How edits changed one section's list, row by row, with indices as `model::edit::apply`
+/// reads them (an insert's index is clamped to the list's length then).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowChange {
+    Inserted(usize),
+    Removed(usize),
+    Replaced(usize),
+    Moved {
+        from: usize,
+        to: usize,
+    },
+    /// Rows may have changed anywhere (the list shows something of another table).
+    Remade,
+}
+
+/// A section's list measured row by row: each row's cell widths, and each column's widest
+/// cell or heading over them ([`natural_widths`]). Kept from change to change: a changed row
+/// is measured again, the rest are not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListWidths {
+    columns: usize,
+    /// Row after row, `columns` widths each.
+    rows: Vec<u16>,
+    /// Each column's widest cell or heading: what sizes the list's columns.
+    pub widest: Vec<u16>,
+}
+
+impl ListWidths {
+    /// Every row of `section` measured.
+    pub fn measure(s: &Session, section: Section, crossing: &dyn Fn(usize) -> bool) -> Self {
+        let rows = row_widths(s, section, crossing, 0..section.len(s));
+        Self::from_rows(section, rows)
+    }
+
+    fn from_rows(section: Section, rows: Vec<u16>) -> Self {
+        let mut widest: Vec<u16> = headings(section).iter().map(|h| cell_width(h)).collect();
+        let columns = widest.len();
+        if columns > 0 {
+            for row in rows.chunks_exact(columns) {
+                for (w, &cell) in widest.iter_mut().zip(row) {
+                    *w = (*w).max(cell);
+                }
+            }
+        }
+        ListWidths {
+            columns,
+            rows,
+            widest,
+        }
+    }
+
+    /// The widths after `changes` took the list to what `s` holds now: rows inserted or
+    /// replaced are measured, the others kept. `None` when the list must be measured whole
+    /// (it was remade, or the changes do not lead to the list's length).
+    pub fn follow(
+        &self,
+        s: &Session,
+        section: Section,
+        crossing: &dyn Fn(usize) -> bool,
+        changes: &[RowChange],
+    ) -> Option<Self> {
+        let columns = self.columns;
+        if columns == 0 || !self.rows.len().is_multiple_of(columns) {
+            return None;
+        }
+        // Each row now: the row it was (by index), or `None` where it is new or changed.
+        let mut was: Vec<Option<usize>> = (0..self.rows.len() / columns).map(Some).collect();
+        for change in changes {
+            match *change {
+                RowChange::Inserted(index) => was.insert(index.min(was.len()), None),
+                RowChange::Removed(index) => {
+                    if index >= was.len() {
+                        return None;
+                    }
+                    was.remove(index);
+                }
+                RowChange::Replaced(index) => *was.get_mut(index)? = None,
+                RowChange::Moved { from, to } => {
+                    if from >= was.len() || to >= was.len() {
+                        return None;
+                    }
+                    let row = was.remove(from);
+                    was.insert(to, row);
+                }
+                RowChange::Remade => return None,
+            }
+        }
+        if was.len() != section.len(s) {
+            return None;
+        }
+        let mut rows = Vec::with_capacity(was.len() * columns);
+        for (index, old) in was.into_iter().enumerate() {
+            match old {
+                Some(old) => {
+                    rows.extend_from_slice(self.rows.get(old * columns..(old + 1) * columns)?)
+                }
+                None => rows.extend(row_widths(s, section, crossing, index..index + 1)),
+            }
+        }
+        Some(Self::from_rows(section, rows))
+    }
+}
+
+/// The cell widths of the rows `shown`, row after row.
+fn row_widths(
+    s: &Session,
+    section: Section,
+    crossing: &dyn Fn(usize) -> bool,
+    shown: std::ops::Range<usize>,
+) -> Vec<u16> {
+    let (_, rows, _) = rows(s, section, crossing, shown);
+    rows.iter()
+        .flat_map(|row| row.iter().map(|cell| cell_width(cell)))
+        .collect()
 }
 
 /// Width of the selection marker column (`▸ `), always kept so columns never shift.

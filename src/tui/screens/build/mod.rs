@@ -6,7 +6,9 @@ mod list;
 pub mod quick;
 
 pub use form::{open_form, submit, unique_slug};
-pub use list::{details, headings, natural_widths, rows, section_tabs, table};
+pub use list::{
+    ListWidths, RowChange, details, headings, natural_widths, rows, section_tabs, table,
+};
 pub use quick::QuickLine;
 
 use super::{Command, Cx};
@@ -357,7 +359,7 @@ impl BuildState {
         // change (made here only if it was not).
         let natural = match self
             .section_index()
-            .and_then(|i| cx.derived.list_widths.get(i)?.clone())
+            .and_then(|i| Some(cx.derived.list_widths.get(i)?.as_ref()?.widest.clone()))
         {
             Some(widths) => widths,
             None => natural_widths(session, self.section, &crossing),

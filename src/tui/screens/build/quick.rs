@@ -661,20 +661,19 @@ pub fn complete(s: &Session, line: &str) -> Option<Completion> {
         return None;
     }
     let before = &line[..start];
-    let components = || s.components.iter().map(|c| c.id.to_string());
-    let boundaries = || s.boundaries.iter().map(|b| b.id.to_string());
-    let assets = || s.assets.iter().map(|a| a.id.to_string());
+    // Borrowed, not copied: the line is completed after every key, over every id.
+    let components = || s.components.iter().map(|c| c.id.as_str());
+    let boundaries = || s.boundaries.iter().map(|b| b.id.as_str());
+    let assets = || s.assets.iter().map(|a| a.id.as_str());
     let after_in = before
         .trim_end()
         .rsplit(char::is_whitespace)
         .next()
         .is_some_and(|w| w.eq_ignore_ascii_case("in"));
     let open = before.matches('(').count() > before.matches(')').count();
-    let candidates: Vec<String> = if before.trim().is_empty() {
+    let candidates: Vec<&str> = if before.trim().is_empty() {
         // The first word: a flow's source, or a kind word.
-        components()
-            .chain(LINE_KINDS.iter().map(|w| w.to_string()))
-            .collect()
+        components().chain(LINE_KINDS.iter().copied()).collect()
     } else {
         let (kind, rest) = line_kind(line);
         match kind {
@@ -686,8 +685,8 @@ pub fn complete(s: &Session, line: &str) -> Option<Completion> {
                     .any(|a| rest_before.trim_end().ends_with(a));
                 if open {
                     assets()
-                        .chain(FLOW_WORDS.iter().map(|w| w.to_string()))
-                        .chain(ProtocolFamily::ALL.iter().map(|p| p.as_str().to_string()))
+                        .chain(FLOW_WORDS.iter().copied())
+                        .chain(ProtocolFamily::ALL.iter().map(|p| p.as_str()))
                         .collect()
                 } else if source_only || after_arrow {
                     components().collect()
@@ -697,17 +696,14 @@ pub fn complete(s: &Session, line: &str) -> Option<Completion> {
             }
             LineKind::Component if open => KIND_WORDS
                 .iter()
-                .map(|(w, _)| w.to_string())
-                .chain(Technology::ALL.iter().map(|t| t.as_str().to_string()))
+                .map(|(w, _)| *w)
+                .chain(Technology::ALL.iter().map(|t| t.as_str()))
                 .chain(boundaries())
                 .chain(assets())
                 .collect(),
             LineKind::Component | LineKind::Boundary if after_in => boundaries().collect(),
             LineKind::Asset if !rest.trim().is_empty() && rest.trim() != word => {
-                Classification::ALL
-                    .iter()
-                    .map(|c| c.as_str().to_string())
-                    .collect()
+                Classification::ALL.iter().map(|c| c.as_str()).collect()
             }
             _ => Vec::new(),
         }
@@ -715,7 +711,7 @@ pub fn complete(s: &Session, line: &str) -> Option<Completion> {
     let lower = word.to_lowercase();
     let pick = candidates
         .iter()
-        .find(|c| c.len() > word.len() && c.to_lowercase().starts_with(&lower))
+        .find(|c| c.len() > word.len() && lowercase_starts_with(c, &lower))
         .or_else(|| {
             // A later part of an id: "db" finds ledger-db.
             candidates.iter().find(|c| {
@@ -727,8 +723,24 @@ pub fn complete(s: &Session, line: &str) -> Option<Completion> {
         })?;
     Some(Completion {
         start,
-        text: pick.clone(),
+        text: pick.to_string(),
     })
+}
+
+/// Whether `text` in lower case starts with `lower` (`text.to_lowercase().starts_with(lower)`),
+/// without the lower-case copy for ASCII text: the line is completed after every key, over
+/// every id of a large model.
+fn lowercase_starts_with(text: &str, lower: &str) -> bool {
+    if text.is_ascii() {
+        // Lower-casing ASCII keeps every byte where it is; a non-ASCII `lower` never matches.
+        text.len() >= lower.len()
+            && text
+                .bytes()
+                .zip(lower.bytes())
+                .all(|(t, l)| t.to_ascii_lowercase() == l)
+    } else {
+        text.to_lowercase().starts_with(lower)
+    }
 }
 
 /// What the result line shows: the last line's outcome.
@@ -1108,6 +1120,24 @@ mod tests {
         );
         assert_eq!(ghost("Web app"), None);
         assert_eq!(ghost(""), None);
+    }
+
+    proptest::proptest! {
+        /// The prefix test without a lower-case copy says what the copy would.
+        #[test]
+        fn lowercase_prefix_is_that_of_the_lower_case_copy(
+            text in "[a-zA-Z0-9_ -]{0,8}|[a-zA-Z0-9ΣσςİéÉ界 -]{0,8}",
+            word in "[a-zA-Z0-9_ -]{0,4}|[a-z0-9σςi̇é界 -]{0,4}",
+        ) {
+            let lower = word.to_lowercase();
+            proptest::prop_assert_eq!(
+                lowercase_starts_with(&text, &lower),
+                text.to_lowercase().starts_with(&lower)
+            );
+            // A prefix of the text itself, which the test above rarely picks.
+            let prefix: String = text.to_lowercase().chars().take(2).collect();
+            proptest::prop_assert!(lowercase_starts_with(&text, &prefix));
+        }
     }
 
     #[test]

@@ -33,7 +33,7 @@ use crate::tui::modal::{FormPurpose, Modal};
 use crate::tui::session::Derived;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::form::Form;
-use crate::tui::widgets::text::{fit, sanitized_width};
+use crate::tui::widgets::text::fit;
 use crate::tui::widgets::{details_block, list_fitted_and_details};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -409,17 +409,13 @@ impl ThreatsState {
     pub fn draw(&self, cx: &Cx, theme: &Theme, frame: &mut Frame, area: Rect) {
         // The element list as wide as its longest name or flow label (after the marks), leaving
         // the details room for the element's threats.
-        let want = cx
-            .derived
-            .elements
-            .iter()
-            .map(|row| {
-                // Room for "*n " while sharing.
-                let ideas = if self.pending_ideas.is_some() { 4 } else { 0 };
-                2 + 18 + 4 + 2 + ideas + sanitized_width(&row.title)
-            })
-            .max()
-            .unwrap_or(0);
+        // Room for "*n " while sharing.
+        let ideas = if self.pending_ideas.is_some() { 4 } else { 0 };
+        let want = if cx.derived.elements.is_empty() {
+            0
+        } else {
+            2 + 18 + 4 + 2 + ideas + cx.derived.elements_title_width
+        };
         let (left, right, wide) = list_fitted_and_details(
             area,
             u16::try_from(want).unwrap_or(u16::MAX),
