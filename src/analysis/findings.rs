@@ -14,7 +14,6 @@ use foldhash::{HashMap, HashMapExt};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::fmt::Write as _;
-use std::sync::Mutex;
 
 /// Severity uses the same four levels as risk, so one `--fail-on` threshold covers both.
 pub type Severity = RiskLevel;
@@ -273,82 +272,7 @@ pub(super) fn unanswered(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
     options
         .rules
         .and_then(|rules| Unanswered::new(graph, rules))
-        .map_or_else(Vec::new, |u| u.findings_in(0..u.order.len()))
-}
-
-/// The unanswered suggestions worked out in blocks of elements by two threads as each is free:
-/// this thread takes blocks from the front, the analysis thread joins in from the back once its
-/// own work is done, and they meet where the blocks run out, so the two finish together
-/// whatever the model's shape. The front's findings go straight into the one buffer that ends
-/// up holding them all; only the back's few are held apart for a while.
-pub(super) struct SharedUnanswered<'g, 's, 'r> {
-    unanswered: Option<Unanswered<'g, 's, 'r>>,
-    /// The blocks not taken yet: `front..back`.
-    left: Mutex<(usize, usize)>,
-}
-
-impl<'g, 's, 'r> SharedUnanswered<'g, 's, 'r> {
-    /// Elements per block: enough that taking one costs nothing to speak of, few enough that
-    /// the two threads end close together.
-    const ELEMENTS_PER_BLOCK: usize = 128;
-
-    pub(super) fn new(graph: &'g ModelGraph<'s>, options: &FindingOptions<'r>) -> Self {
-        let unanswered = options
-            .rules
-            .and_then(|rules| Unanswered::new(graph, rules));
-        let blocks = unanswered
-            .as_ref()
-            .map_or(0, |u| u.order.len().div_ceil(Self::ELEMENTS_PER_BLOCK));
-        SharedUnanswered {
-            unanswered,
-            left: Mutex::new((0, blocks)),
-        }
-    }
-
-    /// The findings of the block taken from the front or the back, `None` when none is left.
-    fn take(&self, from_front: bool) -> Option<Vec<Finding>> {
-        let u = self.unanswered.as_ref()?;
-        let block = {
-            let mut left = self.left.lock().ok()?;
-            let (front, back) = &mut *left;
-            if *front >= *back {
-                return None;
-            }
-            if from_front {
-                *front += 1;
-                *front - 1
-            } else {
-                *back -= 1;
-                *back
-            }
-        };
-        let from = block * Self::ELEMENTS_PER_BLOCK;
-        let to = (from + Self::ELEMENTS_PER_BLOCK).min(u.order.len());
-        Some(u.findings_in(from..to))
-    }
-
-    /// Works out blocks from the front until none are left: the findings in report order.
-    pub(super) fn take_front(&self) -> Vec<Finding> {
-        let mut findings = Vec::new();
-        while let Some(mut block) = self.take(true) {
-            findings.append(&mut block);
-        }
-        findings
-    }
-
-    /// Works out blocks from the back until none are left: each block's findings, last first.
-    pub(super) fn take_back(&self) -> Vec<Vec<Finding>> {
-        std::iter::from_fn(|| self.take(false)).collect()
-    }
-
-    /// All the findings in report order, from what the two ends took.
-    pub(super) fn put_together(mut front: Vec<Finding>, back: Vec<Vec<Finding>>) -> Vec<Finding> {
-        front.reserve_exact(back.iter().map(Vec::len).sum());
-        for mut block in back.into_iter().rev() {
-            front.append(&mut block);
-        }
-        front
-    }
+        .map_or_else(Vec::new, |u| u.findings())
 }
 
 /// Every finding but the unanswered suggestions (TB015), in no particular order.
@@ -977,17 +901,16 @@ impl<'g, 's, 'r> Unanswered<'g, 's, 'r> {
         })
     }
 
-    /// The findings on the elements `range` of [`Unanswered::order`], in report order.
-    fn findings_in(&self, range: std::ops::Range<usize>) -> Vec<Finding> {
+    /// The findings, in report order.
+    fn findings(&self) -> Vec<Finding> {
         let order = &self.order;
         // Room for about one each: untouched room costs no memory, growing copies them all.
-        let mut out = Vec::with_capacity(range.len());
-        let mut at = range.start;
-        let range = order.get(range).unwrap_or_default();
+        let mut out = Vec::with_capacity(order.len());
+        let mut at = 0;
         // The element being visited: its id as the message quotes it.
         let mut quoted: (usize, String) = (usize::MAX, String::new());
         self.walk
-            .visit(range.iter().map(|&(e, _)| e as usize), |open| {
+            .visit(order.iter().map(|&(e, _)| e as usize), |open| {
                 let id = open.facts.id;
                 let kind = open.facts.kind;
                 if quoted.0 != open.element {
@@ -1552,27 +1475,6 @@ mod reference {
         .iter()
         .map(|text| crate::store::parse(text).expect("example parses").0)
         .collect();
-        // Many blocks of elements, for the two threads to share the unanswered suggestions.
-        let base = out[1].clone();
-        let mut many = base.clone();
-        many.title = "many copies".into();
-        let copy = |id: &crate::model::ElementId, k: usize| {
-            crate::model::ElementId::new(format!("{id}-{k}"))
-        };
-        for k in 1..30 {
-            many.components.extend(base.components.iter().map(|c| {
-                let mut c = c.clone();
-                c.id = copy(&c.id, k);
-                c
-            }));
-            many.flows.extend(base.flows.iter().map(|f| {
-                let mut f = f.clone();
-                (f.id, f.from, f.to) = (copy(&f.id, k), copy(&f.from, k), copy(&f.to, k));
-                f
-            }));
-        }
-        assert!(many.components.len() + many.flows.len() > 4 * 128);
-        out.push(many);
         // Duplicated ids (an invalid session), ids out of file order, a returned dismissal.
         let mut s = out[1].clone();
         s.components.reverse();
@@ -1630,37 +1532,6 @@ mod reference {
             tb015 > 20,
             "the comparison saw {tb015} unanswered suggestions"
         );
-    }
-
-    /// Whichever end takes which blocks, the findings put together are the one walk's.
-    #[test]
-    fn blocks_taken_from_both_ends_put_together_are_the_whole_walk() {
-        let libraries = crate::library::LibrarySet::shipped().expect("shipped rules load");
-        let many = models()
-            .into_iter()
-            .find(|s| s.title == "many copies")
-            .expect("the large model");
-        let graph = ModelGraph::new(&many);
-        let options = FindingOptions {
-            today: "2026-11-23".parse().expect("date"),
-            max_age_days: Some(30),
-            rules: Some(libraries.rules()),
-        };
-        let whole = super::unanswered(&graph, &options);
-        assert!(whole.len() > 200, "{} suggestions", whole.len());
-        for back_first in 0..4 {
-            let shared = SharedUnanswered::new(&graph, &options);
-            let back: Vec<Vec<Finding>> =
-                (0..back_first).filter_map(|_| shared.take(false)).collect();
-            let front = shared.take_front();
-            assert!(shared.take_back().is_empty(), "nothing is left");
-            assert_eq!(SharedUnanswered::put_together(front, back), whole);
-        }
-        // All from the back.
-        let shared = SharedUnanswered::new(&graph, &options);
-        let back = shared.take_back();
-        assert!(back.len() > 3, "{} blocks", back.len());
-        assert_eq!(SharedUnanswered::put_together(Vec::new(), back), whole);
     }
 
     fn finding(severity: u8, rule: usize, element: u8) -> Finding {
