@@ -618,7 +618,7 @@ fn import_stix(
         SourceKind::Capec => ("top-level patterns", "child patterns"),
     };
     eprintln!(
-        "{}: {} {}: {} entries ({} {top}, {} {children}), {} mitigations, {} mitigation links; skipped {} revoked or deprecated -> {}",
+        "{}: {} {}: {} entries ({} {top}, {} {children}), {} mitigations, {} mitigation links; skipped {} revoked, deprecated or unreadable -> {}",
         file,
         escape_control(&lib.name),
         escape_control(&lib.version),

@@ -15,6 +15,7 @@
 
 use super::Library;
 use super::format::{Entry, LibraryData, LibraryInfo, MitigationInfo, natural_cmp};
+use crate::model::text::escape_control;
 use crate::model::{ElementKind, Stride, StrideSet};
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -398,6 +399,23 @@ impl<'a> Text<'a> {
     fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// Text a library may hold: nothing a terminal would act on, no direction overrides (the
+    /// library reader rejects those, so an entry carrying them would make the whole imported
+    /// library unreadable).
+    fn is_safe(&self) -> bool {
+        matches!(escape_control(self.as_str()), Cow::Borrowed(_))
+    }
+
+    /// Safe text with something in it: a name.
+    fn is_name(&self) -> bool {
+        self.is_safe() && !self.as_str().trim().is_empty()
+    }
+
+    /// A safe single word: an id (`T1059`, `CAPEC-66`, a tactic's short name).
+    fn is_word(&self) -> bool {
+        self.is_safe() && !self.is_empty() && !self.as_str().chars().any(char::is_whitespace)
+    }
 }
 
 impl fmt::Display for Text<'_> {
@@ -571,9 +589,25 @@ impl RawObject<'_> {
     fn external(&self, source: &str) -> Option<usize> {
         self.external_references.iter().position(|r| {
             r.source_name.as_str().eq_ignore_ascii_case(source)
-                && !r.external_id.as_str().trim().is_empty()
+                && r.external_id.clone().trimmed().is_word()
         })
     }
+
+    /// Whether what a library entry takes of the object is text a library may hold: a damaged
+    /// or hostile bundle's object is left out, like a revoked one, rather than written into a
+    /// library that could not be read back. Lists (platforms, domains, phases) are filtered
+    /// instead (see [`safe_names`]).
+    fn is_sound(&self) -> bool {
+        match self.kind.as_str() {
+            "attack-pattern" | "course-of-action" | "x-mitre-tactic" => self.name.is_name(),
+            _ => true,
+        }
+    }
+}
+
+/// The items of a list that a library may hold (see [`Text::is_name`]), in order.
+fn safe_names(names: Vec<Text<'_>>) -> Vec<Text<'_>> {
+    names.into_iter().filter(Text::is_name).collect()
 }
 
 /// An active attack-pattern with an ATT&CK id.
@@ -652,7 +686,8 @@ struct Kept<'a> {
     /// ATT&CK id: which importer runs.
     attack_ids: usize,
     capec_ids: usize,
-    /// Revoked or deprecated attack-patterns with an ATT&CK id, and with a CAPEC id.
+    /// Revoked or deprecated attack-patterns with an ATT&CK id, and with a CAPEC id, and those
+    /// whose name a library could not hold (see [`RawObject::is_sound`]).
     skipped_attack: usize,
     skipped_capec: usize,
     /// Kill chains and domains of active attack-patterns, counted: which ATT&CK.
@@ -675,10 +710,15 @@ impl<'a> Kept<'a> {
     /// Takes what the importers use of one object.
     fn add(&mut self, mut o: RawObject<'a>) {
         self.read += 1;
-        let active = o.is_active();
+        let active = o.is_active() && o.is_sound();
+        o.x_mitre_platforms = safe_names(std::mem::take(&mut o.x_mitre_platforms));
+        o.x_mitre_domains = safe_names(std::mem::take(&mut o.x_mitre_domains));
+        o.x_capec_domains = safe_names(std::mem::take(&mut o.x_capec_domains));
+        o.kill_chain_phases
+            .retain(|p| p.kill_chain_name.is_name() && p.phase_name.is_name());
         match o.kind.as_str() {
             "attack-pattern" => self.add_pattern(o, active),
-            "x-mitre-tactic" if active && !o.x_mitre_shortname.is_empty() => {
+            "x-mitre-tactic" if active && o.x_mitre_shortname.is_word() => {
                 let ta = o
                     .external("mitre-attack")
                     .map(|i| std::mem::take(&mut o.external_references[i].external_id))
@@ -767,7 +807,7 @@ impl<'a> Kept<'a> {
                         return None;
                     };
                     let id = r.external_id.clone().trimmed();
-                    (!id.is_empty()).then_some((source, id))
+                    id.is_word().then_some((source, id))
                 })
                 .collect();
             self.patterns.push(CapecPattern {
@@ -867,7 +907,7 @@ pub fn import(bytes: &[u8], options: &ImportOptions<'_>) -> Result<Imported, Imp
     };
     if imported.data.entries.is_empty() {
         return Err(at_start(
-            "every attack-pattern in the bundle is revoked or deprecated; nothing to import"
+            "every attack-pattern in the bundle is revoked, deprecated or unreadable; nothing to import"
                 .to_string(),
         ));
     }
@@ -1977,6 +2017,49 @@ mod tests {
         assert_eq!(data.mitigations.len(), 1);
         assert_eq!(imported.stats.mitigation_links, 1);
         assert!(imported.warnings.is_empty(), "{:?}", imported.warnings);
+    }
+
+    /// A damaged or hostile bundle: what a library cannot hold (control characters, direction
+    /// overrides, blank names, ids that are not single words) is left out, and the library
+    /// that comes out reads back.
+    #[test]
+    fn unreadable_text_is_left_out_and_the_library_reads_back() {
+        let json = r#"{"type": "bundle", "objects": [
+          {"type": "attack-pattern", "id": "attack-pattern--66", "name": "SQL Injection",
+           "x_capec_domains": ["Software", "Hard\u202eware"],
+           "external_references": [{"source_name": "capec", "external_id": "CAPEC-66"},
+                                   {"source_name": "CWE", "external_id": "89\u001b[2J"},
+                                   {"source_name": "CWE", "external_id": "74"}]},
+          {"type": "attack-pattern", "id": "attack-pattern--67", "name": "Del",
+           "x_capec_child_of_refs": ["attack-pattern--66"],
+           "external_references": [{"source_name": "capec", "external_id": "\u007fAPEC-67"}]},
+          {"type": "attack-pattern", "id": "attack-pattern--68", "name": "  ",
+           "x_capec_child_of_refs": ["attack-pattern--66"],
+           "external_references": [{"source_name": "capec", "external_id": "CAPEC-68"}]},
+          {"type": "attack-pattern", "id": "attack-pattern--69", "name": "Two words",
+           "x_capec_child_of_refs": ["attack-pattern--66"],
+           "external_references": [{"source_name": "capec", "external_id": "CAPEC 69"}]},
+          {"type": "attack-pattern", "id": "attack-pattern--70", "name": "Kept child",
+           "x_capec_child_of_refs": ["attack-pattern--66"],
+           "external_references": [{"source_name": "capec", "external_id": "CAPEC-70"}]}
+        ]}"#;
+        let imported = run(json).unwrap_or_else(|e| panic!("{e}"));
+        let ids: Vec<&str> = imported
+            .data
+            .entries
+            .iter()
+            .map(|e| e.id.as_str())
+            .collect();
+        assert_eq!(ids, ["CAPEC-66", "CAPEC-70"]);
+        let text = imported.to_toml().unwrap_or_default();
+        assert!(
+            text.contains("CWE-74") && !text.contains("CWE-89"),
+            "{text}"
+        );
+        assert!(!text.contains("Hard"), "{text}");
+        let lib = super::super::parse_library(&text, super::super::Origin::Text("gen".into()))
+            .unwrap_or_else(|p| panic!("{p:?}"));
+        assert_eq!(lib.data(), imported.data);
     }
 
     #[test]
