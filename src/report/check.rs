@@ -425,6 +425,20 @@ fn write_findings_block<W: std::io::Write>(
     Ok(())
 }
 
+/// [`Finding::key`] built in `scratch`, without a `String` per finding. It is escaped whole:
+/// the escapes of a run of text depend on all of it (see `pretty_json::push_escaped`).
+fn finding_key<'a>(f: &Finding, scratch: &'a mut String) -> &'a str {
+    scratch.clear();
+    scratch.push_str(f.rule.id());
+    scratch.push(':');
+    scratch.push_str(&f.element);
+    if let Some(rule) = &f.suggestion {
+        scratch.push(':');
+        scratch.push_str(rule);
+    }
+    scratch
+}
+
 /// A finding's keys, in the order serde writes them (its fields sorted, as `Value` sorts them).
 const FINDING_KEYS: [&str; 12] = [
     "accepted_by_threat",
@@ -499,16 +513,7 @@ impl FindingLayout {
         buf.extend_from_slice(fix);
         push_escaped(buf, &f.fix);
         buf.extend_from_slice(key);
-        // `Finding::key`, escaped whole as one string.
-        scratch.clear();
-        scratch.push_str(f.rule.id());
-        scratch.push(':');
-        scratch.push_str(&f.element);
-        if let Some(rule) = &f.suggestion {
-            scratch.push(':');
-            scratch.push_str(rule);
-        }
-        push_escaped(buf, scratch);
+        push_escaped(buf, finding_key(f, scratch));
         buf.extend_from_slice(line);
         push_decimal(buf, at.line as u64);
         buf.extend_from_slice(message);
@@ -558,17 +563,7 @@ fn write_finding_json<W: std::io::Write>(
     json.key("fix");
     json.str(&f.fix);
     json.key("key");
-    // `Finding::key` without a `String` per finding. Escaped whole: the escapes of a run of
-    // text depend on all of it (see `pretty_json::push_escaped`).
-    scratch.clear();
-    scratch.push_str(f.rule.id());
-    scratch.push(':');
-    scratch.push_str(&f.element);
-    if let Some(rule) = &f.suggestion {
-        scratch.push(':');
-        scratch.push_str(rule);
-    }
-    json.str(scratch);
+    json.str(finding_key(f, scratch));
     json.key("line");
     json.uint(at.line as u64);
     json.key("message");
