@@ -7,7 +7,7 @@
 //! decline (`None`), and the full `toml` path reads the file instead, so every message and
 //! `file:line:col` stays exactly what the full path gives.
 
-use super::position::{FieldFinder, LineCursor, Positions, table_named};
+use super::position::{FieldFinder, LineCol, LineCursor, Pos, Positions, table_named};
 use crate::model::{
     Acceptance, Asset, Assumption, Boundary, Component, Flow, Mitigation, Review, Run, Session,
     Table, Threat,
@@ -18,12 +18,38 @@ use serde::de::{self, IntoDeserializer, Visitor};
 use std::borrow::Cow;
 
 /// The session and its positions, or `None` when the full parser must decide.
+#[cfg(test)]
 pub(super) fn parse(text: &str) -> Option<(Session, Positions)> {
-    // A large file is read in two halves at once when a header splits it; if the halves do not
+    parse_beside(text, None::<fn()>, 0).0
+}
+
+/// [`parse`], with `beside` run on a second thread meanwhile: before the second part of a
+/// large file, or beside the whole of a small one (not at all when `None`). It runs once
+/// whatever the outcome. `beside_cost` is about how long it takes, in bytes of session file
+/// read in the same time: that thread's part of the file is made so much shorter.
+pub(super) fn parse_beside<R: Send>(
+    text: &str,
+    beside: Option<impl FnOnce() -> R + Send>,
+    beside_cost: usize,
+) -> (Option<(Session, Positions)>, Option<R>) {
+    // A large file is read in two parts at once when a header splits it; if the parts do not
     // read cleanly (the split fell inside a multi-line string, say), it is read in one pass.
-    let read = split_point(text)
-        .and_then(|split| read_halves(text, split))
-        .or_else(|| read(text, 0, text.len()))?;
+    let cost = if beside.is_some() { beside_cost } else { 0 };
+    let (halves, extra) = match (split_point(text, cost), beside) {
+        (Some(split), beside) => read_halves(text, split, beside),
+        (None, Some(beside)) => {
+            let (whole, extra) =
+                crate::parallel::join("read", || read(text, 0, text.len()), beside);
+            return (whole.and_then(finish), Some(extra));
+        }
+        (None, None) => (None, None),
+    };
+    let read = halves.or_else(|| read(text, 0, text.len()));
+    (read.and_then(finish), extra)
+}
+
+/// The session and positions of a whole file's read.
+fn finish(read: Read<'_>) -> Option<(Session, Positions)> {
     let Read {
         mut positions,
         parts,
@@ -36,14 +62,21 @@ pub(super) fn parse(text: &str) -> Option<(Session, Positions)> {
 /// Files smaller than this are read in one pass: a second thread costs more than it saves.
 const SPLIT_FROM_BYTES: usize = 192 * 1024;
 
-/// Where a large file can be cut in two: the first line from the middle on that starts an array
-/// of tables (`[[flows]]`), so that each half reads on its own.
-fn split_point(text: &str) -> Option<usize> {
+/// The least a second thread is given to read: less is not worth handing over.
+const SECOND_PART_MIN_BYTES: usize = 32 * 1024;
+
+/// Where a large file can be cut in two: the first line that starts an array of tables
+/// (`[[flows]]`) from the point where two threads end together, the second one having `bias`
+/// bytes' worth of other work to do first; so that each part reads on its own.
+fn split_point(text: &str, bias: usize) -> Option<usize> {
     if text.len() < SPLIT_FROM_BYTES {
         return None;
     }
     let bytes = text.as_bytes();
-    let mut from = text.len() / 2;
+    let mut from = (text.len() + bias) / 2;
+    if from + SECOND_PART_MIN_BYTES > text.len() {
+        return None;
+    }
     loop {
         let line = from + bytes[from..].iter().position(|b| *b == b'\n')? + 1;
         if bytes[line..].starts_with(b"[[") {
@@ -68,7 +101,14 @@ fn read(text: &str, from: usize, to: usize) -> Option<Read<'_>> {
         text: text.get(..to)?,
         bytes: text.as_bytes().get(..to)?,
         at: from,
-        cursor: LineCursor::starting_at(text, from),
+        line: 1 + text
+            .as_bytes()
+            .get(..from)?
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count(),
+        line_start: from,
+        cursor: None,
         read: Read {
             top: Vec::new(),
             positions: Positions::default(),
@@ -87,14 +127,26 @@ fn read(text: &str, from: usize, to: usize) -> Option<Read<'_>> {
 /// value (a string or array open across it leaves the half unterminated), and a pass that
 /// reaches a header line holds nothing but what the halves put together: the top-level keys,
 /// the tables read so far and their positions.
-fn read_halves(text: &str, split: usize) -> Option<Read<'_>> {
-    let (first, second) = crate::parallel::join(
+///
+/// `beside` runs on the second thread before its part.
+fn read_halves<R: Send>(
+    text: &str,
+    split: usize,
+    beside: Option<impl FnOnce() -> R + Send>,
+) -> (Option<Read<'_>>, Option<R>) {
+    let (first, (second, extra)) = crate::parallel::join(
         "read",
         || read(text, 0, split),
-        || read(text, split, text.len()),
+        || {
+            let extra = beside.map(|work| work());
+            let second = read(text, split, text.len());
+            (second, extra)
+        },
     );
-    let (first, second) = (first?, second?);
-    first.append(second)
+    let halves = first
+        .zip(second)
+        .and_then(|(first, second)| first.append(second));
+    (halves, extra)
 }
 
 impl<'a> Read<'a> {
@@ -201,8 +253,8 @@ impl Parts {
                 Table::Runs => self.runs.push(Run::deserialize(entry).ok()?),
                 Table::Boundaries => self.boundaries.push(Boundary::deserialize(entry).ok()?),
                 Table::Assets => self.assets.push(Asset::deserialize(entry).ok()?),
-                Table::Components => self.components.push(Component::deserialize(entry).ok()?),
-                Table::Flows => self.flows.push(Flow::deserialize(entry).ok()?),
+                Table::Components => self.components.push(component(entry.0)?),
+                Table::Flows => self.flows.push(flow(entry.0)?),
                 Table::Threats => self.threats.push(Threat::deserialize(entry).ok()?),
                 Table::Mitigations => self.mitigations.push(Mitigation::deserialize(entry).ok()?),
                 Table::Acceptances => self.acceptances.push(Acceptance::deserialize(entry).ok()?),
@@ -268,6 +320,135 @@ impl Parts {
     }
 }
 
+// Flows and components are most of a large file: they are built from their fields by hand, as
+// their derived `Deserialize` builds them, without serde's map machinery (which took a quarter
+// of the reading). A field given twice, one the type does not have, a value of another type or
+// a missing required field declines, as serde's error would; the fields whose values have rules
+// of their own (kinds, technologies, STRIDE sets, dismissals) still go through serde.
+
+/// Fills `slot` once; a second value, or none, declines.
+fn put<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
+    if slot.is_some() {
+        return None;
+    }
+    *slot = Some(value?);
+    Some(())
+}
+
+/// A string, as `String`'s `Deserialize` takes it from a value.
+fn text(value: Val<'_>) -> Option<String> {
+    match value {
+        Val::Str(s) => Some(s.into_owned()),
+        _ => None,
+    }
+}
+
+/// An id: a transparent inline string, kept without an allocation when short.
+fn id<'a, T: From<&'a str> + From<String>>(value: Val<'a>) -> Option<T> {
+    match value {
+        Val::Str(Cow::Borrowed(s)) => Some(T::from(s)),
+        Val::Str(Cow::Owned(s)) => Some(T::from(s)),
+        _ => None,
+    }
+}
+
+fn flag(value: Val<'_>) -> Option<bool> {
+    match value {
+        Val::Bool(b) => Some(b),
+        _ => None,
+    }
+}
+
+/// An array whose every item `item` takes.
+fn list<'a, T>(value: Val<'a>, item: impl Fn(Val<'a>) -> Option<T>) -> Option<Vec<T>> {
+    match value {
+        Val::Arr(items) => items.into_iter().map(|(_, v)| item(v)).collect(),
+        _ => None,
+    }
+}
+
+fn flow<'a>(fields: &mut Vec<(&'a str, Val<'a>)>) -> Option<Flow> {
+    let (mut id_, mut from_, mut to, mut label, mut protocol, mut assets) =
+        (None, None, None, None, None, None);
+    let (mut authenticated, mut encrypted, mut tags, mut not_applicable) = (None, None, None, None);
+    let (mut not_applicable_reason, mut out_of_scope, mut notes, mut dismissed) =
+        (None, None, None, None);
+    for (key, value) in fields.drain(..) {
+        match key {
+            "id" => put(&mut id_, id(value))?,
+            "from" => put(&mut from_, id(value))?,
+            "to" => put(&mut to, id(value))?,
+            "label" => put(&mut label, text(value))?,
+            "protocol" => put(&mut protocol, text(value))?,
+            "assets" => put(&mut assets, list(value, id))?,
+            "authenticated" => put(&mut authenticated, flag(value))?,
+            "encrypted" => put(&mut encrypted, flag(value))?,
+            "tags" => put(&mut tags, list(value, text))?,
+            "not_applicable" => put(&mut not_applicable, from(value))?,
+            "not_applicable_reason" => put(&mut not_applicable_reason, text(value))?,
+            "out_of_scope" => put(&mut out_of_scope, text(value))?,
+            "notes" => put(&mut notes, text(value))?,
+            "dismissed" => put(&mut dismissed, from(value))?,
+            _ => return None,
+        }
+    }
+    Some(Flow {
+        id: id_?,
+        from: from_?,
+        to: to?,
+        label: label?,
+        protocol: protocol.unwrap_or_default(),
+        assets: assets.unwrap_or_default(),
+        authenticated,
+        encrypted,
+        tags: tags.unwrap_or_default(),
+        not_applicable: not_applicable.unwrap_or_default(),
+        not_applicable_reason: not_applicable_reason.unwrap_or_default(),
+        out_of_scope: out_of_scope.unwrap_or_default(),
+        notes: notes.unwrap_or_default(),
+        dismissed: dismissed.unwrap_or_default(),
+    })
+}
+
+fn component<'a>(fields: &mut Vec<(&'a str, Val<'a>)>) -> Option<Component> {
+    let (mut id_, mut name, mut kind, mut technology, mut boundary) =
+        (None, None, None, None, None);
+    let (mut tags, mut assets, mut not_applicable, mut not_applicable_reason) =
+        (None, None, None, None);
+    let (mut out_of_scope, mut notes, mut dismissed) = (None, None, None);
+    for (key, value) in fields.drain(..) {
+        match key {
+            "id" => put(&mut id_, id(value))?,
+            "name" => put(&mut name, text(value))?,
+            "kind" => put(&mut kind, from(value))?,
+            "technology" => put(&mut technology, from(value))?,
+            "boundary" => put(&mut boundary, id(value))?,
+            "tags" => put(&mut tags, list(value, text))?,
+            "assets" => put(&mut assets, list(value, id))?,
+            "not_applicable" => put(&mut not_applicable, from(value))?,
+            "not_applicable_reason" => put(&mut not_applicable_reason, text(value))?,
+            "out_of_scope" => put(&mut out_of_scope, text(value))?,
+            "notes" => put(&mut notes, text(value))?,
+            "dismissed" => put(&mut dismissed, from(value))?,
+            _ => return None,
+        }
+    }
+    Some(Component {
+        id: id_?,
+        name: name?,
+        kind: kind?,
+        technology,
+        boundary,
+        tags: tags.unwrap_or_default(),
+        assets: assets.unwrap_or_default(),
+        not_applicable: not_applicable.unwrap_or_default(),
+        not_applicable_reason: not_applicable_reason.unwrap_or_default(),
+        out_of_scope: out_of_scope.unwrap_or_default(),
+        notes: notes.unwrap_or_default(),
+        dismissed: dismissed.unwrap_or_default(),
+    })
+}
+
 /// The table whose entry is open: where its fields go.
 #[derive(Clone, Copy)]
 struct Open {
@@ -280,8 +461,13 @@ struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     at: usize,
-    /// Positions are recorded as the parser goes: offsets only ever increase.
-    cursor: LineCursor<'a>,
+    /// The line being read (1-based) and the offset where it starts, kept up to date wherever
+    /// a newline is passed, so that a position on it costs a count of its first few bytes.
+    line: usize,
+    line_start: usize,
+    /// For positions on earlier lines (items of a multi-line array written as a value), made
+    /// when first needed.
+    cursor: Option<LineCursor<'a>>,
     read: Read<'a>,
 }
 
@@ -323,17 +509,45 @@ impl<'a> Parser<'a> {
 
     fn newline_or_end(&mut self) -> Option<()> {
         match self.peek() {
-            None => Some(()),
-            Some(b'\n') => {
-                self.at += 1;
-                Some(())
-            }
-            Some(b'\r') if self.bytes.get(self.at + 1) == Some(&b'\n') => {
-                self.at += 2;
-                Some(())
-            }
-            _ => None,
+            None => return Some(()),
+            Some(b'\n') => self.at += 1,
+            Some(b'\r') if self.bytes.get(self.at + 1) == Some(&b'\n') => self.at += 2,
+            _ => return None,
         }
+        self.line += 1;
+        self.line_start = self.at;
+        Some(())
+    }
+
+    /// Counts the newlines of `self.bytes[from..self.at]`, just passed inside a value.
+    fn passed(&mut self, from: usize) {
+        let passed = &self.bytes[from..self.at];
+        if let Some(last) = passed.iter().rposition(|b| *b == b'\n') {
+            self.line += passed.iter().filter(|b| **b == b'\n').count();
+            self.line_start = from + last + 1;
+        }
+    }
+
+    /// The position of `offset` on an earlier line than the one being read.
+    fn earlier(&mut self, offset: usize) -> Pos {
+        let text = self.text;
+        self.cursor
+            .get_or_insert_with(|| LineCursor::starting_at(text, 0))
+            .at(offset)
+    }
+
+    /// The position of `offset`, a header's or a key's or the value after it: on the line
+    /// being read, only blanks, brackets, a bare key and `=` come before it, all ASCII, so its
+    /// column is its distance from the line's start. An earlier line's is left to the cursor.
+    fn pos(&mut self, offset: usize) -> Pos {
+        if offset < self.line_start {
+            return self.earlier(offset);
+        }
+        debug_assert!(self.bytes[self.line_start..offset].is_ascii());
+        Pos::new(LineCol {
+            line: self.line,
+            col: offset - self.line_start + 1,
+        })
     }
 
     /// A comment up to (not including) its line end; control characters make it decline.
@@ -385,6 +599,9 @@ impl<'a> Parser<'a> {
                         return None;
                     }
                     self.at += close.len();
+                    // Positions are taken while the header's line is the one being read.
+                    let header_pos = self.pos(header_at);
+                    let key_pos = self.pos(key_at);
                     self.end_of_line()?;
                     let open_before = open.take();
                     if let Some(done) = open_before {
@@ -401,7 +618,6 @@ impl<'a> Parser<'a> {
                         None => {
                             self.read.top.push((key, kind));
                             let first = if array {
-                                let header_pos = self.cursor.at(header_at);
                                 // An array of tables is a value of the session too, starting
                                 // at its first header.
                                 self.read.positions.add_top(key, header_pos);
@@ -409,14 +625,12 @@ impl<'a> Parser<'a> {
                             } else {
                                 None
                             };
-                            let key_pos = self.cursor.at(key_at);
                             self.read.positions.open_table(table, key_pos);
                             self.read
                                 .positions
                                 .add_entry(table, first.unwrap_or(key_pos));
                         }
                         Some((_, TopKind::Entries)) if array => {
-                            let header_pos = self.cursor.at(header_at);
                             self.read.positions.add_entry(table, header_pos);
                         }
                         Some(_) => return None,
@@ -446,11 +660,17 @@ impl<'a> Parser<'a> {
                     self.at += 1;
                     self.skip_ws();
                     let value_at = self.at;
+                    // Taken while the key's line is the one being read (a value may span lines).
+                    let value_pos = self.pos(value_at);
+                    let key_pos = if open.is_none() {
+                        self.pos(key_at)
+                    } else {
+                        value_pos
+                    };
                     let value = self.value()?;
                     self.end_of_line()?;
                     if let Some(open) = &mut open {
                         // A repeated field is left to serde, which rejects it (and so declines).
-                        let value_pos = self.cursor.at(value_at);
                         // Names that are not fields of the table are left out (serde rejects
                         // them, so no message asks for them).
                         if let Some(field) = open.fields.find(key) {
@@ -464,14 +684,12 @@ impl<'a> Parser<'a> {
                             return None;
                         }
                         self.read.top.push((key, TopKind::Value));
-                        let key_pos = self.cursor.at(key_at);
-                        let value_pos = self.cursor.at(value_at);
                         self.read.positions.add_top(key, value_pos);
                         // `runs = [...]`: an array written as a value still has entries.
                         if let (Some(table), Val::Arr(items)) = (table_named(key), &value) {
                             self.read.positions.open_table(table, key_pos);
                             for (item_at, _) in items {
-                                let item_pos = self.cursor.at(*item_at);
+                                let item_pos = self.earlier(*item_at);
                                 self.read.positions.add_entry(table, item_pos);
                             }
                         }
@@ -488,16 +706,18 @@ impl<'a> Parser<'a> {
 
     fn value(&mut self) -> Option<Val<'a>> {
         let rest = &self.bytes[self.at..];
-        if rest.starts_with(b"\"\"\"") {
+        let first = *rest.first()?;
+        let tripled = rest.get(1..3) == Some(&[first, first]);
+        if matches!(first, b'"' | b'\'') && tripled {
+            let from = self.at;
             self.at += 3;
-            self.multiline(b'"').map(Val::Str)
-        } else if rest.starts_with(b"'''") {
-            self.at += 3;
-            self.multiline(b'\'').map(Val::Str)
-        } else if rest.starts_with(b"\"") {
+            let text = self.multiline(first)?;
+            self.passed(from);
+            Some(Val::Str(text))
+        } else if first == b'"' {
             self.at += 1;
             self.basic().map(Val::Str)
-        } else if rest.starts_with(b"'") {
+        } else if first == b'\'' {
             self.at += 1;
             let start = self.at;
             loop {
@@ -512,7 +732,7 @@ impl<'a> Parser<'a> {
             let s = &self.text[start..self.at];
             self.at += 1;
             Some(Val::Str(Cow::Borrowed(s)))
-        } else if rest.starts_with(b"[") {
+        } else if first == b'[' {
             self.at += 1;
             self.array()
         } else if self.word(b"true") {
@@ -908,7 +1128,7 @@ mod tests {
 
     /// Reading in halves split at `split` gives what one pass gives, or declines.
     fn halves_agree(text: &str, split: usize) -> bool {
-        let Some(halves) = read_halves(text, split) else {
+        let Some(halves) = read_halves(text, split, None::<fn()>).0 else {
             return false;
         };
         let whole = read(text, 0, text.len()).expect("one pass reads it");
@@ -979,13 +1199,13 @@ mod tests {
         ));
         let inside = header_lines(&text)[1];
         assert!(read(&text, 0, text.len()).is_some());
-        assert!(read_halves(&text, inside).is_none());
+        assert!(read_halves(&text, inside, None::<fn()>).0.is_none());
         // `[review]` in both halves is a duplicate table, for the full parser to word.
         let twice = with_head(
             "[review]\nwent_well = \"a\"\n[[runs]]\ndate = 2026-01-02\n[review]\nwent_well = \"b\"\n",
         );
         let split = header_lines(&twice)[0];
-        assert!(read_halves(&twice, split).is_none());
+        assert!(read_halves(&twice, split, None::<fn()>).0.is_none());
         assert!(parse(&twice).is_none());
     }
 
@@ -1006,10 +1226,15 @@ mod tests {
                 (i * 7 + 1) % 1500
             );
         }
-        let split = split_point(&text).expect("large enough to split");
+        let split = split_point(&text, 0).expect("large enough to split");
         assert!(split > text.len() / 2 && text[split..].starts_with("[["));
         assert!(halves_agree(&text, split));
         assert!(agrees(&text));
+        // Work beside moves the split on by half its cost, until too little would be left.
+        let later = split_point(&text, 100_000).expect("still split");
+        assert!(later >= (text.len() + 100_000) / 2 && text[later..].starts_with("[["));
+        assert!(halves_agree(&text, later));
+        assert_eq!(split_point(&text, text.len()), None);
     }
 
     #[test]

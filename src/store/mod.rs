@@ -300,24 +300,64 @@ pub fn load(path: &Path) -> Result<LoadedSession, StoreError> {
     })
 }
 
-/// [`load`] for a caller that only reads the session (`check`, reports): no copy of it is kept
-/// as the merge base, which halves the memory a large model takes. [`LoadedSession::base`] is
-/// `None`; a save still refuses to overwrite a file that changed on disk.
-pub fn load_for_reading(path: &Path) -> Result<LoadedSession, StoreError> {
-    let bytes = read_input(path, InputKind::SESSION)?;
-    let (session, positions) = parse_bytes(&bytes).map_err(|e| e.in_file(path))?;
-    Ok(LoadedSession {
-        base: None,
-        session,
-        path: path.to_path_buf(),
-        positions,
-        disk: Some(Fingerprint::of(&bytes)),
-    })
+/// [`load`] for a caller that only reads the session (`check`): no copy of it is kept as the
+/// merge base, which halves the memory a large model takes ([`LoadedSession::base`] is `None`;
+/// a save would still refuse to overwrite a file that changed on disk).
+///
+/// `beside` runs meanwhile on a second thread, before that thread's part of a large file:
+/// `check` loads its threat rules there, which would otherwise keep a core waiting.
+/// `beside_cost` is about how long it takes, in bytes of session file read in the same time
+/// (see [`fast_parse::parse_beside`]). It runs once whatever the outcome (here, if the file
+/// cannot be read at all).
+pub fn load_for_reading_beside<R: Send>(
+    path: &Path,
+    beside: impl FnOnce() -> R + Send,
+    beside_cost: usize,
+) -> (Result<LoadedSession, StoreError>, R) {
+    let bytes = match read_input(path, InputKind::SESSION) {
+        Ok(bytes) => bytes,
+        Err(e) => return (Err(e), beside()),
+    };
+    // The fingerprint is a pass over the whole file: it is taken beside too.
+    let bytes = &bytes;
+    let (parsed, ran) = parse_bytes_beside(
+        bytes,
+        Some(|| (Fingerprint::of(bytes), beside())),
+        beside_cost,
+    );
+    let (disk, extra) = ran.expect("work given is run once");
+    let loaded = parsed
+        .map_err(|e| e.in_file(path))
+        .map(|(session, positions)| LoadedSession {
+            base: None,
+            session,
+            path: path.to_path_buf(),
+            positions,
+            disk: Some(disk),
+        });
+    (loaded, extra)
 }
 
 /// Parses the bytes of a session file: checks size and encoding first, so a binary file gets a
 /// clear message rather than a TOML error about its first odd byte.
 pub fn parse_bytes(bytes: &[u8]) -> Result<(Session, Positions), ParseError> {
+    parse_bytes_beside(bytes, None::<fn()>, 0).0
+}
+
+/// [`parse_bytes`] with work beside it, as [`parse_beside`] runs it.
+fn parse_bytes_beside<R: Send>(
+    bytes: &[u8],
+    beside: Option<impl FnOnce() -> R + Send>,
+    beside_cost: usize,
+) -> (Result<(Session, Positions), ParseError>, Option<R>) {
+    match session_text(bytes) {
+        Ok(text) => parse_beside(text, beside, beside_cost),
+        Err(e) => (Err(e), beside.map(|work| work())),
+    }
+}
+
+/// The text of a session file's bytes, if it is text: not too large, and UTF-8.
+fn session_text(bytes: &[u8]) -> Result<&str, ParseError> {
     if bytes.len() > MAX_SESSION_BYTES {
         return Err(ParseError {
             at: LineCol { line: 1, col: 1 },
@@ -342,29 +382,47 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<(Session, Positions), ParseError> {
             });
         }
     };
-    if let Some(nul) = text.find('\0') {
-        return Err(ParseError {
+    Ok(text)
+}
+
+/// A NUL byte makes a file binary, not TOML with an odd byte. The fast path never takes one (it
+/// declines every control byte but tab and newline), so this pass is only made when it declined.
+fn no_nul(text: &str) -> Result<(), ParseError> {
+    match text.find('\0') {
+        Some(nul) => Err(ParseError {
             at: LineIndex::new(text).line_col(text, nul),
             message: "not a text file: it contains a NUL byte (is this a session file?)".into(),
-        });
+        }),
+        None => Ok(()),
     }
-    parse(text)
 }
 
 /// Parses session TOML. Errors carry the position of the offending text.
 pub fn parse(text: &str) -> Result<(Session, Positions), ParseError> {
+    parse_beside(text, None::<fn()>, 0).0
+}
+
+/// [`parse`], with `beside` run on a second thread meanwhile (see [`load_for_reading_beside`]).
+fn parse_beside<R: Send>(
+    text: &str,
+    beside: Option<impl FnOnce() -> R + Send>,
+    beside_cost: usize,
+) -> (Result<(Session, Positions), ParseError>, Option<R>) {
     if text.trim().is_empty() {
-        return Err(ParseError {
+        let empty = ParseError {
             at: LineCol { line: 1, col: 1 },
             message: "file is empty: a session needs at least `schema = 1` and a `title`".into(),
-        });
+        };
+        return (Err(empty), beside.map(|work| work()));
     }
     // Most files are plain session TOML: read them in one pass; anything else, and every error,
     // goes to the full parser, which gives the messages and positions.
-    if let Some(parsed) = fast_parse::parse(text) {
-        return Ok(parsed);
-    }
-    parse_full(text)
+    let (fast, extra) = fast_parse::parse_beside(text, beside, beside_cost);
+    let parsed = match fast {
+        Some(parsed) => Ok(parsed),
+        None => no_nul(text).and_then(|()| parse_full(text)),
+    };
+    (parsed, extra)
 }
 
 /// The full `toml` parser (the fast path's reference).

@@ -59,7 +59,7 @@ pub(super) struct Pos {
 }
 
 impl Pos {
-    fn new(at: LineCol) -> Self {
+    pub(super) fn new(at: LineCol) -> Self {
         let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         Pos {
             line: narrow(at.line),
@@ -207,10 +207,13 @@ impl FieldFinder {
 
     /// The index of `name` among the table's fields (as [`field_index`] gives it), if it is one.
     pub(super) fn find(&mut self, name: &str) -> Option<u8> {
+        // Names are a few bytes: compared inline, not by a call to `memcmp` each.
+        let same =
+            |f: &&str| f.len() == name.len() && f.bytes().zip(name.bytes()).all(|(a, b)| a == b);
         let after = self.fields.get(self.next..).unwrap_or_default();
-        let index = match after.iter().position(|f| *f == name) {
+        let index = match after.iter().position(same) {
             Some(i) => self.next + i,
-            None => self.fields.iter().position(|f| *f == name)?,
+            None => self.fields.iter().position(same)?,
         };
         self.next = index + 1;
         u8::try_from(index).ok()

@@ -769,3 +769,106 @@ fn a_runs_baseline_is_optional_and_written_back_as_read() {
     assert_eq!(s.runs[0].baseline, "41d146df4d16");
     assert_eq!(to_toml(&s).expect("serializes"), new);
 }
+
+// ---- reading with work beside it ----
+
+/// A session of `components` components and as many flows: large enough, from a few
+/// hundred, to be read in two parts.
+fn many_components(components: usize) -> String {
+    let mut text = String::from("schema = 1\ntitle = \"Many\"\n");
+    for c in 0..components {
+        text += &format!("\n[[components]]\nid = \"c{c}\"\nname = \"C {c}\"\nkind = \"process\"\n");
+    }
+    for f in 0..components {
+        let to = (f * 7 + 1) % components;
+        text += &format!(
+            "\n[[flows]]\nid = \"f{f}\"\nfrom = \"c{f}\"\nto = \"c{to}\"\nlabel = \"call {f}\"\n"
+        );
+    }
+    text
+}
+
+#[test]
+fn work_beside_the_reading_runs_once_and_the_session_reads_as_load_reads_it() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let runs = AtomicUsize::new(0);
+    let beside = || runs.fetch_add(1, Ordering::SeqCst) + 1;
+
+    let (missing, ran) = load_for_reading_beside(&dir.path().join("missing.toml"), beside, 0);
+    assert!(missing.is_err());
+    assert_eq!(ran, 1, "run even when the file cannot be read");
+
+    let small = dir.path().join("small.toml");
+    std::fs::write(&small, many_components(3)).expect("written");
+    let large = dir.path().join("large.toml");
+    let text = many_components(3000);
+    assert!(
+        text.len() > 256 * 1024,
+        "large enough to be read in two parts"
+    );
+    std::fs::write(&large, &text).expect("written");
+    let binary = dir.path().join("binary.toml");
+    std::fs::write(&binary, "schema = 1\ntitle = \"x\0\"\n").expect("written");
+
+    for (path, cost) in [
+        (&small, 0),
+        (&large, 0),
+        (&large, 128 * 1024),
+        (&large, usize::MAX / 4),
+    ] {
+        let before = runs.load(Ordering::SeqCst);
+        let (loaded, _) = load_for_reading_beside(path, beside, cost);
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            before + 1,
+            "{}",
+            path.display()
+        );
+        let loaded = loaded.expect("loads");
+        let whole = load(path).expect("loads");
+        assert_eq!(loaded.session, whole.session);
+        assert_eq!(loaded.positions, whole.positions);
+        assert!(loaded.base.is_none(), "no merge base is kept for reading");
+    }
+    let before = runs.load(Ordering::SeqCst);
+    let (binary, _) = load_for_reading_beside(&binary, beside, 0);
+    assert_eq!(runs.load(Ordering::SeqCst), before + 1);
+    let message = binary.expect_err("binary").to_string();
+    assert!(
+        message.ends_with(
+            "binary.toml:2:11: not a text file: it contains a NUL byte (is this a session file?)"
+        ),
+        "{message}"
+    );
+}
+
+/// The fast path declines a NUL byte wherever it is, so the check for one can wait until it
+/// has declined: every such file still gets the binary-file message, at the NUL.
+#[test]
+fn a_nul_byte_anywhere_is_reported_where_it_is() {
+    for (text, at) in [
+        ("schema = 1\ntitle = \"T\" # \0\n", "2:15"),
+        ("schema = 1\ntitle = \"T\0\"\n", "2:11"),
+        ("schema = 1\n\0title = \"T\"\n", "2:1"),
+        ("schema = 1\ntitle = '''\nT\0'''\n", "3:2"),
+        (
+            "schema = 1\ntitle = \"T\"\n[[components]]\nid = \"a\"\nname = \"A\"\nkind = \"process\"\ntags = [\"x\", \0]\n",
+            "7:14",
+        ),
+    ] {
+        assert!(
+            super::fast_parse::parse(text).is_none(),
+            "fast path took {text:?}"
+        );
+        let e = parse(text).expect_err("binary");
+        assert_eq!(
+            (e.at.to_string(), e.message.as_str()),
+            (
+                at.to_string(),
+                "not a text file: it contains a NUL byte (is this a session file?)"
+            ),
+            "{text:?}"
+        );
+    }
+}

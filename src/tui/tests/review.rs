@@ -161,7 +161,7 @@ fn the_verdict_line_is_exactly_checks() {
     };
     let file = crate::cli::check_cmd::judge(
         &path,
-        store::load(&path).expect("loads"),
+        &mut store::load(&path).expect("loads"),
         app.libraries.rules(),
         gate,
         today(),
