@@ -14,6 +14,7 @@ use foldhash::{HashMap, HashMapExt};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::fmt::Write as _;
+use std::sync::{Mutex, OnceLock};
 
 /// Severity uses the same four levels as risk, so one `--fail-on` threshold covers both.
 pub type Severity = RiskLevel;
@@ -264,15 +265,109 @@ fn acceptance_in_force(a: &crate::model::Acceptance, today: NaiveDate) -> bool {
 
 /// Every finding on the model, in report order (severity down, then rule, then element).
 pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Finding> {
-    Structural::sorted(structural(graph, options)).with_unanswered(unanswered(graph, options))
+    let unanswered = SharedUnanswered::new(graph, options).lead();
+    Structural::sorted(structural(graph, options)).with_unanswered(unanswered, Helped::default())
 }
 
-/// The unanswered suggestions (TB015) in report order; none without rules.
-pub(super) fn unanswered(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Finding> {
-    options
-        .rules
-        .and_then(|rules| Unanswered::new(graph, rules))
-        .map_or_else(Vec::new, |u| u.findings())
+/// Elements per piece of the unanswered suggestions' work: small enough that two threads end
+/// close together, large enough that taking one costs nothing to speak of.
+const UNANSWERED_CHUNK: usize = 128;
+
+/// The unanswered suggestions (TB015), worked out by one thread or two: the elements, in
+/// report order, are taken a chunk at a time, by the leading thread from the front and by a
+/// helping one (free after the rest of the analysis) from the back. Most of a large model's
+/// findings are these, so both threads end together; and as the leader's chunks are one run
+/// from the front, its findings need not be copied to be put in order.
+pub(super) struct SharedUnanswered<'g, 's, 'o> {
+    graph: &'g ModelGraph<'s>,
+    options: &'o FindingOptions<'o>,
+    /// Made by the leading thread, which needs it first; `None` inside without rules.
+    prepared: OnceLock<Option<Unanswered<'g, 's, 'o>>>,
+    /// The chunks not yet taken: `front..back`.
+    left: Mutex<(usize, usize)>,
+}
+
+/// What a helping thread found: its chunks' findings one after another, taken from the back
+/// (so the last chunk first), and where each chunk's findings start.
+#[derive(Default)]
+pub(super) struct Helped {
+    findings: Vec<Finding>,
+    starts: Vec<usize>,
+}
+
+impl<'g, 's, 'o> SharedUnanswered<'g, 's, 'o> {
+    pub(super) fn new(graph: &'g ModelGraph<'s>, options: &'o FindingOptions<'o>) -> Self {
+        SharedUnanswered {
+            graph,
+            options,
+            prepared: OnceLock::new(),
+            left: Mutex::new((0, usize::MAX)),
+        }
+    }
+
+    /// Prepares the work (what every chunk reads), then takes chunks from the front until
+    /// none is left: the findings of a run of chunks from the first, in report order.
+    pub(super) fn lead(&self) -> Vec<Finding> {
+        let Some(u) = self.prepare() else {
+            return Vec::new();
+        };
+        // Room for about one each: untouched room costs no memory, growing copies them all.
+        let mut out = Vec::with_capacity(u.order.len());
+        while let Some(chunk) = self.take(|(front, back)| {
+            (*front < *back).then(|| {
+                *front += 1;
+                *front - 1
+            })
+        }) {
+            u.findings_into(chunk, &mut out);
+        }
+        out
+    }
+
+    /// The work every chunk reads, made once; `None` without rules.
+    fn prepare(&self) -> Option<&Unanswered<'g, 's, 'o>> {
+        self.prepared
+            .get_or_init(|| {
+                let u = self
+                    .options
+                    .rules
+                    .and_then(|rules| Unanswered::new(self.graph, rules));
+                if let (Some(u), Ok(mut left)) = (&u, self.left.lock()) {
+                    left.1 = u.order.len().div_ceil(UNANSWERED_CHUNK);
+                }
+                u
+            })
+            .as_ref()
+    }
+
+    /// Takes chunks from the back while any are left, if the leader has prepared the work.
+    pub(super) fn help(&self) -> Helped {
+        let mut helped = Helped::default();
+        let Some(Some(u)) = self.prepared.get() else {
+            return helped;
+        };
+        while let Some(chunk) = self.take(|(front, back)| {
+            (*front < *back).then(|| {
+                *back -= 1;
+                *back
+            })
+        }) {
+            helped.starts.push(helped.findings.len());
+            u.findings_into(chunk, &mut helped.findings);
+        }
+        helped
+    }
+
+    /// A chunk's elements, as `take` takes its number from what is left.
+    fn take(
+        &self,
+        take: impl FnOnce(&mut (usize, usize)) -> Option<usize>,
+    ) -> Option<std::ops::Range<usize>> {
+        let chunk = take(&mut *self.left.lock().ok()?)?;
+        let elements = self.prepared.get()?.as_ref()?.order.len();
+        let from = chunk * UNANSWERED_CHUNK;
+        Some(from..(from + UNANSWERED_CHUNK).min(elements))
+    }
 }
 
 /// Every finding but the unanswered suggestions (TB015), in no particular order.
@@ -799,9 +894,9 @@ pub(super) struct Structural {
 }
 
 impl Structural {
-    /// Findings are large: a permutation is sorted rather than the findings, and each finding
-    /// moves once.
-    pub(super) fn sorted(findings: Vec<Finding>) -> Self {
+    /// Findings are large: a permutation is sorted rather than the findings, and then applied
+    /// in place, a cycle at a time (a copy into new memory costs more than the swaps here).
+    pub(super) fn sorted(mut findings: Vec<Finding>) -> Self {
         let mut order: Vec<u32> = (0..findings.len() as u32).collect();
         // Unique keys (the index last), so an unstable sort keeps ties in their order.
         order.sort_unstable_by(|&a, &b| {
@@ -813,26 +908,45 @@ impl Structural {
         });
         let tb015 = (std::cmp::Reverse(Severity::Low), Rule::UnansweredSuggestion);
         let before = order.partition_point(|&i| report_key(&findings[i as usize]) < tb015);
-        let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
-        let sorted = order
-            .iter()
-            .filter_map(|&i| slots[i as usize].take())
-            .collect();
-        Structural { sorted, before }
+        // Position `k` takes the finding at `order[k]`; a position done is marked as its own.
+        for start in 0..order.len() {
+            let mut k = start;
+            loop {
+                let from = order[k] as usize;
+                order[k] = k as u32;
+                if from == start || from == k {
+                    break;
+                }
+                findings.swap(k, from);
+                k = from;
+            }
+        }
+        Structural {
+            sorted: findings,
+            before,
+        }
     }
 
-    /// All findings in report order, given the unanswered suggestions in report order.
-    pub(super) fn with_unanswered(mut self, mut unanswered: Vec<Finding>) -> Vec<Finding> {
-        if unanswered.is_empty() {
+    /// All findings in report order, given the unanswered suggestions as [`SharedUnanswered`]
+    /// gives them: the leader's in order (with room to spare, from which the others are
+    /// placed around them), then what a helper took from the back.
+    pub(super) fn with_unanswered(mut self, mut led: Vec<Finding>, helped: Helped) -> Vec<Finding> {
+        let Helped {
+            findings: mut helped,
+            starts,
+        } = helped;
+        if led.is_empty() && helped.is_empty() {
             return self.sorted;
         }
-        // The unanswered suggestions are most of the findings on a large model: the others go
-        // around them in their own buffer (grown in place) rather than all into a third one.
         let after = self.sorted.split_off(self.before);
-        unanswered.reserve_exact(self.sorted.len() + after.len());
-        unanswered.splice(0..0, self.sorted);
-        unanswered.extend(after);
-        unanswered
+        led.reserve_exact(self.sorted.len() + helped.len() + after.len());
+        led.splice(0..0, self.sorted);
+        // The helper's last chunk taken is the first in order, and is at the end of its list.
+        for &start in starts.iter().rev() {
+            led.extend(helped.drain(start..));
+        }
+        led.extend(after);
+        led
     }
 }
 
@@ -915,11 +1029,10 @@ impl<'g, 's, 'r> Unanswered<'g, 's, 'r> {
         })
     }
 
-    /// The findings, in report order.
-    fn findings(&self) -> Vec<Finding> {
-        let order = &self.order;
-        // Room for about one each: untouched room costs no memory, growing copies them all.
-        let mut out = Vec::with_capacity(order.len());
+    /// The findings on the elements `range` of [`Self::order`], in report order, added to
+    /// `out`.
+    fn findings_into(&self, range: std::ops::Range<usize>, out: &mut Vec<Finding>) {
+        let order = self.order.get(range).unwrap_or_default();
         let mut at = 0;
         // The element being visited: its id as the message quotes it.
         let mut quoted: (usize, String) = (usize::MAX, String::new());
@@ -969,7 +1082,6 @@ impl<'g, 's, 'r> Unanswered<'g, 's, 'r> {
                     suggestion: Some(rule.id.as_str().into()),
                 });
             });
-        out
     }
 }
 
@@ -1233,6 +1345,74 @@ review_by = 2027-01-01
         assert!(
             later.contains(&"medium TB010:TH-002".to_string()),
             "{later:#?}"
+        );
+    }
+
+    /// A model of `components` components and twice as many flows, all crossing boundaries.
+    fn large_session(components: usize) -> Session {
+        let mut text = String::from("schema = 1\ntitle = \"Large\"\n");
+        for b in 0..3 {
+            text += &format!("[[boundaries]]\nid = \"b{b}\"\nname = \"B{b}\"\n");
+        }
+        text += "[[assets]]\nid = \"cards\"\nname = \"Cards\"\nclassification = \"restricted\"\n";
+        let kinds = ["external-entity", "process", "data-store"];
+        for c in 0..components {
+            text += &format!(
+                "[[components]]\nid = \"c{c}\"\nname = \"C{c}\"\nkind = \"{}\"\nboundary = \"b{}\"\n",
+                kinds[c % 3],
+                c % 3
+            );
+        }
+        for f in 0..2 * components {
+            text += &format!(
+                "[[flows]]\nid = \"f{f}\"\nfrom = \"c{}\"\nto = \"c{}\"\nlabel = \"call\"\nprotocol = \"http\"\nassets = [\"cards\"]\nauthenticated = false\n",
+                f % components,
+                (7 * f + 1) % components
+            );
+        }
+        crate::store::parse(&text).expect("large session parses").0
+    }
+
+    /// However the chunks of unanswered suggestions are shared out (all by the leader, all by
+    /// a helper from the back, or by two threads as they come), the findings are the same and
+    /// in report order.
+    #[test]
+    fn unanswered_suggestions_shared_out_in_any_way_give_the_same_findings() {
+        let session = large_session(150);
+        let set = crate::library::load_rules_for_session(None, &[]).expect("shipped rules load");
+        let options = FindingOptions {
+            today: "2026-12-01".parse().expect("date"),
+            max_age_days: None,
+            rules: Some(set.rules()),
+        };
+        let graph = ModelGraph::new(&session);
+        let alone = findings(&graph, &options);
+        let tb015 = alone
+            .iter()
+            .filter(|f| f.rule == Rule::UnansweredSuggestion)
+            .count();
+        assert!(
+            tb015 > 2 * UNANSWERED_CHUNK,
+            "only {tb015} unanswered suggestions"
+        );
+
+        let shared = SharedUnanswered::new(&graph, &options);
+        assert!(
+            shared.help().findings.is_empty(),
+            "nothing to help with before the leader prepares"
+        );
+        shared.prepare();
+        let helped = shared.help();
+        assert!(helped.starts.len() > 2, "the helper took every chunk");
+        let led = shared.lead();
+        assert!(led.is_empty(), "nothing was left for the leader");
+        let by_helper =
+            Structural::sorted(structural(&graph, &options)).with_unanswered(led, helped);
+        assert_eq!(by_helper, alone);
+
+        assert_eq!(
+            super::super::analyze_graph(&graph, &options).findings,
+            alone
         );
     }
 
@@ -1582,7 +1762,8 @@ mod reference {
             prop_assert_eq!(by_prefix, by_id);
         }
 
-        /// Any findings, TB015 ones given apart already in order: the same order as one stable
+        /// Any findings, TB015 ones given apart already in order (a run from the front, and
+        /// chunks from the back as a helping thread takes them): the same order as one stable
         /// sort of them all. Messages number them, so a tie out of order shows.
         #[test]
         fn report_order_is_the_stable_sort(
@@ -1604,7 +1785,15 @@ mod reference {
             let mut tb015 = tb015;
             sort_stable(&mut tb015);
             sort_stable(&mut all);
-            prop_assert_eq!(Structural::sorted(others).with_unanswered(tb015), all);
+            // Some from the front, the rest as a helper takes them: chunks from the back.
+            let split = tb015.len() / 3;
+            let mut helped = Helped::default();
+            for chunk in tb015[split..].rchunks(2) {
+                helped.starts.push(helped.findings.len());
+                helped.findings.extend_from_slice(chunk);
+            }
+            tb015.truncate(split);
+            prop_assert_eq!(Structural::sorted(others).with_unanswered(tb015, helped), all);
         }
     }
 }

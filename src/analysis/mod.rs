@@ -18,6 +18,8 @@ pub use paths::{AttackPath, attack_paths};
 pub use verdict::Verdict;
 
 use crate::model::Session;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Everything `check` and question 4 show about one session.
 #[derive(Debug, Clone)]
@@ -34,20 +36,66 @@ pub fn analyze(session: &Session, options: &FindingOptions) -> Analysis {
 /// The same, from a graph of the session already built (the app builds one per change and
 /// shares it with the diagram and question 2).
 ///
-/// The unanswered suggestions (TB015, most of the findings) are worked out here; coverage,
-/// attack paths and the other findings do not depend on them, so they are worked out on a
-/// second thread meanwhile (see [`crate::parallel`]). At 1,000 components both sides take
-/// about as long.
+/// Worked out on two threads (see [`crate::parallel`]): this one does the unanswered
+/// suggestions (TB015, most of the findings on a large model); the other finds the attack
+/// paths, the rest of the findings and the coverage, then helps with the unanswered
+/// suggestions left, so that both end together. Whichever is free first takes what is left.
 pub fn analyze_graph(graph: &ModelGraph<'_>, options: &FindingOptions) -> Analysis {
-    let beside = || {
-        let structural = findings::Structural::sorted(findings::structural(graph, options));
-        (coverage(graph), attack_paths(graph), structural)
-    };
-    let (unanswered, (coverage, attack_paths, structural)) =
-        crate::parallel::join("analysis", || findings::unanswered(graph, options), beside);
+    let unanswered = findings::SharedUnanswered::new(graph, options);
+    let structural = Claimed::default();
+    let coverage_ = Claimed::default();
+    let paths = Claimed::default();
+    let find_structural = || findings::Structural::sorted(findings::structural(graph, options));
+    let (led, helped) = crate::parallel::join(
+        "analysis",
+        || {
+            let led = unanswered.lead();
+            // Claimed already, unless the other thread is far behind.
+            coverage_.run(|| coverage(graph));
+            structural.run(find_structural);
+            paths.run(|| attack_paths(graph));
+            led
+        },
+        || {
+            paths.run(|| attack_paths(graph));
+            structural.run(find_structural);
+            coverage_.run(|| coverage(graph));
+            unanswered.help()
+        },
+    );
+    let structural = structural.take().unwrap_or_else(find_structural);
     Analysis {
-        coverage,
-        findings: structural.with_unanswered(unanswered),
-        attack_paths,
+        coverage: coverage_.take().unwrap_or_else(|| coverage(graph)),
+        findings: structural.with_unanswered(led, helped),
+        attack_paths: paths.take().unwrap_or_else(|| attack_paths(graph)),
+    }
+}
+
+/// Work either of two threads may do: it is done once, by the first to claim it.
+struct Claimed<T> {
+    claimed: AtomicBool,
+    done: OnceLock<T>,
+}
+
+impl<T> Default for Claimed<T> {
+    fn default() -> Self {
+        Claimed {
+            claimed: AtomicBool::new(false),
+            done: OnceLock::new(),
+        }
+    }
+}
+
+impl<T> Claimed<T> {
+    /// Does `work` unless the other thread has claimed it.
+    fn run(&self, work: impl FnOnce() -> T) {
+        if !self.claimed.swap(true, Ordering::AcqRel) {
+            let _ = self.done.set(work());
+        }
+    }
+
+    /// What was done; `None` only if nobody did it.
+    fn take(self) -> Option<T> {
+        self.done.into_inner()
     }
 }
