@@ -149,7 +149,14 @@ impl Open<'_, '_, '_> {
             out.push_str("matches ");
             self.seen.render_into(out, self.facts);
         } else {
-            render_into(out, &self.rule.reason, self.facts);
+            for (range, is_placeholder) in &self.seen.reason {
+                let text = self.rule.reason.get(range.clone()).unwrap_or_default();
+                if *is_placeholder {
+                    fill(out, text, self.facts);
+                } else {
+                    out.push_str(text);
+                }
+            }
         }
     }
 }
@@ -443,6 +450,10 @@ pub fn facts_seen(rule: &Rule, f: &Facts<'_>) -> String {
 /// facts, the words it names.
 struct Seen {
     keys: Vec<(&'static str, Vec<String>)>,
+    /// The rule's reason cut at its placeholders once, as [`render_into`] cuts it: each
+    /// piece's bytes, and whether it is a placeholder's name. A large model's report renders
+    /// it thousands of times.
+    reason: Vec<(std::ops::Range<usize>, bool)>,
 }
 
 impl Seen {
@@ -467,7 +478,10 @@ impl Seen {
                 (key, wanted)
             })
             .collect();
-        Seen { keys }
+        Seen {
+            keys,
+            reason: template_pieces(&rule.reason),
+        }
     }
 
     fn render(&self, f: &Facts<'_>) -> String {
@@ -570,44 +584,67 @@ pub fn render(template: &str, f: &Facts<'_>) -> String {
 
 /// The same, appended to `out` (no text of its own per placeholder).
 pub fn render_into(out: &mut String, template: &str, f: &Facts<'_>) {
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let Some(close) = after.find('}') else {
-            out.push_str(&rest[open..]);
-            return;
-        };
-        match &after[..close] {
-            "element" => out.push_str(f.name),
-            "from" => out.push_str(f.from.map_or(f.name, |e| e.name)),
-            "to" => out.push_str(f.to.map_or(f.name, |e| e.name)),
-            "zone" => out.push_str(f.zone),
-            "from_zone" => out.push_str(f.from.map_or(f.zone, |e| e.zone)),
-            "to_zone" => out.push_str(f.to.map_or(f.zone, |e| e.zone)),
-            "protocol" => match (f.protocol_text.trim(), f.protocol) {
-                ("", Some(p)) => {
-                    let _ = write!(out, "{p}");
-                }
-                ("", None) => out.push_str("unspecified"),
-                (text, _) => out.push_str(text),
-            },
-            "technology" => {
-                let _ = match f.technology {
-                    Some(t) => write!(out, "{t}"),
-                    None => write!(out, "{}", f.kind),
-                };
-            }
-            "data" => out.push_str(f.data.map_or("its data", |(_, name)| name)),
-            other => {
-                out.push('{');
-                out.push_str(other);
-                out.push('}');
-            }
+    for (range, is_placeholder) in template_pieces(template) {
+        let text = template.get(range).unwrap_or_default();
+        if is_placeholder {
+            fill(out, text, f);
+        } else {
+            out.push_str(text);
         }
-        rest = &after[close + 1..];
     }
-    out.push_str(rest);
+}
+
+/// `template` cut into text as written and placeholders' names (the text between braces), as
+/// byte ranges in order. An unclosed brace and what follows it are text.
+fn template_pieces(template: &str) -> Vec<(std::ops::Range<usize>, bool)> {
+    let mut pieces = Vec::new();
+    let mut at = 0;
+    let bytes = template.as_bytes();
+    while let Some(open) = bytes[at..].iter().position(|b| *b == b'{').map(|i| at + i) {
+        let Some(close) = bytes[open + 1..]
+            .iter()
+            .position(|b| *b == b'}')
+            .map(|i| open + 1 + i)
+        else {
+            break;
+        };
+        pieces.push((at..open, false));
+        pieces.push((open + 1..close, true));
+        at = close + 1;
+    }
+    pieces.push((at..template.len(), false));
+    pieces
+}
+
+/// What the placeholder `name` stands for, appended to `out`; an unknown one as written.
+fn fill(out: &mut String, name: &str, f: &Facts<'_>) {
+    match name {
+        "element" => out.push_str(f.name),
+        "from" => out.push_str(f.from.map_or(f.name, |e| e.name)),
+        "to" => out.push_str(f.to.map_or(f.name, |e| e.name)),
+        "zone" => out.push_str(f.zone),
+        "from_zone" => out.push_str(f.from.map_or(f.zone, |e| e.zone)),
+        "to_zone" => out.push_str(f.to.map_or(f.zone, |e| e.zone)),
+        "protocol" => match (f.protocol_text.trim(), f.protocol) {
+            ("", Some(p)) => {
+                let _ = write!(out, "{p}");
+            }
+            ("", None) => out.push_str("unspecified"),
+            (text, _) => out.push_str(text),
+        },
+        "technology" => {
+            let _ = match f.technology {
+                Some(t) => write!(out, "{t}"),
+                None => write!(out, "{}", f.kind),
+            };
+        }
+        "data" => out.push_str(f.data.map_or("its data", |(_, name)| name)),
+        other => {
+            out.push('{');
+            out.push_str(other);
+            out.push('}');
+        }
+    }
 }
 
 /// `true` / `false`, as a rule writes them.
@@ -621,6 +658,42 @@ mod tests {
     use crate::analysis::graph::tests_support::sample;
     use crate::library::Origin;
     use crate::model::{Component, ComponentKind, Threat};
+
+    /// Templates rendered from their pieces read as a scan of the template reads them: text as
+    /// written, placeholders filled, an unknown one and an unclosed brace kept as written.
+    #[test]
+    fn templates_render_from_their_pieces_as_a_scan_renders_them() {
+        use proptest::prelude::*;
+        /// How templates were rendered before they were cut once.
+        fn scanned(out: &mut String, template: &str, f: &Facts<'_>) {
+            let mut rest = template;
+            while let Some(open) = rest.find('{') {
+                out.push_str(&rest[..open]);
+                let after = &rest[open + 1..];
+                let Some(close) = after.find('}') else {
+                    out.push_str(&rest[open..]);
+                    return;
+                };
+                fill(out, &after[..close], f);
+                rest = &after[close + 1..];
+            }
+            out.push_str(rest);
+        }
+        let s = sample();
+        let graph = ModelGraph::new(&s);
+        let zones = Zones::new(&graph).with_protocol_families(&graph);
+        let facts = flow_facts(&graph, &zones, 0);
+        let words = prop::sample::select(vec![
+            "{", "}", "{to}", "{from_zone}", "{protocol}", "{data}", "{nope}", "é", " text ", "",
+        ]);
+        proptest!(|(parts in proptest::collection::vec(words, 0..12))| {
+            let template = parts.concat();
+            let (mut cut, mut scan) = (String::new(), String::new());
+            render_into(&mut cut, &template, &facts);
+            scanned(&mut scan, &template, &facts);
+            prop_assert_eq!(cut, scan);
+        });
+    }
 
     fn rules(text: &str) -> Vec<Rule> {
         let text = format!("[rules]\nid = \"t\"\nname = \"T\"\n{text}");
