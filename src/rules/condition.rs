@@ -138,6 +138,19 @@ impl Condition {
             && any_in(&self.receives_from, &f.receives_from)
     }
 
+    /// Whether the technologies this condition names (its own, and its ends' for a flow) are
+    /// met: a part of [`Condition::holds`], which an element that fails it cannot pass.
+    pub fn technology_fits(
+        &self,
+        technology: Option<Technology>,
+        from: Option<Technology>,
+        to: Option<Technology>,
+    ) -> bool {
+        any_of(&self.technology, technology)
+            && any_of(&self.from_technology, from)
+            && any_of(&self.to_technology, to)
+    }
+
     /// The names of the properties this condition reads, in a fixed order.
     pub fn keys(&self) -> Vec<&'static str> {
         let mut keys = Vec::new();
