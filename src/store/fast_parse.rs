@@ -519,6 +519,22 @@ impl<'a> Parser<'a> {
         Some(())
     }
 
+    /// Room for as many entries of `table` (components or flows) as the rest of the text could
+    /// hold, and their fields' positions: a large file is mostly these, and growing their
+    /// lists entry by entry copied them over and over. Room never used costs no memory.
+    fn make_room(&mut self, table: Table) {
+        let rest = self.bytes.len().saturating_sub(self.at);
+        // The shortest entry is a header and three or four short fields: some 40 bytes, and a
+        // field takes at least 8.
+        let (entries, fields) = (rest / 40, rest / 8);
+        self.read.positions.reserve(table, entries, fields);
+        match table {
+            Table::Components => self.read.parts.components.reserve(entries),
+            Table::Flows => self.read.parts.flows.reserve(entries),
+            _ => {}
+        }
+    }
+
     /// Counts the newlines of `self.bytes[from..self.at]`, just passed inside a value.
     fn passed(&mut self, from: usize) {
         let passed = &self.bytes[from..self.at];
@@ -626,6 +642,9 @@ impl<'a> Parser<'a> {
                                 None
                             };
                             self.read.positions.open_table(table, key_pos);
+                            if matches!(table, Table::Components | Table::Flows) {
+                                self.make_room(table);
+                            }
                             self.read
                                 .positions
                                 .add_entry(table, first.unwrap_or(key_pos));

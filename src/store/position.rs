@@ -341,6 +341,16 @@ impl Positions {
         });
     }
 
+    /// Room for `entries` more entries of `table` (which must be open) with `fields` fields in
+    /// all: room never used costs no memory, and growing copies what is there.
+    pub(super) fn reserve(&mut self, table: Table, entries: usize, fields: usize) {
+        if let Some(t) = self.table_mut(table) {
+            t.entries.reserve(entries);
+            t.ends.reserve(entries);
+            t.fields.reserve(fields);
+        }
+    }
+
     /// A new entry of `table`, which must be open.
     pub(super) fn add_entry(&mut self, table: Table, at: Pos) {
         if let Some(t) = self.table_mut(table) {
