@@ -14,6 +14,7 @@ use foldhash::{HashMap, HashMapExt};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 /// Severity uses the same four levels as risk, so one `--fail-on` threshold covers both.
@@ -265,8 +266,9 @@ fn acceptance_in_force(a: &crate::model::Acceptance, today: NaiveDate) -> bool {
 
 /// Every finding on the model, in report order (severity down, then rule, then element).
 pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Finding> {
-    let unanswered = SharedUnanswered::new(graph, options).lead();
-    Structural::sorted(structural(graph, options)).with_unanswered(unanswered, Helped::default())
+    let unanswered = SharedUnanswered::new(graph, options);
+    unanswered.lead();
+    Structural::sorted(structural(graph, options)).with_unanswered(unanswered.into_findings())
 }
 
 /// Elements per piece of the unanswered suggestions' work: small enough that two threads end
@@ -274,25 +276,44 @@ pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Fin
 const UNANSWERED_CHUNK: usize = 128;
 
 /// The unanswered suggestions (TB015), worked out by one thread or two: the elements, in
-/// report order, are taken a chunk at a time, by the leading thread from the front and by a
-/// helping one (free after the rest of the analysis) from the back. Most of a large model's
-/// findings are these, so both threads end together; and as the leader's chunks are one run
-/// from the front, its findings need not be copied to be put in order.
+/// report order, are taken a chunk at a time by whichever thread is free (the leading one
+/// from the start, a helping one once it is done with the rest of the analysis), and each
+/// chunk's findings are moved into one list in chunk order as soon as the chunks before it
+/// are there. Most of a large model's findings are these: both threads end together, and no
+/// second list of them is ever held.
 pub(super) struct SharedUnanswered<'g, 's, 'o> {
     graph: &'g ModelGraph<'s>,
     options: &'o FindingOptions<'o>,
     /// Made by the leading thread, which needs it first; `None` inside without rules.
     prepared: OnceLock<Option<Unanswered<'g, 's, 'o>>>,
-    /// The chunks not yet taken: `front..back`.
-    left: Mutex<(usize, usize)>,
+    next_chunk: AtomicUsize,
+    done: Mutex<InOrder>,
 }
 
-/// What a helping thread found: its chunks' findings one after another, taken from the back
-/// (so the last chunk first), and where each chunk's findings start.
+/// Chunks' findings put in chunk order.
 #[derive(Default)]
-pub(super) struct Helped {
+struct InOrder {
     findings: Vec<Finding>,
-    starts: Vec<usize>,
+    /// The chunk whose findings go next.
+    next: usize,
+    /// Chunks done before the one that goes next (a handful at most).
+    waiting: Vec<(usize, Vec<Finding>)>,
+}
+
+impl InOrder {
+    fn add(&mut self, chunk: usize, findings: &mut Vec<Finding>) {
+        if chunk != self.next {
+            self.waiting.push((chunk, std::mem::take(findings)));
+            return;
+        }
+        self.findings.append(findings);
+        self.next += 1;
+        while let Some(at) = self.waiting.iter().position(|(c, _)| *c == self.next) {
+            let (_, mut waited) = self.waiting.swap_remove(at);
+            self.findings.append(&mut waited);
+            self.next += 1;
+        }
+    }
 }
 
 impl<'g, 's, 'o> SharedUnanswered<'g, 's, 'o> {
@@ -301,27 +322,16 @@ impl<'g, 's, 'o> SharedUnanswered<'g, 's, 'o> {
             graph,
             options,
             prepared: OnceLock::new(),
-            left: Mutex::new((0, usize::MAX)),
+            next_chunk: AtomicUsize::new(0),
+            done: Mutex::new(InOrder::default()),
         }
     }
 
-    /// Prepares the work (what every chunk reads), then takes chunks from the front until
-    /// none is left: the findings of a run of chunks from the first, in report order.
-    pub(super) fn lead(&self) -> Vec<Finding> {
-        let Some(u) = self.prepare() else {
-            return Vec::new();
-        };
-        // Room for about one each: untouched room costs no memory, growing copies them all.
-        let mut out = Vec::with_capacity(u.order.len());
-        while let Some(chunk) = self.take(|(front, back)| {
-            (*front < *back).then(|| {
-                *front += 1;
-                *front - 1
-            })
-        }) {
-            u.findings_into(chunk, &mut out);
+    /// Prepares the work, then takes chunks until none is left.
+    pub(super) fn lead(&self) {
+        if let Some(u) = self.prepare() {
+            self.take_chunks(u);
         }
-        out
     }
 
     /// The work every chunk reads, made once; `None` without rules.
@@ -332,41 +342,46 @@ impl<'g, 's, 'o> SharedUnanswered<'g, 's, 'o> {
                     .options
                     .rules
                     .and_then(|rules| Unanswered::new(self.graph, rules));
-                if let (Some(u), Ok(mut left)) = (&u, self.left.lock()) {
-                    left.1 = u.order.len().div_ceil(UNANSWERED_CHUNK);
+                if let (Some(u), Ok(mut done)) = (&u, self.done.lock()) {
+                    // Room for about one each: untouched room costs no memory, growing copies
+                    // them all.
+                    done.findings.reserve(u.order.len());
                 }
                 u
             })
             .as_ref()
     }
 
-    /// Takes chunks from the back while any are left, if the leader has prepared the work.
-    pub(super) fn help(&self) -> Helped {
-        let mut helped = Helped::default();
-        let Some(Some(u)) = self.prepared.get() else {
-            return helped;
-        };
-        while let Some(chunk) = self.take(|(front, back)| {
-            (*front < *back).then(|| {
-                *back -= 1;
-                *back
-            })
-        }) {
-            helped.starts.push(helped.findings.len());
-            u.findings_into(chunk, &mut helped.findings);
+    /// Takes the chunks still left, if the leading thread has prepared the work.
+    pub(super) fn help(&self) {
+        if let Some(Some(u)) = self.prepared.get() {
+            self.take_chunks(u);
         }
-        helped
     }
 
-    /// A chunk's elements, as `take` takes its number from what is left.
-    fn take(
-        &self,
-        take: impl FnOnce(&mut (usize, usize)) -> Option<usize>,
-    ) -> Option<std::ops::Range<usize>> {
-        let chunk = take(&mut *self.left.lock().ok()?)?;
-        let elements = self.prepared.get()?.as_ref()?.order.len();
-        let from = chunk * UNANSWERED_CHUNK;
-        Some(from..(from + UNANSWERED_CHUNK).min(elements))
+    fn take_chunks(&self, u: &Unanswered<'g, 's, 'o>) {
+        let mut findings = Vec::new();
+        loop {
+            let chunk = self.next_chunk.fetch_add(1, Ordering::Relaxed);
+            let from = chunk.saturating_mul(UNANSWERED_CHUNK);
+            if from >= u.order.len() {
+                return;
+            }
+            let to = (from + UNANSWERED_CHUNK).min(u.order.len());
+            u.findings_into(from..to, &mut findings);
+            match self.done.lock() {
+                Ok(mut done) => done.add(chunk, &mut findings),
+                // Only a panic on the other thread poisons it, and that panic is resumed.
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// The findings, in report order, once every chunk is done.
+    pub(super) fn into_findings(self) -> Vec<Finding> {
+        let done = self.done.into_inner().unwrap_or_default();
+        debug_assert!(done.waiting.is_empty(), "every chunk is put in order");
+        done.findings
     }
 }
 
@@ -927,26 +942,17 @@ impl Structural {
         }
     }
 
-    /// All findings in report order, given the unanswered suggestions as [`SharedUnanswered`]
-    /// gives them: the leader's in order (with room to spare, from which the others are
-    /// placed around them), then what a helper took from the back.
-    pub(super) fn with_unanswered(mut self, mut led: Vec<Finding>, helped: Helped) -> Vec<Finding> {
-        let Helped {
-            findings: mut helped,
-            starts,
-        } = helped;
-        if led.is_empty() && helped.is_empty() {
+    /// All findings in report order, given the unanswered suggestions in report order (with
+    /// room to spare, from which the others are placed around them).
+    pub(super) fn with_unanswered(mut self, mut unanswered: Vec<Finding>) -> Vec<Finding> {
+        if unanswered.is_empty() {
             return self.sorted;
         }
         let after = self.sorted.split_off(self.before);
-        led.reserve_exact(self.sorted.len() + helped.len() + after.len());
-        led.splice(0..0, self.sorted);
-        // The helper's last chunk taken is the first in order, and is at the end of its list.
-        for &start in starts.iter().rev() {
-            led.extend(helped.drain(start..));
-        }
-        led.extend(after);
-        led
+        unanswered.reserve_exact(self.sorted.len() + after.len());
+        unanswered.splice(0..0, self.sorted);
+        unanswered.extend(after);
+        unanswered
     }
 }
 
@@ -1397,17 +1403,24 @@ review_by = 2027-01-01
         );
 
         let shared = SharedUnanswered::new(&graph, &options);
-        assert!(
-            shared.help().findings.is_empty(),
+        shared.help();
+        assert_eq!(
+            shared.next_chunk.load(Ordering::Relaxed),
+            0,
             "nothing to help with before the leader prepares"
         );
         shared.prepare();
-        let helped = shared.help();
-        assert!(helped.starts.len() > 2, "the helper took every chunk");
-        let led = shared.lead();
-        assert!(led.is_empty(), "nothing was left for the leader");
-        let by_helper =
-            Structural::sorted(structural(&graph, &options)).with_unanswered(led, helped);
+        shared.help();
+        let taken = shared.next_chunk.load(Ordering::Relaxed);
+        assert!(taken > 2, "the helper took every chunk");
+        shared.lead();
+        assert_eq!(
+            shared.next_chunk.load(Ordering::Relaxed),
+            taken + 1,
+            "none left to lead"
+        );
+        let by_helper = Structural::sorted(structural(&graph, &options))
+            .with_unanswered(shared.into_findings());
         assert_eq!(by_helper, alone);
 
         assert_eq!(
@@ -1762,12 +1775,13 @@ mod reference {
             prop_assert_eq!(by_prefix, by_id);
         }
 
-        /// Any findings, TB015 ones given apart already in order (a run from the front, and
-        /// chunks from the back as a helping thread takes them): the same order as one stable
-        /// sort of them all. Messages number them, so a tie out of order shows.
+        /// Any findings, TB015 ones given apart in chunks handed over in any order (as two
+        /// threads finish them): the same order as one stable sort of them all. Messages number
+        /// them, so a tie out of order shows.
         #[test]
         fn report_order_is_the_stable_sort(
             list in proptest::collection::vec((0u8..4, 0usize..17, 0u8..7), 0..60),
+            swaps in proptest::collection::vec((0usize..30, 0usize..30), 0..12),
         ) {
             let mut all: Vec<Finding> = list
                 .iter()
@@ -1785,15 +1799,19 @@ mod reference {
             let mut tb015 = tb015;
             sort_stable(&mut tb015);
             sort_stable(&mut all);
-            // Some from the front, the rest as a helper takes them: chunks from the back.
-            let split = tb015.len() / 3;
-            let mut helped = Helped::default();
-            for chunk in tb015[split..].rchunks(2) {
-                helped.starts.push(helped.findings.len());
-                helped.findings.extend_from_slice(chunk);
+            let mut chunks: Vec<(usize, Vec<Finding>)> =
+                tb015.chunks(2).map(<[Finding]>::to_vec).enumerate().collect();
+            for (a, b) in swaps {
+                if a < chunks.len() && b < chunks.len() {
+                    chunks.swap(a, b);
+                }
             }
-            tb015.truncate(split);
-            prop_assert_eq!(Structural::sorted(others).with_unanswered(tb015, helped), all);
+            let mut in_order = InOrder::default();
+            for (chunk, mut findings) in chunks {
+                in_order.add(chunk, &mut findings);
+            }
+            prop_assert!(in_order.waiting.is_empty());
+            prop_assert_eq!(Structural::sorted(others).with_unanswered(in_order.findings), all);
         }
     }
 }

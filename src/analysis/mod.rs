@@ -46,27 +46,26 @@ pub fn analyze_graph(graph: &ModelGraph<'_>, options: &FindingOptions) -> Analys
     let coverage_ = Claimed::default();
     let paths = Claimed::default();
     let find_structural = || findings::Structural::sorted(findings::structural(graph, options));
-    let (led, helped) = crate::parallel::join(
+    crate::parallel::join(
         "analysis",
         || {
-            let led = unanswered.lead();
+            unanswered.lead();
             // Claimed already, unless the other thread is far behind.
             coverage_.run(|| coverage(graph));
             structural.run(find_structural);
             paths.run(|| attack_paths(graph));
-            led
         },
         || {
             paths.run(|| attack_paths(graph));
             structural.run(find_structural);
             coverage_.run(|| coverage(graph));
-            unanswered.help()
+            unanswered.help();
         },
     );
     let structural = structural.take().unwrap_or_else(find_structural);
     Analysis {
         coverage: coverage_.take().unwrap_or_else(|| coverage(graph)),
-        findings: structural.with_unanswered(led, helped),
+        findings: structural.with_unanswered(unanswered.into_findings()),
         attack_paths: paths.take().unwrap_or_else(|| attack_paths(graph)),
     }
 }
