@@ -278,57 +278,61 @@ fn write_file_json<W: std::io::Write>(
     json.key("attack_paths");
     // A handful of paths: serde_json's own layout, through a `Value` whose maps sort the keys.
     json.serialized(&serde_json::to_value(&a.attack_paths).unwrap_or_default())?;
-    json.key("coverage");
-    json.begin_object();
-    json.key("applicable");
-    json.uint(a.coverage.applicable_pairs() as u64);
-    json.key("covered");
-    json.uint(a.coverage.covered_pairs() as u64);
-    json.key("gaps");
-    // One entry per element with its uncovered letters: compact on large models. Written from
-    // a layout made once (see `FindingLayout`): a token at a time, they took a millisecond at
-    // 1,000 components, on one thread.
-    json.begin_array();
-    let layout = json.object_layout(["element", "kind", "missing"]);
-    let [element, kind, missing] = &layout.before_keys;
-    for e in &a.coverage.elements {
-        // `e.gaps()` as its `Display` writes it (a difference has no unknown letters), without
-        // building the sets in between.
-        scratch.clear();
-        scratch.extend(
-            Stride::ALL
-                .into_iter()
-                .filter(|s| {
-                    e.applicable.contains(*s)
-                        && !e.by_threats.contains(*s)
-                        && !e.marked_not_applicable.contains(*s)
-                })
-                .map(Stride::letter),
-        );
-        if scratch.is_empty() {
-            continue;
+    // What comes before the findings is written while the second thread starts on them.
+    let before_findings = |json: &mut PrettyJson<W>, scratch: &mut String| {
+        json.key("coverage");
+        json.begin_object();
+        json.key("applicable");
+        json.uint(a.coverage.applicable_pairs() as u64);
+        json.key("covered");
+        json.uint(a.coverage.covered_pairs() as u64);
+        json.key("gaps");
+        // One entry per element with its uncovered letters: compact on large models. Written from
+        // a layout made once (see `FindingLayout`): a token at a time, they took a millisecond at
+        // 1,000 components, on one thread.
+        json.begin_array();
+        let layout = json.object_layout(["element", "kind", "missing"]);
+        let [element, kind, missing] = &layout.before_keys;
+        for e in &a.coverage.elements {
+            // `e.gaps()` as its `Display` writes it (a difference has no unknown letters), without
+            // building the sets in between.
+            scratch.clear();
+            scratch.extend(
+                Stride::ALL
+                    .into_iter()
+                    .filter(|s| {
+                        e.applicable.contains(*s)
+                            && !e.by_threats.contains(*s)
+                            && !e.marked_not_applicable.contains(*s)
+                    })
+                    .map(Stride::letter),
+            );
+            if scratch.is_empty() {
+                continue;
+            }
+            json.item();
+            let buf = json.buf();
+            buf.extend_from_slice(element);
+            push_escaped(buf, e.id.as_str());
+            buf.extend_from_slice(kind);
+            push_escaped(buf, e.kind.as_str());
+            buf.extend_from_slice(missing);
+            push_escaped(buf, scratch);
+            buf.extend_from_slice(&layout.close);
+            json.wrote_value();
+            json.flush_chunk()?;
         }
-        json.item();
-        let buf = json.buf();
-        buf.extend_from_slice(element);
-        push_escaped(buf, e.id.as_str());
-        buf.extend_from_slice(kind);
-        push_escaped(buf, e.kind.as_str());
-        buf.extend_from_slice(missing);
-        push_escaped(buf, scratch);
-        buf.extend_from_slice(&layout.close);
-        json.wrote_value();
-        json.flush_chunk()?;
-    }
-    json.end_array();
-    json.key("percent");
-    json.serialized(&((a.coverage.percent() * 10.0).round() / 10.0))?;
-    json.end_object();
-    json.key("fail_on");
-    json.str(file.fail_on.as_str());
-    json.key("findings");
-    json.begin_array();
-    write_findings_json(json, file, scratch)?;
+        json.end_array();
+        json.key("percent");
+        json.serialized(&((a.coverage.percent() * 10.0).round() / 10.0))?;
+        json.end_object();
+        json.key("fail_on");
+        json.str(file.fail_on.as_str());
+        json.key("findings");
+        json.begin_array();
+        Ok(())
+    };
+    write_findings_json(json, file, scratch, before_findings)?;
     json.end_array();
     json.key("passed");
     json.bool(file.passes());
@@ -358,24 +362,33 @@ fn write_file_json<W: std::io::Write>(
 /// memory, large enough that handing them over costs nothing to speak of.
 const FINDINGS_PER_BLOCK: usize = 128;
 
-/// The findings of `file`, as items of the array `json` has open. A large list is written on
-/// two threads: the second writes the odd blocks into buffers that come back to it once this
-/// one has sent them on, so the output is the same and at most two blocks are held.
+/// Buffers for the second thread's blocks: it writes this many ahead while this one writes
+/// what comes before the findings, and then at most this many are held.
+const SPARE_BLOCKS: usize = 3;
+
+/// `before` (what comes before the findings, ending with the findings array opened), then
+/// the findings of `file` as that array's items. A large list is written on two threads: the
+/// second writes the odd blocks, from the time `before` starts, into buffers that come back to
+/// it once this one has sent them on, so the output is the same and at most a few blocks are
+/// held.
 fn write_findings_json<W: std::io::Write>(
     json: &mut PrettyJson<W>,
     file: &CheckedFile,
     scratch: &mut String,
+    before: impl FnOnce(&mut PrettyJson<W>, &mut String) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let blocks: Vec<&[Finding]> = file.analysis.findings.chunks(FINDINGS_PER_BLOCK).collect();
     if blocks.len() < 2 {
+        before(json, scratch)?;
         return write_findings_block(json, file, &file.analysis.findings, scratch);
     }
     let odd_blocks: Vec<&[Finding]> = blocks.iter().skip(1).step_by(2).copied().collect();
     std::thread::scope(|scope| {
         let (written_tx, written) = std::sync::mpsc::sync_channel::<Vec<u8>>(1);
         let (spare, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-        // Items of the array after the first: each begins with its comma.
-        let mut side = json.continuation();
+        // Items of the findings array, which `before` opens, after the first: each begins
+        // with its comma.
+        let mut side = json.continuation_inside();
         let writing = std::thread::Builder::new()
             .name("report".into())
             .spawn_scoped(scope, move || {
@@ -391,9 +404,11 @@ fn write_findings_json<W: std::io::Write>(
                 }
             });
         if writing.is_ok() {
-            let _ = spare.send(Vec::new());
-            let _ = spare.send(Vec::new());
+            for _ in 0..SPARE_BLOCKS {
+                let _ = spare.send(Vec::new());
+            }
         }
+        before(json, scratch)?;
         for (index, block) in blocks.iter().enumerate() {
             if index % 2 == 1 {
                 // From the second thread; written here if it could not be had or stopped.

@@ -204,6 +204,15 @@ impl<W: Write> PrettyJson<W> {
         }
     }
 
+    /// A writer to memory for the items after the first of an array this one is about to open
+    /// (one level in from here): see [`PrettyJson::continuation`].
+    pub fn continuation_inside(&self) -> PrettyJson<Vec<u8>> {
+        PrettyJson {
+            depth: self.depth + 1,
+            ..self.continuation()
+        }
+    }
+
     /// After a value written with [`PrettyJson::raw`]: the next entry needs its comma.
     pub fn wrote_value(&mut self) {
         self.has_value = true;
