@@ -527,18 +527,20 @@ impl<'a> Parser<'a> {
 
     /// Room for as many entries of `table` (components or flows) as the rest of the text could
     /// hold, and their fields' positions: a large file is mostly these, and growing their
-    /// lists entry by entry copied them over and over. Room never used costs no memory.
+    /// lists entry by entry copied them over and over. Room never used costs no memory, but
+    /// it is asked for, not insisted on: where it cannot be had (a small address space, say),
+    /// the lists grow as they are filled.
     fn make_room(&mut self, table: Table) {
         let rest = self.bytes.len().saturating_sub(self.at);
         // The shortest entry is a header and three or four short fields: some 40 bytes, and a
         // field takes at least 8.
         let (entries, fields) = (rest / 40, rest / 8);
         self.read.positions.reserve(table, entries, fields);
-        match table {
-            Table::Components => self.read.parts.components.reserve(entries),
-            Table::Flows => self.read.parts.flows.reserve(entries),
-            _ => {}
-        }
+        let _ = match table {
+            Table::Components => self.read.parts.components.try_reserve(entries),
+            Table::Flows => self.read.parts.flows.try_reserve(entries),
+            _ => Ok(()),
+        };
     }
 
     /// Counts the newlines of `self.bytes[from..self.at]`, just passed inside a value.

@@ -341,13 +341,14 @@ impl Positions {
         });
     }
 
-    /// Room for `entries` more entries of `table` (which must be open) with `fields` fields in
-    /// all: room never used costs no memory, and growing copies what is there.
+    /// Room, if it can be had, for `entries` more entries of `table` (which must be open) with
+    /// `fields` fields in all: room never used costs no memory, and growing copies what is
+    /// there. Without it the lists grow as they are filled.
     pub(super) fn reserve(&mut self, table: Table, entries: usize, fields: usize) {
         if let Some(t) = self.table_mut(table) {
-            t.entries.reserve(entries);
-            t.ends.reserve(entries);
-            t.fields.reserve(fields);
+            let _ = t.entries.try_reserve(entries);
+            let _ = t.ends.try_reserve(entries);
+            let _ = t.fields.try_reserve(fields);
         }
     }
 
