@@ -254,6 +254,7 @@ impl Adjacency {
 
 /// A path found, before ranking: where its nodes and flows sit in the search's flat lists and
 /// what it ranks by. Only the paths reported are written out with ids and names.
+#[derive(Clone, Copy)]
 struct Found {
     nodes: usize,
     flows: usize,
@@ -352,10 +353,39 @@ impl<'s> Search<'_, 's> {
     /// The paths reported: most boundaries crossed first, then the weakest, the shortest, and
     /// by component ids; one per route.
     fn ranked(mut self) -> Vec<AttackPath> {
-        let mut found = std::mem::take(&mut self.found);
+        let found = std::mem::take(&mut self.found);
+        // Thousands of paths are found on a large model and ten reported: only those whose
+        // numbers are as good as the tenth best's are ranked by route. Equal routes have equal
+        // numbers, so if fewer than ten distinct ones are among them, all are ranked.
+        let numbers = |p: &Found| (std::cmp::Reverse(p.boundaries), p.weakest_link, p.length);
+        let mut best = Vec::new();
+        if found.len() > MAX_PATHS_REPORTED {
+            let mut all: Vec<_> = found.iter().map(numbers).collect();
+            let (_, tenth, _) = all.select_nth_unstable(MAX_PATHS_REPORTED - 1);
+            let tenth = *tenth;
+            let contenders: Vec<Found> = found
+                .iter()
+                .filter(|p| numbers(p) <= tenth)
+                .copied()
+                .collect();
+            best = self.by_route(contenders);
+        }
+        if best.len() < MAX_PATHS_REPORTED {
+            best = self.by_route(found);
+        }
+        best.iter().map(|p| self.attack_path(p)).collect()
+    }
+
+    /// `found` ranked (most boundaries crossed first, then the weakest, the shortest, and by
+    /// component ids; ties in the order found), one per route, the first ten.
+    fn by_route(&self, mut found: Vec<Found>) -> Vec<Found> {
         // Routes compare as lists of numbers, as their ids would compare: comparing the ids
         // themselves took most of the time of finding the paths.
-        let place = id_places(self.graph, &self.nodes);
+        let nodes: Vec<NodeIndex> = found
+            .iter()
+            .flat_map(|p| self.path_nodes(p).iter().copied())
+            .collect();
+        let place = id_places(self.graph, &nodes);
         let places = |p: &Found| {
             self.path_nodes(p)
                 .iter()
@@ -372,7 +402,7 @@ impl<'s> Search<'_, 's> {
         // Nodes and component ids correspond one to one, so equal nodes mean equal routes.
         found.dedup_by(|a, b| self.path_nodes(a) == self.path_nodes(b));
         found.truncate(MAX_PATHS_REPORTED);
-        found.iter().map(|p| self.attack_path(p)).collect()
+        found
     }
 
     fn attack_path(&self, p: &Found) -> AttackPath {
