@@ -9,8 +9,8 @@
 
 use super::position::{FieldFinder, LineCol, LineCursor, Pos, Positions, table_named};
 use crate::model::{
-    Acceptance, Asset, Assumption, Boundary, Component, Flow, Mitigation, Review, Run, Session,
-    Table, Threat,
+    Acceptance, Asset, AssetId, Assumption, Boundary, Component, Dismissal, Flow, Mitigation,
+    Review, Run, Session, StrideSet, Table, Threat,
 };
 use serde::Deserialize;
 use serde::de::value::{MapDeserializer, SeqDeserializer, StrDeserializer, StringDeserializer};
@@ -373,12 +373,39 @@ fn list<'a, T>(value: Val<'a>, item: impl Fn(Val<'a>) -> Option<T>) -> Option<Ve
     Some(out)
 }
 
+/// The fields components and flows share: what the team said of an element beyond what it is.
+#[derive(Default)]
+struct ElementNotes {
+    tags: Option<Vec<String>>,
+    assets: Option<Vec<AssetId>>,
+    not_applicable: Option<StrideSet>,
+    not_applicable_reason: Option<String>,
+    out_of_scope: Option<String>,
+    notes: Option<String>,
+    dismissed: Option<Vec<Dismissal>>,
+}
+
+impl ElementNotes {
+    /// Takes `key` if it is one of these fields (`Some(true)`); `None` declines.
+    fn take<'a>(&mut self, key: &str, value: Val<'a>) -> Option<bool> {
+        match key {
+            "tags" => put(&mut self.tags, list(value, text))?,
+            "assets" => put(&mut self.assets, list(value, id))?,
+            "not_applicable" => put(&mut self.not_applicable, from(value))?,
+            "not_applicable_reason" => put(&mut self.not_applicable_reason, text(value))?,
+            "out_of_scope" => put(&mut self.out_of_scope, text(value))?,
+            "notes" => put(&mut self.notes, text(value))?,
+            "dismissed" => put(&mut self.dismissed, from(value))?,
+            _ => return Some(false),
+        }
+        Some(true)
+    }
+}
+
 fn flow<'a>(fields: &mut Vec<(&'a str, Val<'a>)>) -> Option<Flow> {
-    let (mut id_, mut from_, mut to, mut label, mut protocol, mut assets) =
-        (None, None, None, None, None, None);
-    let (mut authenticated, mut encrypted, mut tags, mut not_applicable) = (None, None, None, None);
-    let (mut not_applicable_reason, mut out_of_scope, mut notes, mut dismissed) =
-        (None, None, None, None);
+    let (mut id_, mut from_, mut to, mut label, mut protocol) = (None, None, None, None, None);
+    let (mut authenticated, mut encrypted) = (None, None);
+    let mut more = ElementNotes::default();
     for (key, value) in fields.drain(..) {
         match key {
             "id" => put(&mut id_, id(value))?,
@@ -386,15 +413,9 @@ fn flow<'a>(fields: &mut Vec<(&'a str, Val<'a>)>) -> Option<Flow> {
             "to" => put(&mut to, id(value))?,
             "label" => put(&mut label, text(value))?,
             "protocol" => put(&mut protocol, text(value))?,
-            "assets" => put(&mut assets, list(value, id))?,
             "authenticated" => put(&mut authenticated, flag(value))?,
             "encrypted" => put(&mut encrypted, flag(value))?,
-            "tags" => put(&mut tags, list(value, text))?,
-            "not_applicable" => put(&mut not_applicable, from(value))?,
-            "not_applicable_reason" => put(&mut not_applicable_reason, text(value))?,
-            "out_of_scope" => put(&mut out_of_scope, text(value))?,
-            "notes" => put(&mut notes, text(value))?,
-            "dismissed" => put(&mut dismissed, from(value))?,
+            _ if more.take(key, value)? => {}
             _ => return None,
         }
     }
@@ -404,24 +425,22 @@ fn flow<'a>(fields: &mut Vec<(&'a str, Val<'a>)>) -> Option<Flow> {
         to: to?,
         label: label?,
         protocol: protocol.unwrap_or_default(),
-        assets: assets.unwrap_or_default(),
+        assets: more.assets.unwrap_or_default(),
         authenticated,
         encrypted,
-        tags: tags.unwrap_or_default(),
-        not_applicable: not_applicable.unwrap_or_default(),
-        not_applicable_reason: not_applicable_reason.unwrap_or_default(),
-        out_of_scope: out_of_scope.unwrap_or_default(),
-        notes: notes.unwrap_or_default(),
-        dismissed: dismissed.unwrap_or_default(),
+        tags: more.tags.unwrap_or_default(),
+        not_applicable: more.not_applicable.unwrap_or_default(),
+        not_applicable_reason: more.not_applicable_reason.unwrap_or_default(),
+        out_of_scope: more.out_of_scope.unwrap_or_default(),
+        notes: more.notes.unwrap_or_default(),
+        dismissed: more.dismissed.unwrap_or_default(),
     })
 }
 
 fn component<'a>(fields: &mut Vec<(&'a str, Val<'a>)>) -> Option<Component> {
     let (mut id_, mut name, mut kind, mut technology, mut boundary) =
         (None, None, None, None, None);
-    let (mut tags, mut assets, mut not_applicable, mut not_applicable_reason) =
-        (None, None, None, None);
-    let (mut out_of_scope, mut notes, mut dismissed) = (None, None, None);
+    let mut more = ElementNotes::default();
     for (key, value) in fields.drain(..) {
         match key {
             "id" => put(&mut id_, id(value))?,
@@ -429,13 +448,7 @@ fn component<'a>(fields: &mut Vec<(&'a str, Val<'a>)>) -> Option<Component> {
             "kind" => put(&mut kind, from(value))?,
             "technology" => put(&mut technology, from(value))?,
             "boundary" => put(&mut boundary, id(value))?,
-            "tags" => put(&mut tags, list(value, text))?,
-            "assets" => put(&mut assets, list(value, id))?,
-            "not_applicable" => put(&mut not_applicable, from(value))?,
-            "not_applicable_reason" => put(&mut not_applicable_reason, text(value))?,
-            "out_of_scope" => put(&mut out_of_scope, text(value))?,
-            "notes" => put(&mut notes, text(value))?,
-            "dismissed" => put(&mut dismissed, from(value))?,
+            _ if more.take(key, value)? => {}
             _ => return None,
         }
     }
@@ -445,13 +458,13 @@ fn component<'a>(fields: &mut Vec<(&'a str, Val<'a>)>) -> Option<Component> {
         kind: kind?,
         technology,
         boundary,
-        tags: tags.unwrap_or_default(),
-        assets: assets.unwrap_or_default(),
-        not_applicable: not_applicable.unwrap_or_default(),
-        not_applicable_reason: not_applicable_reason.unwrap_or_default(),
-        out_of_scope: out_of_scope.unwrap_or_default(),
-        notes: notes.unwrap_or_default(),
-        dismissed: dismissed.unwrap_or_default(),
+        tags: more.tags.unwrap_or_default(),
+        assets: more.assets.unwrap_or_default(),
+        not_applicable: more.not_applicable.unwrap_or_default(),
+        not_applicable_reason: more.not_applicable_reason.unwrap_or_default(),
+        out_of_scope: more.out_of_scope.unwrap_or_default(),
+        notes: more.notes.unwrap_or_default(),
+        dismissed: more.dismissed.unwrap_or_default(),
     })
 }
 
