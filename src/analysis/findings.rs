@@ -401,9 +401,8 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
             .filter_map(|a| classification.get(a.as_str()).copied())
             .max()
     };
-    // Lookups by id, built once: models in CI can have thousands of elements. Components are
-    // found through the graph (the first of a duplicated id, as here).
-    let component = |id: &str| graph.node(id).map(|n| graph.component(n));
+    // Lookups by id, built once: models in CI can have thousands of elements. A flow's ends are
+    // found through the graph (the first component of a duplicated id, as here).
     let mut threats: HashMap<&str, &crate::model::Threat> = HashMap::new();
     for t in &s.threats {
         threats.entry(t.id.as_str()).or_insert(t);
@@ -575,7 +574,8 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
                 suggestion: None,
             });
         }
-        if let (Some(from), Some(to)) = (component(f.from.as_str()), component(f.to.as_str())) {
+        if let (Some(from), Some(to)) = graph.flow_ends(i) {
+            let (from, to) = (&s.components[from], &s.components[to]);
             let kinds = (from.kind, to.kind);
             if matches!(
                 kinds,
@@ -613,14 +613,13 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
     // Per component (the first of a duplicated id): whether any flow names it, at either end
     // and whatever is at the other.
     let mut has_flows = vec![false; s.components.len()];
-    for f in &s.flows {
-        for end in [&f.from, &f.to] {
-            if let Some(n) = graph.node(end.as_str()) {
-                has_flows[graph.graph[n]] = true;
-            }
+    for i in 0..s.flows.len() {
+        let (from, to) = graph.flow_ends(i);
+        for end in [from, to].into_iter().flatten() {
+            has_flows[end] = true;
         }
     }
-    let named_by_a_flow = |id: &str| graph.node(id).is_some_and(|n| has_flows[graph.graph[n]]);
+    let named_by_a_flow = |i: usize| graph.first_with_id(i).is_some_and(|n| has_flows[n]);
     for (i, c) in s.components.iter().enumerate() {
         if c.is_out_of_scope() {
             continue;
@@ -639,7 +638,7 @@ pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -
                 suggestion: None,
             });
         }
-        if !named_by_a_flow(id) {
+        if !named_by_a_flow(i) {
             out.push(Finding {
                 rule: Rule::OrphanComponent,
                 severity: Severity::Low,
@@ -1733,6 +1732,17 @@ mod reference {
                 assert_eq!(findings(&graph, &options), expected, "{}", s.title);
                 let analysis = crate::analysis::analyze_graph(&graph, &options);
                 assert_eq!(analysis.findings, expected, "{}", s.title);
+                // As `check` runs it: the graph made while the other thread validates.
+                let problems = crate::model::validate(&s);
+                let (beside, first) =
+                    crate::analysis::analyze_beside(&s, &options, || crate::model::validate(&s));
+                assert_eq!(first, problems, "{}", s.title);
+                assert_eq!(
+                    format!("{beside:?}"),
+                    format!("{analysis:?}"),
+                    "{}",
+                    s.title
+                );
             }
         }
         assert!(

@@ -147,6 +147,12 @@ impl<'s> ModelGraph<'s> {
             })
     }
 
+    /// The index of the first component with the id of component `component_index` (itself,
+    /// unless the id is duplicated).
+    pub fn first_with_id(&self, component_index: usize) -> Option<usize> {
+        self.node_at.get(component_index).map(|&n| self.graph[n])
+    }
+
     /// Flows that start or end at component `component_index` (or at the first component with
     /// its id), each with the index of the component (the first with its id) at its other
     /// end as seen from `component_id`: `to` if the flow starts there, else `from`.

@@ -36,37 +36,121 @@ pub fn analyze(session: &Session, options: &FindingOptions) -> Analysis {
 /// The same, from a graph of the session already built (the app builds one per change and
 /// shares it with the diagram and question 2).
 ///
-/// Worked out on two threads (see [`crate::parallel`]): this one does the unanswered
-/// suggestions (TB015, most of the findings on a large model); the other finds the attack
-/// paths, the rest of the findings and the coverage, then helps with the unanswered
-/// suggestions left, so that both end together. Whichever is free first takes what is left.
+/// Worked out on two threads (see [`crate::parallel`] and [`Shared`]).
 pub fn analyze_graph(graph: &ModelGraph<'_>, options: &FindingOptions) -> Analysis {
-    let unanswered = findings::SharedUnanswered::new(graph, options);
-    let structural = Claimed::default();
-    let coverage_ = Claimed::default();
-    let paths = Claimed::default();
-    let find_structural = || findings::Structural::sorted(findings::structural(graph, options));
-    crate::parallel::join(
+    let work = Shared::new(graph, options);
+    crate::parallel::join("analysis", || work.lead(), || work.help());
+    work.finish()
+}
+
+/// [`analyze`], with `first` run on the second thread while this one builds the graph, before
+/// that thread joins in: `check` validates the session there, which needs no graph.
+pub fn analyze_beside<R: Send>(
+    session: &Session,
+    options: &FindingOptions,
+    first: impl FnOnce() -> R + Send,
+) -> (Analysis, R) {
+    let graph = OnceLock::new();
+    // `None` only if this thread failed before the work was ready, so that the other one,
+    // waiting for it, is let go.
+    let work: OnceLock<Option<Shared>> = OnceLock::new();
+    let ((), first) = crate::parallel::join(
         "analysis",
         || {
-            unanswered.lead();
-            // Claimed already, unless the other thread is far behind.
-            coverage_.run(|| coverage(graph));
-            structural.run(find_structural);
-            paths.run(|| attack_paths(graph));
+            let release = LetGo(&work);
+            let graph = graph.get_or_init(|| ModelGraph::new(session));
+            let ready = work.get_or_init(|| Some(Shared::new(graph, options)));
+            drop(release);
+            if let Some(ready) = ready {
+                ready.lead();
+            }
         },
         || {
-            paths.run(|| attack_paths(graph));
-            structural.run(find_structural);
-            coverage_.run(|| coverage(graph));
-            unanswered.help();
+            let first = first();
+            if let Some(ready) = work.wait() {
+                ready.help();
+            }
+            first
         },
     );
-    let structural = structural.take().unwrap_or_else(find_structural);
-    Analysis {
-        coverage: coverage_.take().unwrap_or_else(|| coverage(graph)),
-        findings: structural.with_unanswered(unanswered.into_findings()),
-        attack_paths: paths.take().unwrap_or_else(|| attack_paths(graph)),
+    // The work is missing only after a panic here, which `join` has passed on already.
+    let analysis = match work.into_inner().flatten() {
+        Some(work) => work.finish(),
+        None => analyze(session, options),
+    };
+    (analysis, first)
+}
+
+/// Sets the work to `None` when dropped before it was made (the thread making it panicked).
+struct LetGo<'w, 'g, 's, 'o>(&'w OnceLock<Option<Shared<'g, 's, 'o>>>);
+
+impl Drop for LetGo<'_, '_, '_, '_> {
+    fn drop(&mut self) {
+        let _ = self.0.set(None);
+    }
+}
+
+/// The analysis of one graph as two threads share it. The leading one does the unanswered
+/// suggestions (TB015, most of the findings on a large model); the helping one the attack
+/// paths, the rest of the findings and the coverage, then helps with the suggestions left, so
+/// that both end together. Whichever is free first takes what is left.
+struct Shared<'g, 's, 'o> {
+    graph: &'g ModelGraph<'s>,
+    options: &'o FindingOptions<'o>,
+    unanswered: findings::SharedUnanswered<'g, 's, 'o>,
+    structural: Claimed<findings::Structural>,
+    coverage: Claimed<Coverage>,
+    paths: Claimed<Vec<AttackPath>>,
+}
+
+impl<'g, 's, 'o> Shared<'g, 's, 'o> {
+    fn new(graph: &'g ModelGraph<'s>, options: &'o FindingOptions<'o>) -> Self {
+        Shared {
+            graph,
+            options,
+            unanswered: findings::SharedUnanswered::new(graph, options),
+            structural: Claimed::default(),
+            coverage: Claimed::default(),
+            paths: Claimed::default(),
+        }
+    }
+
+    fn find_structural(&self) -> findings::Structural {
+        findings::Structural::sorted(findings::structural(self.graph, self.options))
+    }
+
+    fn lead(&self) {
+        self.unanswered.lead();
+        // Claimed already, unless the other thread is far behind.
+        self.coverage.run(|| coverage(self.graph));
+        self.structural.run(|| self.find_structural());
+        self.paths.run(|| attack_paths(self.graph));
+    }
+
+    fn help(&self) {
+        self.paths.run(|| attack_paths(self.graph));
+        self.structural.run(|| self.find_structural());
+        self.coverage.run(|| coverage(self.graph));
+        self.unanswered.help();
+    }
+
+    fn finish(self) -> Analysis {
+        let Shared {
+            graph,
+            options,
+            unanswered,
+            structural,
+            coverage: coverage_,
+            paths,
+        } = self;
+        let structural = structural
+            .take()
+            .unwrap_or_else(|| findings::Structural::sorted(findings::structural(graph, options)));
+        Analysis {
+            coverage: coverage_.take().unwrap_or_else(|| coverage(graph)),
+            findings: structural.with_unanswered(unanswered.into_findings()),
+            attack_paths: paths.take().unwrap_or_else(|| attack_paths(graph)),
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! `threatboard check`: the CI gate.
 
 use super::{EXIT_PROBLEMS, EXIT_UNREADABLE};
-use crate::analysis::{Analysis, FindingOptions, ModelGraph, Severity, analyze_graph};
+use crate::analysis::{Analysis, FindingOptions, Severity, analyze_beside};
 use crate::config::{self, ProjectConfig};
 use crate::library::{self, LibrarySet};
 use crate::model::{RiskLevel, text::escape_control, validate};
@@ -117,8 +117,9 @@ pub struct Gate {
 }
 
 /// One loaded session judged as `check` judges it: its problems in file order, and the
-/// analysis with the threat rules and the gate in force. It is validated while its graph is
-/// made (neither needs the other). Question 4's verdict is tested against this.
+/// analysis with the threat rules and the gate in force. It is validated on the analysis'
+/// second thread while its graph is made (neither needs the other). Question 4's verdict is
+/// tested against this.
 ///
 /// The positions move to the result; the session is left to the caller, as `check` never
 /// frees it (see [`run`]).
@@ -130,13 +131,10 @@ pub fn judge(
     today: NaiveDate,
 ) -> CheckedFile {
     let session = &loaded.session;
-    let (graph, problems) = crate::parallel::join(
-        "validate",
-        || ModelGraph::new(session),
-        || validate(session),
-    );
-    let analysis = analyze_graph(&graph, &finding_options(rules, gate, today));
-    drop(graph);
+    let (analysis, problems) =
+        analyze_beside(session, &finding_options(rules, gate, today), || {
+            validate(session)
+        });
     let positions = std::mem::take(&mut loaded.positions);
     checked_file(path, positions, problems, analysis, gate)
 }
