@@ -117,7 +117,7 @@ impl ProtocolFamily {
         protocol
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
             .filter(|w| !w.is_empty())
-            .find_map(|word| family_of_word(&word.to_ascii_lowercase()))
+            .find_map(family_of_word_any_case)
     }
 
     /// Whether the protocol itself encrypts (TLS or SSH underneath).
@@ -137,6 +137,19 @@ impl ProtocolFamily {
                 | ProtocolFamily::Graphql
         )
     }
+}
+
+/// Words longer than this name no family.
+const LONGEST_FAMILY_WORD: usize = 16;
+
+/// [`family_of_word`] of `word` lowercased, without allocating: every flow's protocol is
+/// recognised once per analysis.
+fn family_of_word_any_case(word: &str) -> Option<ProtocolFamily> {
+    let mut lower = [0u8; LONGEST_FAMILY_WORD];
+    let lower = lower.get_mut(..word.len())?;
+    lower.copy_from_slice(word.as_bytes());
+    lower.make_ascii_lowercase();
+    family_of_word(std::str::from_utf8(lower).ok()?)
 }
 
 fn family_of_word(word: &str) -> Option<ProtocolFamily> {
@@ -168,6 +181,22 @@ fn family_of_word(word: &str) -> Option<ProtocolFamily> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_family_word_is_too_long_to_be_recognised() {
+        for word in ["elasticsearch", "eventbridge", "websockets", "postgresql"] {
+            assert!(word.len() <= LONGEST_FAMILY_WORD);
+            assert!(
+                family_of_word_any_case(&word.to_uppercase()).is_some(),
+                "{word}"
+            );
+        }
+        assert_eq!(
+            family_of_word_any_case(&"x".repeat(LONGEST_FAMILY_WORD + 1)),
+            None
+        );
+        assert_eq!(family_of_word_any_case("ÉLASTIC"), None);
+    }
 
     #[test]
     fn protocols_are_recognised_by_their_first_known_word() {
