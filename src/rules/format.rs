@@ -35,6 +35,8 @@ use serde::Deserialize;
 use std::ops::Range;
 use toml::Spanned;
 
+mod fast;
+
 /// One rule, checked and ready to evaluate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
@@ -220,11 +222,14 @@ pub fn parse_rules(text: &str, origin: Origin) -> Result<RuleFile, Vec<LibraryPr
             message,
         }
     };
-    let raw: RawFile = toml::from_str(text).map_err(|e| {
-        let offset = e.span().map_or(0, |s| s.start);
-        let message = e.message().lines().next().unwrap_or("invalid TOML").trim();
-        vec![at(offset, format!("invalid rules file: {message}"))]
-    })?;
+    let raw = match fast::read(text) {
+        Some(raw) => raw,
+        None => toml::from_str::<RawFile>(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            let message = e.message().lines().next().unwrap_or("invalid TOML").trim();
+            vec![at(offset, format!("invalid rules file: {message}"))]
+        })?,
+    };
     let mut problems: Vec<(usize, String)> = Vec::new();
     let mut rules: Vec<Rule> = Vec::new();
     for spanned in raw.rule {
