@@ -99,7 +99,7 @@ fn model(components: usize) -> Session {
         "LDAPS",
     ];
     for (i, f) in session.flows.iter_mut().enumerate() {
-        f.protocol = PROTOCOLS[(i / 3) % PROTOCOLS.len()].to_string();
+        f.protocol = PROTOCOLS[(i / 3) % PROTOCOLS.len()].into();
     }
     session
 }

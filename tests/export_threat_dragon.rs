@@ -219,10 +219,10 @@ fn session_to_threat_dragon_and_back_keeps_the_model() {
                     (
                         name(&f.from),
                         name(&f.to),
-                        f.label.clone(),
+                        f.label.to_string(),
                         f.authenticated,
                         f.encrypted,
-                        f.protocol.clone(),
+                        f.protocol.to_string(),
                     )
                 })
                 .collect()

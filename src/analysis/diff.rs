@@ -1273,8 +1273,8 @@ fn flow_fields(old: &Flow, new: &Flow) -> Vec<&'static str> {
     let mut f = Vec::new();
     push_if(&mut f, "from", &old.from != from);
     push_if(&mut f, "to", &old.to != to);
-    push_if(&mut f, "label", &old.label != label);
-    push_if(&mut f, "protocol", &old.protocol != protocol);
+    push_if(&mut f, "label", old.label != *label);
+    push_if(&mut f, "protocol", old.protocol != *protocol);
     push_if(&mut f, "assets", !same_set(&old.assets, assets));
     push_if(&mut f, "authenticated", &old.authenticated != authenticated);
     push_if(&mut f, "encrypted", &old.encrypted != encrypted);

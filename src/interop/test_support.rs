@@ -149,8 +149,8 @@ pub(crate) fn valid_session() -> impl Strategy<Value = Session> {
                         id: ElementId::new(format!("f{i}")),
                         from: ElementId::new(format!("c{}", from.index(nc))),
                         to: ElementId::new(format!("c{}", to.index(nc))),
-                        label,
-                        protocol: protocol.unwrap_or_default(),
+                        label: label.into(),
+                        protocol: protocol.unwrap_or_default().into(),
                         assets: asset
                             .filter(|_| na > 0)
                             .map(|a| AssetId::new(format!("asset-{}", a.index(na))))

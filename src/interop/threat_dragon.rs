@@ -1309,8 +1309,8 @@ impl Importer {
             id: ElementId::new(id),
             from: from_id,
             to: to_id,
-            label,
-            protocol,
+            label: label.into(),
+            protocol: protocol.into(),
             assets: Vec::new(),
             // Unknown stays unknown: "no" would fail `check` on every crossing flow.
             authenticated,
@@ -1335,7 +1335,7 @@ impl Importer {
                 id: ElementId::new(id),
                 from: forward.to.clone(),
                 to: forward.from.clone(),
-                label,
+                label: label.into(),
                 notes,
                 ..forward.clone()
             }
@@ -1577,7 +1577,7 @@ impl Importer {
 
         let crossing_labels: Vec<String> = crossing
             .iter()
-            .map(|&e| self.session.flows[edges[e].flow].label.clone())
+            .map(|&e| self.session.flows[edges[e].flow].label.to_string())
             .collect();
         for &e in &crossing {
             let flow = &mut self.session.flows[edges[e].flow];

@@ -325,8 +325,8 @@ fn read(doc: &Value, warnings: &mut Vec<String>) -> Session {
             id: id.clone().into(),
             from: from.clone(),
             to: to.clone(),
-            label: String::new(),
-            protocol: String::new(),
+            label: Default::default(),
+            protocol: Default::default(),
             assets: Vec::new(),
             authenticated: None,
             encrypted: f.get("encrypted").and_then(Value::as_bool),
@@ -341,7 +341,7 @@ fn read(doc: &Value, warnings: &mut Vec<String>) -> Session {
             notes: String::new(),
             dismissed: Vec::new(),
         });
-        flow.label = title_of(f, name);
+        flow.label = title_of(f, name).into();
         flow.notes = description_of(f);
         elem_actual.insert(name.to_string(), flow.id.clone());
         s.flows.push(flow);

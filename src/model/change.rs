@@ -608,7 +608,7 @@ mod tests {
             from: from.into(),
             to: to.into(),
             label: id.into(),
-            protocol: String::new(),
+            protocol: Default::default(),
             assets: Vec::new(),
             authenticated: Some(false),
             encrypted: Some(false),

@@ -6,6 +6,7 @@ use super::ids::{
 use super::stride::StrideSet;
 use super::technology::{ProtocolFamily, Technology};
 use chrono::NaiveDate;
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -288,9 +289,9 @@ pub struct Flow {
     pub id: ElementId,
     pub from: ElementId,
     pub to: ElementId,
-    pub label: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub protocol: String,
+    pub label: CompactString,
+    #[serde(default, skip_serializing_if = "CompactString::is_empty")]
+    pub protocol: CompactString,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assets: Vec<AssetId>,
     /// Whether the flow authenticates its sender; `None` when nobody knows yet (left out of

@@ -744,7 +744,7 @@ mod tests {
             from: "api".into(),
             to: "db".into(),
             label: "SQL".into(),
-            protocol: String::new(),
+            protocol: Default::default(),
             assets: Vec::new(),
             authenticated: None,
             encrypted: None,

@@ -343,7 +343,8 @@ fn text(value: Val<'_>) -> Option<String> {
     }
 }
 
-/// An id: a transparent inline string, kept without an allocation when short.
+/// An id, or other short text kept in an inline string (a flow's label and protocol): without
+/// an allocation when short.
 fn id<'a, T: From<&'a str> + From<String>>(value: Val<'a>) -> Option<T> {
     match value {
         Val::Str(Cow::Borrowed(s)) => Some(T::from(s)),
@@ -411,8 +412,8 @@ fn flow<'a>(fields: &mut Vec<(&'a str, Val<'a>)>) -> Option<Flow> {
             "id" => put(&mut id_, id(value))?,
             "from" => put(&mut from_, id(value))?,
             "to" => put(&mut to, id(value))?,
-            "label" => put(&mut label, text(value))?,
-            "protocol" => put(&mut protocol, text(value))?,
+            "label" => put(&mut label, id(value))?,
+            "protocol" => put(&mut protocol, id(value))?,
             "authenticated" => put(&mut authenticated, flag(value))?,
             "encrypted" => put(&mut encrypted, flag(value))?,
             _ if more.take(key, value)? => {}

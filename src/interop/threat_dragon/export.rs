@@ -671,8 +671,8 @@ mod tests {
                 (
                     end(f.from.as_str()),
                     end(f.to.as_str()),
-                    f.label.clone(),
-                    f.protocol.clone(),
+                    f.label.to_string(),
+                    f.protocol.to_string(),
                     f.authenticated,
                     f.encrypted,
                     f.out_of_scope.clone(),

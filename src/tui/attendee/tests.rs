@@ -510,7 +510,7 @@ fn text_from_the_host_is_drawn_with_control_characters_made_visible() {
     let mut model = shop();
     model.title = format!("Shop{evil}");
     model.components[1].name = format!("API{evil}");
-    model.flows[1].label = format!("Orders{evil}");
+    model.flows[1].label = format!("Orders{evil}").into();
     app.on_message_at(
         welcome(
             model,

@@ -614,8 +614,8 @@ pub fn submit(form: &mut Form, s: &Session, target: FormTarget) -> Option<(Edit,
                 id: ElementId::new(id),
                 from: ElementId::new(from),
                 to: ElementId::new(to),
-                label,
-                protocol: form.text("protocol"),
+                label: label.into(),
+                protocol: form.text("protocol").into(),
                 assets: form
                     .chosen("assets")
                     .into_iter()

@@ -534,7 +534,7 @@ fn parse_flow(s: &Session, rest: &str) -> Result<Parsed, String> {
         }
         p
     } else {
-        protocol_words.join(" ")
+        protocol_words.join(" ").into()
     };
     // Left out with no previous flow: unknown, never a silent "no".
     let authenticated = auth.or_else(|| {
@@ -591,7 +591,7 @@ fn parse_flow(s: &Session, rest: &str) -> Result<Parsed, String> {
             id: ElementId::new(id),
             from,
             to,
-            label,
+            label: label.into(),
             protocol,
             assets,
             authenticated,
