@@ -6,7 +6,7 @@
 //! a new thread queued behind its parent for up to a scheduler tick (4 ms) while the other
 //! core sat idle, and the work ran one piece after the other.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::thread;
 
 /// Runs `here` on this thread and `beside` on a new scoped thread named `name`, and returns
@@ -36,9 +36,73 @@ where
     })
 }
 
+/// A value one thread makes and the other waits for, so that the other can start on work of
+/// its own before the value exists. If making it fails (panics), the wait ends with `None`
+/// rather than never, and [`join`] passes the panic on.
+pub struct Handover<T>(OnceLock<Option<T>>);
+
+impl<T> Default for Handover<T> {
+    fn default() -> Self {
+        Handover(OnceLock::new())
+    }
+}
+
+impl<T> Handover<T> {
+    /// Makes the value and hands it over (once: later calls get the first value).
+    pub fn give(&self, make: impl FnOnce() -> T) -> Option<&T> {
+        struct Release<'h, T>(&'h OnceLock<Option<T>>);
+        impl<T> Drop for Release<'_, T> {
+            fn drop(&mut self) {
+                // Set already unless `make` panicked.
+                let _ = self.0.set(None);
+            }
+        }
+        let release = Release(&self.0);
+        let given = self.0.get_or_init(|| Some(make()));
+        drop(release);
+        given.as_ref()
+    }
+
+    /// The value, once given; `None` if making it failed.
+    pub fn wait(&self) -> Option<&T> {
+        self.0.wait().as_ref()
+    }
+
+    pub fn into_inner(self) -> Option<T> {
+        self.0.into_inner().flatten()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_handover_gives_the_value_to_the_waiting_thread() {
+        let value: Handover<Vec<u8>> = Handover::default();
+        let (given, waited) = join(
+            "handover",
+            || value.give(|| vec![1, 2, 3]).map(Vec::len),
+            || value.wait().map(|v| v.iter().sum::<u8>()),
+        );
+        assert_eq!((given, waited), (Some(3), Some(6)));
+        assert_eq!(value.into_inner(), Some(vec![1, 2, 3]));
+    }
+
+    #[test]
+    fn a_failed_handover_lets_the_waiting_thread_go() {
+        let value: Handover<u8> = Handover::default();
+        let waited = Mutex::new(None);
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            join(
+                "handover",
+                || value.give(|| panic!("making it failed")),
+                || *waited.lock().expect("lock") = Some(value.wait().copied()),
+            )
+        }));
+        assert!(caught.is_err(), "the panic is passed on");
+        assert_eq!(*waited.lock().expect("lock"), Some(None), "the wait ended");
+    }
 
     #[test]
     fn both_results_come_back_in_order() {

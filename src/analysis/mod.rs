@@ -18,6 +18,7 @@ pub use paths::{AttackPath, attack_paths};
 pub use verdict::Verdict;
 
 use crate::model::Session;
+use crate::parallel::Handover;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -51,16 +52,14 @@ pub fn analyze_beside<R: Send>(
     first: impl FnOnce() -> R + Send,
 ) -> (Analysis, R) {
     let graph = OnceLock::new();
-    // `None` only if this thread failed before the work was ready, so that the other one,
-    // waiting for it, is let go.
-    let work: OnceLock<Option<Shared>> = OnceLock::new();
+    let work = Handover::default();
     let ((), first) = crate::parallel::join(
         "analysis",
         || {
-            let release = LetGo(&work);
-            let graph = graph.get_or_init(|| ModelGraph::new(session));
-            let ready = work.get_or_init(|| Some(Shared::new(graph, options)));
-            drop(release);
+            let ready = work.give(|| {
+                let graph = graph.get_or_init(|| ModelGraph::new(session));
+                Shared::new(graph, options)
+            });
             if let Some(ready) = ready {
                 ready.lead();
             }
@@ -74,20 +73,11 @@ pub fn analyze_beside<R: Send>(
         },
     );
     // The work is missing only after a panic here, which `join` has passed on already.
-    let analysis = match work.into_inner().flatten() {
+    let analysis = match work.into_inner() {
         Some(work) => work.finish(),
         None => analyze(session, options),
     };
     (analysis, first)
-}
-
-/// Sets the work to `None` when dropped before it was made (the thread making it panicked).
-struct LetGo<'w, 'g, 's, 'o>(&'w OnceLock<Option<Shared<'g, 's, 'o>>>);
-
-impl Drop for LetGo<'_, '_, '_, '_> {
-    fn drop(&mut self) {
-        let _ = self.0.set(None);
-    }
 }
 
 /// The analysis of one graph as two threads share it. The leading one does the unanswered

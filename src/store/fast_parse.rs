@@ -17,35 +17,52 @@ use serde::de::value::{MapDeserializer, SeqDeserializer, StrDeserializer, String
 use serde::de::{self, IntoDeserializer, Visitor};
 use std::borrow::Cow;
 
-/// The session and its positions, or `None` when the full parser must decide.
-#[cfg(test)]
+/// The session and its positions, or `None` when the full parser must decide. A large file is
+/// read in two parts at once when a header splits it; if the parts do not read cleanly (the
+/// split fell inside a multi-line string, say), it is read in one pass.
 pub(super) fn parse(text: &str) -> Option<(Session, Positions)> {
-    parse_beside(text, None::<fn()>, 0).0
+    let halves = split_point(text, 0).and_then(|split| read_halves(text, split));
+    halves
+        .or_else(|| read(text, 0, text.len()))
+        .and_then(finish)
 }
 
-/// [`parse`], with `beside` run on a second thread meanwhile: before the second part of a
-/// large file, or beside the whole of a small one (not at all when `None`). It runs once
-/// whatever the outcome. `beside_cost` is about how long it takes, in bytes of session file
-/// read in the same time: that thread's part of the file is made so much shorter.
-pub(super) fn parse_beside<R: Send>(
-    text: &str,
-    beside: Option<impl FnOnce() -> R + Send>,
-    beside_cost: usize,
-) -> (Option<(Session, Positions)>, Option<R>) {
-    // A large file is read in two parts at once when a header splits it; if the parts do not
-    // read cleanly (the split fell inside a multi-line string, say), it is read in one pass.
-    let cost = if beside.is_some() { beside_cost } else { 0 };
-    let (halves, extra) = match (split_point(text, cost), beside) {
-        (Some(split), beside) => read_halves(text, split, beside),
-        (None, Some(beside)) => {
-            let (whole, extra) =
-                crate::parallel::join("read", || read(text, 0, text.len()), beside);
-            return (whole.and_then(finish), Some(extra));
-        }
-        (None, None) => (None, None),
+/// What the thread that read a file reads of it when the other thread has work of its own to
+/// do first, `bias` bytes' worth (see [`split_point`]): all of a small file, the first part of
+/// a large one, whose second part the other thread reads ([`second_part`]).
+pub(super) enum MainPart<'a> {
+    Whole(Option<Read<'a>>),
+    First(Option<Read<'a>>),
+}
+
+pub(super) fn main_part(text: &str, bias: usize) -> MainPart<'_> {
+    match split_point(text, bias) {
+        Some(split) => MainPart::First(read(text, 0, split)),
+        None => MainPart::Whole(read(text, 0, text.len())),
+    }
+}
+
+/// The second part of a large file, for the same `bias` as [`main_part`]; `None` for a small
+/// file, which that reads whole.
+pub(super) fn second_part(text: &str, bias: usize) -> Option<Read<'_>> {
+    read(text, split_point(text, bias)?, text.len())
+}
+
+/// The session and positions of what [`main_part`] and [`second_part`] read, as [`parse`]
+/// gives them.
+pub(super) fn parts_read<'a>(
+    text: &'a str,
+    main: MainPart<'a>,
+    second: Option<Read<'a>>,
+) -> Option<(Session, Positions)> {
+    let read = match main {
+        MainPart::Whole(whole) => whole,
+        MainPart::First(first) => first
+            .zip(second)
+            .and_then(|(first, second)| first.append(second))
+            .or_else(|| read(text, 0, text.len())),
     };
-    let read = halves.or_else(|| read(text, 0, text.len()));
-    (read.and_then(finish), extra)
+    read.and_then(finish)
 }
 
 /// The session and positions of a whole file's read.
@@ -87,7 +104,7 @@ fn split_point(text: &str, bias: usize) -> Option<usize> {
 }
 
 /// What one pass over (part of) a file read.
-struct Read<'a> {
+pub(super) struct Read<'a> {
     /// Top-level keys seen, and how: duplicates and mixed forms are the full parser's.
     top: Vec<(&'a str, TopKind)>,
     positions: Positions,
@@ -128,25 +145,15 @@ fn read(text: &str, from: usize, to: usize) -> Option<Read<'_>> {
 /// reaches a header line holds nothing but what the halves put together: the top-level keys,
 /// the tables read so far and their positions.
 ///
-/// `beside` runs on the second thread before its part.
-fn read_halves<R: Send>(
-    text: &str,
-    split: usize,
-    beside: Option<impl FnOnce() -> R + Send>,
-) -> (Option<Read<'_>>, Option<R>) {
-    let (first, (second, extra)) = crate::parallel::join(
+fn read_halves(text: &str, split: usize) -> Option<Read<'_>> {
+    let (first, second) = crate::parallel::join(
         "read",
         || read(text, 0, split),
-        || {
-            let extra = beside.map(|work| work());
-            let second = read(text, split, text.len());
-            (second, extra)
-        },
+        || read(text, split, text.len()),
     );
-    let halves = first
+    first
         .zip(second)
-        .and_then(|(first, second)| first.append(second));
-    (halves, extra)
+        .and_then(|(first, second)| first.append(second))
 }
 
 impl<'a> Read<'a> {
@@ -1169,7 +1176,7 @@ mod tests {
 
     /// Reading in halves split at `split` gives what one pass gives, or declines.
     fn halves_agree(text: &str, split: usize) -> bool {
-        let Some(halves) = read_halves(text, split, None::<fn()>).0 else {
+        let Some(halves) = read_halves(text, split) else {
             return false;
         };
         let whole = read(text, 0, text.len()).expect("one pass reads it");
@@ -1240,13 +1247,13 @@ mod tests {
         ));
         let inside = header_lines(&text)[1];
         assert!(read(&text, 0, text.len()).is_some());
-        assert!(read_halves(&text, inside, None::<fn()>).0.is_none());
+        assert!(read_halves(&text, inside).is_none());
         // `[review]` in both halves is a duplicate table, for the full parser to word.
         let twice = with_head(
             "[review]\nwent_well = \"a\"\n[[runs]]\ndate = 2026-01-02\n[review]\nwent_well = \"b\"\n",
         );
         let split = header_lines(&twice)[0];
-        assert!(read_halves(&twice, split, None::<fn()>).0.is_none());
+        assert!(read_halves(&twice, split).is_none());
         assert!(parse(&twice).is_none());
     }
 

@@ -13,6 +13,7 @@ pub use files::{InputKind, display_path, read_input, write_output, write_output_
 pub use position::{LineCol, LineIndex, Positions};
 
 use crate::model::{Problem, Session};
+use crate::parallel::Handover;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -304,28 +305,71 @@ pub fn load(path: &Path) -> Result<LoadedSession, StoreError> {
 /// merge base, which halves the memory a large model takes ([`LoadedSession::base`] is `None`;
 /// a save would still refuse to overwrite a file that changed on disk).
 ///
-/// `beside` runs meanwhile on a second thread, before that thread's part of a large file:
-/// `check` loads its threat rules there, which would otherwise keep a core waiting.
-/// `beside_cost` is about how long it takes, in bytes of session file read in the same time
-/// (see [`fast_parse::parse_beside`]). It runs once whatever the outcome (here, if the file
-/// cannot be read at all).
+/// `beside` runs meanwhile on a second thread from the start, while this one reads the file:
+/// `check` loads its threat rules there, which would otherwise keep a core waiting. That
+/// thread then takes the file's fingerprint and reads the second part of a large file, made
+/// shorter by `beside_cost`, about how long `beside` takes in bytes of session file read in
+/// the same time (see [`fast_parse::main_part`]). It runs once whatever the outcome (here, if
+/// the file cannot be read at all).
 pub fn load_for_reading_beside<R: Send>(
     path: &Path,
     beside: impl FnOnce() -> R + Send,
     beside_cost: usize,
 ) -> (Result<LoadedSession, StoreError>, R) {
-    let bytes = match read_input(path, InputKind::SESSION) {
-        Ok(bytes) => bytes,
-        Err(e) => return (Err(e), beside()),
-    };
-    // The fingerprint is a pass over the whole file: it is taken beside too.
-    let bytes = &bytes;
-    let (parsed, ran) = parse_bytes_beside(
-        bytes,
-        Some(|| (Fingerprint::of(bytes), beside())),
-        beside_cost,
+    // The file's bytes (`None` when it cannot be read: the error stays with this thread), then
+    // its text, checked once, for the other thread to read its part of.
+    let file: Handover<Option<Vec<u8>>> = Handover::default();
+    let text: Handover<Option<&str>> = Handover::default();
+    let ((unreadable, main), (extra, (disk, second))) = crate::parallel::join(
+        "read",
+        || {
+            let mut unreadable = None;
+            let bytes = file
+                .give(|| {
+                    read_input(path, InputKind::SESSION)
+                        .map_err(|e| unreadable = Some(e))
+                        .ok()
+                })
+                .and_then(Option::as_deref);
+            // A file that is not text, or blank, is left to the checks below for its message.
+            let readable = text
+                .give(|| {
+                    let text = session_text(bytes?).ok()?;
+                    (!text.trim().is_empty()).then_some(text)
+                })
+                .copied()
+                .flatten();
+            let main = readable.map(|text| fast_parse::main_part(text, beside_cost));
+            (unreadable, main)
+        },
+        || {
+            let extra = beside();
+            // The fingerprint is a pass over the whole file: it is taken here too. The bytes are
+            // given before the text, so a file that cannot be read lets this thread go first.
+            let disk = file.wait().and_then(Option::as_deref).map(Fingerprint::of);
+            let second = match disk {
+                Some(_) => text.wait().copied().flatten(),
+                None => None,
+            }
+            .and_then(|text| fast_parse::second_part(text, beside_cost));
+            (extra, (disk, second))
+        },
     );
-    let (disk, extra) = ran.expect("work given is run once");
+    if let Some(error) = unreadable {
+        return (Err(error), extra);
+    }
+    // Read, as nothing failed: a panic on either thread has been passed on by `join`.
+    let bytes = file
+        .wait()
+        .and_then(Option::as_ref)
+        .expect("the file was read");
+    let disk = disk.expect("the fingerprint was taken");
+    let parsed = match text.wait().copied().flatten() {
+        Some(text) => parse_with(text, |text| {
+            main.and_then(|main| fast_parse::parts_read(text, main, second))
+        }),
+        None => session_text(bytes).and_then(|text| parse_with(text, |_| None)),
+    };
     let loaded = parsed
         .map_err(|e| e.in_file(path))
         .map(|(session, positions)| LoadedSession {
@@ -341,19 +385,7 @@ pub fn load_for_reading_beside<R: Send>(
 /// Parses the bytes of a session file: checks size and encoding first, so a binary file gets a
 /// clear message rather than a TOML error about its first odd byte.
 pub fn parse_bytes(bytes: &[u8]) -> Result<(Session, Positions), ParseError> {
-    parse_bytes_beside(bytes, None::<fn()>, 0).0
-}
-
-/// [`parse_bytes`] with work beside it, as [`parse_beside`] runs it.
-fn parse_bytes_beside<R: Send>(
-    bytes: &[u8],
-    beside: Option<impl FnOnce() -> R + Send>,
-    beside_cost: usize,
-) -> (Result<(Session, Positions), ParseError>, Option<R>) {
-    match session_text(bytes) {
-        Ok(text) => parse_beside(text, beside, beside_cost),
-        Err(e) => (Err(e), beside.map(|work| work())),
-    }
+    parse(session_text(bytes)?)
 }
 
 /// The text of a session file's bytes, if it is text: not too large, and UTF-8.
@@ -399,30 +431,26 @@ fn no_nul(text: &str) -> Result<(), ParseError> {
 
 /// Parses session TOML. Errors carry the position of the offending text.
 pub fn parse(text: &str) -> Result<(Session, Positions), ParseError> {
-    parse_beside(text, None::<fn()>, 0).0
+    parse_with(text, fast_parse::parse)
 }
 
-/// [`parse`], with `beside` run on a second thread meanwhile (see [`load_for_reading_beside`]).
-fn parse_beside<R: Send>(
+/// [`parse`], given how the fast path reads the text: in one go, or from parts read already.
+fn parse_with(
     text: &str,
-    beside: Option<impl FnOnce() -> R + Send>,
-    beside_cost: usize,
-) -> (Result<(Session, Positions), ParseError>, Option<R>) {
+    fast: impl FnOnce(&str) -> Option<(Session, Positions)>,
+) -> Result<(Session, Positions), ParseError> {
     if text.trim().is_empty() {
-        let empty = ParseError {
+        return Err(ParseError {
             at: LineCol { line: 1, col: 1 },
             message: "file is empty: a session needs at least `schema = 1` and a `title`".into(),
-        };
-        return (Err(empty), beside.map(|work| work()));
+        });
     }
     // Most files are plain session TOML: read them in one pass; anything else, and every error,
     // goes to the full parser, which gives the messages and positions.
-    let (fast, extra) = fast_parse::parse_beside(text, beside, beside_cost);
-    let parsed = match fast {
+    match fast(text) {
         Some(parsed) => Ok(parsed),
         None => no_nul(text).and_then(|()| parse_full(text)),
-    };
-    (parsed, extra)
+    }
 }
 
 /// The full `toml` parser (the fast path's reference).

@@ -841,6 +841,26 @@ fn work_beside_the_reading_runs_once_and_the_session_reads_as_load_reads_it() {
         ),
         "{message}"
     );
+    // Every other file the fast path may not read fails as `load` fails it.
+    let cases: [(&str, &[u8]); 4] = [
+        ("empty.toml", b""),
+        ("blank.toml", b"  \n\n"),
+        ("latin1.toml", b"schema = 1\ntitle = \"caf\xe9\"\n"),
+        ("broken.toml", b"schema = 1\ntitle = \"x\n"),
+    ];
+    for (name, bytes) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("written");
+        let before = runs.load(Ordering::SeqCst);
+        let (beside_result, _) = load_for_reading_beside(&path, beside, 128 * 1024);
+        assert_eq!(runs.load(Ordering::SeqCst), before + 1, "{name}");
+        let expected = load(&path).expect_err("fails").to_string();
+        assert_eq!(
+            beside_result.expect_err("fails").to_string(),
+            expected,
+            "{name}"
+        );
+    }
 }
 
 /// The fast path declines a NUL byte wherever it is, so the check for one can wait until it
