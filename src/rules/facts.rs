@@ -76,6 +76,10 @@ pub struct Zones<'s> {
     assets: HashMap<&'s str, (Classification, &'s str)>,
 }
 
+/// How many distinct protocols [`Zones::with_protocol_families`] remembers: a model has a
+/// handful; past these, a protocol is recognised each time it is seen.
+const REMEMBERED_PROTOCOLS: usize = 16;
+
 impl<'s> Zones<'s> {
     pub fn new(graph: &ModelGraph<'s>) -> Self {
         let s = graph.session;
@@ -133,7 +137,20 @@ impl<'s> Zones<'s> {
     /// the whole model (each flow is seen from both its ends and as itself).
     pub fn with_protocol_families(mut self, graph: &ModelGraph<'s>) -> Self {
         let flows = &graph.session.flows;
-        self.families = Some(flows.iter().map(Flow::protocol_family).collect());
+        // A model names few protocols, over and over: each of the first few is recognised once.
+        let mut recognised: Vec<(&'s str, Option<ProtocolFamily>)> = Vec::new();
+        let mut family = |f: &'s Flow| {
+            let protocol = f.protocol.as_str();
+            if let Some(&(_, known)) = recognised.iter().find(|(p, _)| *p == protocol) {
+                return known;
+            }
+            let family = f.protocol_family();
+            if recognised.len() < REMEMBERED_PROTOCOLS {
+                recognised.push((protocol, family));
+            }
+            family
+        };
+        self.families = Some(flows.iter().map(&mut family).collect());
         let data = flows
             .iter()
             .map(|f| most_sensitive(&self, None, &f.assets))
@@ -356,6 +373,34 @@ pub fn fill_component_facts<'s>(
 mod tests {
     use super::*;
     use crate::analysis::graph::tests_support::sample;
+
+    #[test]
+    fn protocols_remembered_or_not_get_the_family_each_flow_has() {
+        let mut s = sample();
+        let template = s.flows[0].clone();
+        // More distinct protocols than are remembered, known and unknown, each seen again.
+        let protocols: Vec<String> = (0..REMEMBERED_PROTOCOLS + 5)
+            .map(|i| match i % 3 {
+                0 => format!("https {i}"),
+                1 => format!("Postgres/{i}"),
+                _ => format!("carrier pigeon {i}"),
+            })
+            .collect();
+        s.flows = (0..protocols.len() * 3)
+            .map(|i| crate::model::Flow {
+                id: format!("f{i}").into(),
+                protocol: protocols[(i * 7) % protocols.len()].as_str().into(),
+                ..template.clone()
+            })
+            .collect();
+        let g = ModelGraph::new(&s);
+        let zones = Zones::new(&g).with_protocol_families(&g);
+        for (i, f) in s.flows.iter().enumerate() {
+            assert_eq!(zones.family(&g, i), f.protocol_family(), "{}", f.protocol);
+        }
+        assert!(s.flows.iter().any(|f| f.protocol_family().is_none()));
+        assert!(s.flows.iter().any(|f| f.protocol_family().is_some()));
+    }
 
     #[test]
     fn zones_trust_and_crossing_direction() {
