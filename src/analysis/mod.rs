@@ -105,21 +105,19 @@ impl<'g, 's, 'o> Shared<'g, 's, 'o> {
         }
     }
 
-    fn find_structural(&self) -> findings::Structural {
-        findings::Structural::sorted(findings::structural(self.graph, self.options))
-    }
-
     fn lead(&self) {
         self.unanswered.lead();
         // Claimed already, unless the other thread is far behind.
         self.coverage.run(|| coverage(self.graph));
-        self.structural.run(|| self.find_structural());
+        self.structural
+            .run(|| sorted_structural(self.graph, self.options));
         self.paths.run(|| attack_paths(self.graph));
     }
 
     fn help(&self) {
         self.paths.run(|| attack_paths(self.graph));
-        self.structural.run(|| self.find_structural());
+        self.structural
+            .run(|| sorted_structural(self.graph, self.options));
         self.coverage.run(|| coverage(self.graph));
         self.unanswered.help();
     }
@@ -135,13 +133,18 @@ impl<'g, 's, 'o> Shared<'g, 's, 'o> {
         } = self;
         let structural = structural
             .take()
-            .unwrap_or_else(|| findings::Structural::sorted(findings::structural(graph, options)));
+            .unwrap_or_else(|| sorted_structural(graph, options));
         Analysis {
             coverage: coverage_.take().unwrap_or_else(|| coverage(graph)),
             findings: structural.with_unanswered(unanswered.into_findings()),
             attack_paths: paths.take().unwrap_or_else(|| attack_paths(graph)),
         }
     }
+}
+
+/// The findings other than the unanswered suggestions, in report order.
+fn sorted_structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> findings::Structural {
+    findings::Structural::sorted(findings::structural(graph, options))
 }
 
 /// Work either of two threads may do: it is done once, by the first to claim it.
