@@ -170,12 +170,6 @@ fn checked_file(
     }
 }
 
-/// Loading the shipped rules takes about as long as reading this much of a session file: the
-/// thread that loads them (while the other reads the file from disk) is given that much less
-/// of a large file to parse. Tuned at 1,000 components by when the session was loaded, over
-/// values from 0 to 320 KB run in turn: 128 to 160 KB did best, 0.4 ms ahead of 320 KB.
-const RULES_LOAD_COST: usize = 144 * 1024;
-
 pub fn run(args: CheckArgs, library_dirs: &[PathBuf]) -> ExitCode {
     let flag_threshold = args.fail_on.map(Severity::from);
     let today = args
@@ -195,11 +189,9 @@ pub fn run(args: CheckArgs, library_dirs: &[PathBuf]) -> ExitCode {
         // two parts at once; then it is validated while its graph is made, and the analysis
         // runs in two parts.
         let libraries = &mut libraries;
-        let (loaded, beside) = store::load_for_reading_beside(
-            path,
-            move || (libraries.for_session(path), config::for_session(path)),
-            RULES_LOAD_COST,
-        );
+        let (loaded, beside) = store::load_for_reading_beside(path, move || {
+            (libraries.for_session(path), config::for_session(path))
+        });
         // The rules' own problems are printed first, as ever, even when the session is unreadable.
         let ((set, libraries_ok), config) = beside;
         let mut loaded = match loaded {

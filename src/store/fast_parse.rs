@@ -18,51 +18,30 @@ use serde::de::{self, IntoDeserializer, Visitor};
 use std::borrow::Cow;
 
 /// The session and its positions, or `None` when the full parser must decide. A large file is
-/// read in two parts at once when a header splits it; if the parts do not read cleanly (the
-/// split fell inside a multi-line string, say), it is read in one pass.
+/// read by two threads at once, in pieces (see [`Pieces`]); if the pieces do not read cleanly
+/// (a cut fell inside a multi-line string, say), it is read in one pass.
 pub(super) fn parse(text: &str) -> Option<(Session, Positions)> {
-    let halves = split_point(text, 0).and_then(|split| read_halves(text, split));
-    halves
+    let pieces = Pieces::default();
+    let (front, back) = crate::parallel::join(
+        "read",
+        || read_front(text, &pieces),
+        || read_back(text, &pieces),
+    );
+    pieces_read(text, front, back)
+}
+
+/// The session and positions of what [`read_front`] and [`read_back`] read of `text` with the
+/// same [`Pieces`], as [`parse`] gives them.
+pub(super) fn pieces_read<'a>(
+    text: &'a str,
+    front: Option<Read<'a>>,
+    back: Option<Vec<Read<'a>>>,
+) -> Option<(Session, Positions)> {
+    front
+        .zip(back)
+        .and_then(|(front, back)| front.append_all(back))
         .or_else(|| read(text, 0, text.len()))
         .and_then(finish)
-}
-
-/// What the thread that read a file reads of it when the other thread has work of its own to
-/// do first, `bias` bytes' worth (see [`split_point`]): all of a small file, the first part of
-/// a large one, whose second part the other thread reads ([`second_part`]).
-pub(super) enum MainPart<'a> {
-    Whole(Option<Read<'a>>),
-    First(Option<Read<'a>>),
-}
-
-pub(super) fn main_part(text: &str, bias: usize) -> MainPart<'_> {
-    match split_point(text, bias) {
-        Some(split) => MainPart::First(read(text, 0, split)),
-        None => MainPart::Whole(read(text, 0, text.len())),
-    }
-}
-
-/// The second part of a large file, for the same `bias` as [`main_part`]; `None` for a small
-/// file, which that reads whole.
-pub(super) fn second_part(text: &str, bias: usize) -> Option<Read<'_>> {
-    read(text, split_point(text, bias)?, text.len())
-}
-
-/// The session and positions of what [`main_part`] and [`second_part`] read, as [`parse`]
-/// gives them.
-pub(super) fn parts_read<'a>(
-    text: &'a str,
-    main: MainPart<'a>,
-    second: Option<Read<'a>>,
-) -> Option<(Session, Positions)> {
-    let read = match main {
-        MainPart::Whole(whole) => whole,
-        MainPart::First(first) => first
-            .zip(second)
-            .and_then(|(first, second)| first.append(second))
-            .or_else(|| read(text, 0, text.len())),
-    };
-    read.and_then(finish)
 }
 
 /// The session and positions of a whole file's read.
@@ -79,23 +58,75 @@ fn finish(read: Read<'_>) -> Option<(Session, Positions)> {
 /// Files smaller than this are read in one pass: a second thread costs more than it saves.
 const SPLIT_FROM_BYTES: usize = 192 * 1024;
 
-/// The least a second thread is given to read: less is not worth handing over.
-const SECOND_PART_MIN_BYTES: usize = 32 * 1024;
+/// A large file is cut into pieces of about this size, or into [`MOST_PIECES`] when that makes
+/// them larger: the two threads end at most a piece apart.
+const PIECE_BYTES: usize = 16 * 1024;
+const MOST_PIECES: usize = 64;
 
-/// Where a large file can be cut in two: the first line that starts an array of tables
-/// (`[[flows]]`) from the point where two threads end together, the second one having `bias`
-/// bytes' worth of other work to do first; so that each part reads on its own.
-fn split_point(text: &str, bias: usize) -> Option<usize> {
-    if text.len() < SPLIT_FROM_BYTES {
-        return None;
+/// A file cut into pieces for two threads to read at once, each starting at a line that starts
+/// an array of tables (`[[flows]]`), so that each reads on its own. One thread takes pieces from
+/// the front and reads them in one pass ([`read_front`]); the other takes them from the back,
+/// one read each ([`read_back`]). Where they meet depends on how fast each went, so they end
+/// together whatever either had to do first (the rules to load, a file to read).
+#[derive(Default)]
+pub(super) struct Pieces {
+    /// The next piece from the front and the piece after the last one left at the back, once a
+    /// thread has counted them; equal when none is left.
+    claims: std::sync::Mutex<Option<(usize, usize)>>,
+}
+
+impl Pieces {
+    fn count(text: &str) -> usize {
+        if text.len() < SPLIT_FROM_BYTES {
+            return 1;
+        }
+        (text.len() / PIECE_BYTES).clamp(2, MOST_PIECES)
     }
-    let bytes = text.as_bytes();
-    let mut from = (text.len() + bias) / 2;
-    if from + SECOND_PART_MIN_BYTES > text.len() {
-        return None;
+
+    /// The next piece from the front, if one is left.
+    fn claim_front(&self, text: &str) -> Option<usize> {
+        let mut claims = self.claims.lock().ok()?;
+        let (front, back) = claims.get_or_insert_with(|| (0, Self::count(text)));
+        (*front < *back).then(|| {
+            *front += 1;
+            *front - 1
+        })
     }
+
+    /// The next piece from the back, if one is left. The first piece, which holds the
+    /// top-level values, is always the front's.
+    fn claim_back(&self, text: &str) -> Option<usize> {
+        let mut claims = self.claims.lock().ok()?;
+        let (front, back) = claims.get_or_insert_with(|| (0, Self::count(text)));
+        (*back > (*front).max(1)).then(|| {
+            *back -= 1;
+            *back
+        })
+    }
+
+    /// Leaves no piece to take: one did not read, so the file will be read in one pass.
+    fn stop(&self) {
+        if let Ok(mut claims) = self.claims.lock() {
+            *claims = Some((0, 0));
+        }
+    }
+
+    /// Where piece `index` starts: the first header line after its even share of the text (the
+    /// end of the text for the piece after the last).
+    fn start(text: &str, index: usize) -> usize {
+        let count = Self::count(text);
+        match index {
+            0 => 0,
+            i if i >= count => text.len(),
+            i => next_header_line(text.as_bytes(), text.len() / count * i).unwrap_or(text.len()),
+        }
+    }
+}
+
+/// The first line after `from` that starts an array of tables.
+fn next_header_line(bytes: &[u8], mut from: usize) -> Option<usize> {
     loop {
-        let line = from + bytes[from..].iter().position(|b| *b == b'\n')? + 1;
+        let line = from + bytes.get(from..)?.iter().position(|b| *b == b'\n')? + 1;
         if bytes[line..].starts_with(b"[[") {
             return Some(line);
         }
@@ -103,60 +134,70 @@ fn split_point(text: &str, bias: usize) -> Option<usize> {
     }
 }
 
+/// Reads pieces of `text` from the front, in one pass, until none is left; `None` if they do
+/// not read cleanly.
+pub(super) fn read_front<'a>(text: &'a str, pieces: &Pieces) -> Option<Read<'a>> {
+    let mut parser = Parser::new(text, 0, text.len());
+    while let Some(index) = pieces.claim_front(text) {
+        if parser.read_to(Pieces::start(text, index + 1)).is_none() {
+            pieces.stop();
+            return None;
+        }
+    }
+    parser.finish()
+}
+
+/// Reads pieces of `text` from the back, each on its own, until none is left; they come in
+/// file order. `None` if one does not read cleanly.
+pub(super) fn read_back<'a>(text: &'a str, pieces: &Pieces) -> Option<Vec<Read<'a>>> {
+    let mut reads = Vec::new();
+    while let Some(index) = pieces.claim_back(text) {
+        match read(
+            text,
+            Pieces::start(text, index),
+            Pieces::start(text, index + 1),
+        ) {
+            Some(read) => reads.push(read),
+            None => {
+                pieces.stop();
+                return None;
+            }
+        }
+    }
+    reads.reverse();
+    Some(reads)
+}
+
 /// What one pass over (part of) a file read.
 pub(super) struct Read<'a> {
     /// Top-level keys seen, and how: duplicates and mixed forms are the full parser's.
     top: Vec<(&'a str, TopKind)>,
+    /// Positions, with lines counted from the start of what was read (the file's first line
+    /// for a read from the start).
     positions: Positions,
     parts: Parts,
+    /// The newlines read past.
+    lines: usize,
 }
 
 /// Reads `text[from..to]`, where `from` is the start of a line outside any value (the start of
 /// the file, or a header) and `to` the end of the file or of a line.
 fn read(text: &str, from: usize, to: usize) -> Option<Read<'_>> {
-    let mut parser = Parser {
-        text: text.get(..to)?,
-        bytes: text.as_bytes().get(..to)?,
-        at: from,
-        line: 1 + text
-            .as_bytes()
-            .get(..from)?
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count(),
-        line_start: from,
-        cursor: None,
-        read: Read {
-            top: Vec::new(),
-            positions: Positions::default(),
-            parts: Parts::default(),
-        },
-    };
-    parser.document()?;
-    Some(parser.read)
-}
-
-/// Reads the two halves of `text`, split at a header line, on two threads, and puts them
-/// together as one pass would have read them; `None` if either half does not read cleanly or
-/// they disagree (a table given in both), which leaves it to a single pass.
-///
-/// This is exact: the first half ends cleanly at the split only if the split is outside every
-/// value (a string or array open across it leaves the half unterminated), and a pass that
-/// reaches a header line holds nothing but what the halves put together: the top-level keys,
-/// the tables read so far and their positions.
-///
-fn read_halves(text: &str, split: usize) -> Option<Read<'_>> {
-    let (first, second) = crate::parallel::join(
-        "read",
-        || read(text, 0, split),
-        || read(text, split, text.len()),
-    );
-    first
-        .zip(second)
-        .and_then(|(first, second)| first.append(second))
+    let mut parser = Parser::new(text, from, to);
+    parser.read_to(to)?;
+    parser.finish()
 }
 
 impl<'a> Read<'a> {
+    /// This read followed by `later`, reads of the rest of the file, each from a header on.
+    fn append_all(mut self, later: Vec<Read<'a>>) -> Option<Read<'a>> {
+        self.parts.reserve(later.iter().map(|read| &read.parts));
+        for read in later {
+            self = self.append(read)?;
+        }
+        Some(self)
+    }
+
     /// This read followed by `later`, a read of the rest of the file from a header on.
     fn append(mut self, later: Read<'a>) -> Option<Read<'a>> {
         for &(key, kind) in &later.top {
@@ -169,7 +210,8 @@ impl<'a> Read<'a> {
         }
         let review_later = later.top.iter().any(|(k, _)| *k == "review");
         self.parts.append(later.parts, review_later);
-        self.positions.append(later.positions);
+        self.positions.append(later.positions, self.lines);
+        self.lines += later.lines;
         Some(self)
     }
 }
@@ -271,6 +313,23 @@ impl Parts {
             _ => return None,
         }
         Some(())
+    }
+
+    /// Room for what `later` reads found, so that appending them copies each table once.
+    fn reserve<'p>(&mut self, later: impl Iterator<Item = &'p Parts> + Clone) {
+        fn room<T>(mine: &mut Vec<T>, more: usize) {
+            mine.reserve_exact(more);
+        }
+        let sum = |len: fn(&Parts) -> usize| later.clone().map(len).sum::<usize>();
+        room(&mut self.runs, sum(|p| p.runs.len()));
+        room(&mut self.boundaries, sum(|p| p.boundaries.len()));
+        room(&mut self.assets, sum(|p| p.assets.len()));
+        room(&mut self.components, sum(|p| p.components.len()));
+        room(&mut self.flows, sum(|p| p.flows.len()));
+        room(&mut self.threats, sum(|p| p.threats.len()));
+        room(&mut self.mitigations, sum(|p| p.mitigations.len()));
+        room(&mut self.acceptances, sum(|p| p.acceptances.len()));
+        room(&mut self.assumptions, sum(|p| p.assumptions.len()));
     }
 
     /// Adds what a read of a later part of the file found (which holds no top-level values: it
@@ -485,16 +544,27 @@ struct Open {
 }
 
 struct Parser<'a> {
+    /// The whole file, and the part of it read so far (to the end of the last piece taken).
+    whole: &'a str,
     text: &'a str,
     bytes: &'a [u8],
+    /// Where the read started: lines are counted from there.
+    from: usize,
+    /// Where it may end at most, for the room tables are given.
+    room_end: usize,
     at: usize,
-    /// The line being read (1-based) and the offset where it starts, kept up to date wherever
-    /// a newline is passed, so that a position on it costs a count of its first few bytes.
+    /// The line being read (1-based, from `from`) and the offset where it starts, kept up to
+    /// date wherever a newline is passed, so that a position on it costs a count of its first
+    /// few bytes.
     line: usize,
     line_start: usize,
     /// For positions on earlier lines (items of a multi-line array written as a value), made
     /// when first needed.
     cursor: Option<LineCursor<'a>>,
+    /// Where `key = value` lines go: the top level, or the entry of the last header.
+    open: Option<Open>,
+    /// The open entry's fields, in one buffer reused for every entry.
+    fields: Vec<(&'a str, Val<'a>)>,
     read: Read<'a>,
 }
 
@@ -515,6 +585,48 @@ const BARE_KEY: [bool; 256] = {
 };
 
 impl<'a> Parser<'a> {
+    /// A reader of `whole` from `from`, the start of a line outside any value, that will read
+    /// no further than `room_end`.
+    fn new(whole: &'a str, from: usize, room_end: usize) -> Self {
+        Parser {
+            whole,
+            text: &whole[..from],
+            bytes: &whole.as_bytes()[..from],
+            from,
+            room_end,
+            at: from,
+            line: 1,
+            line_start: from,
+            cursor: None,
+            open: None,
+            fields: Vec::with_capacity(16),
+            read: Read {
+                top: Vec::new(),
+                positions: Positions::default(),
+                parts: Parts::default(),
+                lines: 0,
+            },
+        }
+    }
+
+    /// Reads on to `to`, the end of the file or of a line outside any value.
+    fn read_to(&mut self, to: usize) -> Option<()> {
+        self.text = self.whole.get(..to)?;
+        self.bytes = &self.whole.as_bytes()[..to];
+        self.document()
+    }
+
+    /// What was read, the open entry closed.
+    fn finish(mut self) -> Option<Read<'a>> {
+        if let Some(done) = self.open.take() {
+            self.read
+                .parts
+                .push(done.table, done.kind, &mut self.fields)?;
+        }
+        self.read.lines = self.line - 1;
+        Some(self.read)
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }
@@ -552,7 +664,7 @@ impl<'a> Parser<'a> {
     /// it is asked for, not insisted on: where it cannot be had (a small address space, say),
     /// the lists grow as they are filled.
     fn make_room(&mut self, table: Table) {
-        let rest = self.bytes.len().saturating_sub(self.at);
+        let rest = self.room_end.saturating_sub(self.at);
         // The shortest entry is a header and three or four short fields: some 40 bytes, and a
         // field takes at least 8.
         let (entries, fields) = (rest / 40, rest / 8);
@@ -575,9 +687,9 @@ impl<'a> Parser<'a> {
 
     /// The position of `offset` on an earlier line than the one being read.
     fn earlier(&mut self, offset: usize) -> Pos {
-        let text = self.text;
+        let (whole, from) = (self.whole, self.from);
         self.cursor
-            .get_or_insert_with(|| LineCursor::starting_at(text, 0))
+            .get_or_insert_with(|| LineCursor::numbering_from(whole, from))
             .at(offset)
     }
 
@@ -618,10 +730,22 @@ impl<'a> Parser<'a> {
         (self.at > start).then(|| &self.text[start..self.at])
     }
 
+    /// Reads lines to the end of `self.text`, leaving the last entry open (another piece may
+    /// go on with it).
     fn document(&mut self) -> Option<()> {
-        // Where `key = value` lines go: the top level, or the entry of the last header.
-        let mut open: Option<Open> = None;
-        let mut fields: Vec<(&'a str, Val<'a>)> = Vec::with_capacity(16);
+        let mut open = self.open.take();
+        let mut fields = std::mem::take(&mut self.fields);
+        let read = self.lines(&mut open, &mut fields);
+        self.open = open;
+        self.fields = fields;
+        read
+    }
+
+    fn lines(
+        &mut self,
+        open: &mut Option<Open>,
+        fields: &mut Vec<(&'a str, Val<'a>)>,
+    ) -> Option<()> {
         loop {
             self.skip_ws();
             match self.peek() {
@@ -650,7 +774,7 @@ impl<'a> Parser<'a> {
                     self.end_of_line()?;
                     let open_before = open.take();
                     if let Some(done) = open_before {
-                        self.read.parts.push(done.table, done.kind, &mut fields)?;
+                        self.read.parts.push(done.table, done.kind, fields)?;
                     }
                     // Unknown keys are errors the full parser words.
                     let table = table_named(key)?;
@@ -692,7 +816,7 @@ impl<'a> Parser<'a> {
                         }
                         _ => FieldFinder::new(table),
                     };
-                    open = Some(Open {
+                    *open = Some(Open {
                         table,
                         kind,
                         fields,
@@ -717,7 +841,7 @@ impl<'a> Parser<'a> {
                     };
                     let value = self.value()?;
                     self.end_of_line()?;
-                    if let Some(open) = &mut open {
+                    if let Some(open) = open {
                         // A repeated field is left to serde, which rejects it (and so declines).
                         // Names that are not fields of the table are left out (serde rejects
                         // them, so no message asks for them).
@@ -745,9 +869,6 @@ impl<'a> Parser<'a> {
                     }
                 }
             }
-        }
-        if let Some(done) = open {
-            self.read.parts.push(done.table, done.kind, &mut fields)?;
         }
         Some(())
     }
@@ -1174,28 +1295,48 @@ mod tests {
             .collect()
     }
 
-    /// Reading in halves split at `split` gives what one pass gives, or declines.
-    fn halves_agree(text: &str, split: usize) -> bool {
-        let Some(halves) = read_halves(text, split) else {
+    /// Reading `text` in pieces cut at `cuts` (header lines, in order) gives what one pass
+    /// gives, or declines: the first piece read in one pass with the pieces after it up to
+    /// `front_ends` (as [`read_front`] goes on from piece to piece), the rest each on its own
+    /// (as [`read_back`] reads them), then put together.
+    fn pieces_agree(text: &str, cuts: &[usize], front_ends: usize) -> bool {
+        let ends: Vec<usize> = cuts.iter().copied().chain([text.len()]).collect();
+        let mut front = Parser::new(text, 0, text.len());
+        for end in &ends[..=front_ends] {
+            if front.read_to(*end).is_none() {
+                return false;
+            }
+        }
+        let back: Option<Vec<_>> = ends[front_ends..]
+            .windows(2)
+            .map(|piece| read(text, piece[0], piece[1]))
+            .collect();
+        let Some(pieces) = front.finish().zip(back).and_then(|(f, b)| f.append_all(b)) else {
             return false;
         };
         let whole = read(text, 0, text.len()).expect("one pass reads it");
-        assert_eq!(halves.top, whole.top, "top-level keys, split at {split}");
         assert_eq!(
-            halves.positions, whole.positions,
-            "positions, split at {split}"
+            whole.lines,
+            text.matches('\n').count(),
+            "every newline is counted"
+        );
+        assert_eq!(pieces.top, whole.top, "top-level keys, cut at {cuts:?}");
+        assert_eq!(pieces.lines, whole.lines, "lines, cut at {cuts:?}");
+        assert_eq!(
+            pieces.positions, whole.positions,
+            "positions, cut at {cuts:?}, front to {front_ends}"
         );
         assert_eq!(
-            halves.parts.session(),
+            pieces.parts.session(),
             whole.parts.session(),
-            "session, split at {split}"
+            "session, cut at {cuts:?}"
         );
         true
     }
 
     #[test]
-    fn halves_split_at_any_header_read_as_one_pass() {
-        let mut split_files = 0;
+    fn pieces_cut_at_any_headers_read_as_one_pass() {
+        let mut cut_files = 0;
         for dir in ["sessions", "tests/fixtures/sessions"] {
             let Ok(entries) = std::fs::read_dir(dir) else {
                 continue;
@@ -1209,21 +1350,32 @@ mod tests {
                 if read(&text, 0, text.len()).is_none() {
                     continue;
                 }
-                for split in header_lines(&text) {
-                    assert!(
-                        halves_agree(&text, split),
-                        "{} split at {split} declined",
-                        path.display()
-                    );
+                let headers = header_lines(&text);
+                // Two pieces, at every header, read either way.
+                for &cut in &headers {
+                    for front_ends in [0, 1] {
+                        assert!(
+                            pieces_agree(&text, &[cut], front_ends),
+                            "{} cut at {cut} declined",
+                            path.display()
+                        );
+                    }
                 }
-                split_files += 1;
+                // Many pieces, some of them empty (two cuts at one header).
+                let cuts: Vec<usize> = headers.iter().step_by(3).copied().collect();
+                let doubled: Vec<usize> = cuts.iter().flat_map(|c| [*c, *c]).collect();
+                for front_ends in 0..=cuts.len() {
+                    assert!(pieces_agree(&text, &cuts, front_ends), "{}", path.display());
+                }
+                assert!(pieces_agree(&text, &doubled, 1), "{}", path.display());
+                cut_files += 1;
             }
         }
-        assert!(split_files >= 3, "only {split_files} files were split");
+        assert!(cut_files >= 3, "only {cut_files} files were cut");
     }
 
     #[test]
-    fn tables_continued_after_the_split_and_review_in_the_second_half() {
+    fn tables_continued_after_a_cut_and_review_in_a_later_piece() {
         let text = with_head(concat!(
             "[[components]]\nid = \"a\"\nname = \"A\"\nkind = \"process\"\n\n",
             "[[flows]]\nid = \"f1\"\nfrom = \"a\"\nto = \"b\"\nlabel = \"x\"\n\n",
@@ -1231,40 +1383,42 @@ mod tests {
             "[[flows]]\nid = \"f2\"\nfrom = \"b\"\nto = \"a\"\nlabel = \"y\"\n\n",
             "[review]\nwent_well = \"n\"\n",
         ));
-        let splits = header_lines(&text);
-        assert_eq!(splits.len(), 4);
-        for split in splits {
-            assert!(halves_agree(&text, split), "split at {split} declined");
+        let cuts = header_lines(&text);
+        assert_eq!(cuts.len(), 4);
+        for cut in &cuts {
+            assert!(pieces_agree(&text, &[*cut], 0), "cut at {cut} declined");
+        }
+        for front_ends in 0..=cuts.len() {
+            assert!(pieces_agree(&text, &cuts, front_ends));
         }
     }
 
     #[test]
-    fn a_split_inside_a_value_or_a_table_given_twice_declines() {
-        // The second header is inside a multi-line string: the first half is unterminated.
+    fn a_cut_inside_a_value_or_a_table_given_twice_declines() {
+        // The second header is inside a multi-line string: the first piece is unterminated.
         let text = with_head(concat!(
             "[[components]]\nid = \"a\"\nname = \"A\"\nkind = \"process\"\n",
             "notes = \"\"\"\n[[flows]]\nid = \"x\"\n\"\"\"\n",
         ));
         let inside = header_lines(&text)[1];
         assert!(read(&text, 0, text.len()).is_some());
-        assert!(read_halves(&text, inside).is_none());
-        // `[review]` in both halves is a duplicate table, for the full parser to word.
+        assert!(!pieces_agree(&text, &[inside], 0));
+        // `[review]` in two pieces is a duplicate table, for the full parser to word.
         let twice = with_head(
             "[review]\nwent_well = \"a\"\n[[runs]]\ndate = 2026-01-02\n[review]\nwent_well = \"b\"\n",
         );
-        let split = header_lines(&twice)[0];
-        assert!(read_halves(&twice, split).is_none());
+        let cut = header_lines(&twice)[0];
+        assert!(!pieces_agree(&twice, &[cut], 0));
         assert!(parse(&twice).is_none());
     }
 
-    #[test]
-    fn a_large_file_is_split_and_reads_as_the_full_parser_reads_it() {
+    fn large_file() -> String {
         use std::fmt::Write as _;
         let mut text = with_head("");
         for i in 0..1500 {
             let _ = write!(
                 text,
-                "\n[[components]]\nid = \"c{i}\"\nname = \"Component {i}, named at some length\"\nkind = \"process\"\n"
+                "\n[[components]]\nid = \"c{i}\"\nname = \"Component {i}, named at some length\"\nkind = \"process\"\ntags = [\n  \"t{i}\",\n]\n"
             );
         }
         for i in 0..1500 {
@@ -1274,15 +1428,66 @@ mod tests {
                 (i * 7 + 1) % 1500
             );
         }
-        let split = split_point(&text, 0).expect("large enough to split");
-        assert!(split > text.len() / 2 && text[split..].starts_with("[["));
-        assert!(halves_agree(&text, split));
+        text
+    }
+
+    #[test]
+    fn a_large_file_is_cut_at_headers_and_reads_as_the_full_parser_reads_it() {
+        let text = large_file();
+        let count = Pieces::count(&text);
+        assert!(count > 2, "{} bytes in {count} pieces", text.len());
+        let starts: Vec<usize> = (0..=count).map(|i| Pieces::start(&text, i)).collect();
+        assert_eq!((starts[0], starts[count]), (0, text.len()));
+        assert!(starts.windows(2).all(|w| w[0] < w[1]), "{starts:?}");
+        assert!(
+            starts[1..count]
+                .iter()
+                .all(|s| text[*s..].starts_with("[["))
+        );
+        assert!(pieces_agree(&text, &starts[1..count], 0));
+        assert!(pieces_agree(&text, &starts[1..count], count / 2));
         assert!(agrees(&text));
-        // Work beside moves the split on by half its cost, until too little would be left.
-        let later = split_point(&text, 100_000).expect("still split");
-        assert!(later >= (text.len() + 100_000) / 2 && text[later..].starts_with("[["));
-        assert!(halves_agree(&text, later));
-        assert_eq!(split_point(&text, text.len()), None);
+    }
+
+    #[test]
+    fn the_two_readers_meet_wherever_either_gets_to() {
+        let text = large_file();
+        let whole = parse_full_session(&text);
+        let count = Pieces::count(&text);
+        // The back reader takes every piece it may before the front starts, or none.
+        for back_first in [true, false] {
+            let pieces = Pieces::default();
+            let (front, back) = if back_first {
+                let back = read_back(&text, &pieces);
+                (read_front(&text, &pieces), back)
+            } else {
+                let front = read_front(&text, &pieces);
+                (front, read_back(&text, &pieces))
+            };
+            let back = back.expect("reads");
+            assert_eq!(back.len(), if back_first { count - 1 } else { 0 });
+            assert_eq!(pieces_read(&text, front, Some(back)), whole);
+        }
+        // A small file is one piece, the front's.
+        let small = with_head("[[boundaries]]\nid = \"b\"\nname = \"B\"\n");
+        let pieces = Pieces::default();
+        assert_eq!(read_back(&small, &pieces).map(|b| b.len()), Some(0));
+        assert!(read_front(&small, &pieces).is_some());
+    }
+
+    #[test]
+    fn a_piece_that_does_not_read_stops_the_other_reader() {
+        let mut text = large_file();
+        // A value the fast path leaves to the full parser, in the last piece.
+        text.push_str("\n[[boundaries]]\nid = \"b\"\nname = 0x1\n");
+        let pieces = Pieces::default();
+        assert!(read_back(&text, &pieces).is_none());
+        assert_eq!(pieces.claim_front(&text), None, "nothing is left to read");
+        assert!(parse(&text).is_none());
+    }
+
+    fn parse_full_session(text: &str) -> Option<(Session, Positions)> {
+        Some(crate::store::parse_full(text).expect("parses"))
     }
 
     #[test]

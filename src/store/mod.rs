@@ -307,20 +307,20 @@ pub fn load(path: &Path) -> Result<LoadedSession, StoreError> {
 ///
 /// `beside` runs meanwhile on a second thread from the start, while this one reads the file:
 /// `check` loads its threat rules there, which would otherwise keep a core waiting. That
-/// thread then takes the file's fingerprint and reads the second part of a large file, made
-/// shorter by `beside_cost`, about how long `beside` takes in bytes of session file read in
-/// the same time (see [`fast_parse::main_part`]). It runs once whatever the outcome (here, if
-/// the file cannot be read at all).
+/// thread then takes the file's fingerprint and reads pieces of a large file from the back
+/// while this one reads from the front, so both end together however long `beside` took (see
+/// [`fast_parse::Pieces`]). It runs once whatever the outcome (here, if the file cannot be
+/// read at all).
 pub fn load_for_reading_beside<R: Send>(
     path: &Path,
     beside: impl FnOnce() -> R + Send,
-    beside_cost: usize,
 ) -> (Result<LoadedSession, StoreError>, R) {
     // The file's bytes (`None` when it cannot be read: the error stays with this thread), then
     // its text, checked once, for the other thread to read its part of.
     let file: Handover<Option<Vec<u8>>> = Handover::default();
     let text: Handover<Option<&str>> = Handover::default();
-    let ((unreadable, main), (extra, (disk, second))) = crate::parallel::join(
+    let pieces = fast_parse::Pieces::default();
+    let ((unreadable, front), (extra, (disk, back))) = crate::parallel::join(
         "read",
         || {
             let mut unreadable = None;
@@ -339,20 +339,20 @@ pub fn load_for_reading_beside<R: Send>(
                 })
                 .copied()
                 .flatten();
-            let main = readable.map(|text| fast_parse::main_part(text, beside_cost));
-            (unreadable, main)
+            let front = readable.map(|text| fast_parse::read_front(text, &pieces));
+            (unreadable, front)
         },
         || {
             let extra = beside();
             // The fingerprint is a pass over the whole file: it is taken here too. The bytes are
             // given before the text, so a file that cannot be read lets this thread go first.
             let disk = file.wait().and_then(Option::as_deref).map(Fingerprint::of);
-            let second = match disk {
+            let back = match disk {
                 Some(_) => text.wait().copied().flatten(),
                 None => None,
             }
-            .and_then(|text| fast_parse::second_part(text, beside_cost));
-            (extra, (disk, second))
+            .map(|text| fast_parse::read_back(text, &pieces));
+            (extra, (disk, back))
         },
     );
     if let Some(error) = unreadable {
@@ -366,7 +366,7 @@ pub fn load_for_reading_beside<R: Send>(
     let disk = disk.expect("the fingerprint was taken");
     let parsed = match text.wait().copied().flatten() {
         Some(text) => parse_with(text, |text| {
-            main.and_then(|main| fast_parse::parts_read(text, main, second))
+            fast_parse::pieces_read(text, front.flatten(), back.flatten())
         }),
         None => session_text(bytes).and_then(|text| parse_with(text, |_| None)),
     };

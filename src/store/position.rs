@@ -67,6 +67,14 @@ impl Pos {
         }
     }
 
+    /// The same place, `lines` further down (for a part of a file read on its own).
+    fn lines_down(self, lines: u32) -> Self {
+        Pos {
+            line: self.line.saturating_add(lines),
+            col: self.col,
+        }
+    }
+
     fn line_col(self) -> LineCol {
         LineCol {
             line: self.line as usize,
@@ -80,6 +88,8 @@ impl Pos {
 /// binary search and a column count per field.
 pub(super) struct LineCursor<'t> {
     bytes: &'t [u8],
+    /// The start of the line the cursor numbers 1.
+    base: usize,
     /// Bytes before this offset are counted.
     scanned: usize,
     line: usize,
@@ -87,29 +97,29 @@ pub(super) struct LineCursor<'t> {
 }
 
 impl<'t> LineCursor<'t> {
-    /// A cursor for a reader that starts at `line_start`, the start of a line of `text`.
-    pub(super) fn starting_at(text: &'t str, line_start: usize) -> Self {
+    /// A cursor that numbers lines from `line_start`, the start of a line of `text`, as line 1:
+    /// for a reader of part of a file, whose lines are renumbered when the parts are put
+    /// together (see [`Positions::append`]).
+    pub(super) fn numbering_from(text: &'t str, line_start: usize) -> Self {
         let bytes = text.as_bytes();
         let line_start = line_start.min(bytes.len());
         LineCursor {
             bytes,
+            base: line_start,
             scanned: line_start,
-            line: 1 + bytes[..line_start].iter().filter(|b| **b == b'\n').count(),
+            line: 1,
             line_start,
         }
     }
 
     /// The position of `offset`, which must not be before the previous call's (an earlier
-    /// offset is answered from the start of the text: correct, only slower).
+    /// offset is answered by counting again from the first line: correct, only slower).
     pub(super) fn at(&mut self, offset: usize) -> Pos {
-        let offset = offset.min(self.bytes.len());
+        let offset = offset.clamp(self.base, self.bytes.len());
         if offset < self.scanned {
-            *self = LineCursor {
-                bytes: self.bytes,
-                scanned: 0,
-                line: 1,
-                line_start: 0,
-            };
+            self.scanned = self.base;
+            self.line = 1;
+            self.line_start = self.base;
         }
         // Counting and finding the last newline separately lets both loops vectorize.
         let chunk = &self.bytes[self.scanned..offset];
@@ -380,12 +390,15 @@ impl Positions {
     }
 
     /// Adds what a reader recorded of a later part of the same file, read on its own from a
-    /// header on: its tables continue these (entries of an array of tables go on where the
-    /// first part left off), and top-level fields already seen keep their first position.
-    pub(super) fn append(&mut self, later: Positions) {
+    /// header on, with its lines numbered from there: `lines_before` is the number of lines
+    /// before that part. Its tables continue these (entries of an array of tables go on where
+    /// the first part left off), and top-level fields already seen keep their first position.
+    pub(super) fn append(&mut self, later: Positions, lines_before: usize) {
+        let shift = u32::try_from(lines_before).unwrap_or(u32::MAX);
+        let down = |at: Pos| at.lines_down(shift);
         for (field, at) in later.top {
             if !self.top.iter().any(|(f, _)| *f == field) {
-                self.top.push((field, at));
+                self.top.push((field, down(at)));
             }
         }
         if later.tables.is_empty() {
@@ -398,15 +411,16 @@ impl Positions {
             let Some(theirs) = theirs else {
                 continue;
             };
-            match mine {
-                None => *mine = Some(theirs),
-                Some(mine) => {
-                    let before = mine.fields.len() as u32;
-                    mine.entries.extend(theirs.entries);
-                    mine.ends.extend(theirs.ends.iter().map(|end| end + before));
-                    mine.fields.extend(theirs.fields);
-                }
-            }
+            let mine = mine.get_or_insert_with(|| TablePositions {
+                start: down(theirs.start),
+                ..TablePositions::default()
+            });
+            let before = mine.fields.len() as u32;
+            mine.entries
+                .extend(theirs.entries.iter().map(|at| down(*at)));
+            mine.ends.extend(theirs.ends.iter().map(|end| end + before));
+            mine.fields
+                .extend(theirs.fields.iter().map(|(field, at)| (*field, down(*at))));
         }
     }
 
@@ -572,7 +586,7 @@ mod tests {
             "\u{1F600}x\n \u{feff}\t[[c]]\n",
         ] {
             let index = LineIndex::new(text);
-            let mut cursor = LineCursor::starting_at(text, 0);
+            let mut cursor = LineCursor::numbering_from(text, 0);
             for offset in 0..=text.len() + 1 {
                 assert_eq!(
                     cursor.at(offset).line_col(),
@@ -582,15 +596,16 @@ mod tests {
             }
             // Going back is answered correctly too.
             assert_eq!(cursor.at(0).line_col(), LineCol { line: 1, col: 1 });
-            // A cursor for a reader that starts at a later line (the second half of a file
-            // read in two) answers the same from there on.
+            // A cursor for a reader that starts at a later line (a piece of a file read on its
+            // own) numbers lines from there: moved down by the lines before, they are the same.
             let line_starts = (1..text.len()).filter(|&i| text.as_bytes()[i - 1] == b'\n');
             for start in line_starts {
-                let mut later = LineCursor::starting_at(text, start);
-                for offset in start..=text.len() {
+                let before = text[..start].matches('\n').count() as u32;
+                let mut later = LineCursor::numbering_from(text, start);
+                for offset in (start..=text.len()).chain([start + 1, start]) {
                     assert_eq!(
-                        later.at(offset).line_col(),
-                        index.line_col(text, offset),
+                        later.at(offset).lines_down(before).line_col(),
+                        index.line_col(text, offset.min(text.len())),
                         "offset {offset} of {text:?} from {start}"
                     );
                 }
