@@ -73,6 +73,38 @@ impl<T> Handover<T> {
     }
 }
 
+/// Work that either of two threads may do, done by the first to take it: the one meant to do
+/// it may start late, and the other then does it rather than wait.
+pub struct Task<F, R> {
+    work: Mutex<Option<F>>,
+    done: Mutex<Option<R>>,
+}
+
+impl<F: FnOnce() -> R, R> Task<F, R> {
+    pub fn new(work: F) -> Self {
+        Task {
+            work: Mutex::new(Some(work)),
+            done: Mutex::new(None),
+        }
+    }
+
+    /// Does the work unless it has been taken.
+    pub fn run(&self) {
+        let taken = self.work.lock().ok().and_then(|mut work| work.take());
+        if let Some(work) = taken {
+            let done = work();
+            if let Ok(mut slot) = self.done.lock() {
+                *slot = Some(done);
+            }
+        }
+    }
+
+    /// What the work gave; `None` if nobody did it (or it panicked).
+    pub fn into_result(self) -> Option<R> {
+        self.done.into_inner().ok().flatten()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +134,19 @@ mod tests {
         }));
         assert!(caught.is_err(), "the panic is passed on");
         assert_eq!(*waited.lock().expect("lock"), Some(None), "the wait ended");
+    }
+
+    #[test]
+    fn a_task_is_done_once_by_whichever_thread_takes_it_first() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let runs = AtomicUsize::new(0);
+        let task = Task::new(|| runs.fetch_add(1, Ordering::SeqCst) + 10);
+        join("task", || task.run(), || task.run());
+        task.run();
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        assert_eq!(task.into_result(), Some(10));
+        let never: Task<fn() -> u8, u8> = Task::new(|| 1);
+        assert_eq!(never.into_result(), None);
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub use paths::{AttackPath, attack_paths};
 pub use verdict::Verdict;
 
 use crate::model::Session;
-use crate::parallel::Handover;
+use crate::parallel::{Handover, Task};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -45,7 +45,9 @@ pub fn analyze_graph(graph: &ModelGraph<'_>, options: &FindingOptions) -> Analys
 }
 
 /// [`analyze`], with `first` run on the second thread while this one builds the graph, before
-/// that thread joins in: `check` validates the session there, which needs no graph.
+/// that thread joins in: `check` validates the session there, which needs no graph. If that
+/// thread has not taken `first` by the time this one is done (it started late), this one runs
+/// it.
 pub fn analyze_beside<R: Send>(
     session: &Session,
     options: &FindingOptions,
@@ -53,7 +55,8 @@ pub fn analyze_beside<R: Send>(
 ) -> (Analysis, R) {
     let graph = OnceLock::new();
     let work = Handover::default();
-    let ((), first) = crate::parallel::join(
+    let first = Task::new(first);
+    crate::parallel::join(
         "analysis",
         || {
             let ready = work.give(|| {
@@ -63,20 +66,24 @@ pub fn analyze_beside<R: Send>(
             if let Some(ready) = ready {
                 ready.lead();
             }
+            first.run();
         },
         || {
-            let first = first();
+            first.run();
             if let Some(ready) = work.wait() {
                 ready.help();
             }
-            first
         },
     );
-    // The work is missing only after a panic here, which `join` has passed on already.
+    // The work is missing only after a panic here, which `join` has passed on already; so is
+    // `first`'s result.
     let analysis = match work.into_inner() {
         Some(work) => work.finish(),
         None => analyze(session, options),
     };
+    let first = first
+        .into_result()
+        .expect("`first` ran on one of the threads");
     (analysis, first)
 }
 
