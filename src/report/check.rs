@@ -2,12 +2,13 @@
 //! tools. All three come from the same [`CheckedFile`] values.
 
 use super::pretty_json::{CHUNK, ObjectLayout, PrettyJson, push_decimal, push_escaped};
-use crate::analysis::{Analysis, Finding, Rule, Severity, Tracking, Verdict};
+use crate::analysis::{Analysis, ElementCoverage, Finding, Rule, Severity, Tracking, Verdict};
 use crate::model::Stride;
 use crate::model::text::escape_control;
 use crate::store::{LineCol, Positions};
 use serde_json::{Value, json};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Version of the JSON shape below; bumped on any incompatible change.
 pub const CHECK_JSON_VERSION: u32 = 1;
@@ -278,61 +279,7 @@ fn write_file_json<W: std::io::Write>(
     json.key("attack_paths");
     // A handful of paths: serde_json's own layout, through a `Value` whose maps sort the keys.
     json.serialized(&serde_json::to_value(&a.attack_paths).unwrap_or_default())?;
-    // What comes before the findings is written while the second thread starts on them.
-    let before_findings = |json: &mut PrettyJson<W>, scratch: &mut String| {
-        json.key("coverage");
-        json.begin_object();
-        json.key("applicable");
-        json.uint(a.coverage.applicable_pairs() as u64);
-        json.key("covered");
-        json.uint(a.coverage.covered_pairs() as u64);
-        json.key("gaps");
-        // One entry per element with its uncovered letters: compact on large models. Written from
-        // a layout made once (see `FindingLayout`): a token at a time, they took a millisecond at
-        // 1,000 components, on one thread.
-        json.begin_array();
-        let layout = json.object_layout(["element", "kind", "missing"]);
-        let [element, kind, missing] = &layout.before_keys;
-        for e in &a.coverage.elements {
-            // `e.gaps()` as its `Display` writes it (a difference has no unknown letters), without
-            // building the sets in between.
-            scratch.clear();
-            scratch.extend(
-                Stride::ALL
-                    .into_iter()
-                    .filter(|s| {
-                        e.applicable.contains(*s)
-                            && !e.by_threats.contains(*s)
-                            && !e.marked_not_applicable.contains(*s)
-                    })
-                    .map(Stride::letter),
-            );
-            if scratch.is_empty() {
-                continue;
-            }
-            json.item();
-            let buf = json.buf();
-            buf.extend_from_slice(element);
-            push_escaped(buf, e.id.as_str());
-            buf.extend_from_slice(kind);
-            push_escaped(buf, e.kind.as_str());
-            buf.extend_from_slice(missing);
-            push_escaped(buf, scratch);
-            buf.extend_from_slice(&layout.close);
-            json.wrote_value();
-            json.flush_chunk()?;
-        }
-        json.end_array();
-        json.key("percent");
-        json.serialized(&((a.coverage.percent() * 10.0).round() / 10.0))?;
-        json.end_object();
-        json.key("fail_on");
-        json.str(file.fail_on.as_str());
-        json.key("findings");
-        json.begin_array();
-        Ok(())
-    };
-    write_findings_json(json, file, scratch, before_findings)?;
+    write_coverage_and_findings(json, file, scratch)?;
     json.end_array();
     json.key("passed");
     json.bool(file.passes());
@@ -357,72 +304,269 @@ fn write_file_json<W: std::io::Write>(
     Ok(())
 }
 
-/// Findings written per block: every other block is written on a second thread while this one
-/// writes the block before it. Small enough that the blocks in flight add little to the peak
-/// memory, large enough that handing them over costs nothing to speak of.
+/// Items per block of the coverage gaps and of the findings, the two long lists of a report,
+/// which two threads write a block at a time: small enough that they end close together and
+/// that the blocks in flight add little to the peak memory, large enough that handing one over
+/// costs nothing to speak of.
+const GAPS_PER_BLOCK: usize = 512;
 const FINDINGS_PER_BLOCK: usize = 128;
 
-/// Buffers for the second thread's blocks: it writes this many ahead while this one writes
-/// what comes before the findings, and then at most this many are held.
-const SPARE_BLOCKS: usize = 3;
+/// Buffers for the second thread's blocks: at most this many are held.
+const SPARE_BLOCKS: usize = 4;
 
-/// `before` (what comes before the findings, ending with the findings array opened), then
-/// the findings of `file` as that array's items. A large list is written on two threads: the
-/// second writes the odd blocks, from the time `before` starts, into buffers that come back to
-/// it once this one has sent them on, so the output is the same and at most a few blocks are
-/// held.
-fn write_findings_json<W: std::io::Write>(
+/// Room first given to a block's buffer (a block of either list is some 60-75 KB): buffers are
+/// reused, and growing them a doubling at a time touched fresh memory for every block.
+const BLOCK_BYTES: usize = 96 * 1024;
+
+/// A block of one of the two long lists.
+#[derive(Clone, Copy)]
+enum Block<'a> {
+    Gaps(&'a [&'a ElementCoverage]),
+    Findings(&'a [Finding]),
+}
+
+/// What writes a block: the layouts and side writers each thread needs.
+struct BlockWriter<'a> {
+    file: &'a CheckedFile,
+    gap_layout: &'a ObjectLayout<3>,
+    /// Writers to memory for items after the first of each list.
+    gaps_side: PrettyJson<Vec<u8>>,
+    findings_side: PrettyJson<Vec<u8>>,
+    scratch: String,
+}
+
+impl BlockWriter<'_> {
+    /// `block` written to memory (into `buf`), each item with the comma before it.
+    fn write(&mut self, block: Block<'_>, buf: Vec<u8>) -> Vec<u8> {
+        // Writing to memory cannot fail.
+        match block {
+            Block::Gaps(gaps) => {
+                self.gaps_side.restart(buf);
+                write_gaps_block(
+                    &mut self.gaps_side,
+                    self.gap_layout,
+                    gaps,
+                    &mut self.scratch,
+                );
+                self.gaps_side.take_written()
+            }
+            Block::Findings(findings) => {
+                self.findings_side.restart(buf);
+                let _ = write_findings_block(
+                    &mut self.findings_side,
+                    self.file,
+                    findings,
+                    &mut self.scratch,
+                );
+                self.findings_side.take_written()
+            }
+        }
+    }
+}
+
+/// The coverage (its gaps, one item per element with uncovered letters) and the findings of
+/// `file`: most of a large report. Both lists are cut into blocks that this thread and a
+/// second one take in turn as each is free, so they end together. This thread writes what it
+/// takes straight out when every block before it is out, and otherwise to memory, as the
+/// second thread always does; blocks in memory are sent on in order as soon as they can be.
+/// So the output is the same as one thread's, and at most a few blocks are held.
+fn write_coverage_and_findings<W: std::io::Write>(
     json: &mut PrettyJson<W>,
     file: &CheckedFile,
     scratch: &mut String,
-    before: impl FnOnce(&mut PrettyJson<W>, &mut String) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    let blocks: Vec<&[Finding]> = file.analysis.findings.chunks(FINDINGS_PER_BLOCK).collect();
-    if blocks.len() < 2 {
-        before(json, scratch)?;
-        return write_findings_block(json, file, &file.analysis.findings, scratch);
-    }
-    let odd_blocks: Vec<&[Finding]> = blocks.iter().skip(1).step_by(2).copied().collect();
+    let a = &file.analysis;
+    // Items of the findings array, opened later at this depth plus one.
+    let findings_side = json.continuation_inside();
+    json.key("coverage");
+    json.begin_object();
+    json.key("applicable");
+    json.uint(a.coverage.applicable_pairs() as u64);
+    json.key("covered");
+    json.uint(a.coverage.covered_pairs() as u64);
+    json.key("gaps");
+    json.begin_array();
+    // Written from a layout made once (see `FindingLayout`): a token at a time, the gaps took a
+    // millisecond at 1,000 components.
+    let gap_layout = json.object_layout(["element", "kind", "missing"]);
+    let gaps: Vec<&ElementCoverage> = a
+        .coverage
+        .elements
+        .iter()
+        .filter(|e| !e.gaps().is_empty())
+        .collect();
+    let blocks: Vec<Block<'_>> = gaps
+        .chunks(GAPS_PER_BLOCK)
+        .map(Block::Gaps)
+        .chain(a.findings.chunks(FINDINGS_PER_BLOCK).map(Block::Findings))
+        .collect();
+    let first_findings = gaps.len().div_ceil(GAPS_PER_BLOCK);
+    let gaps_side = json.continuation();
+    let writer = || BlockWriter {
+        file,
+        gap_layout: &gap_layout,
+        gaps_side: gaps_side.continuation(),
+        findings_side: findings_side.continuation(),
+        scratch: String::new(),
+    };
+    let mut own = writer();
+    let next = AtomicUsize::new(0);
+    let take = || {
+        let index = next.fetch_add(1, Ordering::Relaxed);
+        blocks.get(index).map(|block| (index, *block))
+    };
+    // Between the lists: the end of the gaps and of the coverage, and the findings' start.
+    let between = |json: &mut PrettyJson<W>| -> std::io::Result<()> {
+        json.end_array();
+        json.key("percent");
+        json.serialized(&((a.coverage.percent() * 10.0).round() / 10.0))?;
+        json.end_object();
+        json.key("fail_on");
+        json.str(file.fail_on.as_str());
+        json.key("findings");
+        json.begin_array();
+        Ok(())
+    };
     std::thread::scope(|scope| {
-        let (written_tx, written) = std::sync::mpsc::sync_channel::<Vec<u8>>(1);
+        let (written_tx, written) = std::sync::mpsc::channel::<(usize, Vec<u8>)>();
         let (spare, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-        // Items of the findings array, which `before` opens, after the first: each begins
-        // with its comma.
-        let mut side = json.continuation_inside();
-        let writing = std::thread::Builder::new()
-            .name("report".into())
-            .spawn_scoped(scope, move || {
-                let mut scratch = String::new();
-                for block in odd_blocks {
-                    let buf = spare_rx.recv().unwrap_or_default();
-                    side.restart(buf);
-                    // Writing to memory cannot fail.
-                    let _ = write_findings_block(&mut side, file, block, &mut scratch);
-                    if written_tx.send(side.take_written()).is_err() {
-                        return;
+        let helping = blocks.len() >= 2
+            && std::thread::Builder::new()
+                .name("report".into())
+                .spawn_scoped(scope, {
+                    let mut side = writer();
+                    let take = &take;
+                    move || {
+                        // A spare buffer first, so that no more than a few blocks are held.
+                        while let Ok(mut buf) = spare_rx.recv() {
+                            let Some((index, block)) = take() else {
+                                return;
+                            };
+                            buf.reserve(BLOCK_BYTES);
+                            if written_tx.send((index, side.write(block, buf))).is_err() {
+                                return;
+                            }
+                        }
                     }
-                }
-            });
-        if writing.is_ok() {
+                })
+                .is_ok();
+        if helping {
             for _ in 0..SPARE_BLOCKS {
                 let _ = spare.send(Vec::new());
             }
         }
-        before(json, scratch)?;
-        for (index, block) in blocks.iter().enumerate() {
-            if index % 2 == 1 {
-                // From the second thread; written here if it could not be had or stopped.
-                if let Ok(buf) = written.recv() {
-                    json.write_through(&buf)?;
+        // Blocks written to memory until they go out, and whether this thread wrote them (its
+        // buffers come back to it, the other thread's to that one).
+        let mut held: Vec<Option<(Vec<u8>, bool)>> = vec![None; blocks.len()];
+        let mut own_spare: Vec<Vec<u8>> = Vec::new();
+        let mut out_to = 0;
+        let send_out = |json: &mut PrettyJson<W>,
+                        held: &mut Vec<Option<(Vec<u8>, bool)>>,
+                        own_spare: &mut Vec<Vec<u8>>,
+                        out_to: &mut usize,
+                        waiting: bool|
+         -> std::io::Result<()> {
+            loop {
+                while let Some(Some((buf, own))) = held.get_mut(*out_to).map(Option::take) {
+                    if *out_to == first_findings {
+                        between(json)?;
+                    }
+                    // The first item of a list has no comma before it.
+                    let first = *out_to == 0 || *out_to == first_findings;
+                    json.write_through(if first { &buf[1..] } else { &buf })?;
                     json.wrote_value();
-                    let _ = spare.send(buf);
-                    continue;
+                    *out_to += 1;
+                    if own {
+                        own_spare.push(buf);
+                    } else {
+                        // Back to the second thread (unless it has stopped).
+                        let _ = spare.send(buf);
+                    }
+                }
+                let arrived = if waiting && *out_to < held.len() {
+                    written.recv().ok()
+                } else {
+                    written.try_recv().ok()
+                };
+                match arrived {
+                    Some((index, buf)) => held[index] = Some((buf, false)),
+                    None => return Ok(()),
                 }
             }
-            write_findings_block(json, file, block, scratch)?;
+        };
+        while let Some((index, block)) = take() {
+            send_out(json, &mut held, &mut own_spare, &mut out_to, false)?;
+            if index == out_to {
+                if index == first_findings {
+                    between(json)?;
+                }
+                match block {
+                    Block::Gaps(gaps) => write_gaps_block(json, &gap_layout, gaps, scratch),
+                    Block::Findings(findings) => {
+                        write_findings_block(json, file, findings, scratch)?
+                    }
+                }
+                out_to += 1;
+            } else {
+                let buf = own_spare
+                    .pop()
+                    .unwrap_or_else(|| Vec::with_capacity(BLOCK_BYTES));
+                held[index] = Some((own.write(block, buf), true));
+            }
+        }
+        // What the second thread still has in hand.
+        send_out(json, &mut held, &mut own_spare, &mut out_to, true)?;
+        drop(spare);
+        // Blocks it took but never sent (it stopped) are written here.
+        for (index, block) in blocks.iter().enumerate().skip(out_to) {
+            if index == first_findings {
+                between(json)?;
+            }
+            match block {
+                Block::Gaps(gaps) => write_gaps_block(json, &gap_layout, gaps, scratch),
+                Block::Findings(findings) => write_findings_block(json, file, findings, scratch)?,
+            }
+        }
+        if first_findings >= blocks.len() {
+            between(json)?;
         }
         Ok(())
     })
+}
+
+/// `gaps` as items of the gaps array `json` has open.
+fn write_gaps_block<W: std::io::Write>(
+    json: &mut PrettyJson<W>,
+    layout: &ObjectLayout<3>,
+    gaps: &[&ElementCoverage],
+    scratch: &mut String,
+) {
+    let [element, kind, missing] = &layout.before_keys;
+    for e in gaps {
+        // `e.gaps()` as its `Display` writes it (a difference has no unknown letters), without
+        // building the sets in between.
+        scratch.clear();
+        scratch.extend(
+            Stride::ALL
+                .into_iter()
+                .filter(|s| {
+                    e.applicable.contains(*s)
+                        && !e.by_threats.contains(*s)
+                        && !e.marked_not_applicable.contains(*s)
+                })
+                .map(Stride::letter),
+        );
+        json.item();
+        let buf = json.buf();
+        buf.extend_from_slice(element);
+        push_escaped(buf, e.id.as_str());
+        buf.extend_from_slice(kind);
+        push_escaped(buf, e.kind.as_str());
+        buf.extend_from_slice(missing);
+        push_escaped(buf, scratch);
+        buf.extend_from_slice(&layout.close);
+        json.wrote_value();
+    }
 }
 
 /// `findings` as items of the array `json` has open.
@@ -989,6 +1133,33 @@ mod tests {
         let text = json(&files);
         assert_eq!(text, through_serde::json(&files));
         assert!(text.contains(&format!("finding {} says", count - 1)));
+    }
+
+    #[test]
+    fn json_matches_serde_json_with_gaps_written_on_two_threads() {
+        // Many blocks of gaps, elements without gaps among them, and then many findings, a
+        // few or none: the lists' ends and starts fall anywhere among the blocks.
+        let mut file = file_with("gaps");
+        let elements = file.analysis.coverage.elements.clone();
+        file.analysis.coverage.elements = (0..GAPS_PER_BLOCK * 5 + 7)
+            .map(|n| {
+                let mut e = elements[n % elements.len()].clone();
+                e.id = ElementId::new(format!("el-{n}"));
+                e
+            })
+            .collect();
+        let some = file.analysis.findings.clone();
+        for count in [0, 1, FINDINGS_PER_BLOCK * 3 + 1] {
+            file.analysis.findings = some.iter().cycle().take(count).cloned().collect();
+            let files = [file.clone()];
+            let text = json(&files);
+            assert_eq!(text, through_serde::json(&files), "{count} findings");
+            let last_gap = format!("\"element\": \"el-{}\"", GAPS_PER_BLOCK * 5 + 5);
+            assert!(text.contains(&last_gap), "{count} findings");
+        }
+        // Two files: the second's lists follow the first's.
+        let files = [file.clone(), file_with("second")];
+        assert_eq!(json(&files), through_serde::json(&files));
     }
 
     #[test]

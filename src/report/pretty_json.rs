@@ -45,6 +45,8 @@ pub struct PrettyJson<W: Write> {
     /// Whether the innermost open container has an entry already. One flag is enough, as in
     /// serde_json: every value, a closed container included, ends by setting it.
     has_value: bool,
+    /// What is gathered goes to the writer once it has grown to this.
+    chunk: usize,
 }
 
 impl<W: Write> PrettyJson<W> {
@@ -54,6 +56,7 @@ impl<W: Write> PrettyJson<W> {
             buf: Vec::with_capacity(CHUNK + CHUNK / 4),
             depth: 0,
             has_value: false,
+            chunk: CHUNK,
         }
     }
 
@@ -201,6 +204,8 @@ impl<W: Write> PrettyJson<W> {
             buf: Vec::new(),
             depth: self.depth,
             has_value: true,
+            // All in one buffer: passing it on in chunks would only copy it.
+            chunk: usize::MAX,
         }
     }
 
@@ -225,7 +230,7 @@ impl<W: Write> PrettyJson<W> {
 
     /// Sends what is gathered to the writer once it has grown to a chunk.
     pub fn flush_chunk(&mut self) -> io::Result<()> {
-        if self.buf.len() >= CHUNK {
+        if self.buf.len() >= self.chunk {
             self.out.write_all(&self.buf)?;
             self.buf.clear();
         }
