@@ -389,7 +389,9 @@ impl<'g, 's, 'o> SharedUnanswered<'g, 's, 'o> {
 pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Finding> {
     let s = graph.session;
     let today = options.today;
-    let mut out = Vec::new();
+    // Room for about one per element, which a large model comes close to: untouched room costs
+    // no memory, and growing a list of large findings copies them over and over.
+    let mut out = Vec::with_capacity(s.components.len() + s.flows.len());
     let classification: HashMap<&str, Classification> = s
         .assets
         .iter()

@@ -342,7 +342,7 @@ impl BlockWriter<'_> {
         match block {
             Block::Gaps(gaps) => {
                 self.gaps_side.restart(buf);
-                write_gaps_block(
+                let _ = write_gaps_block(
                     &mut self.gaps_side,
                     self.gap_layout,
                     gaps,
@@ -501,7 +501,7 @@ fn write_coverage_and_findings<W: std::io::Write>(
                     between(json)?;
                 }
                 match block {
-                    Block::Gaps(gaps) => write_gaps_block(json, &gap_layout, gaps, scratch),
+                    Block::Gaps(gaps) => write_gaps_block(json, &gap_layout, gaps, scratch)?,
                     Block::Findings(findings) => {
                         write_findings_block(json, file, findings, scratch)?
                     }
@@ -523,7 +523,7 @@ fn write_coverage_and_findings<W: std::io::Write>(
                 between(json)?;
             }
             match block {
-                Block::Gaps(gaps) => write_gaps_block(json, &gap_layout, gaps, scratch),
+                Block::Gaps(gaps) => write_gaps_block(json, &gap_layout, gaps, scratch)?,
                 Block::Findings(findings) => write_findings_block(json, file, findings, scratch)?,
             }
         }
@@ -540,7 +540,7 @@ fn write_gaps_block<W: std::io::Write>(
     layout: &ObjectLayout<3>,
     gaps: &[&ElementCoverage],
     scratch: &mut String,
-) {
+) -> std::io::Result<()> {
     let [element, kind, missing] = &layout.before_keys;
     for e in gaps {
         // `e.gaps()` as its `Display` writes it (a difference has no unknown letters), without
@@ -566,7 +566,9 @@ fn write_gaps_block<W: std::io::Write>(
         push_escaped(buf, scratch);
         buf.extend_from_slice(&layout.close);
         json.wrote_value();
+        json.flush_chunk()?;
     }
+    Ok(())
 }
 
 /// `findings` as items of the array `json` has open.
