@@ -460,11 +460,13 @@ fn write_coverage_and_findings<W: std::io::Write>(
         let mut held: Vec<Option<(Vec<u8>, bool)>> = vec![None; blocks.len()];
         let mut own_spare: Vec<Vec<u8>> = Vec::new();
         let mut out_to = 0;
+        // Sends out the blocks held that are next in order, and takes in what the second
+        // thread has written; waits for it until every block before `until` is out.
         let send_out = |json: &mut PrettyJson<W>,
                         held: &mut Vec<Option<(Vec<u8>, bool)>>,
                         own_spare: &mut Vec<Vec<u8>>,
                         out_to: &mut usize,
-                        waiting: bool|
+                        until: usize|
          -> std::io::Result<()> {
             loop {
                 while let Some(Some((buf, own))) = held.get_mut(*out_to).map(Option::take) {
@@ -483,7 +485,7 @@ fn write_coverage_and_findings<W: std::io::Write>(
                         let _ = spare.send(buf);
                     }
                 }
-                let arrived = if waiting && *out_to < held.len() {
+                let arrived = if *out_to < until {
                     written.recv().ok()
                 } else {
                     written.try_recv().ok()
@@ -494,8 +496,19 @@ fn write_coverage_and_findings<W: std::io::Write>(
                 }
             }
         };
-        while let Some((index, block)) = take() {
-            send_out(json, &mut held, &mut own_spare, &mut out_to, false)?;
+        loop {
+            // This thread holds no more than a few blocks of its own either: past that it
+            // waits for the second thread's block that keeps them back (it has it in hand).
+            let own_held = held.iter().skip(out_to).flatten().filter(|(_, own)| *own);
+            let until = if own_held.count() >= SPARE_BLOCKS {
+                out_to + 1
+            } else {
+                0
+            };
+            send_out(json, &mut held, &mut own_spare, &mut out_to, until)?;
+            let Some((index, block)) = take() else {
+                break;
+            };
             if index == out_to {
                 if index == first_findings {
                     between(json)?;
@@ -515,7 +528,7 @@ fn write_coverage_and_findings<W: std::io::Write>(
             }
         }
         // What the second thread still has in hand.
-        send_out(json, &mut held, &mut own_spare, &mut out_to, true)?;
+        send_out(json, &mut held, &mut own_spare, &mut out_to, blocks.len())?;
         drop(spare);
         // Blocks it took but never sent (it stopped) are written here.
         for (index, block) in blocks.iter().enumerate().skip(out_to) {
