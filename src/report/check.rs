@@ -338,28 +338,29 @@ struct BlockWriter<'a> {
 impl BlockWriter<'_> {
     /// `block` written to memory (into `buf`), each item with the comma before it.
     fn write(&mut self, block: Block<'_>, buf: Vec<u8>) -> Vec<u8> {
+        let side = match block {
+            Block::Gaps(_) => &mut self.gaps_side,
+            Block::Findings(_) => &mut self.findings_side,
+        };
+        side.restart(buf);
         // Writing to memory cannot fail.
-        match block {
-            Block::Gaps(gaps) => {
-                self.gaps_side.restart(buf);
-                let _ = write_gaps_block(
-                    &mut self.gaps_side,
-                    self.gap_layout,
-                    gaps,
-                    &mut self.scratch,
-                );
-                self.gaps_side.take_written()
-            }
-            Block::Findings(findings) => {
-                self.findings_side.restart(buf);
-                let _ = write_findings_block(
-                    &mut self.findings_side,
-                    self.file,
-                    findings,
-                    &mut self.scratch,
-                );
-                self.findings_side.take_written()
-            }
+        let _ = block.write(side, self.file, self.gap_layout, &mut self.scratch);
+        side.take_written()
+    }
+}
+
+impl Block<'_> {
+    /// The block's items, in the array `json` has open.
+    fn write<W: std::io::Write>(
+        self,
+        json: &mut PrettyJson<W>,
+        file: &CheckedFile,
+        gap_layout: &ObjectLayout<3>,
+        scratch: &mut String,
+    ) -> std::io::Result<()> {
+        match self {
+            Block::Gaps(gaps) => write_gaps_block(json, gap_layout, gaps, scratch),
+            Block::Findings(findings) => write_findings_block(json, file, findings, scratch),
         }
     }
 }
@@ -513,12 +514,7 @@ fn write_coverage_and_findings<W: std::io::Write>(
                 if index == first_findings {
                     between(json)?;
                 }
-                match block {
-                    Block::Gaps(gaps) => write_gaps_block(json, &gap_layout, gaps, scratch)?,
-                    Block::Findings(findings) => {
-                        write_findings_block(json, file, findings, scratch)?
-                    }
-                }
+                block.write(json, file, &gap_layout, scratch)?;
                 out_to += 1;
             } else {
                 let buf = own_spare
@@ -535,10 +531,7 @@ fn write_coverage_and_findings<W: std::io::Write>(
             if index == first_findings {
                 between(json)?;
             }
-            match block {
-                Block::Gaps(gaps) => write_gaps_block(json, &gap_layout, gaps, scratch)?,
-                Block::Findings(findings) => write_findings_block(json, file, findings, scratch)?,
-            }
+            block.write(json, file, &gap_layout, scratch)?;
         }
         if first_findings >= blocks.len() {
             between(json)?;
