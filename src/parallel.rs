@@ -1,13 +1,16 @@
 //! Two pieces of work at once, on this thread and one more.
 //!
-//! `check` splits its work in pairs: the two halves of a large session file, the unanswered
-//! suggestions and the rest of the analysis. Each pair goes through [`join`], so that no more
-//! threads are runnable than the two cores of a small CI machine: with a third one, Linux left
-//! a new thread queued behind its parent for up to a scheduler tick (4 ms) while the other
-//! core sat idle, and the work ran one piece after the other.
+//! `check` splits its work in pairs: the pieces of a large session file, the unanswered
+//! suggestions and the rest of the analysis, the blocks of the report. Each pair goes through
+//! [`join`], so that no more threads are runnable than the two cores of a small CI machine:
+//! with a third one, Linux left a new thread queued behind its parent for up to a scheduler
+//! tick (4 ms) while the other core sat idle, and the work ran one piece after the other. A new
+//! thread may wait as long to start, so `check` keeps one for reading a file and analysing it,
+//! and the two threads hand work over through [`Handover`]s and [`Task`]s.
 
 use std::sync::{Mutex, OnceLock};
 use std::thread;
+use std::time::{Duration, Instant};
 
 /// Runs `here` on this thread and `beside` on a new scoped thread named `name`, and returns
 /// both results. If no thread can be had, `beside` runs here after `here`. A panic in either
@@ -63,13 +66,54 @@ impl<T> Handover<T> {
         given.as_ref()
     }
 
-    /// The value, once given; `None` if making it failed.
+    /// The value, once given; `None` if making it failed, or if it was closed.
     pub fn wait(&self) -> Option<&T> {
+        spin_until(|| self.0.get().is_some());
         self.0.wait().as_ref()
+    }
+
+    /// Gives nothing, unless a value was given already: a thread waiting for one goes on
+    /// without it.
+    pub fn close(&self) {
+        let _ = self.0.set(None);
     }
 
     pub fn into_inner(self) -> Option<T> {
         self.0.into_inner().flatten()
+    }
+}
+
+/// Closes a handover when dropped: on the way out of a thread's work, whether it returned or
+/// panicked, so that the other thread never waits for a value that will not come.
+pub struct CloseOnDrop<'h, T>(pub &'h Handover<T>);
+
+impl<T> Drop for CloseOnDrop<'_, T> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+/// How long a waiting thread spins before it sleeps. Most of `check`'s waits are for the other
+/// thread to get to the next step, well under a millisecond. But on a small VM a core that
+/// sleeps may take a scheduler tick (3-4 ms) to wake again, and a thread placed on the busy
+/// core waits as long.
+const SPIN: Duration = Duration::from_millis(3);
+
+/// Spins until `done`, for at most [`SPIN`]. It yields now and then, in case the thread it
+/// waits for runs on this core.
+fn spin_until(done: impl Fn() -> bool) {
+    let start = Instant::now();
+    loop {
+        for _ in 0..256 {
+            if done() {
+                return;
+            }
+            std::hint::spin_loop();
+        }
+        if start.elapsed() > SPIN {
+            return;
+        }
+        thread::yield_now();
     }
 }
 
@@ -108,6 +152,44 @@ impl<F: FnOnce() -> R, R> Task<F, R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_closed_handover_lets_the_waiting_thread_go_on_without_a_value() {
+        let value: Handover<u32> = Handover::default();
+        let (_, waited) = join(
+            "close",
+            || {
+                let _closes = CloseOnDrop(&value);
+                // Long enough for the other thread to spin out and sleep.
+                thread::sleep(SPIN * 2);
+            },
+            || value.wait().copied(),
+        );
+        assert_eq!(waited, None);
+        // Closing after a value was given leaves it.
+        let given: Handover<u32> = Handover::default();
+        given.give(|| 7);
+        drop(CloseOnDrop(&given));
+        assert_eq!(given.wait(), Some(&7));
+    }
+
+    #[test]
+    fn a_panic_closes_what_a_thread_was_to_give() {
+        let value: Handover<u32> = Handover::default();
+        let waited = std::sync::Mutex::new(Some(0));
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            join(
+                "panic",
+                || {
+                    let _closes = CloseOnDrop(&value);
+                    panic!("lost on the way");
+                },
+                || *waited.lock().expect("not poisoned") = value.wait().copied(),
+            )
+        }));
+        assert!(panicked.is_err(), "the panic is passed on");
+        assert_eq!(*waited.lock().expect("not poisoned"), None);
+    }
 
     #[test]
     fn a_handover_gives_the_value_to_the_waiting_thread() {

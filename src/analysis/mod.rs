@@ -18,7 +18,6 @@ pub use paths::{AttackPath, attack_paths};
 pub use verdict::Verdict;
 
 use crate::model::Session;
-use crate::parallel::{Handover, Task};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -37,61 +36,19 @@ pub fn analyze(session: &Session, options: &FindingOptions) -> Analysis {
 /// The same, from a graph of the session already built (the app builds one per change and
 /// shares it with the diagram and question 2).
 ///
-/// Worked out on two threads (see [`crate::parallel`] and [`Shared`]).
+/// Worked out on two threads (see [`crate::parallel`] and [`Together`]).
 pub fn analyze_graph(graph: &ModelGraph<'_>, options: &FindingOptions) -> Analysis {
-    let work = Shared::new(graph, options);
+    let work = Together::new(graph, options);
     crate::parallel::join("analysis", || work.lead(), || work.help());
     work.finish()
-}
-
-/// [`analyze`], with `first` run on the second thread while this one builds the graph, before
-/// that thread joins in: `check` validates the session there, which needs no graph. If that
-/// thread has not taken `first` by the time this one is done (it started late), this one runs
-/// it.
-pub fn analyze_beside<R: Send>(
-    session: &Session,
-    options: &FindingOptions,
-    first: impl FnOnce() -> R + Send,
-) -> (Analysis, R) {
-    let graph = OnceLock::new();
-    let work = Handover::default();
-    let first = Task::new(first);
-    crate::parallel::join(
-        "analysis",
-        || {
-            let ready = work.give(|| {
-                let graph = graph.get_or_init(|| ModelGraph::new(session));
-                Shared::new(graph, options)
-            });
-            if let Some(ready) = ready {
-                ready.lead();
-            }
-            first.run();
-        },
-        || {
-            first.run();
-            if let Some(ready) = work.wait() {
-                ready.help();
-            }
-        },
-    );
-    // The work is missing only after a panic here, which `join` has passed on already; so is
-    // `first`'s result.
-    let analysis = match work.into_inner() {
-        Some(work) => work.finish(),
-        None => analyze(session, options),
-    };
-    let first = first
-        .into_result()
-        .expect("`first` ran on one of the threads");
-    (analysis, first)
 }
 
 /// The analysis of one graph as two threads share it. The leading one does the unanswered
 /// suggestions (TB015, most of the findings on a large model); the helping one the attack
 /// paths, the rest of the findings and the coverage, then helps with the suggestions left, so
-/// that both end together. Whichever is free first takes what is left.
-struct Shared<'g, 's, 'o> {
+/// that both end together. Whichever is free first takes what is left. Public for `check`,
+/// which keeps one second thread for reading the file and this.
+pub struct Together<'g, 's, 'o> {
     graph: &'g ModelGraph<'s>,
     options: &'o FindingOptions<'o>,
     unanswered: findings::SharedUnanswered<'g, 's, 'o>,
@@ -100,9 +57,9 @@ struct Shared<'g, 's, 'o> {
     paths: Claimed<Vec<AttackPath>>,
 }
 
-impl<'g, 's, 'o> Shared<'g, 's, 'o> {
-    fn new(graph: &'g ModelGraph<'s>, options: &'o FindingOptions<'o>) -> Self {
-        Shared {
+impl<'g, 's, 'o> Together<'g, 's, 'o> {
+    pub fn new(graph: &'g ModelGraph<'s>, options: &'o FindingOptions<'o>) -> Self {
+        Together {
             graph,
             options,
             unanswered: findings::SharedUnanswered::new(graph, options),
@@ -112,7 +69,7 @@ impl<'g, 's, 'o> Shared<'g, 's, 'o> {
         }
     }
 
-    fn lead(&self) {
+    pub fn lead(&self) {
         self.unanswered.lead();
         // Claimed already, unless the other thread is far behind.
         self.coverage.run(|| coverage(self.graph));
@@ -121,7 +78,7 @@ impl<'g, 's, 'o> Shared<'g, 's, 'o> {
         self.paths.run(|| attack_paths(self.graph));
     }
 
-    fn help(&self) {
+    pub fn help(&self) {
         self.paths.run(|| attack_paths(self.graph));
         self.structural
             .run(|| sorted_structural(self.graph, self.options));
@@ -129,8 +86,8 @@ impl<'g, 's, 'o> Shared<'g, 's, 'o> {
         self.unanswered.help();
     }
 
-    fn finish(self) -> Analysis {
-        let Shared {
+    pub fn finish(self) -> Analysis {
+        let Together {
             graph,
             options,
             unanswered,

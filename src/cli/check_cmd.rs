@@ -1,10 +1,11 @@
 //! `threatboard check`: the CI gate.
 
 use super::{EXIT_PROBLEMS, EXIT_UNREADABLE};
-use crate::analysis::{Analysis, FindingOptions, Severity, analyze_beside};
+use crate::analysis::{self, Analysis, FindingOptions, ModelGraph, Severity};
 use crate::config::{self, ProjectConfig};
 use crate::library::{self, LibrarySet};
 use crate::model::{RiskLevel, text::escape_control, validate};
+use crate::parallel::{CloseOnDrop, Handover, Task};
 use crate::report::check::{CheckedFile, sarif, write_json, write_text};
 use crate::rules::RuleSet;
 use crate::store;
@@ -12,6 +13,7 @@ use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Mutex, OnceLock};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum CheckFormat {
@@ -109,6 +111,148 @@ impl Libraries<'_> {
     }
 }
 
+/// The threshold and maximum age given on the command line.
+#[derive(Debug, Clone, Copy)]
+struct Flags {
+    fail_on: Option<Severity>,
+    max_age_days: Option<u32>,
+}
+
+/// What a file's rules and project config came to: the rule set (and whether it loaded
+/// cleanly), and the config.
+type Beside<'l> = (
+    (&'l LibrarySet, bool),
+    Result<ProjectConfig, config::ConfigError>,
+);
+
+/// A file as [`read_and_judge`] leaves it.
+struct Judged {
+    /// The file was judged: `None` when it could not be read (its message is printed).
+    file: Option<(CheckedFile, store::LoadedSession)>,
+    /// A rules, library or project config file that applies to it could not be read (the
+    /// problems are printed).
+    unreadable: bool,
+}
+
+/// Reads one session file and judges it: its problems in file order, and the analysis with the
+/// threat rules and the gate in force.
+///
+/// The work is done on this thread and one more, kept for the whole file, so that no thread
+/// starts in between: on a small VM a new thread may wait a scheduler tick (3-4 ms) to run,
+/// longer than the analysis takes, and the two threads wait for each other by spinning (see
+/// [`Handover::wait`]). The second thread loads the rules and the project config while this
+/// one reads the file, then reads pieces of it from the back ([`store::ReadTogether`]),
+/// validates the session while this thread makes its graph, and helps with the analysis
+/// ([`analysis::Together`]).
+fn read_and_judge(
+    path: &Path,
+    libraries: &mut Libraries<'_>,
+    flags: Flags,
+    today: NaiveDate,
+) -> Judged {
+    // Everything the two threads hand each other, made here so that both may borrow it.
+    let reading = store::ReadTogether::default();
+    let beside: Handover<Beside<'_>> = Handover::default();
+    let back: Handover<Mutex<Option<store::BackRead<'_>>>> = Handover::default();
+    let loaded: Handover<store::LoadedSession> = Handover::default();
+    let judging = OnceLock::new();
+    let graph = OnceLock::new();
+    let work = Handover::default();
+    // The second thread's part of the reading. This thread does it if that one has not taken
+    // it by the time it is needed (it started late, or could not start at all).
+    let beside_and_back = Task::new(|| {
+        beside.give(|| (libraries.for_session(path), config::for_session(path)));
+        back.give(|| Mutex::new(Some(reading.help())));
+    });
+    let validation = Task::new(|| loaded.wait().map(|l| validate(&l.session)));
+    let unreadable_session = crate::parallel::join(
+        "check",
+        || {
+            let _closes = (CloseOnDrop(&loaded), CloseOnDrop(&work));
+            let front = reading.lead(path);
+            beside_and_back.run();
+            let back = back.wait().and_then(|back| back.lock().ok()?.take());
+            let read = match back {
+                Some(back) => reading.finish(path, front, back),
+                // Only when the other thread panicked, which `join` passes on.
+                None => return None,
+            };
+            let session = match read {
+                Ok(read) => &loaded.give(|| read)?.session,
+                Err(unreadable) => return Some(unreadable),
+            };
+            let ((set, _), config) = beside.wait()?;
+            let gate = gate(config.as_ref().ok(), flags);
+            let (options, _) =
+                judging.get_or_init(|| (finding_options(set.rules(), gate, today), gate));
+            let together = work.give(|| {
+                analysis::Together::new(graph.get_or_init(|| ModelGraph::new(session)), options)
+            })?;
+            together.lead();
+            validation.run();
+            None
+        },
+        || {
+            let _closes = (CloseOnDrop(&beside), CloseOnDrop(&back));
+            beside_and_back.run();
+            if loaded.wait().is_some() {
+                validation.run();
+                if let Some(together) = work.wait() {
+                    together.help();
+                }
+            }
+        },
+    )
+    .0;
+    // Both threads are done: take what they made, in the order it was made.
+    let problems = validation.into_result().flatten();
+    let analysis = work.into_inner().map(analysis::Together::finish);
+    let gate_in_force = judging.into_inner().map(|(_, gate)| gate);
+    drop(graph);
+    let ((_, libraries_ok), config) = beside
+        .into_inner()
+        .expect("the rules were loaded, or `join` passed the panic on");
+    // The rules' own problems are printed first (by `for_session`), even when the session
+    // cannot be read.
+    let mut unreadable = !libraries_ok;
+    if let Some(error) = unreadable_session {
+        eprintln!("{}", escape_control(&error.to_string()));
+        return Judged {
+            file: None,
+            unreadable: true,
+        };
+    }
+    let config = config.unwrap_or_else(|e| {
+        eprintln!("{e}");
+        unreadable = true;
+        ProjectConfig::default()
+    });
+    let mut loaded = loaded
+        .into_inner()
+        .expect("the session was read, or its error returned");
+    let (Some(problems), Some(analysis), Some(gate)) = (problems, analysis, gate_in_force) else {
+        unreachable!("the session was validated and analysed, or `join` passed the panic on")
+    };
+    let positions = std::mem::take(&mut loaded.positions);
+    let mut file = checked_file(path, positions, problems, analysis, gate);
+    file.config = Some(config.describe());
+    Judged {
+        file: Some((file, loaded)),
+        unreadable,
+    }
+}
+
+/// The gate for a file: flags over its project config (the defaults when it has none, or it
+/// cannot be read).
+fn gate(config: Option<&ProjectConfig>, flags: Flags) -> Gate {
+    let default = ProjectConfig::default();
+    let config = config.unwrap_or(&default);
+    Gate {
+        fail_on: config.fail_on_or(flags.fail_on),
+        max_age_days: config.max_age_or(flags.max_age_days),
+    }
+}
+
 /// The threshold and maximum age in force for one file (flags over its project config).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Gate {
@@ -116,27 +260,25 @@ pub struct Gate {
     pub max_age_days: Option<u32>,
 }
 
-/// One loaded session judged as `check` judges it: its problems in file order, and the
-/// analysis with the threat rules and the gate in force. It is validated on the analysis'
-/// second thread while its graph is made (neither needs the other). Question 4's verdict is
-/// tested against this.
-///
-/// The positions move to the result; the session is left to the caller, as `check` never
-/// frees it (see [`run`]).
-pub fn judge(
+/// One file judged as `check` judges it without flags, or `None` when it cannot be read (its
+/// message is printed). Question 4's verdict is tested against this.
+#[cfg(test)]
+pub(crate) fn judge_file(
     path: &Path,
-    loaded: &mut store::LoadedSession,
-    rules: &RuleSet,
-    gate: Gate,
+    library_dirs: &[PathBuf],
     today: NaiveDate,
-) -> CheckedFile {
-    let session = &loaded.session;
-    let (analysis, problems) =
-        analyze_beside(session, &finding_options(rules, gate, today), || {
-            validate(session)
-        });
-    let positions = std::mem::take(&mut loaded.positions);
-    checked_file(path, positions, problems, analysis, gate)
+) -> Option<CheckedFile> {
+    let mut libraries = Libraries {
+        extra_dirs: library_dirs,
+        by_folder: HashMap::new(),
+    };
+    let flags = Flags {
+        fail_on: None,
+        max_age_days: None,
+    };
+    read_and_judge(path, &mut libraries, flags, today)
+        .file
+        .map(|(file, _)| file)
 }
 
 fn finding_options(rules: &RuleSet, gate: Gate, today: NaiveDate) -> FindingOptions<'_> {
@@ -171,7 +313,10 @@ fn checked_file(
 }
 
 pub fn run(args: CheckArgs, library_dirs: &[PathBuf]) -> ExitCode {
-    let flag_threshold = args.fail_on.map(Severity::from);
+    let flags = Flags {
+        fail_on: args.fail_on.map(Severity::from),
+        max_age_days: args.max_age,
+    };
     let today = args
         .today
         .unwrap_or_else(|| chrono::Local::now().date_naive());
@@ -183,44 +328,15 @@ pub fn run(args: CheckArgs, library_dirs: &[PathBuf]) -> ExitCode {
     let mut sessions = Vec::new();
     let mut unreadable = false;
     for path in &args.files {
-        // Work goes in pairs, one per core and never more (see `crate::parallel`): the rules
-        // and the project config, which do not depend on the session, load on the second
-        // thread while this one reads the file; then the session is parsed, a large file in
-        // two parts at once; then it is validated while its graph is made, and the analysis
-        // runs in two parts.
-        let libraries = &mut libraries;
-        let (loaded, beside) = store::load_for_reading_beside(path, move || {
-            (libraries.for_session(path), config::for_session(path))
-        });
-        // The rules' own problems are printed first, as ever, even when the session is unreadable.
-        let ((set, libraries_ok), config) = beside;
-        let mut loaded = match loaded {
-            Ok(loaded) => loaded,
-            Err(e) => {
-                eprintln!("{}", escape_control(&e.to_string()));
-                unreadable = true;
-                continue;
-            }
-        };
+        let judged = read_and_judge(path, &mut libraries, flags, today);
         // A broken rules or library file is unreadable input: the findings would silently
-        // miss what it says.
-        unreadable |= !libraries_ok;
-        // A broken project config is unreadable input too: the gate would judge by defaults
+        // miss what it says; so is a broken project config: the gate would judge by defaults
         // the team did not choose.
-        let config = match config {
-            Ok(config) => config,
-            Err(e) => {
-                eprintln!("{e}");
-                unreadable = true;
-                ProjectConfig::default()
-            }
+        unreadable |= judged.unreadable;
+        let Some((file, loaded)) = judged.file else {
+            unreadable = true;
+            continue;
         };
-        let gate = Gate {
-            fail_on: config.fail_on_or(flag_threshold),
-            max_age_days: config.max_age_or(args.max_age),
-        };
-        let mut file = judge(path, &mut loaded, set.rules(), gate, today);
-        file.config = Some(config.describe());
         checked.push(file);
         sessions.push(loaded);
     }

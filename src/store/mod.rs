@@ -301,85 +301,133 @@ pub fn load(path: &Path) -> Result<LoadedSession, StoreError> {
     })
 }
 
-/// [`load`] for a caller that only reads the session (`check`): no copy of it is kept as the
-/// merge base, which halves the memory a large model takes ([`LoadedSession::base`] is `None`;
-/// a save would still refuse to overwrite a file that changed on disk).
+/// A session file read by this thread and one more at once: this one reads the file and then
+/// pieces of it from the front ([`ReadTogether::lead`]), the other takes the file's fingerprint
+/// and pieces from the back ([`ReadTogether::help`]), and this one puts them together
+/// ([`ReadTogether::finish`]). `check` keeps the second thread for this and the analysis after
+/// it.
 ///
-/// `beside` runs meanwhile on a second thread from the start, while this one reads the file:
-/// `check` loads its threat rules there, which would otherwise keep a core waiting. That
-/// thread then takes the file's fingerprint and reads pieces of a large file from the back
-/// while this one reads from the front, so both end together however long `beside` took (see
-/// [`fast_parse::Pieces`]). It runs once whatever the outcome (here, if the file cannot be
-/// read at all).
-pub fn load_for_reading_beside<R: Send>(
-    path: &Path,
-    beside: impl FnOnce() -> R + Send,
-) -> (Result<LoadedSession, StoreError>, R) {
-    // The file's bytes (`None` when it cannot be read: the error stays with this thread), then
-    // its text, checked once, for the other thread to read its part of.
-    let file: Handover<Option<Vec<u8>>> = Handover::default();
-    let text: Handover<Option<&str>> = Handover::default();
-    let pieces = fast_parse::Pieces::default();
-    let ((unreadable, front), (extra, (disk, back))) = crate::parallel::join(
-        "read",
-        || {
-            let mut unreadable = None;
-            let bytes = file
-                .give(|| {
-                    read_input(path, InputKind::SESSION)
-                        .map_err(|e| unreadable = Some(e))
-                        .ok()
-                })
-                .and_then(Option::as_deref);
-            // A file that is not text, or blank, is left to the checks below for its message.
-            let readable = text
-                .give(|| {
-                    let text = session_text(bytes?).ok()?;
-                    (!text.trim().is_empty()).then_some(text)
-                })
-                .copied()
-                .flatten();
-            let front = readable.map(|text| fast_parse::read_front(text, &pieces));
-            (unreadable, front)
-        },
-        || {
-            let extra = beside();
-            // The fingerprint is a pass over the whole file: it is taken here too. The bytes are
-            // given before the text, so a file that cannot be read lets this thread go first.
-            let disk = file.wait().and_then(Option::as_deref).map(Fingerprint::of);
-            let back = match disk {
-                Some(_) => text.wait().copied().flatten(),
-                None => None,
-            }
-            .map(|text| fast_parse::read_back(text, &pieces));
-            (extra, (disk, back))
-        },
-    );
-    if let Some(error) = unreadable {
-        return (Err(error), extra);
+/// It is for a caller that only reads the session: no copy of it is kept as the merge base,
+/// which halves the memory a large model takes ([`LoadedSession::base`] is `None`; a save
+/// would still refuse to overwrite a file that changed on disk).
+#[derive(Default)]
+pub struct ReadTogether {
+    /// The file's bytes, once read; `None` when the file cannot be read (the error stays with
+    /// the reading thread).
+    file: Handover<Option<FileBytes>>,
+    pieces: fast_parse::Pieces,
+}
+
+/// A file's bytes, as text when the fast reader may read them in pieces.
+enum FileBytes {
+    /// UTF-8, neither too large nor blank.
+    Text(String),
+    /// Anything else: a read in one pass gives its message.
+    Other(Vec<u8>),
+}
+
+impl FileBytes {
+    fn new(bytes: Vec<u8>) -> Self {
+        if bytes.len() > MAX_SESSION_BYTES {
+            return FileBytes::Other(bytes);
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) if !text.trim().is_empty() => FileBytes::Text(text),
+            Ok(blank) => FileBytes::Other(blank.into_bytes()),
+            Err(not_text) => FileBytes::Other(not_text.into_bytes()),
+        }
     }
-    // Read, as nothing failed: a panic on either thread has been passed on by `join`.
-    let bytes = file
-        .wait()
-        .and_then(Option::as_ref)
-        .expect("the file was read");
-    let disk = disk.expect("the fingerprint was taken");
-    let parsed = match text.wait().copied().flatten() {
-        Some(text) => parse_with(text, |text| {
-            fast_parse::pieces_read(text, front.flatten(), back.flatten())
-        }),
-        None => session_text(bytes).and_then(|text| parse_with(text, |_| None)),
-    };
-    let loaded = parsed
-        .map_err(|e| e.in_file(path))
-        .map(|(session, positions)| LoadedSession {
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            FileBytes::Text(text) => text.as_bytes(),
+            FileBytes::Other(bytes) => bytes,
+        }
+    }
+
+    fn text(&self) -> Option<&str> {
+        match self {
+            FileBytes::Text(text) => Some(text),
+            FileBytes::Other(_) => None,
+        }
+    }
+}
+
+/// What [`ReadTogether::lead`] read: the error when the file cannot be read, else the pieces
+/// from the front (`None` inside when they did not read cleanly).
+pub struct FrontRead<'t> {
+    unreadable: Option<StoreError>,
+    front: Option<Option<fast_parse::Read<'t>>>,
+}
+
+/// What [`ReadTogether::help`] read: the fingerprint and the pieces from the back.
+pub struct BackRead<'t> {
+    disk: Option<Fingerprint>,
+    back: Option<Option<Vec<fast_parse::Read<'t>>>>,
+}
+
+impl ReadTogether {
+    /// Reads the file, hands it to the other thread, and reads pieces from the front.
+    pub fn lead(&self, path: &Path) -> FrontRead<'_> {
+        let mut unreadable = None;
+        let file = self
+            .file
+            .give(|| {
+                read_input(path, InputKind::SESSION)
+                    .map(FileBytes::new)
+                    .map_err(|e| unreadable = Some(e))
+                    .ok()
+            })
+            .and_then(Option::as_ref);
+        let front = file
+            .and_then(FileBytes::text)
+            .map(|text| fast_parse::read_front(text, &self.pieces));
+        FrontRead { unreadable, front }
+    }
+
+    /// Waits for the file, takes its fingerprint (a pass over the whole file) and reads pieces
+    /// from the back until the two threads meet.
+    pub fn help(&self) -> BackRead<'_> {
+        let file = self.file.wait().and_then(Option::as_ref);
+        let disk = file.map(|file| Fingerprint::of(file.bytes()));
+        let back = file
+            .and_then(FileBytes::text)
+            .map(|text| fast_parse::read_back(text, &self.pieces));
+        BackRead { disk, back }
+    }
+
+    /// The session, from what both threads read (a file the pieces did not read cleanly is
+    /// read again in one pass, which gives every message and position).
+    pub fn finish(
+        &self,
+        path: &Path,
+        front: FrontRead<'_>,
+        back: BackRead<'_>,
+    ) -> Result<LoadedSession, StoreError> {
+        if let Some(error) = front.unreadable {
+            return Err(error);
+        }
+        // Given, as nothing failed: a panic on either thread has been passed on already.
+        let Some(Some(file)) = self.file.wait() else {
+            unreachable!("the file was read, or `lead` returned its error")
+        };
+        let parsed = match file {
+            FileBytes::Text(text) => parse_with(text, |text| {
+                fast_parse::pieces_read(text, front.front.flatten(), back.back.flatten())
+            }),
+            FileBytes::Other(bytes) => {
+                session_text(bytes).and_then(|text| parse_with(text, |_| None))
+            }
+        };
+        let (session, positions) = parsed.map_err(|e| e.in_file(path))?;
+        Ok(LoadedSession {
             base: None,
             session,
             path: path.to_path_buf(),
             positions,
-            disk: Some(disk),
-        });
-    (loaded, extra)
+            disk: Some(back.disk.unwrap_or_else(|| Fingerprint::of(file.bytes()))),
+        })
+    }
 }
 
 /// Parses the bytes of a session file: checks size and encoding first, so a binary file gets a

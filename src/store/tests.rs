@@ -864,6 +864,56 @@ fn work_beside_the_reading_runs_once_and_the_session_reads_as_load_reads_it() {
     }
 }
 
+/// [`ReadTogether`] on two threads, with `beside` first on the second one (as `check` loads its
+/// rules there).
+fn load_for_reading_beside<R: Send>(
+    path: &Path,
+    beside: impl FnOnce() -> R + Send,
+) -> (Result<LoadedSession, StoreError>, R) {
+    let reading = ReadTogether::default();
+    let (front, (extra, back)) = crate::parallel::join(
+        "read",
+        || reading.lead(path),
+        || {
+            let extra = beside();
+            (extra, reading.help())
+        },
+    );
+    (reading.finish(path, front, back), extra)
+}
+
+/// When the second thread never gets to its part, the reading thread does it after its own
+/// (`check` does so when that thread starts late or not at all): the pieces from the back are
+/// then whatever the front left, none, and the result is the same.
+#[test]
+fn reading_together_on_one_thread_reads_what_load_reads() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let large = dir.path().join("large.toml");
+    std::fs::write(&large, many_components(3000)).expect("written");
+    let latin1 = dir.path().join("latin1.toml");
+    std::fs::write(&latin1, b"schema = 1\ntitle = \"caf\xe9\"\n").expect("written");
+    for path in [&large, &latin1] {
+        let reading = ReadTogether::default();
+        let front = reading.lead(path);
+        let back = reading.help();
+        let read = reading.finish(path, front, back);
+        match load(path) {
+            Ok(whole) => {
+                let read = read.expect("loads");
+                assert_eq!(read.session, whole.session);
+                assert_eq!(read.positions, whole.positions);
+                assert_eq!(read.disk, whole.disk, "the same fingerprint");
+            }
+            Err(e) => assert_eq!(read.expect_err("fails").to_string(), e.to_string()),
+        }
+    }
+    let missing = dir.path().join("missing.toml");
+    let reading = ReadTogether::default();
+    let front = reading.lead(&missing);
+    let back = reading.help();
+    assert!(reading.finish(&missing, front, back).is_err());
+}
+
 /// The fast path declines a NUL byte wherever it is, so the check for one can wait until it
 /// has declined: every such file still gets the binary-file message, at the NUL.
 #[test]

@@ -152,20 +152,12 @@ fn question4_opens_on_checks_verdict_the_blocking_items_and_what_is_tracked() {
 #[test]
 fn the_verdict_line_is_exactly_checks() {
     let config = "[check]\nfail_on = \"medium\"\nmax_age_days = 7\n";
-    let (dir, app) = webhooks(Some(config));
+    let (dir, mut app) = webhooks(Some(config));
     let path = dir.path().join("webhooks.toml");
-    let project = crate::config::for_session(&path).expect("config parses");
-    let gate = crate::cli::check_cmd::Gate {
-        fail_on: project.fail_on_or(None),
-        max_age_days: project.max_age_or(None),
-    };
-    let file = crate::cli::check_cmd::judge(
-        &path,
-        &mut store::load(&path).expect("loads"),
-        app.libraries.rules(),
-        gate,
-        today(),
-    );
+    // The threat rules `check` loads for the file, in the app too.
+    let rules = crate::library::load_rules_for_session(Some(&path), &[]).expect("rules load");
+    app.use_libraries(rules);
+    let file = crate::cli::check_cmd::judge_file(&path, &[], today()).expect("the file reads");
     let line = review::verdict_line(&state(&app).derived);
     assert_eq!(line, file.verdict().to_string());
     assert!(
