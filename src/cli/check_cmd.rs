@@ -153,7 +153,7 @@ fn read_and_judge(
     // Everything the two threads hand each other, made here so that both may borrow it.
     let reading = store::ReadTogether::default();
     let beside: Handover<Beside<'_>> = Handover::default();
-    let back: Handover<Mutex<Option<store::BackRead<'_>>>> = Handover::default();
+    let back: Handover<Mutex<Option<store::BackRead>>> = Handover::default();
     let loaded: Handover<store::LoadedSession> = Handover::default();
     let judging = OnceLock::new();
     let graph = OnceLock::new();

@@ -12,6 +12,7 @@ use crate::model::{
     Acceptance, Asset, AssetId, Assumption, Boundary, Component, Dismissal, Flow, Mitigation,
     Review, Run, Session, StrideSet, Table, Threat,
 };
+use compact_str::CompactString;
 use serde::Deserialize;
 use serde::de::value::{MapDeserializer, SeqDeserializer, StrDeserializer, StringDeserializer};
 use serde::de::{self, IntoDeserializer, Visitor};
@@ -32,10 +33,10 @@ pub(super) fn parse(text: &str) -> Option<(Session, Positions)> {
 
 /// The session and positions of what [`read_front`] and [`read_back`] read of `text` with the
 /// same [`Pieces`], as [`parse`] gives them.
-pub(super) fn pieces_read<'a>(
-    text: &'a str,
-    front: Option<Read<'a>>,
-    back: Option<Vec<Read<'a>>>,
+pub(super) fn pieces_read(
+    text: &str,
+    front: Option<Read>,
+    back: Option<Vec<Read>>,
 ) -> Option<(Session, Positions)> {
     front
         .zip(back)
@@ -45,7 +46,7 @@ pub(super) fn pieces_read<'a>(
 }
 
 /// The session and positions of a whole file's read.
-fn finish(read: Read<'_>) -> Option<(Session, Positions)> {
+fn finish(read: Read) -> Option<(Session, Positions)> {
     let Read {
         mut positions,
         parts,
@@ -136,7 +137,7 @@ fn next_header_line(bytes: &[u8], mut from: usize) -> Option<usize> {
 
 /// Reads pieces of `text` from the front, in one pass, until none is left; `None` if they do
 /// not read cleanly.
-pub(super) fn read_front<'a>(text: &'a str, pieces: &Pieces) -> Option<Read<'a>> {
+pub(super) fn read_front(text: &str, pieces: &Pieces) -> Option<Read> {
     let mut parser = Parser::new(text, 0, text.len());
     while let Some(index) = pieces.claim_front(text) {
         if parser.read_to(Pieces::start(text, index + 1)).is_none() {
@@ -149,7 +150,7 @@ pub(super) fn read_front<'a>(text: &'a str, pieces: &Pieces) -> Option<Read<'a>>
 
 /// Reads pieces of `text` from the back, each on its own, until none is left; they come in
 /// file order. `None` if one does not read cleanly.
-pub(super) fn read_back<'a>(text: &'a str, pieces: &Pieces) -> Option<Vec<Read<'a>>> {
+pub(super) fn read_back(text: &str, pieces: &Pieces) -> Option<Vec<Read>> {
     let mut reads = Vec::new();
     while let Some(index) = pieces.claim_back(text) {
         match read(
@@ -169,9 +170,9 @@ pub(super) fn read_back<'a>(text: &'a str, pieces: &Pieces) -> Option<Vec<Read<'
 }
 
 /// What one pass over (part of) a file read.
-pub(super) struct Read<'a> {
+pub(super) struct Read {
     /// Top-level keys seen, and how: duplicates and mixed forms are the full parser's.
-    top: Vec<(&'a str, TopKind)>,
+    top: Vec<(CompactString, TopKind)>,
     /// Positions, with lines counted from the start of what was read (the file's first line
     /// for a read from the start).
     positions: Positions,
@@ -182,15 +183,15 @@ pub(super) struct Read<'a> {
 
 /// Reads `text[from..to]`, where `from` is the start of a line outside any value (the start of
 /// the file, or a header) and `to` the end of the file or of a line.
-fn read(text: &str, from: usize, to: usize) -> Option<Read<'_>> {
+fn read(text: &str, from: usize, to: usize) -> Option<Read> {
     let mut parser = Parser::new(text, from, to);
     parser.read_to(to)?;
     parser.finish()
 }
 
-impl<'a> Read<'a> {
+impl Read {
     /// This read followed by `later`, reads of the rest of the file, each from a header on.
-    fn append_all(mut self, later: Vec<Read<'a>>) -> Option<Read<'a>> {
+    fn append_all(mut self, later: Vec<Read>) -> Option<Read> {
         self.parts.reserve(later.iter().map(|read| &read.parts));
         for read in later {
             self = self.append(read)?;
@@ -199,8 +200,9 @@ impl<'a> Read<'a> {
     }
 
     /// This read followed by `later`, a read of the rest of the file from a header on.
-    fn append(mut self, later: Read<'a>) -> Option<Read<'a>> {
-        for &(key, kind) in &later.top {
+    fn append(mut self, later: Read) -> Option<Read> {
+        let review_later = later.top.iter().any(|(k, _)| *k == "review");
+        for (key, kind) in later.top {
             match self.top.iter().find(|(k, _)| *k == key) {
                 None => self.top.push((key, kind)),
                 // More entries of an array of tables, as one pass appends them.
@@ -208,7 +210,6 @@ impl<'a> Read<'a> {
                 Some(_) => return None,
             }
         }
-        let review_later = later.top.iter().any(|(k, _)| *k == "review");
         self.parts.append(later.parts, review_later);
         self.positions.append(later.positions, self.lines);
         self.lines += later.lines;
@@ -565,7 +566,7 @@ struct Parser<'a> {
     open: Option<Open>,
     /// The open entry's fields, in one buffer reused for every entry.
     fields: Vec<(&'a str, Val<'a>)>,
-    read: Read<'a>,
+    read: Read,
 }
 
 fn is_bare_key_byte(b: u8) -> bool {
@@ -617,7 +618,7 @@ impl<'a> Parser<'a> {
     }
 
     /// What was read, the open entry closed.
-    fn finish(mut self) -> Option<Read<'a>> {
+    fn finish(mut self) -> Option<Read> {
         if let Some(done) = self.open.take() {
             self.read
                 .parts
@@ -785,7 +786,7 @@ impl<'a> Parser<'a> {
                     };
                     match self.read.top.iter().find(|(k, _)| *k == key) {
                         None => {
-                            self.read.top.push((key, kind));
+                            self.read.top.push((key.into(), kind));
                             let first = if array {
                                 // An array of tables is a value of the session too, starting
                                 // at its first header.
@@ -855,7 +856,7 @@ impl<'a> Parser<'a> {
                         if self.read.top.iter().any(|(k, _)| *k == key) {
                             return None;
                         }
-                        self.read.top.push((key, TopKind::Value));
+                        self.read.top.push((key.into(), TopKind::Value));
                         self.read.positions.add_top(key, value_pos);
                         // `runs = [...]`: an array written as a value still has entries.
                         if let (Some(table), Val::Arr(items)) = (table_named(key), &value) {

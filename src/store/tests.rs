@@ -897,6 +897,10 @@ fn reading_together_on_one_thread_reads_what_load_reads() {
         let front = reading.lead(path);
         let back = reading.help();
         let read = reading.finish(path, front, back);
+        assert!(
+            reading.bytes().is_none(),
+            "the bytes are let go once read, before the analysis"
+        );
         match load(path) {
             Ok(whole) => {
                 let read = read.expect("loads");
