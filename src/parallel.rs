@@ -4,39 +4,94 @@
 //! suggestions and the rest of the analysis, the blocks of the report. Each pair goes through
 //! [`join`], so that no more threads are runnable than the two cores of a small CI machine:
 //! with a third one, Linux left a new thread queued behind its parent for up to a scheduler
-//! tick (4 ms) while the other core sat idle, and the work ran one piece after the other. A new
-//! thread may wait as long to start, so `check` keeps one for reading a file and analysing it,
-//! and the two threads hand work over through [`Handover`]s and [`Task`]s.
+//! tick (4 ms) while the other core sat idle, and the work ran one piece after the other.
+//!
+//! The one more thread is made once, by [`start`], and kept: `check` used to make one per pair
+//! that needed it (one for each file and one for the report), and on a small VM each started
+//! 0.3-3 ms late. Kept, it is woken instead, and no thread is made or ended mid-run; at 1,000
+//! components that took about a millisecond off `check`. The threads hand work over within
+//! a pair through [`Handover`]s and [`Task`]s.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// Runs `here` on this thread and `beside` on a new scoped thread named `name`, and returns
-/// both results. If no thread can be had, `beside` runs here after `here`. A panic in either
-/// is resumed on this thread.
-pub fn join<A, B>(name: &str, here: impl FnOnce() -> A, beside: impl FnOnce() -> B + Send) -> (A, B)
+/// The thread that takes the second piece of every pair: a pool of one, made once. `None` if
+/// no thread can be had; the pairs then run one after the other.
+fn helper() -> Option<&'static rayon_core::ThreadPool> {
+    static HELPER: OnceLock<Option<rayon_core::ThreadPool>> = OnceLock::new();
+    HELPER
+        .get_or_init(|| {
+            rayon_core::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .thread_name(|_| "helper".into())
+                .build()
+                .ok()
+        })
+        .as_ref()
+}
+
+/// Makes the helper thread now, so that it is running by the time there is work for it. Call
+/// it first thing: the earlier in the run, the sooner the thread runs.
+pub fn start() {
+    helper();
+}
+
+/// Whether a pair's second piece is with the helper (waiting for it, or being done): a pair
+/// started meanwhile runs both pieces here. Waiting for the helper instead would deadlock a
+/// pair inside a pair whose second piece waits for the first (as `check`'s do), and two
+/// callers on other threads would wait for each other's work.
+static HELPER_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// Runs `here` on this thread and `beside` on the helper thread, and returns both results. If
+/// the helper is taken, or there is none, or it has not come to `beside` by the time `here`
+/// is done, `beside` runs here after `here`. A panic in either is resumed on this thread.
+pub fn join<A, B>(here: impl FnOnce() -> A, beside: impl FnOnce() -> B + Send) -> (A, B)
 where
     B: Send,
 {
-    // The work moves to the thread through a slot, so that it can still run here when no
-    // thread can be had (a failed spawn drops the closure it was given).
+    /// Gives the helper back when its piece is done, or has panicked.
+    struct GiveBack;
+    impl Drop for GiveBack {
+        fn drop(&mut self) {
+            HELPER_TAKEN.store(false, Ordering::Release);
+        }
+    }
+
+    // The work goes to the helper through a slot, so that whichever thread comes to it first
+    // does it: this one does when the helper has not taken it by the time `here` is done.
     let slot = Mutex::new(Some(beside));
     let take = || slot.lock().ok().and_then(|mut work| work.take());
-    thread::scope(|scope| {
-        let spawned = thread::Builder::new()
-            .name(name.into())
-            .spawn_scoped(scope, || take().map(|work| work()));
-        let a = here();
-        let b = match spawned {
-            Ok(handle) => handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Err(_) => None,
-        };
-        let b = b.unwrap_or_else(|| take().map(|work| work()).expect("the work is run once"));
-        (a, b)
-    })
+    let done = Mutex::new(None);
+    let run = || {
+        if let Some(work) = take() {
+            let b = work();
+            if let Ok(mut done) = done.lock() {
+                *done = Some(b);
+            }
+        }
+    };
+    let free = helper().filter(|_| !HELPER_TAKEN.swap(true, Ordering::AcqRel));
+    let a = match free {
+        Some(pool) => pool.in_place_scope(|scope| {
+            scope.spawn(|_| {
+                let _give_back = GiveBack;
+                run();
+            });
+            let a = here();
+            run();
+            a
+        }),
+        None => {
+            let a = here();
+            run();
+            a
+        }
+    };
+    // A panic in `beside` was resumed by the scope, so it gave its result.
+    let b = done.into_inner().ok().flatten();
+    (a, b.expect("the work beside was run once"))
 }
 
 /// A value one thread makes and the other waits for, so that the other can start on work of
@@ -157,7 +212,6 @@ mod tests {
     fn a_closed_handover_lets_the_waiting_thread_go_on_without_a_value() {
         let value: Handover<u32> = Handover::default();
         let (_, waited) = join(
-            "close",
             || {
                 let _closes = CloseOnDrop(&value);
                 // Long enough for the other thread to spin out and sleep.
@@ -179,7 +233,6 @@ mod tests {
         let waited = std::sync::Mutex::new(Some(0));
         let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             join(
-                "panic",
                 || {
                     let _closes = CloseOnDrop(&value);
                     panic!("lost on the way");
@@ -195,7 +248,6 @@ mod tests {
     fn a_handover_gives_the_value_to_the_waiting_thread() {
         let value: Handover<Vec<u8>> = Handover::default();
         let (given, waited) = join(
-            "handover",
             || value.give(|| vec![1, 2, 3]).map(Vec::len),
             || value.wait().map(|v| v.iter().sum::<u8>()),
         );
@@ -209,7 +261,6 @@ mod tests {
         let waited = Mutex::new(None);
         let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             join(
-                "handover",
                 || value.give(|| panic!("making it failed")),
                 || *waited.lock().expect("lock") = Some(value.wait().copied()),
             )
@@ -223,7 +274,7 @@ mod tests {
         use std::sync::atomic::{AtomicUsize, Ordering};
         let runs = AtomicUsize::new(0);
         let task = Task::new(|| runs.fetch_add(1, Ordering::SeqCst) + 10);
-        join("task", || task.run(), || task.run());
+        join(|| task.run(), || task.run());
         task.run();
         assert_eq!(runs.load(Ordering::SeqCst), 1);
         assert_eq!(task.into_result(), Some(10));
@@ -233,37 +284,93 @@ mod tests {
 
     #[test]
     fn both_results_come_back_in_order() {
-        let (a, b) = join("test", || 1 + 1, || "beside".to_string());
+        let (a, b) = join(|| 1 + 1, || "beside".to_string());
         assert_eq!(a, 2);
         assert_eq!(b, "beside");
     }
 
     #[test]
-    fn beside_runs_on_its_own_named_thread() {
+    fn beside_runs_on_the_helper_thread_while_this_one_waits_for_it() {
         let here = thread::current().id();
-        let (_, (there, name)) = join(
-            "named",
-            || (),
-            || {
-                let t = thread::current();
-                (t.id(), t.name().map(str::to_owned))
-            },
-        );
-        assert_ne!(there, here);
-        assert_eq!(name.as_deref(), Some("named"));
+        // Other tests take the helper now and then: some try finds it free.
+        let start = Instant::now();
+        loop {
+            let given: Handover<()> = Handover::default();
+            let (_, (there, name)) = join(
+                || {
+                    let waiting = Instant::now();
+                    while given.0.get().is_none() && waiting.elapsed() < Duration::from_secs(5) {
+                        thread::sleep(Duration::from_millis(1));
+                    }
+                },
+                || {
+                    given.give(|| ());
+                    let t = thread::current();
+                    (t.id(), t.name().map(str::to_owned))
+                },
+            );
+            if there != here {
+                assert_eq!(name.as_deref(), Some("helper"));
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the helper never took the work"
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn a_pair_inside_a_pair_runs_here_while_the_helper_is_taken() {
+        let here = thread::current().id();
+        let start = Instant::now();
+        loop {
+            let outer_started: Handover<()> = Handover::default();
+            let inner_done: Handover<()> = Handover::default();
+            // The outer pair's second piece waits for the inner pair, as `check`'s waits for
+            // what this thread reads: with the helper taken, the inner pair must not wait for
+            // it. Every wait is bounded, as the helper may be busy with other tests' work.
+            let (inner, ()) = join(
+                || {
+                    let _closes = CloseOnDrop(&inner_done);
+                    let waiting = Instant::now();
+                    while outer_started.0.get().is_none() {
+                        if waiting.elapsed() > Duration::from_secs(5) {
+                            return None;
+                        }
+                        thread::sleep(Duration::from_millis(1));
+                    }
+                    let inner = join(|| (), || thread::current().id()).1;
+                    inner_done.give(|| ());
+                    Some(inner)
+                },
+                || {
+                    outer_started.give(|| ());
+                    inner_done.wait();
+                },
+            );
+            if let Some(inner) = inner {
+                assert_eq!(inner, here);
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the helper never took the outer piece"
+            );
+        }
     }
 
     #[test]
     fn both_may_borrow_from_the_caller() {
         let words = ["a", "b", "c"];
-        let (first, rest) = join("borrow", || words[0], || words[1..].join(""));
+        let (first, rest) = join(|| words[0], || words[1..].join(""));
         assert_eq!((first, rest.as_str()), ("a", "bc"));
     }
 
     #[test]
     fn a_panic_beside_reaches_the_caller() {
-        let caught =
-            std::panic::catch_unwind(|| join("panics", || 1, || -> u8 { panic!("beside failed") }));
+        let caught = std::panic::catch_unwind(|| join(|| 1, || -> u8 { panic!("beside failed") }));
         let message = caught.expect_err("the panic is resumed here");
         assert_eq!(message.downcast_ref::<&str>(), Some(&"beside failed"));
     }

@@ -39,7 +39,7 @@ pub fn analyze(session: &Session, options: &FindingOptions) -> Analysis {
 /// Worked out on two threads (see [`crate::parallel`] and [`Together`]).
 pub fn analyze_graph(graph: &ModelGraph<'_>, options: &FindingOptions) -> Analysis {
     let work = Together::new(graph, options);
-    crate::parallel::join("analysis", || work.lead(), || work.help());
+    crate::parallel::join(|| work.lead(), || work.help());
     work.finish()
 }
 

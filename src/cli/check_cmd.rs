@@ -137,13 +137,13 @@ struct Judged {
 /// Reads one session file and judges it: its problems in file order, and the analysis with the
 /// threat rules and the gate in force.
 ///
-/// The work is done on this thread and one more, kept for the whole file, so that no thread
-/// starts in between: on a small VM a new thread may wait a scheduler tick (3-4 ms) to run,
-/// longer than the analysis takes, and the two threads wait for each other by spinning (see
-/// [`Handover::wait`]). The second thread loads the rules and the project config while this
-/// one reads the file, then reads pieces of it from the back ([`store::ReadTogether`]),
-/// validates the session while this thread makes its graph, and helps with the analysis
-/// ([`analysis::Together`]).
+/// The work is done on this thread and the helper thread (see [`crate::parallel`]), in one pair
+/// for the whole file: on a small VM a thread that has gone to sleep may take a scheduler tick
+/// (3-4 ms) to wake, longer than the analysis takes, so the two threads hand work over inside
+/// the pair and wait for each other by spinning (see [`Handover::wait`]). The helper loads the
+/// rules and the project config while this one reads the file, then reads pieces of it from
+/// the back ([`store::ReadTogether`]), validates the session while this thread makes its
+/// graph, and helps with the analysis ([`analysis::Together`]).
 fn read_and_judge(
     path: &Path,
     libraries: &mut Libraries<'_>,
@@ -166,7 +166,6 @@ fn read_and_judge(
     });
     let validation = Task::new(|| loaded.wait().map(|l| validate(&l.session)));
     let unreadable_session = crate::parallel::join(
-        "check",
         || {
             let _closes = (CloseOnDrop(&loaded), CloseOnDrop(&work));
             let front = reading.lead(path);
@@ -313,6 +312,8 @@ fn checked_file(
 }
 
 pub fn run(args: CheckArgs, library_dirs: &[PathBuf]) -> ExitCode {
+    // The helper thread starts while the flags and the date are worked out.
+    crate::parallel::start();
     let flags = Flags {
         fail_on: args.fail_on.map(Severity::from),
         max_age_days: args.max_age,

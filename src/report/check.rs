@@ -428,29 +428,27 @@ fn write_coverage_and_findings<W: std::io::Write>(
         json.begin_array();
         Ok(())
     };
-    std::thread::scope(|scope| {
-        let (written_tx, written) = std::sync::mpsc::channel::<(usize, Vec<u8>)>();
-        let (spare, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-        let helping = blocks.len() >= 2
-            && std::thread::Builder::new()
-                .name("report".into())
-                .spawn_scoped(scope, {
-                    let mut side = writer();
-                    let take = &take;
-                    move || {
-                        // A spare buffer first, so that no more than a few blocks are held.
-                        while let Ok(mut buf) = spare_rx.recv() {
-                            let Some((index, block)) = take() else {
-                                return;
-                            };
-                            buf.reserve(BLOCK_BYTES);
-                            if written_tx.send((index, side.write(block, buf))).is_err() {
-                                return;
-                            }
-                        }
-                    }
-                })
-                .is_ok();
+    let (written_tx, written) = std::sync::mpsc::channel::<(usize, Vec<u8>)>();
+    let (spare, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let helping = blocks.len() >= 2;
+    let help = {
+        let mut side = writer();
+        let take = &take;
+        move || {
+            // A spare buffer first, so that no more than a few blocks are held. When this
+            // runs after the other thread is done (the helper was busy), nothing is left.
+            while let Ok(mut buf) = spare_rx.recv() {
+                let Some((index, block)) = take() else {
+                    return;
+                };
+                buf.reserve(BLOCK_BYTES);
+                if written_tx.send((index, side.write(block, buf))).is_err() {
+                    return;
+                }
+            }
+        }
+    };
+    let lead = || {
         if helping {
             for _ in 0..SPARE_BLOCKS {
                 let _ = spare.send(Vec::new());
@@ -537,7 +535,13 @@ fn write_coverage_and_findings<W: std::io::Write>(
             between(json)?;
         }
         Ok(())
-    })
+    };
+    if helping {
+        crate::parallel::join(lead, help).0
+    } else {
+        drop(help);
+        lead()
+    }
 }
 
 /// `gaps` as items of the gaps array `json` has open.

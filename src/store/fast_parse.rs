@@ -23,11 +23,8 @@ use std::borrow::Cow;
 /// (a cut fell inside a multi-line string, say), it is read in one pass.
 pub(super) fn parse(text: &str) -> Option<(Session, Positions)> {
     let pieces = Pieces::default();
-    let (front, back) = crate::parallel::join(
-        "read",
-        || read_front(text, &pieces),
-        || read_back(text, &pieces),
-    );
+    let (front, back) =
+        crate::parallel::join(|| read_front(text, &pieces), || read_back(text, &pieces));
     pieces_read(text, front, back)
 }
 

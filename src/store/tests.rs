@@ -872,7 +872,6 @@ fn load_for_reading_beside<R: Send>(
 ) -> (Result<LoadedSession, StoreError>, R) {
     let reading = ReadTogether::default();
     let (front, (extra, back)) = crate::parallel::join(
-        "read",
         || reading.lead(path),
         || {
             let extra = beside();
