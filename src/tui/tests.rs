@@ -948,6 +948,27 @@ fn a_file_changed_on_disk_is_not_overwritten_and_mine_can_be_kept_beside() {
 }
 
 #[test]
+fn ctrl_s_in_a_form_keeps_what_it_holds_and_saves_the_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, "schema = 1\ntitle = \"Shop\"\n").expect("write");
+    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    // A form with a problem stays open, and nothing is saved.
+    keys(&mut app, "<esc>a<C-s>");
+    assert!(matches!(app.modal, Some(Modal::Form { .. })));
+    assert!(
+        !std::fs::read_to_string(&path)
+            .expect("read")
+            .contains("[[components]]")
+    );
+    keys(&mut app, "Queue<C-s>");
+    assert!(app.modal.is_none());
+    assert!(!app.is_dirty());
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(text.contains("name = \"Queue\""), "{text}");
+}
+
+#[test]
 fn merging_with_a_changed_file_keeps_both_sides_work_by_element() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("s.toml");

@@ -22,9 +22,7 @@ use crate::model::{Run, Session};
 use crate::store::{self, LoadedSession};
 use crate::tui::widgets::form::{Field, Form, FormOutcome};
 use chrono::NaiveDate;
-use ratatui::crossterm::event::KeyEvent;
-#[cfg(test)]
-use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -580,7 +578,18 @@ impl App {
                         }
                     }
                 }
-                FormOutcome::Submit => self.submit_form(form, purpose),
+                FormOutcome::Submit => {
+                    // Ctrl-S saves everywhere: in a form it also keeps what the form holds
+                    // (not a save-as, which is a save already).
+                    let save = key.code == KeyCode::Char('s')
+                        && key.modifiers.contains(KeyModifiers::CONTROL)
+                        && purpose != FormPurpose::SaveAs;
+                    self.submit_form(form, purpose);
+                    // Only once the form is through: one it reopened has a problem to fix.
+                    if save && self.modal.is_none() && self.session().is_some() {
+                        self.save();
+                    }
+                }
             },
         }
     }
