@@ -311,7 +311,22 @@ fn checked_file(
     }
 }
 
+/// Has the C allocator keep blocks of up to 2 MiB in its heap rather than map and unmap each.
+///
+/// `check` frees large blocks as it goes (the file's bytes, lists grown by doubling, the pieces
+/// of the reading), and glibc gives every block over 128 KiB back to the system when it is
+/// freed, so the next ones are fresh pages, each a page fault (1.4 µs on a small VM). Freeing
+/// one mapped block raises that threshold to its size (mallopt(3), "dynamic mmap threshold"),
+/// and freed blocks below it are used again. An untouched block costs no memory. At 1,000
+/// components this took 290 of 2,350 page faults and about 0.5 ms off `check`, for 0.4 MiB
+/// more peak memory; 4 MiB instead of 2 saved no more and kept 30 MiB more at 30,000.
+/// Elsewhere the block is only allocated and freed.
+fn keep_freed_blocks_for_reuse() {
+    drop(std::hint::black_box(Vec::<u8>::with_capacity(2 << 20)));
+}
+
 pub fn run(args: CheckArgs, library_dirs: &[PathBuf]) -> ExitCode {
+    keep_freed_blocks_for_reuse();
     // The helper thread starts while the flags and the date are worked out.
     crate::parallel::start();
     let flags = Flags {
