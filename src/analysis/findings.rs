@@ -267,8 +267,12 @@ fn acceptance_in_force(a: &crate::model::Acceptance, today: NaiveDate) -> bool {
 /// Every finding on the model, in report order (severity down, then rule, then element).
 pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Finding> {
     let unanswered = SharedUnanswered::new(graph, options);
+    // The list made and the others placed first: the suggestions then go straight behind
+    // those that come before them, and none moves.
+    unanswered.prepare();
+    unanswered.place(Structural::sorted(structural(graph, options)));
     unanswered.lead();
-    Structural::sorted(structural(graph, options)).with_unanswered(unanswered.into_findings())
+    unanswered.into_findings()
 }
 
 /// Elements per piece of the unanswered suggestions' work: small enough that two threads end
@@ -280,7 +284,9 @@ const UNANSWERED_CHUNK: usize = 128;
 /// from the start, a helping one once it is done with the rest of the analysis), and each
 /// chunk's findings are moved into one list in chunk order as soon as the chunks before it
 /// are there. Most of a large model's findings are these: both threads end together, and no
-/// second list of them is ever held.
+/// second list of them is ever held. The other findings are placed around them as soon as
+/// they are sorted ([`SharedUnanswered::place`]), by the thread that sorted them, so that the
+/// list is whole when the last chunk is in.
 pub(super) struct SharedUnanswered<'g, 's, 'o> {
     graph: &'g ModelGraph<'s>,
     options: &'o FindingOptions<'o>,
@@ -290,7 +296,8 @@ pub(super) struct SharedUnanswered<'g, 's, 'o> {
     done: Mutex<InOrder>,
 }
 
-/// Chunks' findings put in chunk order.
+/// Chunks' findings put in chunk order, behind the other findings that go before them once
+/// those are placed.
 #[derive(Default)]
 struct InOrder {
     findings: Vec<Finding>,
@@ -298,9 +305,32 @@ struct InOrder {
     next: usize,
     /// Chunks done before the one that goes next (a handful at most).
     waiting: Vec<(usize, Vec<Finding>)>,
+    /// The other findings that go after the suggestions, once placed.
+    after: Vec<Finding>,
 }
 
 impl InOrder {
+    /// The list so far, taken out so that it can be put behind the other findings without
+    /// holding the lock; chunks that come meanwhile start a new list.
+    fn take_so_far(&mut self) -> Vec<Finding> {
+        std::mem::take(&mut self.findings)
+    }
+
+    /// `placed`: the other findings that go first, then what [`InOrder::take_so_far`] took;
+    /// the chunks added since go behind it, and `after` at the very end.
+    fn put_back(&mut self, mut placed: Vec<Finding>, after: Vec<Finding>) {
+        placed.append(&mut self.findings);
+        self.findings = placed;
+        self.after = after;
+    }
+
+    /// Every finding in report order.
+    fn into_findings(mut self) -> Vec<Finding> {
+        debug_assert!(self.waiting.is_empty(), "every chunk is put in order");
+        self.findings.append(&mut self.after);
+        self.findings
+    }
+
     fn add(&mut self, chunk: usize, findings: &mut Vec<Finding>) {
         if chunk != self.next {
             self.waiting.push((chunk, std::mem::take(findings)));
@@ -342,10 +372,10 @@ impl<'g, 's, 'o> SharedUnanswered<'g, 's, 'o> {
                     .options
                     .rules
                     .and_then(|rules| Unanswered::new(self.graph, rules));
-                if let (Some(u), Ok(mut done)) = (&u, self.done.lock()) {
-                    // Room for about one each: untouched room costs no memory, growing copies
-                    // them all.
-                    done.findings.reserve(u.order.len());
+                if let (Some(_), Ok(mut done)) = (&u, self.done.lock()) {
+                    let room = self.room();
+                    let len = done.findings.len();
+                    done.findings.reserve(room.saturating_sub(len));
                 }
                 u
             })
@@ -377,11 +407,36 @@ impl<'g, 's, 'o> SharedUnanswered<'g, 's, 'o> {
         }
     }
 
-    /// The findings, in report order, once every chunk is done.
+    /// Puts the other findings around the suggestions: those that go first in front of the
+    /// ones found so far, those that go after at the end. Call it once, from either thread,
+    /// while chunks are being done or before.
+    pub(super) fn place(&self, structural: Structural) {
+        let (first, after) = structural.split();
+        // Only a panic on the other thread poisons the lock, and that panic is resumed.
+        let Ok(mut placed) = self.done.lock().map(|mut done| done.take_so_far()) else {
+            return;
+        };
+        // Into the list the suggestions are found in, which has the room: early on it holds
+        // few of them, so few move.
+        let room = self.room();
+        placed.reserve(room.saturating_sub(placed.len()));
+        placed.splice(0..0, first);
+        if let Ok(mut done) = self.done.lock() {
+            done.put_back(placed, after);
+        }
+    }
+
+    /// Room for all the findings in one list: about one suggestion per element and as many
+    /// others at most. Room never touched costs no memory; growing a list of large findings
+    /// copies them all, into fresh pages.
+    fn room(&self) -> usize {
+        let session = self.graph.session;
+        2 * (session.components.len() + session.flows.len())
+    }
+
+    /// The findings, in report order, once every chunk is done and the others are placed.
     pub(super) fn into_findings(self) -> Vec<Finding> {
-        let done = self.done.into_inner().unwrap_or_default();
-        debug_assert!(done.waiting.is_empty(), "every chunk is put in order");
-        done.findings
+        self.done.into_inner().unwrap_or_default().into_findings()
     }
 }
 
@@ -943,17 +998,10 @@ impl Structural {
         }
     }
 
-    /// All findings in report order, given the unanswered suggestions in report order (with
-    /// room to spare, from which the others are placed around them).
-    pub(super) fn with_unanswered(mut self, mut unanswered: Vec<Finding>) -> Vec<Finding> {
-        if unanswered.is_empty() {
-            return self.sorted;
-        }
+    /// Those that go before the unanswered suggestions, and those that go after.
+    fn split(mut self) -> (Vec<Finding>, Vec<Finding>) {
         let after = self.sorted.split_off(self.before);
-        unanswered.reserve_exact(self.sorted.len() + after.len());
-        unanswered.splice(0..0, self.sorted);
-        unanswered.extend(after);
-        unanswered
+        (self.sorted, after)
     }
 }
 
@@ -1420,8 +1468,8 @@ review_by = 2027-01-01
             taken + 1,
             "none left to lead"
         );
-        let by_helper = Structural::sorted(structural(&graph, &options))
-            .with_unanswered(shared.into_findings());
+        shared.place(Structural::sorted(structural(&graph, &options)));
+        let by_helper = shared.into_findings();
         assert_eq!(by_helper, alone);
 
         assert_eq!(
@@ -1777,12 +1825,14 @@ mod reference {
         }
 
         /// Any findings, TB015 ones given apart in chunks handed over in any order (as two
-        /// threads finish them): the same order as one stable sort of them all. Messages number
+        /// threads finish them), the others placed around them at any point (chunks coming in
+        /// while they are): the same order as one stable sort of them all. Messages number
         /// them, so a tie out of order shows.
         #[test]
         fn report_order_is_the_stable_sort(
             list in proptest::collection::vec((0u8..4, 0usize..17, 0u8..7), 0..60),
             swaps in proptest::collection::vec((0usize..30, 0usize..30), 0..12),
+            (taken_after, put_back_after) in (0usize..32, 0usize..32),
         ) {
             let mut all: Vec<Finding> = list
                 .iter()
@@ -1807,12 +1857,29 @@ mod reference {
                     chunks.swap(a, b);
                 }
             }
+            // The other findings are sorted and placed while chunks come in: the list so far
+            // is taken out after `taken_after` chunks and put back after `put_back_after`.
+            let len = chunks.len();
+            let taken_after = taken_after.min(len);
+            let put_back_after = put_back_after.clamp(taken_after, len);
+            let mut chunks = chunks.into_iter();
             let mut in_order = InOrder::default();
-            for (chunk, mut findings) in chunks {
-                in_order.add(chunk, &mut findings);
+            let mut so_far = Vec::new();
+            for n in 0..=len {
+                if n == taken_after {
+                    so_far = in_order.take_so_far();
+                }
+                if n == put_back_after {
+                    let (mut placed, after) = Structural::sorted(others.clone()).split();
+                    placed.append(&mut so_far);
+                    in_order.put_back(placed, after);
+                }
+                if let Some((chunk, mut findings)) = chunks.next() {
+                    in_order.add(chunk, &mut findings);
+                }
             }
             prop_assert!(in_order.waiting.is_empty());
-            prop_assert_eq!(Structural::sorted(others).with_unanswered(in_order.findings), all);
+            prop_assert_eq!(in_order.into_findings(), all);
         }
     }
 }

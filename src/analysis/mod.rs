@@ -44,15 +44,16 @@ pub fn analyze_graph(graph: &ModelGraph<'_>, options: &FindingOptions) -> Analys
 }
 
 /// The analysis of one graph as two threads share it. The leading one does the unanswered
-/// suggestions (TB015, most of the findings on a large model); the helping one the attack
-/// paths, the rest of the findings and the coverage, then helps with the suggestions left, so
-/// that both end together. Whichever is free first takes what is left. Public for `check`,
+/// suggestions (TB015, most of the findings on a large model); the helping one the rest of the
+/// findings (placed around the suggestions as soon as they are sorted), the attack paths and
+/// the coverage, then helps with the suggestions left, so that both end together. Whichever is free first takes what is left. Public for `check`,
 /// which keeps one second thread for reading the file and this.
 pub struct Together<'g, 's, 'o> {
     graph: &'g ModelGraph<'s>,
     options: &'o FindingOptions<'o>,
     unanswered: findings::SharedUnanswered<'g, 's, 'o>,
-    structural: Claimed<findings::Structural>,
+    /// The other findings, sorted and placed around the suggestions.
+    structural: Claimed<()>,
     coverage: Claimed<Coverage>,
     paths: Claimed<Vec<AttackPath>>,
 }
@@ -72,18 +73,25 @@ impl<'g, 's, 'o> Together<'g, 's, 'o> {
     pub fn lead(&self) {
         self.unanswered.lead();
         // Claimed already, unless the other thread is far behind.
+        self.structural.run(|| self.place_structural());
         self.coverage.run(|| coverage(self.graph));
-        self.structural
-            .run(|| sorted_structural(self.graph, self.options));
         self.paths.run(|| attack_paths(self.graph));
     }
 
     pub fn help(&self) {
+        // The others first: placed early, few suggestions have to move for them.
+        self.structural.run(|| self.place_structural());
         self.paths.run(|| attack_paths(self.graph));
-        self.structural
-            .run(|| sorted_structural(self.graph, self.options));
         self.coverage.run(|| coverage(self.graph));
         self.unanswered.help();
+    }
+
+    fn place_structural(&self) {
+        self.unanswered
+            .place(findings::Structural::sorted(findings::structural(
+                self.graph,
+                self.options,
+            )));
     }
 
     pub fn finish(self) -> Analysis {
@@ -95,20 +103,17 @@ impl<'g, 's, 'o> Together<'g, 's, 'o> {
             coverage: coverage_,
             paths,
         } = self;
-        let structural = structural
-            .take()
-            .unwrap_or_else(|| sorted_structural(graph, options));
+        if structural.take().is_none() {
+            unanswered.place(findings::Structural::sorted(findings::structural(
+                graph, options,
+            )));
+        }
         Analysis {
             coverage: coverage_.take().unwrap_or_else(|| coverage(graph)),
-            findings: structural.with_unanswered(unanswered.into_findings()),
+            findings: unanswered.into_findings(),
             attack_paths: paths.take().unwrap_or_else(|| attack_paths(graph)),
         }
     }
-}
-
-/// The findings other than the unanswered suggestions, in report order.
-fn sorted_structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> findings::Structural {
-    findings::Structural::sorted(findings::structural(graph, options))
 }
 
 /// Work either of two threads may do: it is done once, by the first to claim it.
