@@ -155,6 +155,7 @@ fn read_and_judge(
     let beside: Handover<Beside<'_>> = Handover::default();
     let back: Handover<Mutex<Option<store::BackRead>>> = Handover::default();
     let loaded: Handover<store::LoadedSession> = Handover::default();
+    let pieces: Handover<Mutex<Option<store::PiecePositions>>> = Handover::default();
     let judging = OnceLock::new();
     let graph = OnceLock::new();
     let work = Handover::default();
@@ -165,9 +166,18 @@ fn read_and_judge(
         back.give(|| Mutex::new(Some(reading.help())));
     });
     let validation = Task::new(|| loaded.wait().map(|l| validate(&l.session)));
+    // Needed only for the report: the helper puts them together beside the analysis.
+    let positions = Task::new(|| {
+        let pieces = pieces.wait()?.lock().ok()?.take()?;
+        Some(pieces.join())
+    });
     let unreadable_session = crate::parallel::join(
         || {
-            let _closes = (CloseOnDrop(&loaded), CloseOnDrop(&work));
+            let _closes = (
+                CloseOnDrop(&pieces),
+                CloseOnDrop(&loaded),
+                CloseOnDrop(&work),
+            );
             let front = reading.lead(path);
             beside_and_back.run();
             let back = back.wait().and_then(|back| back.lock().ok()?.take());
@@ -177,7 +187,10 @@ fn read_and_judge(
                 None => return None,
             };
             let session = match read {
-                Ok(read) => &loaded.give(|| read)?.session,
+                Ok((read, in_pieces)) => {
+                    pieces.give(|| Mutex::new(Some(in_pieces)));
+                    &loaded.give(|| read)?.session
+                }
                 Err(unreadable) => return Some(unreadable),
             };
             let ((set, _), config) = beside.wait()?;
@@ -189,6 +202,7 @@ fn read_and_judge(
             })?;
             together.lead();
             validation.run();
+            positions.run();
             None
         },
         || {
@@ -196,6 +210,7 @@ fn read_and_judge(
             beside_and_back.run();
             if loaded.wait().is_some() {
                 validation.run();
+                positions.run();
                 if let Some(together) = work.wait() {
                     together.help();
                 }
@@ -205,6 +220,7 @@ fn read_and_judge(
     .0;
     // Both threads are done: take what they made, in the order it was made.
     let problems = validation.into_result().flatten();
+    let positions = positions.into_result().flatten();
     let analysis = work.into_inner().map(analysis::Together::finish);
     let gate_in_force = judging.into_inner().map(|(_, gate)| gate);
     drop(graph);
@@ -226,13 +242,14 @@ fn read_and_judge(
         unreadable = true;
         ProjectConfig::default()
     });
-    let mut loaded = loaded
+    let loaded = loaded
         .into_inner()
         .expect("the session was read, or its error returned");
-    let (Some(problems), Some(analysis), Some(gate)) = (problems, analysis, gate_in_force) else {
+    let (Some(problems), Some(analysis), Some(gate), Some(positions)) =
+        (problems, analysis, gate_in_force, positions)
+    else {
         unreachable!("the session was validated and analysed, or `join` passed the panic on")
     };
-    let positions = std::mem::take(&mut loaded.positions);
     let mut file = checked_file(path, positions, problems, analysis, gate);
     file.config = Some(config.describe());
     Judged {

@@ -7,7 +7,9 @@
 //! decline (`None`), and the full `toml` path reads the file instead, so every message and
 //! `file:line:col` stays exactly what the full path gives.
 
-use super::position::{FieldFinder, LineCol, LineCursor, Pos, Positions, table_named};
+use super::position::{
+    FieldFinder, LineCol, LineCursor, PiecePositions, Pos, Positions, table_named,
+};
 use crate::model::{
     Acceptance, Asset, AssetId, Assumption, Boundary, Component, Dismissal, Flow, Mitigation,
     Review, Run, Session, StrideSet, Table, Threat,
@@ -35,22 +37,23 @@ pub(super) fn pieces_read(
     front: Option<Read>,
     back: Option<Vec<Read>>,
 ) -> Option<(Session, Positions)> {
-    front
-        .zip(back)
-        .and_then(|(front, back)| front.append_all(back))
-        .or_else(|| read(text, 0, text.len()))
-        .and_then(finish)
+    pieces_read_apart(text, front, back).map(|(session, positions)| (session, positions.join()))
 }
 
-/// The session and positions of a whole file's read.
-fn finish(read: Read) -> Option<(Session, Positions)> {
+/// [`pieces_read`], with the pieces' positions left to be put together.
+pub(super) fn pieces_read_apart(
+    text: &str,
+    front: Option<Read>,
+    back: Option<Vec<Read>>,
+) -> Option<(Session, PiecePositions)> {
+    let (read, later) = front
+        .zip(back)
+        .and_then(|(front, back)| front.append_all(back))
+        .or_else(|| Some((read(text, 0, text.len())?, Vec::new())))?;
     let Read {
-        mut positions,
-        parts,
-        ..
+        positions, parts, ..
     } = read;
-    positions.shrink();
-    Some((parts.session()?, positions))
+    Some((parts.session()?, PiecePositions::new(positions, later)))
 }
 
 /// Files smaller than this are read in one pass: a second thread costs more than it saves.
@@ -188,29 +191,25 @@ fn read(text: &str, from: usize, to: usize) -> Option<Read> {
 
 impl Read {
     /// This read followed by `later`, reads of the rest of the file, each from a header on.
-    fn append_all(mut self, later: Vec<Read>) -> Option<Read> {
+    /// Their positions are left apart, each with the lines before it (see [`PiecePositions`]).
+    fn append_all(mut self, later: Vec<Read>) -> Option<(Read, Vec<(Positions, usize)>)> {
         self.parts.reserve(later.iter().map(|read| &read.parts));
+        let mut positions = Vec::with_capacity(later.len());
         for read in later {
-            self = self.append(read)?;
-        }
-        Some(self)
-    }
-
-    /// This read followed by `later`, a read of the rest of the file from a header on.
-    fn append(mut self, later: Read) -> Option<Read> {
-        let review_later = later.top.iter().any(|(k, _)| *k == "review");
-        for (key, kind) in later.top {
-            match self.top.iter().find(|(k, _)| *k == key) {
-                None => self.top.push((key, kind)),
-                // More entries of an array of tables, as one pass appends them.
-                Some((_, TopKind::Entries)) if kind == TopKind::Entries => {}
-                Some(_) => return None,
+            let review_later = read.top.iter().any(|(k, _)| *k == "review");
+            for (key, kind) in read.top {
+                match self.top.iter().find(|(k, _)| *k == key) {
+                    None => self.top.push((key, kind)),
+                    // More entries of an array of tables, as one pass appends them.
+                    Some((_, TopKind::Entries)) if kind == TopKind::Entries => {}
+                    Some(_) => return None,
+                }
             }
+            self.parts.append(read.parts, review_later);
+            positions.push((read.positions, self.lines));
+            self.lines += read.lines;
         }
-        self.parts.append(later.parts, review_later);
-        self.positions.append(later.positions, self.lines);
-        self.lines += later.lines;
-        Some(self)
+        Some((self, positions))
     }
 }
 
@@ -1309,9 +1308,14 @@ mod tests {
             .windows(2)
             .map(|piece| read(text, piece[0], piece[1]))
             .collect();
-        let Some(pieces) = front.finish().zip(back).and_then(|(f, b)| f.append_all(b)) else {
+        let Some((pieces, later)) = front.finish().zip(back).and_then(|(f, b)| f.append_all(b))
+        else {
             return false;
         };
+        let mut whole_positions = read(text, 0, text.len())
+            .expect("one pass reads it")
+            .positions;
+        whole_positions.shrink();
         let whole = read(text, 0, text.len()).expect("one pass reads it");
         assert_eq!(
             whole.lines,
@@ -1321,7 +1325,8 @@ mod tests {
         assert_eq!(pieces.top, whole.top, "top-level keys, cut at {cuts:?}");
         assert_eq!(pieces.lines, whole.lines, "lines, cut at {cuts:?}");
         assert_eq!(
-            pieces.positions, whole.positions,
+            PiecePositions::new(pieces.positions, later).join(),
+            whole_positions,
             "positions, cut at {cuts:?}, front to {front_ends}"
         );
         assert_eq!(

@@ -10,7 +10,7 @@ mod position;
 pub mod run_baseline;
 
 pub use files::{InputKind, display_path, read_input, write_output, write_output_new};
-pub use position::{LineCol, LineIndex, Positions};
+pub use position::{LineCol, LineIndex, PiecePositions, Positions};
 
 use crate::model::{Problem, Session};
 use crate::parallel::Handover;
@@ -400,13 +400,15 @@ impl ReadTogether {
     }
 
     /// The session, from what both threads read (a file the pieces did not read cleanly is
-    /// read again in one pass, which gives every message and position).
+    /// read again in one pass, which gives every message and position). Its positions come
+    /// apart, for either thread to put together ([`PiecePositions::join`]); until then the
+    /// loaded session has none.
     pub fn finish(
         &self,
         path: &Path,
         front: FrontRead,
         back: BackRead,
-    ) -> Result<LoadedSession, StoreError> {
+    ) -> Result<(LoadedSession, PiecePositions), StoreError> {
         if let Some(error) = front.unreadable {
             return Err(error);
         }
@@ -418,20 +420,21 @@ impl ReadTogether {
             .expect("the file was read, or `lead` returned its error");
         let parsed = match &*file {
             FileBytes::Text(text) => parse_with(text, |text| {
-                fast_parse::pieces_read(text, front.front.flatten(), back.back.flatten())
+                fast_parse::pieces_read_apart(text, front.front.flatten(), back.back.flatten())
             }),
             FileBytes::Other(bytes) => {
                 session_text(bytes).and_then(|text| parse_with(text, |_| None))
             }
         };
         let (session, positions) = parsed.map_err(|e| e.in_file(path))?;
-        Ok(LoadedSession {
+        let loaded = LoadedSession {
             base: None,
             session,
             path: path.to_path_buf(),
-            positions,
+            positions: Positions::default(),
             disk: Some(back.disk.unwrap_or_else(|| Fingerprint::of(file.bytes()))),
-        })
+        };
+        Ok((loaded, positions))
     }
 
     /// The file's bytes for a thread to read, once read; `None` when the file cannot be read.
@@ -492,11 +495,12 @@ pub fn parse(text: &str) -> Result<(Session, Positions), ParseError> {
     parse_with(text, fast_parse::parse)
 }
 
-/// [`parse`], given how the fast path reads the text: in one go, or from parts read already.
-fn parse_with(
+/// [`parse`], given how the fast path reads the text: in one go, or from parts read already
+/// (whose positions may still be in pieces, `P`).
+fn parse_with<P: From<Positions>>(
     text: &str,
-    fast: impl FnOnce(&str) -> Option<(Session, Positions)>,
-) -> Result<(Session, Positions), ParseError> {
+    fast: impl FnOnce(&str) -> Option<(Session, P)>,
+) -> Result<(Session, P), ParseError> {
     if text.trim().is_empty() {
         return Err(ParseError {
             at: LineCol { line: 1, col: 1 },
@@ -507,7 +511,9 @@ fn parse_with(
     // goes to the full parser, which gives the messages and positions.
     match fast(text) {
         Some(parsed) => Ok(parsed),
-        None => no_nul(text).and_then(|()| parse_full(text)),
+        None => no_nul(text)
+            .and_then(|()| parse_full(text))
+            .map(|(session, positions)| (session, P::from(positions))),
     }
 }
 

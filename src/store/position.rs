@@ -314,6 +314,38 @@ impl TablePositions {
     }
 }
 
+/// The positions of a file read in pieces, not yet put together: renumbering the later
+/// pieces' lines and copying them behind the first's is work that `check`'s second thread does
+/// while the first goes on with the session (0.2-0.4 ms at 1,000 components).
+#[derive(Debug, Default)]
+pub struct PiecePositions {
+    first: Positions,
+    /// Each later piece's positions, with the lines of the file before it.
+    later: Vec<(Positions, usize)>,
+}
+
+impl PiecePositions {
+    pub(super) fn new(first: Positions, later: Vec<(Positions, usize)>) -> Self {
+        PiecePositions { first, later }
+    }
+
+    /// The positions in the whole file.
+    pub fn join(self) -> Positions {
+        let mut positions = self.first;
+        for (later, lines_before) in self.later {
+            positions.append(later, lines_before);
+        }
+        positions.shrink();
+        positions
+    }
+}
+
+impl From<Positions> for PiecePositions {
+    fn from(whole: Positions) -> Self {
+        PiecePositions::new(whole, Vec::new())
+    }
+}
+
 /// Where the entries and fields of a loaded session file are, for messages and SARIF. Kept
 /// compact (a few bytes per field): a large model holds one entry per field of the file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

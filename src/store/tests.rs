@@ -878,7 +878,18 @@ fn load_for_reading_beside<R: Send>(
             (extra, reading.help())
         },
     );
-    (reading.finish(path, front, back), extra)
+    (joined(reading.finish(path, front, back)), extra)
+}
+
+/// What [`ReadTogether::finish`] gave, its positions put together.
+fn joined(
+    read: Result<(LoadedSession, PiecePositions), StoreError>,
+) -> Result<LoadedSession, StoreError> {
+    read.map(|(mut loaded, pieces)| {
+        assert_eq!(loaded.positions, Positions::default(), "none until joined");
+        loaded.positions = pieces.join();
+        loaded
+    })
 }
 
 /// When the second thread never gets to its part, the reading thread does it after its own
@@ -895,7 +906,7 @@ fn reading_together_on_one_thread_reads_what_load_reads() {
         let reading = ReadTogether::default();
         let front = reading.lead(path);
         let back = reading.help();
-        let read = reading.finish(path, front, back);
+        let read = joined(reading.finish(path, front, back));
         assert!(
             reading.bytes().is_none(),
             "the bytes are let go once read, before the analysis"
