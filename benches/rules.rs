@@ -164,13 +164,3 @@ fn analysis_with_rules(bencher: divan::Bencher, components: usize) {
     };
     bencher.bench_local(|| divan::black_box(analyze(&session, &options).findings.len()));
 }
-
-/// The shipped threat rules read and compiled, as `check` does before it can judge a file (on
-/// its second thread, beside the reading).
-#[divan::bench(sample_count = 200)]
-fn load_shipped_rules() -> LibrarySet {
-    match threatboard::library::load_rules_for_session(None, &[]) {
-        Ok(set) => set,
-        Err(e) => panic!("shipped rules load: {e}"),
-    }
-}
