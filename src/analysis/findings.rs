@@ -267,9 +267,8 @@ fn acceptance_in_force(a: &crate::model::Acceptance, today: NaiveDate) -> bool {
 /// Every finding on the model, in report order (severity down, then rule, then element).
 pub fn findings(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Finding> {
     let unanswered = SharedUnanswered::new(graph, options);
-    // The list made and the others placed first: the suggestions then go straight behind
+    // The others placed first, in their own list: the suggestions then go straight behind
     // those that come before them, and none moves.
-    unanswered.prepare();
     unanswered.place(Structural::sorted(structural(graph, options)));
     unanswered.lead();
     unanswered.into_findings()
@@ -364,6 +363,12 @@ impl<'g, 's, 'o> SharedUnanswered<'g, 's, 'o> {
         }
     }
 
+    /// Makes the work every chunk reads, if not made yet: from then on the helping thread can
+    /// take chunks.
+    pub(super) fn make_ready(&self) {
+        self.prepare();
+    }
+
     /// The work every chunk reads, made once; `None` without rules.
     fn prepare(&self) -> Option<&Unanswered<'g, 's, 'o>> {
         self.prepared
@@ -413,31 +418,42 @@ impl<'g, 's, 'o> SharedUnanswered<'g, 's, 'o> {
     pub(super) fn place(&self, structural: Structural) {
         let (first, after) = structural.split();
         // Only a panic on the other thread poisons the lock, and that panic is resumed.
-        let Ok(mut placed) = self.done.lock().map(|mut done| done.take_so_far()) else {
+        let Ok(so_far) = self.done.lock().map(|mut done| done.take_so_far()) else {
             return;
         };
-        // Into the list the suggestions are found in, which has the room: early on it holds
-        // few of them, so few move.
+        // Before any suggestion is found, the others' own list takes them (it was made with
+        // room for all): nothing moves. Later, into the list the suggestions are found in,
+        // which has the room: the sooner, the fewer of them move.
         let room = self.room();
+        let mut placed = if so_far.is_empty() {
+            first
+        } else {
+            let mut placed = so_far;
+            placed.reserve(room.saturating_sub(placed.len()));
+            placed.splice(0..0, first);
+            placed
+        };
         placed.reserve(room.saturating_sub(placed.len()));
-        placed.splice(0..0, first);
         if let Ok(mut done) = self.done.lock() {
             done.put_back(placed, after);
         }
     }
 
-    /// Room for all the findings in one list: about one suggestion per element and as many
-    /// others at most. Room never touched costs no memory; growing a list of large findings
-    /// copies them all, into fresh pages.
     fn room(&self) -> usize {
-        let session = self.graph.session;
-        2 * (session.components.len() + session.flows.len())
+        findings_room(self.graph.session)
     }
 
     /// The findings, in report order, once every chunk is done and the others are placed.
     pub(super) fn into_findings(self) -> Vec<Finding> {
         self.done.into_inner().unwrap_or_default().into_findings()
     }
+}
+
+/// Room for all the findings of `session` in one list: about one suggestion per element and
+/// as many others at most. Room never touched costs no memory; growing a list of large
+/// findings copies them all, into fresh pages.
+fn findings_room(session: &Session) -> usize {
+    2 * (session.components.len() + session.flows.len())
 }
 
 /// `text` quoted, exactly as `{:?}` writes it. Ids are mostly printable ASCII without quotes
@@ -486,9 +502,9 @@ impl Part<'_> {
 pub(super) fn structural(graph: &ModelGraph<'_>, options: &FindingOptions<'_>) -> Vec<Finding> {
     let s = graph.session;
     let today = options.today;
-    // Room for about one per element, which a large model comes close to: untouched room costs
-    // no memory, and growing a list of large findings copies them over and over.
-    let mut out = Vec::with_capacity(s.components.len() + s.flows.len());
+    // Room for all findings, as the suggestions are then placed in this list (see
+    // `SharedUnanswered::place`).
+    let mut out = Vec::with_capacity(findings_room(s));
     let classification: HashMap<&str, Classification> = s
         .assets
         .iter()

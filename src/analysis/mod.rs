@@ -43,10 +43,10 @@ pub fn analyze_graph(graph: &ModelGraph<'_>, options: &FindingOptions) -> Analys
     work.finish()
 }
 
-/// The analysis of one graph as two threads share it. The leading one does the unanswered
-/// suggestions (TB015, most of the findings on a large model); the helping one the rest of the
-/// findings (placed around the suggestions as soon as they are sorted), the attack paths and
-/// the coverage, then helps with the suggestions left, so that both end together. Whichever is free first takes what is left. Public for `check`,
+/// The analysis of one graph as two threads share it. The leading one does the rest of the
+/// findings (the suggestions are then placed around them) and the unanswered suggestions
+/// (TB015, most of the findings on a large model); the helping one the attack paths and the
+/// coverage, then helps with the suggestions left, so that both end together. Whichever is free first takes what is left. Public for `check`,
 /// which keeps one second thread for reading the file and this.
 pub struct Together<'g, 's, 'o> {
     graph: &'g ModelGraph<'s>,
@@ -71,15 +71,19 @@ impl<'g, 's, 'o> Together<'g, 's, 'o> {
     }
 
     pub fn lead(&self) {
+        // The suggestions' work prepared first, so that the helping thread can take chunks of
+        // it whenever it comes to them; then the other findings, placed before any suggestion
+        // is found, so that none has to move.
+        self.unanswered.make_ready();
+        self.structural.run(|| self.place_structural());
         self.unanswered.lead();
         // Claimed already, unless the other thread is far behind.
-        self.structural.run(|| self.place_structural());
         self.coverage.run(|| coverage(self.graph));
         self.paths.run(|| attack_paths(self.graph));
     }
 
     pub fn help(&self) {
-        // The others first: placed early, few suggestions have to move for them.
+        // Done already, unless the leading thread is far behind.
         self.structural.run(|| self.place_structural());
         self.paths.run(|| attack_paths(self.graph));
         self.coverage.run(|| coverage(self.graph));
