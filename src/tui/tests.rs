@@ -24,6 +24,12 @@ fn example(name: &str) -> store::LoadedSession {
     .expect("example loads")
 }
 
+/// The app on the session file at `path`, as `open` starts it (without a frozen clock or test
+/// libraries: for tests of saving and reloading).
+fn app_on_file(path: &Path) -> App {
+    App::open(store::load(path).expect("loads"), Theme::plain(), today())
+}
+
 fn app_on(name: &str) -> App {
     let mut app = App::open(example(name), Theme::plain(), today());
     app.user = "facilitator".into();
@@ -928,7 +934,7 @@ fn a_file_changed_on_disk_is_not_overwritten_and_mine_can_be_kept_beside() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("s.toml");
     std::fs::write(&path, "schema = 1\ntitle = \"Original\"\n").expect("write");
-    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    let mut app = app_on_file(&path);
     keys(&mut app, "<esc>aMine<ret>");
     std::fs::write(&path, "schema = 1\ntitle = \"Theirs\"\n").expect("outside edit");
     keys(&mut app, "<C-s>");
@@ -952,7 +958,7 @@ fn ctrl_s_in_a_form_keeps_what_it_holds_and_saves_the_file() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("s.toml");
     std::fs::write(&path, "schema = 1\ntitle = \"Shop\"\n").expect("write");
-    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    let mut app = app_on_file(&path);
     // A form with a problem stays open, and nothing is saved.
     keys(&mut app, "<esc>a<C-s>");
     assert!(matches!(app.modal, Some(Modal::Form { .. })));
@@ -974,7 +980,7 @@ fn merging_with_a_changed_file_keeps_both_sides_work_by_element() {
     let path = dir.path().join("s.toml");
     let original = "schema = 1\ntitle = \"Shop\"\n\n[[components]]\nid = \"api\"\nname = \"API\"\nkind = \"process\"\n\n[[components]]\nid = \"db\"\nname = \"Database\"\nkind = \"data-store\"\n";
     std::fs::write(&path, original).expect("write");
-    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    let mut app = app_on_file(&path);
     // Here: a new component, and the run for today (the form that opening shows).
     keys(&mut app, "<ret>aQueue<ret>");
     // Elsewhere, meanwhile: db renamed and a boundary added.
@@ -1011,7 +1017,7 @@ fn a_merge_where_both_changed_one_element_keeps_mine_and_names_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("s.toml");
     std::fs::write(&path, "schema = 1\ntitle = \"Shop\"\n").expect("write");
-    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    let mut app = app_on_file(&path);
     keys(&mut app, "<esc>aQueue<ret>");
     std::fs::write(
         &path,

@@ -189,7 +189,7 @@ fn a_line_typed_before_a_crash_comes_back_on_the_open_line() {
             .collect(),
     };
     store::autosave::write_autosave(&path, &base, Some(&base), Some(&draft)).expect("autosave");
-    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    let mut app = app_on_file(&path);
     assert!(matches!(app.modal, Some(Modal::Recover(_))));
     keys(&mut app, "r");
     assert_eq!(line(&app).input.text(), "Web app (web-app");
@@ -202,7 +202,7 @@ fn ctrl_s_saves_without_leaving_the_line() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("s.toml");
     std::fs::write(&path, "schema = 1\ntitle = \"Shop\"\n").expect("write");
-    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    let mut app = app_on_file(&path);
     keys(&mut app, "<esc>ib Internet<ret>b DM<C-s>");
     assert_eq!(line(&app).input.text(), "b DM", "still open, as typed");
     assert!(!app.is_dirty());

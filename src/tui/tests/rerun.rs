@@ -224,7 +224,7 @@ fn saving_records_the_minutes_of_todays_run_once() {
         "schema = 1\ntitle = \"T\"\n\n[[runs]]\ndate = 2026-11-23\nminutes = 5\n",
     )
     .expect("write");
-    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    let mut app = app_on_file(&path);
     assert!(app.modal.is_none(), "today's run is there");
     assert!(
         app.session().is_some_and(|s| s.started.is_some()),
@@ -250,7 +250,7 @@ fn an_unchanged_session_opened_and_closed_keeps_every_byte() {
     let path = dir.path().join("s.toml");
     let text = "schema = 1\ntitle = \"T\"\n\n[[runs]]\ndate = 2026-11-23\n";
     std::fs::write(&path, text).expect("write");
-    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    let mut app = app_on_file(&path);
     // Under a whole minute: saving records nothing.
     app.frozen_clock = Some(Duration::from_secs(59));
     keys(&mut app, "<C-s>q");
@@ -310,7 +310,7 @@ fn the_commit_dialog_wraps_the_changes_and_commits_the_edited_message_with_the_r
     std::fs::write(&path, "schema = 1\ntitle = \"Shop\"\n").expect("write");
     git(root, &["add", "s.toml"]);
     git(root, &["commit", "-q", "-m", "initial"]);
-    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    let mut app = app_on_file(&path);
     app.frozen_clock = Some(Duration::ZERO);
     let name = "a component whose name is long enough to run past the dialog's right edge endmark";
     keys(&mut app, &format!("<ret>a{name}<ret>C"));

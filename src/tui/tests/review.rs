@@ -112,7 +112,7 @@ fn webhooks(config: Option<&str>) -> (tempfile::TempDir, App) {
     }
     let path = dir.path().join("webhooks.toml");
     std::fs::write(&path, WEBHOOKS).expect("session");
-    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    let mut app = app_on_file(&path);
     app.frozen_clock = Some(Duration::from_secs(27 * 60));
     app.use_libraries(test_libraries(""));
     keys(&mut app, "4");
@@ -260,7 +260,7 @@ fn unknown_protection_and_out_of_scope_threats_say_where_to_fix_them() {
         );
     let path = dir.path().join("webhooks.toml");
     std::fs::write(&path, text).expect("session");
-    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    let mut app = app_on_file(&path);
     app.use_libraries(test_libraries(""));
     keys(&mut app, "4");
     let items = review::gate_items(state(&app).session(), &state(&app).derived);

@@ -17,7 +17,7 @@ fn duplicate_ids_from_a_hand_edited_file_block_edits_instead_of_changing_both() 
         component("Second")
     );
     std::fs::write(&path, text).expect("write");
-    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    let mut app = app_on_file(&path);
     keys(&mut app, "<esc>");
     let before = session(&app).clone();
     // Delete the second c1 (asking first or not, answer yes).
@@ -98,7 +98,7 @@ fn a_refused_commit_shows_the_hooks_reason_and_leaves_the_index_as_it_was() {
     let index_before = git(&root, &["ls-files", "--stage"]);
 
     let path = root.join("s.toml");
-    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    let mut app = app_on_file(&path);
     keys(&mut app, "<esc>aQueue<ret>C<ret>");
 
     assert_eq!(git(&root, &["ls-files", "--stage"]), index_before);
@@ -132,7 +132,7 @@ fn committing_on_a_detached_head_warns_before_and_after() {
     let (_dir, root) = repo_with_session();
     git(&root, &["checkout", "-q", "--detach"]);
     let path = root.join("s.toml");
-    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    let mut app = app_on_file(&path);
     keys(&mut app, "<esc>aQueue<ret>C");
     assert!(matches!(app.modal, Some(Modal::Commit(_))));
     let text = screen(&app, 120, 40);
@@ -296,7 +296,7 @@ fn work_on_a_file_with_duplicate_ids_is_still_recovered() {
     let mut work = base.clone();
     work.title = "Shop, renamed before a crash".into();
     store::autosave::write_autosave(&path, &work, Some(&base), None).expect("autosave");
-    let mut app = App::open(store::load(&path).expect("loads"), Theme::plain(), today());
+    let mut app = app_on_file(&path);
     assert!(matches!(app.modal, Some(Modal::Recover(_))));
     keys(&mut app, "r");
     // Recovering replaces the whole session: nothing is looked up by id, so it is not refused.
