@@ -377,6 +377,8 @@ impl ReadTogether {
             let bytes = read_input(path, InputKind::SESSION)
                 .map_err(|e| unreadable = Some(e))
                 .ok();
+            // The other thread reads with this one from here on.
+            crate::parallel::settle();
             Mutex::new(bytes.map(|bytes| Arc::new(FileBytes::new(bytes))))
         });
         let file = self.bytes();
