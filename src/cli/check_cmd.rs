@@ -140,10 +140,11 @@ struct Judged {
 /// The work is done on this thread and the helper thread (see [`crate::parallel`]), in one pair
 /// for the whole file: on a small VM a thread that has gone to sleep may take a scheduler tick
 /// (3-4 ms) to wake, longer than the analysis takes, so the two threads hand work over inside
-/// the pair and wait for each other by spinning (see [`Handover::wait`]). The helper loads the
-/// rules and the project config while this one reads the file, then reads pieces of it from
-/// the back ([`store::ReadTogether`]), validates the session while this thread makes its
-/// graph, and helps with the analysis ([`analysis::Together`]).
+/// the pair and wait for each other by spinning (see [`Handover::wait`]). This thread reads the
+/// file, then both read its pieces from either end ([`store::ReadTogether`]). The helper then
+/// loads the rules and the project config while this one puts the pieces together and
+/// makes the graph, validates the session and puts its positions together, and helps with
+/// the analysis ([`analysis::Together`]).
 fn read_and_judge(
     path: &Path,
     libraries: &mut Libraries<'_>,
