@@ -78,7 +78,10 @@ mod tests {
         assert_eq!(args.addr, "10.0.0.5:7420");
         assert_eq!(args.code, "k7f2-9xq4-m3vd-82hc");
         assert_eq!(args.name, "Ana");
-        assert_eq!(cli.library_dirs, vec![std::path::PathBuf::from("libs")]);
+        assert_eq!(
+            cli.global.library_dirs,
+            vec![std::path::PathBuf::from("libs")]
+        );
         // The code and the name are required.
         assert!(Cli::try_parse_from(["threatboard", "join", "10.0.0.5:7420"]).is_err());
     }
