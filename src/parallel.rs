@@ -128,19 +128,15 @@ where
     };
     let free = helper().filter(|_| !HELPER_TAKEN.swap(true, Ordering::AcqRel));
     let a = match free {
-        Some(pool) => {
-            let a = pool.in_place_scope(|scope| {
-                scope.spawn(|_| {
-                    let _give_back = GiveBack;
-                    run();
-                });
-                let a = here();
+        Some(pool) => pool.in_place_scope(|scope| {
+            scope.spawn(|_| {
+                let _give_back = GiveBack;
                 run();
-                a
             });
-            linger(pool);
+            let a = here();
+            run();
             a
-        }
+        }),
         None => {
             // `beside` runs even when `here` panics, as it would on the helper: whatever it
             // was waiting for has been closed on the way out (see `CloseOnDrop`).
@@ -152,39 +148,6 @@ where
     // A panic in `beside` was resumed by the scope, so it gave its result.
     let b = done.into_inner().ok().flatten();
     (a, b.expect("the work beside was run once"))
-}
-
-/// How long the helper keeps looking for the next pair's work once it has none.
-///
-/// Left to itself, an idle pool thread sleeps after some 30 yields, and on a small VM it may
-/// then take a scheduler tick to wake. `check` makes its next pair (the report's, after the
-/// analysis's) a few tenths of a millisecond after the last, and in more than half of the runs
-/// at 1,000 components the helper came to the report 1.3 ms late, when it was nearly written.
-const LINGER: Duration = Duration::from_millis(2);
-
-/// Whether the helper is lingering, or about to: one linger at a time, so that a pair done
-/// while it lingers does not start another inside it.
-static LINGERING: AtomicBool = AtomicBool::new(false);
-
-/// Has the helper look for work, spinning, for [`LINGER`] after the last it did: the next
-/// pair's piece is injected into the pool, and the lingering helper takes it at once.
-fn linger(pool: &rayon_core::ThreadPool) {
-    if LINGERING.swap(true, Ordering::AcqRel) {
-        return;
-    }
-    pool.spawn(|| {
-        let mut idle_since = Instant::now();
-        loop {
-            if rayon_core::yield_now() == Some(rayon_core::Yield::Executed) {
-                idle_since = Instant::now();
-            } else if idle_since.elapsed() > LINGER {
-                break;
-            } else {
-                std::hint::spin_loop();
-            }
-        }
-        LINGERING.store(false, Ordering::Release);
-    });
 }
 
 /// A value one thread makes and the other waits for, so that the other can start on work of
