@@ -38,7 +38,8 @@ static HELPER_RUNNING: AtomicBool = AtomicBool::new(false);
 
 /// Makes the helper thread now, so that it is running by the time there is work for it. Call
 /// it first thing: the earlier in the run, the sooner the thread runs. It does not wait for the
-/// thread to run: [`settle`] does, once this thread has done some work of its own.
+/// thread to run: [`settle`] does, once this thread has done some work of its own. A second
+/// call does nothing.
 pub fn start() {
     if helper().is_some() {
         let _ = STARTED.set(Instant::now());

@@ -351,7 +351,8 @@ fn keep_freed_blocks_for_reuse() {
 
 pub fn run(args: CheckArgs, library_dirs: &[PathBuf]) -> ExitCode {
     keep_freed_blocks_for_reuse();
-    // The helper thread starts while the flags and the date are worked out.
+    // The helper thread starts (unless `cli::main` started it already) while the flags and the
+    // date are worked out.
     crate::parallel::start();
     let flags = Flags {
         fail_on: args.fail_on.map(Severity::from),
