@@ -160,7 +160,7 @@ pub fn main() -> ExitCode {
     // `check` shares its work with a helper thread, which takes a while to get a core on a
     // busy or virtual machine: made before the arguments are parsed, it is running sooner
     // (a check of 10 and 100 components 3.62 -> 3.33 ms and 5.42 -> 5.08 ms, medians).
-    if args.get(1).is_some_and(|command| command == "check") {
+    if names_check(&args) {
         crate::parallel::start();
     }
     let parsed = match parse_check_alone(&args) {
@@ -182,13 +182,18 @@ pub fn main() -> ExitCode {
     run(cli)
 }
 
+/// Whether the arguments name the `check` command (as the first word after the program).
+fn names_check(args: &[std::ffi::OsString]) -> bool {
+    args.get(1).is_some_and(|command| command == "check")
+}
+
 /// `threatboard check ...` parsed without the other commands. clap makes every command's
 /// arguments before it parses (0.2 ms, a tenth of a check of a small model), and the CI gate
 /// needs only its own. Whatever this parse does not take (help, a usage error) is left to the
 /// whole parser, so that every message is the same.
 fn parse_check_alone(args: &[std::ffi::OsString]) -> Option<Cli> {
     use clap::{Args, FromArgMatches};
-    if args.get(1).is_none_or(|command| command != "check") {
+    if !names_check(args) {
         return None;
     }
     let check = check_cmd::CheckArgs::augment_args(clap::Command::new("check"));
