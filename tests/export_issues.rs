@@ -18,13 +18,13 @@ fn session() -> Session {
             kind: ComponentKind::Process,
             technology: None,
             boundary: None,
-            tags: vec![],
+            tags: Default::default(),
             assets: vec![],
             not_applicable: StrideSet::default(),
-            not_applicable_reason: String::new(),
-            out_of_scope: String::new(),
-            notes: String::new(),
-            dismissed: vec![],
+            not_applicable_reason: Default::default(),
+            out_of_scope: Default::default(),
+            notes: Default::default(),
+            dismissed: Default::default(),
         });
     }
     for (id, target, l, i) in [("TH-001", "web", 3, 3), ("TH-002", "db", 1, 2)] {

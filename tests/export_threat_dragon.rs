@@ -203,7 +203,7 @@ fn session_to_threat_dragon_and_back_keeps_the_model() {
                         c.name.clone(),
                         c.kind.as_str().to_string(),
                         boundary_name(s, c.boundary.as_ref()),
-                        c.out_of_scope.clone(),
+                        c.out_of_scope.to_string(),
                     )
                 })
                 .collect()

@@ -1888,12 +1888,12 @@ stride = "T"
         let worker = component(&mut new, "worker");
         worker.kind = ComponentKind::DataStore;
         worker.assets = vec!["pii".into()];
-        worker.tags = vec!["internet-facing".into(), "k8s".into()];
+        worker.tags = vec!["internet-facing".into(), "k8s".into()].into();
         worker.notes = "moved to k8s".into();
         let db = component(&mut new, "db");
         db.name = "Database".into();
         db.not_applicable = StrideSet::parse("D");
-        db.tags = vec!["postgres".into()];
+        db.tags = vec!["postgres".into()].into();
         let d = diff(&old, &new);
         assert_eq!(
             changed(&d.components),
@@ -2279,14 +2279,16 @@ Other changes
         flow(&mut old, "user-api").dismissed = vec![
             dismissal("flow-replay", "signed webhooks", "authenticated=true"),
             dismissal("flow-sniffing", "TLS everywhere", ""),
-        ];
-        component(&mut old, "api").dismissed = vec![dismissal("web-xss", "no HTML", "")];
+        ]
+        .into();
+        component(&mut old, "api").dismissed = vec![dismissal("web-xss", "no HTML", "")].into();
         let mut new = old.clone();
         flow(&mut new, "user-api").dismissed = vec![
             dismissal("flow-replay", "signed webhooks", "authenticated=false"),
             dismissal("flow-sniffing", "mTLS everywhere", ""),
             dismissal("flow-dos", "rate limited at the edge", ""),
-        ];
+        ]
+        .into();
         component(&mut new, "api").dismissed.clear();
         let d = diff(&old, &new);
         let lines: Vec<String> = d

@@ -445,17 +445,18 @@ impl Importer {
                 kind,
                 technology,
                 boundary: None,
-                tags: strings(c, "tags"),
+                tags: strings(c, "tags").into(),
                 assets,
                 not_applicable: tb_attr(c, "notApplicable")
                     .map(StrideSet::parse)
                     .unwrap_or_default(),
                 not_applicable_reason: tb_attr(c, "notApplicableReason")
                     .map(multi_line)
-                    .unwrap_or_default(),
-                out_of_scope: out_of_scope(c),
-                notes,
-                dismissed: Vec::new(),
+                    .unwrap_or_default()
+                    .into(),
+                out_of_scope: out_of_scope(c).into(),
+                notes: notes.into(),
+                dismissed: Default::default(),
             };
             self.unmapped_keys(c);
             self.components.insert(
@@ -672,16 +673,20 @@ impl Importer {
                 assets,
                 authenticated,
                 encrypted,
-                tags,
+                tags: tags.into(),
                 not_applicable: tb_attr(f, "notApplicable")
                     .map(StrideSet::parse)
                     .unwrap_or_default(),
                 not_applicable_reason: tb_attr(f, "notApplicableReason")
                     .map(multi_line)
-                    .unwrap_or_default(),
-                out_of_scope: out_of_scope(f),
-                notes: text(f, "description").map(multi_line).unwrap_or_default(),
-                dismissed: Vec::new(),
+                    .unwrap_or_default()
+                    .into(),
+                out_of_scope: out_of_scope(f).into(),
+                notes: text(f, "description")
+                    .map(multi_line)
+                    .unwrap_or_default()
+                    .into(),
+                dismissed: Default::default(),
             };
             self.unmapped_keys(f);
             if yes_no(f.get("bidirectional")) == Some(true) {

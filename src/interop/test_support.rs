@@ -127,17 +127,17 @@ pub(crate) fn valid_session() -> impl Strategy<Value = Session> {
                         boundary: boundary
                             .filter(|_| nb > 0)
                             .map(|b| BoundaryId::new(format!("zone-{}", b.index(nb)))),
-                        tags,
+                        tags: tags.into(),
                         assets: asset
                             .filter(|_| na > 0)
                             .map(|a| AssetId::new(format!("asset-{}", a.index(na))))
                             .into_iter()
                             .collect(),
                         not_applicable,
-                        not_applicable_reason: reason,
-                        out_of_scope,
-                        notes,
-                        dismissed: Vec::new(),
+                        not_applicable_reason: reason.into(),
+                        out_of_scope: out_of_scope.into(),
+                        notes: notes.into(),
+                        dismissed: Default::default(),
                     });
                 }
                 let nc = s.components.len();
@@ -158,12 +158,12 @@ pub(crate) fn valid_session() -> impl Strategy<Value = Session> {
                             .collect(),
                         authenticated: auth,
                         encrypted: enc,
-                        tags,
+                        tags: tags.into(),
                         not_applicable: StrideSet::empty(),
-                        not_applicable_reason: String::new(),
-                        out_of_scope,
-                        notes,
-                        dismissed: Vec::new(),
+                        not_applicable_reason: Default::default(),
+                        out_of_scope: out_of_scope.into(),
+                        notes: notes.into(),
+                        dismissed: Default::default(),
                     });
                 }
                 let targets: Vec<ElementId> = s

@@ -677,13 +677,13 @@ impl Importer {
                 kind,
                 technology: tech,
                 boundary: None,
-                tags,
+                tags: tags.into(),
                 assets: held,
                 not_applicable: StrideSet::default(),
-                not_applicable_reason: String::new(),
-                out_of_scope,
-                notes,
-                dismissed: Vec::new(),
+                not_applicable_reason: Default::default(),
+                out_of_scope: out_of_scope.into(),
+                notes: notes.into(),
+                dismissed: Default::default(),
             });
         }
         for (name, o) in &assets {
@@ -752,12 +752,12 @@ impl Importer {
             protocol: protocol.into(),
             assets: carried,
             authenticated,
-            tags,
+            tags: tags.into(),
             not_applicable: StrideSet::default(),
-            not_applicable_reason: String::new(),
-            out_of_scope: String::new(),
-            notes: text(link.get("description")),
-            dismissed: Vec::new(),
+            not_applicable_reason: Default::default(),
+            out_of_scope: Default::default(),
+            notes: text(link.get("description")).into(),
+            dismissed: Default::default(),
         });
     }
 

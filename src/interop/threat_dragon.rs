@@ -1132,17 +1132,17 @@ impl Importer {
         let out_of_scope = self.out_of_scope(p, &format!("{noun} \"{name}\""));
         self.session.components.push(Component {
             technology: None,
-            not_applicable_reason: String::new(),
-            out_of_scope,
-            dismissed: Vec::new(),
+            not_applicable_reason: Default::default(),
+            out_of_scope: out_of_scope.into(),
+            dismissed: Default::default(),
             id: ElementId::new(id),
             name,
             kind,
             boundary: None,
-            tags,
+            tags: tags.into(),
             assets: Vec::new(),
             not_applicable: StrideSet::empty(),
-            notes,
+            notes: notes.into(),
         });
         self.session.components.len() - 1
     }
@@ -1303,9 +1303,9 @@ impl Importer {
             _ => None,
         };
         let forward = Flow {
-            not_applicable_reason: String::new(),
-            out_of_scope,
-            dismissed: Vec::new(),
+            not_applicable_reason: Default::default(),
+            out_of_scope: out_of_scope.into(),
+            dismissed: Default::default(),
             id: ElementId::new(id),
             from: from_id,
             to: to_id,
@@ -1315,9 +1315,9 @@ impl Importer {
             // Unknown stays unknown: "no" would fail `check` on every crossing flow.
             authenticated,
             encrypted: p.get("isEncrypted").and_then(Value::as_bool),
-            tags,
+            tags: tags.into(),
             not_applicable: StrideSet::empty(),
-            notes,
+            notes: notes.into(),
         };
         let mut edges = Vec::new();
         // threatboard flows go one way: a bidirectional flow is two, so that both directions
@@ -1336,7 +1336,7 @@ impl Importer {
                 from: forward.to.clone(),
                 to: forward.from.clone(),
                 label: label.into(),
-                notes,
+                notes: notes.into(),
                 ..forward.clone()
             }
         });
@@ -1585,7 +1585,7 @@ impl Importer {
                 flow.tags.push("crosses-trust-boundary".to_string());
             }
             let note = format!("Crosses the Threat Dragon trust boundary curve \"{name}\".");
-            push_paragraph(&mut flow.notes, &note);
+            push_paragraph(flow.notes.make_mut(), &note);
         }
         let member_names: Vec<String> = members
             .iter()

@@ -236,13 +236,13 @@ fn read(doc: &Value, warnings: &mut Vec<String>) -> Session {
                     kind,
                     technology,
                     boundary: None,
-                    tags: Vec::new(),
+                    tags: Default::default(),
                     assets: placements.get(name).cloned().unwrap_or_default(),
                     not_applicable: StrideSet::empty(),
-                    not_applicable_reason: String::new(),
-                    out_of_scope: String::new(),
-                    notes,
-                    dismissed: Vec::new(),
+                    not_applicable_reason: Default::default(),
+                    out_of_scope: Default::default(),
+                    notes: notes.into(),
+                    dismissed: Default::default(),
                 }
             };
             let mut c: Component = match record(&overlay, "components", name) {
@@ -256,11 +256,11 @@ fn read(doc: &Value, warnings: &mut Vec<String>) -> Session {
             c.name = title_of(e, name);
             let description = description_of(e);
             if record::<Component>(&overlay, "components", name).is_some() {
-                c.notes = description;
+                c.notes = description.into();
             } else {
                 let extra = std::mem::take(&mut c.notes);
-                c.notes = description;
-                push_line(&mut c.notes, &extra);
+                c.notes = description.into();
+                push_line(c.notes.make_mut(), &extra);
             }
             if let Some(p) = text(e, "parent_component") {
                 parents.push((s.components.len(), p.to_string()));
@@ -331,18 +331,18 @@ fn read(doc: &Value, warnings: &mut Vec<String>) -> Session {
             authenticated: None,
             encrypted: f.get("encrypted").and_then(Value::as_bool),
             tags: if f.get("has_sensitive_data").and_then(Value::as_bool) == Some(true) {
-                vec!["sensitive-data".to_string()]
+                vec!["sensitive-data".to_string()].into()
             } else {
-                Vec::new()
+                Default::default()
             },
             not_applicable: StrideSet::empty(),
-            not_applicable_reason: String::new(),
-            out_of_scope: String::new(),
-            notes: String::new(),
-            dismissed: Vec::new(),
+            not_applicable_reason: Default::default(),
+            out_of_scope: Default::default(),
+            notes: Default::default(),
+            dismissed: Default::default(),
         });
         flow.label = title_of(f, name).into();
-        flow.notes = description_of(f);
+        flow.notes = description_of(f).into();
         elem_actual.insert(name.to_string(), flow.id.clone());
         s.flows.push(flow);
     }
@@ -456,13 +456,13 @@ fn read(doc: &Value, warnings: &mut Vec<String>) -> Session {
             kind: ComponentKind::Process,
             technology: None,
             boundary: None,
-            tags: Vec::new(),
+            tags: Default::default(),
             assets: Vec::new(),
             not_applicable: StrideSet::empty(),
-            not_applicable_reason: String::new(),
-            out_of_scope: String::new(),
+            not_applicable_reason: Default::default(),
+            out_of_scope: Default::default(),
             notes: "Stands for the whole system: the TM-BOM model's threats that name no component are on it.".into(),
-            dismissed: Vec::new(),
+            dismissed: Default::default(),
         });
         warnings.push(format!(
             "{} threats name no affected component and are put on a component standing for the whole system: {}",

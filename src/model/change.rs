@@ -585,25 +585,25 @@ mod tests {
     fn component(id: &str) -> Component {
         Component {
             technology: None,
-            not_applicable_reason: String::new(),
-            out_of_scope: String::new(),
-            dismissed: Vec::new(),
+            not_applicable_reason: Default::default(),
+            out_of_scope: Default::default(),
+            dismissed: Default::default(),
             id: id.into(),
             name: id.to_uppercase(),
             kind: ComponentKind::Process,
             boundary: None,
-            tags: Vec::new(),
+            tags: Default::default(),
             assets: Vec::new(),
             not_applicable: StrideSet::default(),
-            notes: String::new(),
+            notes: Default::default(),
         }
     }
 
     fn flow(id: &str, from: &str, to: &str) -> Flow {
         Flow {
-            not_applicable_reason: String::new(),
-            out_of_scope: String::new(),
-            dismissed: Vec::new(),
+            not_applicable_reason: Default::default(),
+            out_of_scope: Default::default(),
+            dismissed: Default::default(),
             id: id.into(),
             from: from.into(),
             to: to.into(),
@@ -612,9 +612,9 @@ mod tests {
             assets: Vec::new(),
             authenticated: Some(false),
             encrypted: Some(false),
-            tags: Vec::new(),
+            tags: Default::default(),
             not_applicable: StrideSet::default(),
-            notes: String::new(),
+            notes: Default::default(),
         }
     }
 

@@ -601,14 +601,14 @@ mod tests {
             name: id.to_uppercase(),
             kind: ComponentKind::Process,
             technology: None,
-            not_applicable_reason: String::new(),
-            out_of_scope: String::new(),
-            dismissed: Vec::new(),
+            not_applicable_reason: Default::default(),
+            out_of_scope: Default::default(),
+            dismissed: Default::default(),
             boundary: None,
-            tags: Vec::new(),
+            tags: Default::default(),
             assets: Vec::new(),
             not_applicable: StrideSet::empty(),
-            notes: String::new(),
+            notes: Default::default(),
         };
         let mut s = Session::new("T");
         s.boundaries = vec![boundary("a"), boundary("b")];
@@ -631,9 +631,9 @@ mod tests {
 
         s.components.pop();
         s.flows.push(Flow {
-            not_applicable_reason: String::new(),
-            out_of_scope: String::new(),
-            dismissed: Vec::new(),
+            not_applicable_reason: Default::default(),
+            out_of_scope: Default::default(),
+            dismissed: Default::default(),
             id: "c2".into(),
             from: "c1".into(),
             to: "c2".into(),
@@ -642,9 +642,9 @@ mod tests {
             assets: Vec::new(),
             authenticated: Some(false),
             encrypted: Some(false),
-            tags: Vec::new(),
+            tags: Default::default(),
             not_applicable: StrideSet::empty(),
-            notes: String::new(),
+            notes: Default::default(),
         });
         assert_eq!(
             duplicate_id(&s).map(|d| (d.table, d.id)),

@@ -10,6 +10,7 @@ pub mod session;
 pub mod stride;
 pub mod technology;
 pub mod text;
+pub mod thin;
 pub mod validate;
 
 pub use ids::{
@@ -19,4 +20,5 @@ pub use ids::{
 pub use session::*;
 pub use stride::{Stride, StrideSet};
 pub use technology::{ProtocolFamily, Technology};
+pub use thin::{ThinList, ThinText};
 pub use validate::{Field, Location, Problem, Table, validate};

@@ -5,6 +5,7 @@ use super::ids::{
 };
 use super::stride::StrideSet;
 use super::technology::{ProtocolFamily, Technology};
+use super::thin::{ThinList, ThinText};
 use chrono::NaiveDate;
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
@@ -225,8 +226,8 @@ pub struct Component {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boundary: Option<BoundaryId>,
     /// Free-form labels; `internet-facing` and `logs` mean something to the analysis.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "<[String]>::is_empty")]
+    pub tags: ThinList<String>,
     /// Data assets this component handles or stores.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assets: Vec<AssetId>,
@@ -234,17 +235,17 @@ pub struct Component {
     #[serde(default, skip_serializing_if = "StrideSet::is_empty")]
     pub not_applicable: StrideSet,
     /// Why those categories do not apply, as the team said it.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub not_applicable_reason: String,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub not_applicable_reason: ThinText,
     /// Why the team put it out of scope (someone else's system, covered by another model);
     /// empty when in scope. Out of scope leaves it out of coverage, findings and suggestions.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub out_of_scope: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub notes: String,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub out_of_scope: ThinText,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub notes: ThinText,
     /// Rule suggestions the team judged not to apply to this element.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub dismissed: Vec<Dismissal>,
+    #[serde(default, skip_serializing_if = "<[Dismissal]>::is_empty")]
+    pub dismissed: ThinList<Dismissal>,
 }
 
 impl Component {
@@ -301,20 +302,20 @@ pub struct Flow {
     /// Whether the flow is encrypted in transit; `None` when unknown, as for `authenticated`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encrypted: Option<bool>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "<[String]>::is_empty")]
+    pub tags: ThinList<String>,
     #[serde(default, skip_serializing_if = "StrideSet::is_empty")]
     pub not_applicable: StrideSet,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub not_applicable_reason: String,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub not_applicable_reason: ThinText,
     /// Why the team put it out of scope (someone else's system, covered by another model);
     /// empty when in scope. Out of scope leaves it out of coverage, findings and suggestions.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub out_of_scope: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub notes: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub dismissed: Vec<Dismissal>,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub out_of_scope: ThinText,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub notes: ThinText,
+    #[serde(default, skip_serializing_if = "<[Dismissal]>::is_empty")]
+    pub dismissed: ThinList<Dismissal>,
 }
 
 impl Flow {

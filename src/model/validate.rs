@@ -631,17 +631,17 @@ mod tests {
     fn component(id: &str, boundary: Option<&str>) -> Component {
         Component {
             technology: None,
-            not_applicable_reason: String::new(),
-            out_of_scope: String::new(),
-            dismissed: Vec::new(),
+            not_applicable_reason: Default::default(),
+            out_of_scope: Default::default(),
+            dismissed: Default::default(),
             id: id.into(),
             name: id.to_uppercase(),
             kind: ComponentKind::Process,
             boundary: boundary.map(BoundaryId::from),
-            tags: Vec::new(),
+            tags: Default::default(),
             assets: Vec::new(),
             not_applicable: StrideSet::empty(),
-            notes: String::new(),
+            notes: Default::default(),
         }
     }
 
@@ -699,7 +699,8 @@ mod tests {
             dismissal("Flow-Replay", "again"),
             dismissal("web-sql-injection", " "),
             dismissal("", "why"),
-        ];
+        ]
+        .into();
         assert_eq!(
             messages(&s),
             [
@@ -748,12 +749,12 @@ mod tests {
             assets: Vec::new(),
             authenticated: None,
             encrypted: None,
-            tags: Vec::new(),
+            tags: Default::default(),
             not_applicable: StrideSet::default(),
-            not_applicable_reason: String::new(),
+            not_applicable_reason: Default::default(),
             out_of_scope: "\t".into(),
-            notes: String::new(),
-            dismissed: Vec::new(),
+            notes: Default::default(),
+            dismissed: Default::default(),
         }];
         assert_eq!(
             messages(&s),

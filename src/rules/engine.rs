@@ -976,13 +976,13 @@ when = { kind = "flow", crossing = "inward", authenticated = false }
             kind: ComponentKind::Process,
             technology: Some(crate::model::Technology::Api),
             boundary: Some("vpc".into()),
-            tags: vec!["k8s".into(), "waf-protected".into()],
+            tags: vec!["k8s".into(), "waf-protected".into()].into(),
             assets: Vec::new(),
             not_applicable: Default::default(),
-            not_applicable_reason: String::new(),
-            out_of_scope: String::new(),
-            notes: String::new(),
-            dismissed: Vec::new(),
+            not_applicable_reason: Default::default(),
+            out_of_scope: Default::default(),
+            notes: Default::default(),
+            dismissed: Default::default(),
         });
         let r = rules(
             r#"

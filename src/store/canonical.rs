@@ -132,17 +132,17 @@ mod tests {
     fn component(id: &str, name: String, notes: String) -> Component {
         Component {
             technology: None,
-            not_applicable_reason: String::new(),
-            out_of_scope: String::new(),
-            dismissed: Vec::new(),
+            not_applicable_reason: Default::default(),
+            out_of_scope: Default::default(),
+            dismissed: Default::default(),
             id: id.into(),
             name,
             kind: ComponentKind::Process,
             boundary: None,
-            tags: vec![format!("t\u{9b}ag"), "plain".into()],
+            tags: vec![format!("t\u{9b}ag"), "plain".into()].into(),
             assets: Vec::new(),
             not_applicable: StrideSet::empty(),
-            notes,
+            notes: notes.into(),
         }
     }
 

@@ -264,12 +264,12 @@ fn session() -> impl Strategy<Value = Session> {
                     kind: ComponentKind::ALL[kind],
                     technology: technology.map(|i| Technology::ALL[i]),
                     boundary: boundary.map(BoundaryId::from),
-                    tags,
+                    tags: tags.into(),
                     assets: Vec::new(),
                     not_applicable,
-                    not_applicable_reason,
-                    out_of_scope,
-                    notes,
+                    not_applicable_reason: not_applicable_reason.into(),
+                    out_of_scope: out_of_scope.into(),
+                    notes: notes.into(),
                     dismissed: dismissed
                         .into_iter()
                         .map(|(rule, reason, facts)| Dismissal {
@@ -306,12 +306,12 @@ fn session() -> impl Strategy<Value = Session> {
                     assets: vec![AssetId::from("pii")],
                     authenticated,
                     encrypted,
-                    tags: Vec::new(),
+                    tags: Default::default(),
                     not_applicable: StrideSet::empty(),
-                    not_applicable_reason: String::new(),
-                    out_of_scope: String::new(),
-                    notes: String::new(),
-                    dismissed: Vec::new(),
+                    not_applicable_reason: Default::default(),
+                    out_of_scope: Default::default(),
+                    notes: Default::default(),
+                    dismissed: Default::default(),
                 },
             )
             .collect::<Vec<_>>()

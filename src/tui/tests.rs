@@ -593,14 +593,14 @@ fn hostile_names_render_escaped_and_wide_names_fit() {
     let mut s = crate::model::Session::new("Evil \u{1b}]0;pwned\u{7} 日本語 🚀");
     s.components.push(crate::model::Component {
         technology: None,
-        not_applicable_reason: String::new(),
-        out_of_scope: String::new(),
-        dismissed: Vec::new(),
+        not_applicable_reason: Default::default(),
+        out_of_scope: Default::default(),
+        dismissed: Default::default(),
         id: "x".into(),
         name: "\u{1b}[2J名前が長いコンポーネント🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀".into(),
         kind: crate::model::ComponentKind::Process,
         boundary: None,
-        tags: Vec::new(),
+        tags: Default::default(),
         assets: Vec::new(),
         not_applicable: crate::model::StrideSet::empty(),
         notes: "\u{202e}reversed".into(),

@@ -658,8 +658,8 @@ mod tests {
                     c.kind.as_str().to_string(),
                     c.name.clone(),
                     boundary(c.boundary.as_ref()),
-                    c.out_of_scope.clone(),
-                    c.notes.clone(),
+                    c.out_of_scope.to_string(),
+                    c.notes.to_string(),
                     flags,
                 )
             })
@@ -675,8 +675,8 @@ mod tests {
                     f.protocol.to_string(),
                     f.authenticated,
                     f.encrypted,
-                    f.out_of_scope.clone(),
-                    f.notes.clone(),
+                    f.out_of_scope.to_string(),
+                    f.notes.to_string(),
                 )
             })
             .collect();
@@ -809,13 +809,13 @@ mod tests {
             kind: ComponentKind::Process,
             technology: None,
             boundary: None,
-            tags: Vec::new(),
+            tags: Default::default(),
             assets: Vec::new(),
             not_applicable: crate::model::StrideSet::parse("R"),
             not_applicable_reason: "signed requests".into(),
-            out_of_scope: String::new(),
-            notes: String::new(),
-            dismissed: Vec::new(),
+            out_of_scope: Default::default(),
+            notes: Default::default(),
+            dismissed: Default::default(),
         });
         for (id, status, response) in [
             ("TH-1", ThreatStatus::NeedsReview, Response::Undecided),

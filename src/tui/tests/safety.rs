@@ -215,17 +215,17 @@ fn emoji_sequences_are_drawn_as_wide_as_measured_and_leave_no_stale_cells() {
     for (i, name) in names.iter().enumerate() {
         s.components.push(crate::model::Component {
             technology: None,
-            not_applicable_reason: String::new(),
-            out_of_scope: String::new(),
-            dismissed: Vec::new(),
+            not_applicable_reason: Default::default(),
+            out_of_scope: Default::default(),
+            dismissed: Default::default(),
             id: format!("c{i}").as_str().into(),
             name: (*name).into(),
             kind: crate::model::ComponentKind::Process,
             boundary: None,
-            tags: Vec::new(),
+            tags: Default::default(),
             assets: Vec::new(),
             not_applicable: crate::model::StrideSet::empty(),
-            notes: String::new(),
+            notes: Default::default(),
         });
         for j in 0..3 {
             s.threats.push(crate::model::Threat {

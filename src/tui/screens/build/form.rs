@@ -571,7 +571,7 @@ pub fn submit(form: &mut Form, s: &Session, target: FormTarget) -> Option<(Edit,
                 name,
                 kind,
                 boundary: optional(form.choice("boundary")),
-                tags: without_scope_tag(split_tags(&form.text("tags"))),
+                tags: without_scope_tag(split_tags(&form.text("tags"))).into(),
                 assets: form
                     .chosen("assets")
                     .into_iter()
@@ -584,8 +584,8 @@ pub fn submit(form: &mut Form, s: &Session, target: FormTarget) -> Option<(Edit,
                     .map(|c| c.not_applicable_reason.clone())
                     .unwrap_or_default(),
                 // Trimmed: a blank reason means in scope (a whitespace-only one is invalid).
-                out_of_scope: form.text("out_of_scope").trim().to_string(),
-                notes: form.text("notes"),
+                out_of_scope: form.text("out_of_scope").trim().to_string().into(),
+                notes: form.text("notes").into(),
                 technology: Technology::parse(&form.choice("technology")),
                 dismissed: old.map(|c| c.dismissed.clone()).unwrap_or_default(),
             })
@@ -623,15 +623,15 @@ pub fn submit(form: &mut Form, s: &Session, target: FormTarget) -> Option<(Edit,
                     .collect(),
                 authenticated: parse_known(&form.choice("authenticated")),
                 encrypted: parse_known(&form.choice("encrypted")),
-                tags: without_scope_tag(old.map(|f| f.tags.clone()).unwrap_or_default()),
+                tags: without_scope_tag(old.map(|f| f.tags.to_vec()).unwrap_or_default()).into(),
                 not_applicable: old
                     .map(|f| f.not_applicable.clone())
                     .unwrap_or_else(StrideSet::empty),
                 not_applicable_reason: old
                     .map(|f| f.not_applicable_reason.clone())
                     .unwrap_or_default(),
-                out_of_scope: form.text("out_of_scope").trim().to_string(),
-                notes: form.text("notes"),
+                out_of_scope: form.text("out_of_scope").trim().to_string().into(),
+                notes: form.text("notes").into(),
                 dismissed: old.map(|f| f.dismissed.clone()).unwrap_or_default(),
             })
         }

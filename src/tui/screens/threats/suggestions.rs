@@ -179,9 +179,9 @@ pub fn edit_marks(s: &Session, id: &str, change: impl FnOnce(Marks<'_>)) -> Opti
     if let Some(index) = s.components.iter().position(|c| c.id.as_str() == id) {
         let mut c = s.components[index].clone();
         change(Marks {
-            dismissed: &mut c.dismissed,
+            dismissed: c.dismissed.make_mut(),
             not_applicable: &mut c.not_applicable,
-            not_applicable_reason: &mut c.not_applicable_reason,
+            not_applicable_reason: c.not_applicable_reason.make_mut(),
         });
         return Some(Edit::Replace {
             index,
@@ -191,9 +191,9 @@ pub fn edit_marks(s: &Session, id: &str, change: impl FnOnce(Marks<'_>)) -> Opti
     let index = s.flows.iter().position(|f| f.id.as_str() == id)?;
     let mut f = s.flows[index].clone();
     change(Marks {
-        dismissed: &mut f.dismissed,
+        dismissed: f.dismissed.make_mut(),
         not_applicable: &mut f.not_applicable,
-        not_applicable_reason: &mut f.not_applicable_reason,
+        not_applicable_reason: f.not_applicable_reason.make_mut(),
     });
     Some(Edit::Replace {
         index,
