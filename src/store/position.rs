@@ -298,19 +298,81 @@ struct TablePositions {
     /// Entry `i`'s fields are `fields[ends[i - 1]..ends[i]]`: one flat list for the whole table
     /// rather than a list per entry.
     ends: Vec<u32>,
-    /// Field (index into the table's field names) and where its value starts, per entry in
-    /// file order.
-    fields: Vec<(u8, Pos)>,
+    /// Each entry's fields in file order, placed from the entry's start.
+    fields: Vec<FieldAt>,
+    /// The places of the fields too far from their entry's start for a [`FieldAt`], by index
+    /// in `fields`, in increasing order (a field many lines into a long multi-line value, or
+    /// past column 65,535).
+    far: Vec<(u32, Pos)>,
+}
+
+/// One field of an entry: which (an index into the table's field names) and where its value
+/// starts, as lines below the entry's start and a column. 4 bytes where a field and a [`Pos`]
+/// take 12: a large model has tens of thousands of fields, and a file read in pieces keeps
+/// them as they are when the pieces are put together (only the entries move down).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FieldAt {
+    field: u8,
+    /// [`FieldAt::FAR`] when the place is in [`TablePositions::far`].
+    lines_below: u8,
+    col: u16,
+}
+
+impl FieldAt {
+    const FAR: u8 = u8::MAX;
+
+    /// `field` at `at`, in the entry that starts at `entry`; `None` when too far from it.
+    fn near(field: u8, entry: Pos, at: Pos) -> Option<Self> {
+        let lines_below = at.line.checked_sub(entry.line)?;
+        Some(FieldAt {
+            field,
+            lines_below: u8::try_from(lines_below).ok().filter(|l| *l != Self::FAR)?,
+            col: u16::try_from(at.col).ok()?,
+        })
+    }
 }
 
 impl TablePositions {
-    fn entry_fields(&self, index: usize) -> &[(u8, Pos)] {
+    /// A field of the last entry (there must be one).
+    fn push_field(&mut self, field: u8, at: Pos) {
+        let entry = self.entries.last().copied().unwrap_or_default();
+        let near = FieldAt::near(field, entry, at).unwrap_or_else(|| {
+            self.far.push((self.fields.len() as u32, at));
+            FieldAt {
+                field,
+                lines_below: FieldAt::FAR,
+                col: 0,
+            }
+        });
+        self.fields.push(near);
+        if let Some(end) = self.ends.last_mut() {
+            *end = self.fields.len() as u32;
+        }
+    }
+
+    /// Entry `index`'s fields: which, and where.
+    fn entry_fields(&self, index: usize) -> impl Iterator<Item = (u8, Pos)> + '_ {
         let end = self.ends.get(index).map_or(0, |e| *e as usize);
         let start = match index {
             0 => 0,
             i => self.ends.get(i - 1).map_or(0, |e| *e as usize),
         };
-        self.fields.get(start..end).unwrap_or(&[])
+        let entry = self.entries.get(index).copied().unwrap_or_default();
+        let fields = self.fields.get(start..end).unwrap_or(&[]);
+        fields.iter().zip(start..).map(move |(f, i)| {
+            let at = if f.lines_below == FieldAt::FAR {
+                let i = i as u32;
+                self.far
+                    .binary_search_by_key(&i, |(at, _)| *at)
+                    .map_or(entry, |found| self.far[found].1)
+            } else {
+                Pos {
+                    line: entry.line + u32::from(f.lines_below),
+                    col: u32::from(f.col),
+                }
+            };
+            (f.field, at)
+        })
     }
 }
 
@@ -414,10 +476,9 @@ impl Positions {
     /// [`Positions::add_field`] for a field already looked up (see [`FieldFinder`]).
     pub(super) fn add_field_at(&mut self, table: Table, field: u8, at: Pos) {
         if let Some(t) = self.table_mut(table)
-            && let Some(end) = t.ends.last_mut()
+            && !t.ends.is_empty()
         {
-            t.fields.push((field, at));
-            *end = t.fields.len() as u32;
+            t.push_field(field, at);
         }
     }
 
@@ -451,8 +512,10 @@ impl Positions {
             mine.entries
                 .extend(theirs.entries.iter().map(|at| down(*at)));
             mine.ends.extend(theirs.ends.iter().map(|end| end + before));
-            mine.fields
-                .extend(theirs.fields.iter().map(|(field, at)| (*field, down(*at))));
+            // Placed from their entries, which moved down with them.
+            mine.fields.extend_from_slice(&theirs.fields);
+            mine.far
+                .extend(theirs.far.iter().map(|(i, at)| (i + before, down(*at))));
         }
     }
 
@@ -461,12 +524,20 @@ impl Positions {
     fn sort(&mut self) {
         self.top.sort_by_key(|(_, at)| *at);
         for t in self.tables.iter_mut().flatten() {
-            let mut start = 0;
-            for end in &t.ends {
-                let end = *end as usize;
-                t.fields[start..end].sort_by_key(|(_, at)| *at);
-                start = end;
+            let mut sorted = TablePositions {
+                start: t.start,
+                ..TablePositions::default()
+            };
+            for index in 0..t.entries.len() {
+                let mut fields: Vec<(u8, Pos)> = t.entry_fields(index).collect();
+                fields.sort_by_key(|(_, at)| *at);
+                sorted.entries.push(t.entries[index]);
+                sorted.ends.push(sorted.fields.len() as u32);
+                for (field, at) in fields {
+                    sorted.push_field(field, at);
+                }
             }
+            *t = sorted;
         }
     }
 
@@ -477,6 +548,7 @@ impl Positions {
             t.entries.shrink_to_fit();
             t.ends.shrink_to_fit();
             t.fields.shrink_to_fit();
+            t.far.shrink_to_fit();
         }
     }
 
@@ -525,16 +597,12 @@ impl Positions {
     pub fn locate(&self, location: &Location) -> LineCol {
         let first = LineCol { line: 1, col: 1 };
         let fields = table_fields(location.table);
-        let find = |list: &[(u8, Pos)], name: &str| {
-            list.iter()
-                .find(|(field, _)| fields.get(usize::from(*field)) == Some(&name))
-                .map(|(_, at)| at.line_col())
-        };
+        let is = |field: u8, name: &str| fields.get(usize::from(field)) == Some(&name);
         if location.table == Table::Session {
             return location
                 .field
-                .and_then(|f| find(&self.top, f))
-                .unwrap_or(first);
+                .and_then(|f| self.top.iter().find(|(field, _)| is(*field, f)))
+                .map_or(first, |(_, at)| at.line_col());
         }
         let Some(table) = self.table(location.table) else {
             return first;
@@ -543,8 +611,8 @@ impl Positions {
         match table.entries.get(index) {
             Some(start) => location
                 .field
-                .and_then(|f| find(table.entry_fields(index), f))
-                .unwrap_or(start.line_col()),
+                .and_then(|f| table.entry_fields(index).find(|(field, _)| is(*field, f)))
+                .map_or(start.line_col(), |(_, at)| at.line_col()),
             None => table.start.line_col(),
         }
     }
@@ -655,6 +723,80 @@ mod tests {
         assert!(field_index(Table::Session, "review").is_some());
         for table in TABLES {
             assert!(!table_fields(table).is_empty(), "{table:?} has no fields");
+        }
+    }
+
+    /// Fields far from their entry's start (many lines of a multi-line value before them, or
+    /// a very long line) keep their exact place, also when a later piece is put behind.
+    #[test]
+    fn far_fields_keep_their_place_through_append_and_sort() {
+        let pos = |line, col| Pos::new(LineCol { line, col });
+        let piece = |first_line: usize| {
+            let mut p = Positions::default();
+            p.open_table(Table::Flows, pos(first_line, 1));
+            p.add_entry(Table::Flows, pos(first_line, 1));
+            p.add_field(Table::Flows, "id", pos(first_line + 1, 6));
+            p.add_field(Table::Flows, "notes", pos(first_line + 2, 9));
+            // 300 lines into the notes, and past column 65,535 of its line.
+            p.add_field(Table::Flows, "label", pos(first_line + 302, 9));
+            p.add_field(Table::Flows, "to", pos(first_line + 303, 70_000));
+            p.add_field(Table::Flows, "from", pos(first_line + 304, 8));
+            p
+        };
+        let at = |p: &Positions, index, field| {
+            p.locate(&Location::entry(Table::Flows, index, "f", Some(field)))
+        };
+        let mut whole = piece(10);
+        // A piece read on its own from its header, numbered from 1, with 400 lines before it.
+        whole.append(piece(1), 400);
+        for (index, first) in [(0, 10), (1, 401)] {
+            assert_eq!(
+                at(&whole, index, "id"),
+                LineCol {
+                    line: first + 1,
+                    col: 6
+                }
+            );
+            assert_eq!(
+                at(&whole, index, "label"),
+                LineCol {
+                    line: first + 302,
+                    col: 9
+                }
+            );
+            assert_eq!(
+                at(&whole, index, "to"),
+                LineCol {
+                    line: first + 303,
+                    col: 70_000
+                }
+            );
+            assert_eq!(
+                at(&whole, index, "from"),
+                LineCol {
+                    line: first + 304,
+                    col: 8
+                }
+            );
+        }
+        assert_eq!(
+            whole.tables[table_index(Table::Flows)]
+                .as_ref()
+                .map(|t| t.far.len()),
+            Some(6),
+            "three fields of each entry are more than 254 lines below its start"
+        );
+        // Sorting (the full parser's fields come in key order) keeps every place.
+        let mut sorted = whole.clone();
+        sorted.sort();
+        for field in ["id", "notes", "label", "to", "from"] {
+            for index in [0, 1] {
+                assert_eq!(
+                    at(&sorted, index, field),
+                    at(&whole, index, field),
+                    "{field}"
+                );
+            }
         }
     }
 
