@@ -6,7 +6,7 @@
 //! large model holds tens of thousands of elements, and `check` writes (and pages in) the
 //! bytes of each as it reads them: with these, a flow is 208 bytes instead of 288 and a
 //! component 160 instead of 240, which took 200 of 2,240 page faults and about 0.5 ms off
-//! `check` at 1,000 components and 5,000 flows (2.5 ms and 2.9 MiB at 5,000 components).
+//! `check` at 1,000 components and 5,000 flows (2.5 ms and 3.0 MiB at 5,000 components).
 //!
 //! Both types read as what they hold (`&str`, `&[T]`), compare by content and read and write
 //! in files exactly as a `String` and a `Vec` do.
