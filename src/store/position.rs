@@ -367,7 +367,7 @@ impl TablePositions {
                     .map_or(entry, |found| self.far[found].1)
             } else {
                 Pos {
-                    line: entry.line + u32::from(f.lines_below),
+                    line: entry.line.saturating_add(u32::from(f.lines_below)),
                     col: u32::from(f.col),
                 }
             };
