@@ -168,13 +168,6 @@ impl<T> ThinList<T> {
     pub fn clear(&mut self) {
         self.0 = None;
     }
-
-    pub fn to_vec(&self) -> Vec<T>
-    where
-        T: Clone,
-    {
-        self.as_slice().to_vec()
-    }
 }
 
 impl<T> Default for ThinList<T> {
